@@ -1,0 +1,1 @@
+"""Thin Prefect flows: each @flow only orders @tasks, and each @task calls `phuxanh`."""

@@ -1,0 +1,51 @@
+"""The daily run: plan → render → publish due → collect metrics, for every active campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+
+from phuxanh import jobs
+
+
+@task(retries=2, retry_delay_seconds=[5, 30])
+def active_campaigns(on: dt.date, database_url: str | None = None) -> list[str]:
+    return jobs.active_campaigns(on=on, database_url=database_url)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30])
+def plan(campaign: str, start: dt.date, days: int, database_url: str | None = None) -> dict:
+    return jobs.plan_days(campaign, start=start, days=days, database_url=database_url)
+
+
+@task(retries=1, retry_delay_seconds=[30])
+def render(campaign: str, until: dt.datetime, database_url: str | None = None) -> dict:
+    return jobs.render_pending(campaign, until=until, database_url=database_url)
+
+
+@task(retries=2, retry_delay_seconds=[10, 60])
+def publish_due(now: dt.datetime, database_url: str | None = None) -> dict:
+    return jobs.publish_due(now=now, database_url=database_url)
+
+
+@task(retries=2, retry_delay_seconds=[10, 60])
+def collect_metrics(now: dt.datetime, database_url: str | None = None) -> dict:
+    return jobs.collect_metrics(now=now, database_url=database_url)
+
+
+@flow(name="daily-run", log_prints=True)
+def daily_run(
+    now: dt.datetime | None = None, plan_days: int = 14, database_url: str | None = None
+) -> dict:
+    """One day's work. `now` defaults to the real time (a simulation passes its own)."""
+    now = now or dt.datetime.now(dt.UTC)
+    today = jobs.local_date(now)
+    out: dict = {"campaigns": {}}
+    for code in active_campaigns(today, database_url):
+        planned = plan(code, today, plan_days, database_url) if plan_days > 0 else {"planned": 0}
+        horizon = jobs.end_of_local_day(now, days=max(plan_days, 1))
+        out["campaigns"][code] = {"plan": planned, "render": render(code, horizon, database_url)}
+    out["publish"] = publish_due(now, database_url)
+    out["metrics"] = collect_metrics(now, database_url)
+    return out

@@ -1,0 +1,109 @@
+"""The demo campaign, end to end on the embedded default, through the real flows.
+
+    python -m flows.demo            (what `./run demo` runs)
+
+A fresh SQLite file, the catalog, the demo campaign's three Facebook Pages on the local
+sandbox (a real HTTP server on 127.0.0.1), and a simulated fortnight: each morning the
+daily run plans, renders and collects metrics; the team reviews the drafts (four-eyes);
+the publish-due flow runs at each planned time and posts to the sandbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from prefect import flow, task  # noqa: E402
+
+from flows.daily import daily_run  # noqa: E402
+from flows.publish import publish_due  # noqa: E402
+from phuxanh import demo, jobs  # noqa: E402
+from phuxanh.settings import ROOT, get_settings  # noqa: E402
+
+DEMO_DB = ROOT / "var" / "demo.db"
+
+
+@task
+def prepare(database_url: str, campaign_file: str) -> dict:
+    jobs.init_db(database_url)
+    loaded = jobs.load_catalog(database_url)
+    code = jobs.setup_campaign(Path(campaign_file), sandbox_url=demo.start_sandbox(),
+                               database_url=database_url)
+    demo.ensure_team(Path(campaign_file), database_url=database_url)
+    return {"campaign": code, "catalog": loaded}
+
+
+@task
+def team_review(campaign: str, database_url: str) -> dict:
+    return demo.team_review(campaign, database_url=database_url)
+
+
+@task
+def publish_times(campaign: str, day: dt.date, database_url: str) -> list[dt.datetime]:
+    return jobs.slot_times_on(campaign, day=day, database_url=database_url)
+
+
+@task
+def summary(database_url: str) -> dict:
+    return jobs.summary(database_url=database_url)
+
+
+@flow(name="demo-campaign", log_prints=True)
+def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: int = 14) -> dict:
+    ready = prepare(database_url, campaign_file)
+    campaign = ready["campaign"]
+    tz = get_settings().tz
+    reviews = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        morning = dt.datetime.combine(day, dt.time(6, 0), tz)
+        # Plan only inside the demo fortnight: the horizon shrinks as the days pass.
+        daily_run(now=morning, plan_days=days - offset if offset == 0 else 0,
+                  database_url=database_url)
+        reviews.append(team_review(campaign, database_url))
+        for when in publish_times(campaign, day, database_url):
+            publish_due(now=when + dt.timedelta(minutes=1), database_url=database_url)
+    # The evening after: a last metrics reading of everything published.
+    daily_run(now=dt.datetime.combine(start + dt.timedelta(days=days), dt.time(6), tz),
+              plan_days=0, database_url=database_url)
+    return {"summary": summary(database_url), "review": reviews[0] if reviews else {}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=14, help="days to simulate (default 14)")
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=None,
+                        help="first day, YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
+    parser.add_argument("--database", default=None, help=f"database URL (default: a fresh {DEMO_DB})")
+    args = parser.parse_args()
+    url = args.database
+    if url is None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{DEMO_DB}"
+    start = args.start or dt.datetime.now(get_settings().tz).date()
+    try:
+        result = demo_campaign(url, str(demo.DEMO_CAMPAIGN), start, args.days)
+    finally:
+        demo.stop_sandboxes()
+    s = result["summary"]
+    print()
+    print(f"phuxanh demo: {start:%d/%m/%Y} + {args.days} days, 3 channels, sandbox on 127.0.0.1")
+    print(f"  items planned    {s['planned']}")
+    print(f"  cards rendered   {s['rendered']}")
+    print(f"  items approved   {s['approved']}")
+    print(f"  posts published  {s['published']}")
+    print(f"  metrics collected {s['metrics']}")
+    if result["review"].get("refused"):
+        print(f"  four-eyes held:  {result['review']['refused'][0]}")
+    print(f"  database         {url}")
+    print(f"Dashboard: phuxanh dashboard --database {url}  ->  http://127.0.0.1:{get_settings().dashboard_port}")
+
+
+if __name__ == "__main__":
+    main()

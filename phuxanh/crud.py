@@ -1,0 +1,166 @@
+"""Read queries, keyword-only, returning plain rows. The dashboard and the CLI read here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from phuxanh.models import (
+    Channel,
+    ContentItem,
+    Fact,
+    ItemStatus,
+    MetricSnapshot,
+    Publication,
+    PubState,
+    Slot,
+    Theme,
+    Unit,
+)
+
+DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
+
+
+def summary(session: Session) -> dict[str, int]:
+    """The demo's headline figures."""
+
+    def count(query: Any) -> int:
+        return int(session.exec(query).one())
+
+    return {
+        "planned": count(select(func.count()).select_from(Slot)),
+        "rendered": count(select(func.count()).select_from(ContentItem)
+                          .where(col(ContentItem.media_path).is_not(None))),
+        "approved": count(select(func.count()).select_from(ContentItem)
+                          .where(col(ContentItem.status).in_(DONE))),
+        "published": count(select(func.count()).select_from(Publication)
+                           .where(Publication.state == PubState.published)),
+        "metrics": count(select(func.count()).select_from(MetricSnapshot)),
+    }
+
+
+def list_items(session: Session, *, state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Items with their publication (one row per item × channel; items not yet scheduled too).
+
+    `state` matches the publication state, or the item status for unscheduled items.
+    """
+    query = (
+        select(ContentItem, Publication, Channel, Theme)
+        .outerjoin(Publication, col(Publication.content_item_id) == col(ContentItem.id))
+        .outerjoin(Channel, col(Channel.id) == col(Publication.channel_id))
+        .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))
+        .order_by(col(ContentItem.scheduled_at), col(ContentItem.id))
+        .limit(limit)
+    )
+    rows = []
+    channel_codes = {c.id: c.code for c in session.exec(select(Channel))}
+    for item, pub, channel, theme in session.exec(query):
+        row_state = pub.state.value if pub is not None else item.status.value
+        if state and state not in (row_state, item.status.value):
+            continue
+        when = pub.scheduled_at if pub is not None else item.scheduled_at
+        rows.append({
+            "id": item.id,
+            "state": row_state,
+            "item_status": item.status.value,
+            "channel": channel.code if channel else
+            ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
+            "theme": theme.code if theme else None,
+            "text": item.caption,
+            "media": item.media_path,
+            "scheduled_at": when.isoformat() if when else None,
+            "remote_id": pub.remote_id if pub else None,
+            "remote_url": pub.remote_url if pub else None,
+            "last_error": pub.last_error if pub else None,
+        })
+    return rows
+
+
+def queue(session: Session, *, status: str | None = None, unit_code: str | None = None,
+          theme_code: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Items for the review queue, with the facts they show and their sources."""
+    query = select(ContentItem, Theme, Unit).join(Theme, col(Theme.id) == col(ContentItem.theme_id)) \
+        .join(Unit, col(Unit.id) == col(ContentItem.unit_id))
+    if status:
+        query = query.where(ContentItem.status == status)
+    if unit_code:
+        query = query.where(Unit.code == unit_code)
+    if theme_code:
+        query = query.where(Theme.code == theme_code)
+    out = []
+    for item, theme, unit in session.exec(query.order_by(col(ContentItem.scheduled_at)).limit(limit)):
+        facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
+        out.append({
+            "id": item.id, "status": item.status.value, "theme": theme.title_vi,
+            "unit": unit.name, "caption": item.caption, "media": item.media_path,
+            "scheduled_at": item.scheduled_at,
+            "facts": [{"text": f.text_vi, "source": f.source_title,
+                       "ref": f.source_number or f.source_url} for f in facts],
+        })
+    return out
+
+
+def calendar(session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    lo = dt.datetime.combine(start, dt.time(), tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+    query = (
+        select(Slot, Channel, Theme, ContentItem)
+        .join(Channel, col(Channel.id) == col(Slot.channel_id))
+        .join(Theme, col(Theme.id) == col(Slot.theme_id))
+        .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id))
+        .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
+        .order_by(col(Slot.scheduled_at), col(Channel.code))
+    )
+    return [{
+        "when": slot.scheduled_at.astimezone(tz), "channel": channel.display_name,
+        "theme": theme.code, "status": item.status.value if item else "planned",
+        "why": slot.why, "item_id": item.id if item else None,
+    } for slot, channel, theme, item in session.exec(query)]
+
+
+def coverage(session: Session, *, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Per theme × ISO week: planned slots, approved items, published posts."""
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    query = (
+        select(Slot, Theme, ContentItem)
+        .join(Theme, col(Theme.id) == col(Slot.theme_id))
+        .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id))
+    )
+    for slot, theme, item in session.exec(query):
+        iso = slot.scheduled_at.astimezone(tz).isocalendar()
+        key = (theme.code, f"{iso.year}-W{iso.week:02d}")
+        cell = cells.setdefault(key, {"theme": key[0], "week": key[1], "planned": 0,
+                                      "approved": 0, "published": 0})
+        cell["planned"] += 1
+        if item is not None and item.status in DONE:
+            cell["approved"] += 1
+        if item is not None and item.status == ItemStatus.published:
+            cell["published"] += 1
+    return sorted(cells.values(), key=lambda c: (c["week"], c["theme"]))
+
+
+def latest_metrics(session: Session) -> list[dict[str, Any]]:
+    """The newest snapshot of each published post, with its channel and theme."""
+    newest = (
+        select(MetricSnapshot.publication_id, func.max(MetricSnapshot.id).label("sid"))
+        .group_by(col(MetricSnapshot.publication_id)).subquery()
+    )
+    query = (
+        select(MetricSnapshot, Publication, Channel, Theme)
+        .join(newest, newest.c.sid == col(MetricSnapshot.id))
+        .join(Publication, col(Publication.id) == col(MetricSnapshot.publication_id))
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))
+    )
+    return [{
+        "publication_id": pub.id, "channel": channel.display_name, "platform": channel.platform,
+        "theme": theme.code if theme else None, "remote_url": pub.remote_url,
+        "collected_at": snap.collected_at, "views": snap.views, "reach": snap.reach,
+        "reactions": snap.reactions, "comments": snap.comments, "shares": snap.shares,
+        "clicks": snap.clicks,
+    } for snap, pub, channel, theme in session.exec(query)]

@@ -1,0 +1,135 @@
+"""The steps of the daily run, each one call that opens its own session.
+
+The CLI, the Prefect tasks in `flows/` and the tests all call these. Each takes an
+optional database URL (default: `DATABASE_URL`) and returns plain, printable data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from phuxanh import catalog as catalog_mod
+from phuxanh import compose, metrics, publishing
+from phuxanh.db import engine_for, migrate, normalise_url, session_scope
+from phuxanh.errors import NotFound
+from phuxanh.media.cards import load_brand
+from phuxanh.models import Campaign, Role, User
+from phuxanh.planning import CampaignSpec, ensure_campaign, load_campaign, plan
+from phuxanh.settings import get_settings
+
+
+def engine(database_url: str | None = None) -> Engine:
+    return engine_for(normalise_url(database_url or get_settings().database_url))
+
+
+def init_db(database_url: str | None = None) -> str:
+    return migrate(database_url)
+
+
+def load_catalog(database_url: str | None = None, content_dir: Path | None = None) -> dict[str, int]:
+    checked = catalog_mod.check_catalog(content_dir or get_settings().content_dir)
+    with session_scope(engine(database_url)) as session:
+        return catalog_mod.load_catalog(session, checked)
+
+
+def setup_campaign(
+    campaign_file: Path, *, sandbox_url: str | None = None, database_url: str | None = None
+) -> str:
+    """Campaign, unit and channels from the campaign file; returns the campaign code."""
+    spec = load_campaign(campaign_file)
+    with session_scope(engine(database_url)) as session:
+        return ensure_campaign(session, spec, sandbox_url=sandbox_url).code
+
+
+def _campaign(session: Any, code: str) -> Campaign:
+    row = session.exec(select(Campaign).where(Campaign.code == code)).first()
+    if row is None:
+        raise NotFound(f"campaign {code!r} is not set up (run the campaign file first)")
+    return row  # type: ignore[no-any-return]
+
+
+def plan_days(
+    campaign_code: str, *, start: dt.date, days: int, database_url: str | None = None
+) -> dict[str, Any]:
+    tz = get_settings().tz
+    with session_scope(engine(database_url)) as session:
+        slots, unfit = plan(session, campaign=_campaign(session, campaign_code), start=start,
+                            days=days, tz=tz)
+        return {"planned": len(slots), "unfit": unfit}
+
+
+def render_pending(
+    campaign_code: str, *, until: dt.datetime | None = None, database_url: str | None = None
+) -> dict[str, Any]:
+    """Compose a card draft for every planned slot that has none yet (up to `until`)."""
+    settings = get_settings()
+    with session_scope(engine(database_url)) as session:
+        campaign = _campaign(session, campaign_code)
+        spec = CampaignSpec.model_validate(campaign.config)
+        brand = load_brand(settings.assets_dir, spec.brand)
+        editors = [p.username for p in spec.team if p.role == "editor"]
+        author = session.exec(select(User).where(col(User.username).in_(editors))
+                              .order_by(col(User.username))).first() or \
+            session.exec(select(User).where(User.role == Role.editor)).first()
+        if author is None:
+            raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
+        rendered, skipped = 0, []
+        for slot in compose.slots_without_content(session, campaign_id=campaign.id, until=until):
+            draft = compose.compose_slot(session, slot=slot, brand=brand, author=author,
+                                         media_dir=settings.media_dir, tz=settings.tz)
+            if draft is None:
+                skipped.append(f"slot {slot.id}: theme has no valid sourced fact")
+            else:
+                rendered += 1
+        return {"rendered": rendered, "skipped": skipped}
+
+
+def publish_due(*, now: dt.datetime | None = None, database_url: str | None = None) -> dict[str, int]:
+    return dict(publishing.publish_due(engine(database_url), now=now))
+
+
+def collect_metrics(*, now: dt.datetime | None = None, database_url: str | None = None) -> dict[str, int]:
+    return dict(metrics.collect(engine(database_url), now=now))
+
+
+def local_date(now: dt.datetime) -> dt.date:
+    return now.astimezone(get_settings().tz).date()
+
+
+def end_of_local_day(now: dt.datetime, *, days: int = 1) -> dt.datetime:
+    """The end of the `days`-th local day counting today as the first."""
+    start = dt.datetime.combine(local_date(now), dt.time(), get_settings().tz)
+    return start + dt.timedelta(days=days) - dt.timedelta(microseconds=1)
+
+
+def active_campaigns(*, on: dt.date, database_url: str | None = None) -> list[str]:
+    with session_scope(engine(database_url)) as session:
+        rows = session.exec(select(Campaign.code).where(
+            Campaign.starts_on <= on, Campaign.ends_on >= on).order_by(col(Campaign.code)))
+        return list(rows)
+
+
+def slot_times_on(campaign_code: str, *, day: dt.date, database_url: str | None = None) -> list[dt.datetime]:
+    """Distinct planned times of a campaign on a local day (the demo's publish clock)."""
+    from phuxanh.models import Slot
+
+    tz = get_settings().tz
+    lo = dt.datetime.combine(day, dt.time(), tz)
+    with session_scope(engine(database_url)) as session:
+        campaign = _campaign(session, campaign_code)
+        rows = session.exec(select(Slot.scheduled_at).where(
+            Slot.campaign_id == campaign.id, Slot.scheduled_at >= lo,
+            Slot.scheduled_at < lo + dt.timedelta(days=1)).distinct().order_by(col(Slot.scheduled_at)))
+        return list(rows)
+
+
+def summary(*, database_url: str | None = None) -> dict[str, int]:
+    from phuxanh import crud
+
+    with session_scope(engine(database_url)) as session:
+        return crud.summary(session)

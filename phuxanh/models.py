@@ -1,0 +1,317 @@
+"""All tables in one place (SQLModel). Times are stored in UTC and come back timezone-aware.
+
+State machines (see `../shared/design.md`):
+- ContentItem: draft → in_review → approved → scheduled → published, or rejected,
+  changes_requested, failed; back to in_review whenever the approved hash no longer matches.
+- Publication: scheduled → claimed → sending → processing → published, or failed,
+  needs_check, missed, paused. Every transition is one conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} (times must carry a zone)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Role(StrEnum):
+    editor = "editor"
+    approver = "approver"
+    manager = "manager"
+    admin = "admin"
+
+
+class ItemStatus(StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    scheduled = "scheduled"
+    published = "published"
+    rejected = "rejected"
+    failed = "failed"
+
+
+class PubState(StrEnum):
+    scheduled = "scheduled"
+    claimed = "claimed"
+    sending = "sending"
+    processing = "processing"
+    published = "published"
+    failed = "failed"
+    needs_check = "needs_check"
+    missed = "missed"
+    paused = "paused"
+
+
+class Unit(SQLModel, table=True):
+    """An office: the city, a department, a ward, a university."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str
+    level: str = Field(default="city", max_length=32)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    display_name: str = ""
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: Role = Field(max_length=16)
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Directive(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    doc_type: str = Field(max_length=32)
+    number: str | None = None
+    issuer: str | None = None
+    place: str | None = None
+    issued_on: date | None = None
+    title: str
+    source_file: str | None = None
+
+
+class Theme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    title_vi: str
+    title_en: str
+    key_messages: list[dict[str, str]] = _json_list()
+    hashtags: list[str] = _json_list()
+    slogans: list[str] = _json_list()
+    directive_refs: list[str] = _json_list()
+    sensitive: bool = False
+
+
+class KeyDate(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("theme_id", "on_date", "label_vi"),)
+    id: int | None = Field(default=None, primary_key=True)
+    theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True)
+    on_date: date
+    label_vi: str
+    label_en: str
+    kind: str = Field(default="event", max_length=32)
+    wave_before_days: int = 0
+    wave_after_days: int = 0
+
+
+class Fact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    text_vi: str
+    text_en: str
+    figure: str | None = None
+    unit_vi: str | None = None
+    unit_en: str | None = None
+    source_title: str
+    source_number: str | None = None
+    source_url: str | None = None
+    issuer: str | None = None
+    source_date: date | None = None
+    valid_until: date | None = None
+
+    @property
+    def is_sourced(self) -> bool:
+        return bool(self.source_title and (self.source_number or self.source_url))
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    name: str
+    unit_id: int = Field(foreign_key="unit.id")
+    starts_on: date
+    ends_on: date
+    config: dict[str, Any] = _json()
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    platform: str = Field(max_length=32)
+    display_name: str
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    account_id: str
+    api_base_url: str
+    credential_ref: str = Field(description="env:VAR or file:/path; never the secret itself")
+    posting_windows: list[str] = _json_list()
+    max_per_day: int = 2
+    min_spacing_minutes: int = 120
+    formats: list[str] = _json_list()
+    languages: list[str] = _json_list()
+    paused: bool = False
+    pause_reason: str | None = None
+    last_error: str | None = None
+
+
+class Template(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("code", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64)
+    version: int = 1
+    kind: str = Field(default="card", max_length=16)
+    width: int
+    height: int
+    spec_sha256: str = Field(max_length=64)
+
+
+class Slot(SQLModel, table=True):
+    """One planned post: when, where, about what, and why the planner put it there."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "scheduled_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    format: str = Field(default="card", max_length=16)
+    why: str = ""
+
+
+class ContentItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int | None = Field(default=None, foreign_key="slot.id", unique=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    status: ItemStatus = Field(default=ItemStatus.draft, max_length=24, index=True)
+    language: str = Field(default="vi", max_length=8)
+    caption: str
+    captions: dict[str, str] = _json()  # per channel code, where it differs from `caption`
+    channel_ids: list[int] = _json_list()  # the channels this item is meant for
+    link: str | None = None
+    media_path: str | None = None
+    alt_text: str | None = None
+    template_id: int | None = Field(default=None, foreign_key="template.id")
+    fact_ids: list[int] = _json_list()
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    author_id: int = Field(foreign_key="user.id")
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Asset(SQLModel, table=True):
+    """Provenance of a rendered file: which template version, which inputs, which facts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_item_id: int | None = Field(default=None, foreign_key="contentitem.id", index=True)
+    path: str
+    sha256: str = Field(max_length=64)
+    template_code: str = Field(max_length=64)
+    template_version: int
+    input_sha256: str = Field(max_length=64)
+    fact_ids: list[int] = _json_list()
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Approval(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    content_item_id: int = Field(foreign_key="contentitem.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    decision: str = Field(default="approved", max_length=24)
+    content_hash: str = Field(max_length=64)
+    comment: str | None = None
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Publication(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("content_item_id", "channel_id"),
+        Index("ix_publication_due", "state", "scheduled_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    content_item_id: int = Field(foreign_key="contentitem.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    scheduled_at: datetime = Field(sa_type=UTCDateTime)
+    state: PubState = Field(default=PubState.scheduled, max_length=16)
+    idempotency_key: str = Field(unique=True, max_length=64)
+    approved_hash: str = Field(max_length=64)
+    remote_id: str | None = None
+    remote_url: str | None = None
+    attempts: int = 0
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MetricSnapshot(SQLModel, table=True):
+    """One reading of a publication's metrics. History is kept; missing data is NULL, not 0."""
+
+    __table_args__ = (Index("ix_metric_pub_time", "publication_id", "collected_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publication.id")
+    collected_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    views: int | None = None
+    reach: int | None = None
+    reactions: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+    watch_time_s: float | None = None
+    followers: int | None = None
+    raw: dict[str, Any] = _json()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only and hash-chained: row_hash = sha256(prev_hash + canonical row)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before_hash: str | None = None
+    after_hash: str | None = None
+    detail: dict[str, Any] = _json()
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64, unique=True)

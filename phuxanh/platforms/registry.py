@@ -1,0 +1,44 @@
+"""From a Channel row to a ready adapter, resolving the credential reference."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import requests
+
+from phuxanh.errors import ConfigError
+from phuxanh.models import Channel
+from phuxanh.platforms.base import Adapter
+from phuxanh.platforms.facebook import FacebookPage
+from phuxanh.settings import get_settings
+
+
+def resolve_credential(channel: Channel) -> str:
+    """`env:VAR` or `file:/path`; the secret itself is never stored or logged."""
+    kind, _, ref = channel.credential_ref.partition(":")
+    if kind == "env":
+        value = os.environ.get(ref)
+        if not value:
+            raise ConfigError(f"channel {channel.code}: environment variable {ref} is not set")
+        return value
+    if kind == "file":
+        path = Path(ref)
+        if not path.is_file():
+            raise ConfigError(f"channel {channel.code}: credential file {ref} does not exist")
+        return path.read_text(encoding="utf-8").strip()
+    raise ConfigError(f"channel {channel.code}: credential reference must be env:VAR or file:PATH")
+
+
+def adapter_for(channel: Channel, http: requests.Session | None = None) -> Adapter:
+    settings = get_settings()
+    kw = {
+        "base_url": channel.api_base_url,
+        "account_id": channel.account_id,
+        "token": resolve_credential(channel),
+        "session": http or requests.Session(),
+        "timeout_s": settings.http_timeout_s,
+    }
+    if channel.platform == "facebook":
+        return FacebookPage(api_version=settings.graph_api_version, **kw)  # type: ignore[arg-type]
+    raise ConfigError(f"channel {channel.code}: platform {channel.platform!r} has no adapter yet")

@@ -1,0 +1,142 @@
+"""Four-eyes review bound to the exact version.
+
+An approval records the SHA-256 of what was approved: the caption for each target channel
+(NFC), the bytes of the media, the scheduled time and the set of channels. Publishing
+recomputes it at send time and refuses a mismatch. Authors never approve their own items;
+sensitive themes need two different approvers; an unsourced fact blocks approval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from phuxanh import audit
+from phuxanh.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.models import (
+    Approval,
+    Channel,
+    ContentItem,
+    Fact,
+    ItemStatus,
+    Publication,
+    PubState,
+    Role,
+    Theme,
+    User,
+    utcnow,
+)
+
+SUBMITTERS = {Role.editor, Role.manager, Role.admin}
+APPROVERS = {Role.approver, Role.admin}
+
+
+def caption_for(item: ContentItem, channel: Channel) -> str:
+    return unicodedata.normalize("NFC", item.captions.get(channel.code, item.caption))
+
+
+def content_hash(session: Session, item: ContentItem) -> str:
+    """The hash an approval binds (design.md, 'The hash an approval binds')."""
+    channels = session.exec(select(Channel).where(col(Channel.id).in_(item.channel_ids))).all()
+    media = b""
+    if item.media_path:
+        path = Path(item.media_path)
+        media = path.read_bytes() if path.is_file() else b"<missing:" + path.name.encode() + b">"
+    body = {
+        "captions": {c.code: caption_for(item, c) for c in sorted(channels, key=lambda c: c.code)},
+        "channels": sorted(c.code for c in channels),
+        "link": item.link,
+        "media_sha256": hashlib.sha256(media).hexdigest(),
+        "scheduled_at": item.scheduled_at.isoformat() if item.scheduled_at else None,
+    }
+    blob = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
+    if actor.role not in SUBMITTERS:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not submit items for review")
+    if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
+        raise InvalidTransition(f"item {item.id} is {item.status}, not a draft")
+    item.status = ItemStatus.in_review
+    item.updated_at = utcnow()
+    session.add(item)
+    audit.record(session, actor=actor.username, action="item.submit", entity="item",
+                 entity_id=item.id, after_hash=content_hash(session, item))
+    return item
+
+
+def unsourced_facts(session: Session, item: ContentItem) -> list[str]:
+    facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
+    missing = [f.code for f in facts if not f.is_sourced]
+    found = {f.id for f in facts}
+    missing += [f"#{fid} (deleted)" for fid in item.fact_ids if fid not in found]
+    return missing
+
+
+def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
+    """Record an approval of the current version; schedule the item once enough approve."""
+    if actor.role not in APPROVERS:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not approve")
+    if actor.id == item.author_id:
+        raise PermissionDenied(f"{actor.username} wrote item {item.id} and may not approve it")
+    if item.status != ItemStatus.in_review:
+        raise InvalidTransition(f"item {item.id} is {item.status}, not in review")
+    missing = unsourced_facts(session, item)
+    if missing:
+        raise ValidationFailed([f"item {item.id}: fact without a source: {code}" for code in missing])
+    if not item.channel_ids or item.scheduled_at is None:
+        raise ValidationFailed([f"item {item.id}: needs at least one channel and a time"])
+    digest = content_hash(session, item)
+    session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
+    session.flush()
+    audit.record(session, actor=actor.username, action="item.approve", entity="item",
+                 entity_id=item.id, after_hash=digest)
+    approvers = {
+        a.user_id
+        for a in session.exec(
+            select(Approval).where(
+                Approval.content_item_id == item.id,
+                Approval.content_hash == digest,
+                Approval.decision == "approved",
+            )
+        )
+    }
+    theme = session.get(Theme, item.theme_id) if item.theme_id else None
+    needed = 2 if theme is not None and theme.sensitive else 1
+    if len(approvers) >= needed:
+        item.status = ItemStatus.approved
+        schedule(session, item=item, approved_hash=digest)
+    session.add(item)
+    return item
+
+
+def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list[Publication]:
+    """One publication per target channel, carrying the approved hash and a stable key."""
+    assert item.id is not None and item.scheduled_at is not None
+    pubs = []
+    for channel_id in item.channel_ids:
+        key = hashlib.sha256(f"{item.id}:{channel_id}:{approved_hash}".encode()).hexdigest()[:40]
+        pub = session.exec(
+            select(Publication).where(
+                Publication.content_item_id == item.id, Publication.channel_id == channel_id
+            )
+        ).first()
+        if pub is None:
+            pub = Publication(content_item_id=item.id, channel_id=channel_id,
+                              scheduled_at=item.scheduled_at, idempotency_key=key,
+                              approved_hash=approved_hash)
+        elif pub.state in (PubState.published, PubState.sending, PubState.processing):
+            continue
+        pub.sqlmodel_update({"scheduled_at": item.scheduled_at, "approved_hash": approved_hash,
+                             "idempotency_key": key, "state": PubState.scheduled})
+        session.add(pub)
+        pubs.append(pub)
+    item.status = ItemStatus.scheduled
+    session.add(item)
+    session.flush()
+    return pubs

@@ -1,0 +1,53 @@
+"""Settings from the environment (and an optional `.env`), read once by `get_settings()`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PHUXANH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT / 'var' / 'phuxanh.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "PHUXANH_DATABASE_URL"),
+    )
+    media_dir: Path = ROOT / "var" / "media"
+    content_dir: Path = ROOT / "content"
+    assets_dir: Path = ROOT / "assets"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    graph_api_version: str = "v25.0"
+    http_timeout_s: float = 20.0
+    lateness_limit_minutes: int = 120
+    dashboard_port: int = 8501
+    sandbox_port: int = 8765
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # ZoneInfoNotFoundError or a malformed key
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; `get_settings.cache_clear()` re-reads the environment."""
+    return Settings()
