@@ -18,12 +18,12 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, task
 
-from flows.daily import daily_run  # noqa: E402
-from flows.publish import publish_due  # noqa: E402
-from phuxanh import demo, jobs  # noqa: E402
-from phuxanh.settings import ROOT, get_settings  # noqa: E402
+from flows.daily import daily_run
+from flows.publish import publish_due
+from phuxanh import demo, jobs
+from phuxanh.settings import ROOT, get_settings
 
 DEMO_DB = ROOT / "var" / "demo.db"
 
@@ -32,8 +32,9 @@ DEMO_DB = ROOT / "var" / "demo.db"
 def prepare(database_url: str, campaign_file: str) -> dict:
     jobs.init_db(database_url)
     loaded = jobs.load_catalog(database_url)
-    code = jobs.setup_campaign(Path(campaign_file), sandbox_url=demo.start_sandbox(),
-                               database_url=database_url)
+    code = jobs.setup_campaign(
+        Path(campaign_file), sandbox_url=demo.start_sandbox(), database_url=database_url
+    )
     demo.ensure_team(Path(campaign_file), database_url=database_url)
     return {"campaign": code, "catalog": loaded}
 
@@ -63,23 +64,33 @@ def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: i
         day = start + dt.timedelta(days=offset)
         morning = dt.datetime.combine(day, dt.time(6, 0), tz)
         # Plan only inside the demo fortnight: the horizon shrinks as the days pass.
-        daily_run(now=morning, plan_days=days - offset if offset == 0 else 0,
-                  database_url=database_url)
+        daily_run(
+            now=morning, plan_days=days - offset if offset == 0 else 0, database_url=database_url
+        )
         reviews.append(team_review(campaign, database_url))
         for when in publish_times(campaign, day, database_url):
             publish_due(now=when + dt.timedelta(minutes=1), database_url=database_url)
     # The evening after: a last metrics reading of everything published.
-    daily_run(now=dt.datetime.combine(start + dt.timedelta(days=days), dt.time(6), tz),
-              plan_days=0, database_url=database_url)
+    daily_run(
+        now=dt.datetime.combine(start + dt.timedelta(days=days), dt.time(6), tz),
+        plan_days=0,
+        database_url=database_url,
+    )
     return {"summary": summary(database_url), "review": reviews[0] if reviews else {}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=14, help="days to simulate (default 14)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=None,
-                        help="first day, YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)")
-    parser.add_argument("--database", default=None, help=f"database URL (default: a fresh {DEMO_DB})")
+    parser.add_argument(
+        "--start",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="first day, YYYY-MM-DD (default: today in Asia/Ho_Chi_Minh)",
+    )
+    parser.add_argument(
+        "--database", default=None, help=f"database URL (default: a fresh {DEMO_DB})"
+    )
     args = parser.parse_args()
     url = args.database
     if url is None:
@@ -102,7 +113,8 @@ def main() -> None:
     if result["review"].get("refused"):
         print(f"  four-eyes held:  {result['review']['refused'][0]}")
     print(f"  database         {url}")
-    print(f"Dashboard: phuxanh dashboard --database {url}  ->  http://127.0.0.1:{get_settings().dashboard_port}")
+    port = get_settings().dashboard_port
+    print(f"Dashboard: ./run dashboard --database {url}   then open http://127.0.0.1:{port}")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -80,9 +80,7 @@ class ThemeSpec(Strict):
     directives: list[Text] = Field(min_length=1, description="directive codes and sections")
     sensitive: bool = False
     key_messages: list[Bilingual] = Field(min_length=1)
-    hashtags: list[Annotated[str, StringConstraints(pattern=r"^#\w{2,60}$")]] = Field(
-        min_length=1
-    )
+    hashtags: list[Annotated[str, StringConstraints(pattern=r"^#\w{2,60}$")]] = Field(min_length=1)
     slogans: list[Text] = []
     key_dates: list[KeyDateSpec] = []
     facts: list[FactSpec] = Field(min_length=5)
@@ -140,9 +138,8 @@ def check_catalog(root: Path) -> Catalog:
     fact_ids: dict[str, Path] = {}
     for doc, theme in themes:
         if theme.code in codes:
-            problems.append(
-                f"{doc.path}:{doc.line_of(('code',))}: code: {theme.code!r} also in {codes[theme.code]}"
-            )
+            line = doc.line_of(("code",))
+            problems.append(f"{doc.path}:{line}: code: {theme.code!r} also in {codes[theme.code]}")
         codes[theme.code] = doc.path
         for i, ref in enumerate(theme.directives):
             if ref.split(":", 1)[0] not in known:
@@ -204,7 +201,9 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
                     KeyDate.on_date == kd.date,
                     KeyDate.label_vi == kd.label.vi,
                 )
-            ).first() or KeyDate(theme_id=theme.id, on_date=kd.date, label_vi=kd.label.vi, label_en="")
+            ).first() or KeyDate(
+                theme_id=theme.id, on_date=kd.date, label_vi=kd.label.vi, label_en=""
+            )
             row.sqlmodel_update(
                 {
                     "label_en": kd.label.en,

@@ -33,17 +33,26 @@ def summary(session: Session) -> dict[str, int]:
 
     return {
         "planned": count(select(func.count()).select_from(Slot)),
-        "rendered": count(select(func.count()).select_from(ContentItem)
-                          .where(col(ContentItem.media_path).is_not(None))),
-        "approved": count(select(func.count()).select_from(ContentItem)
-                          .where(col(ContentItem.status).in_(DONE))),
-        "published": count(select(func.count()).select_from(Publication)
-                           .where(Publication.state == PubState.published)),
+        "rendered": count(
+            select(func.count())
+            .select_from(ContentItem)
+            .where(col(ContentItem.media_path).is_not(None))
+        ),
+        "approved": count(
+            select(func.count()).select_from(ContentItem).where(col(ContentItem.status).in_(DONE))
+        ),
+        "published": count(
+            select(func.count())
+            .select_from(Publication)
+            .where(Publication.state == PubState.published)
+        ),
         "metrics": count(select(func.count()).select_from(MetricSnapshot)),
     }
 
 
-def list_items(session: Session, *, state: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+def list_items(
+    session: Session, *, state: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
     """Items with their publication (one row per item × channel; items not yet scheduled too).
 
     `state` matches the publication state, or the item status for unscheduled items.
@@ -63,28 +72,40 @@ def list_items(session: Session, *, state: str | None = None, limit: int = 1000)
         if state and state not in (row_state, item.status.value):
             continue
         when = pub.scheduled_at if pub is not None else item.scheduled_at
-        rows.append({
-            "id": item.id,
-            "state": row_state,
-            "item_status": item.status.value,
-            "channel": channel.code if channel else
-            ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
-            "theme": theme.code if theme else None,
-            "text": item.caption,
-            "media": item.media_path,
-            "scheduled_at": when.isoformat() if when else None,
-            "remote_id": pub.remote_id if pub else None,
-            "remote_url": pub.remote_url if pub else None,
-            "last_error": pub.last_error if pub else None,
-        })
+        rows.append(
+            {
+                "id": item.id,
+                "state": row_state,
+                "item_status": item.status.value,
+                "channel": channel.code
+                if channel
+                else ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
+                "theme": theme.code if theme else None,
+                "text": item.caption,
+                "media": item.media_path,
+                "scheduled_at": when.isoformat() if when else None,
+                "remote_id": pub.remote_id if pub else None,
+                "remote_url": pub.remote_url if pub else None,
+                "last_error": pub.last_error if pub else None,
+            }
+        )
     return rows
 
 
-def queue(session: Session, *, status: str | None = None, unit_code: str | None = None,
-          theme_code: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def queue(
+    session: Session,
+    *,
+    status: str | None = None,
+    unit_code: str | None = None,
+    theme_code: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """Items for the review queue, with the facts they show and their sources."""
-    query = select(ContentItem, Theme, Unit).join(Theme, col(Theme.id) == col(ContentItem.theme_id)) \
+    query = (
+        select(ContentItem, Theme, Unit)
+        .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
         .join(Unit, col(Unit.id) == col(ContentItem.unit_id))
+    )
     if status:
         query = query.where(ContentItem.status == status)
     if unit_code:
@@ -92,19 +113,35 @@ def queue(session: Session, *, status: str | None = None, unit_code: str | None 
     if theme_code:
         query = query.where(Theme.code == theme_code)
     out = []
-    for item, theme, unit in session.exec(query.order_by(col(ContentItem.scheduled_at)).limit(limit)):
+    for item, theme, unit in session.exec(
+        query.order_by(col(ContentItem.scheduled_at)).limit(limit)
+    ):
         facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
-        out.append({
-            "id": item.id, "status": item.status.value, "theme": theme.title_vi,
-            "unit": unit.name, "caption": item.caption, "media": item.media_path,
-            "scheduled_at": item.scheduled_at,
-            "facts": [{"text": f.text_vi, "source": f.source_title,
-                       "ref": f.source_number or f.source_url} for f in facts],
-        })
+        out.append(
+            {
+                "id": item.id,
+                "status": item.status.value,
+                "theme": theme.title_vi,
+                "unit": unit.name,
+                "caption": item.caption,
+                "media": item.media_path,
+                "scheduled_at": item.scheduled_at,
+                "facts": [
+                    {
+                        "text": f.text_vi,
+                        "source": f.source_title,
+                        "ref": f.source_number or f.source_url,
+                    }
+                    for f in facts
+                ],
+            }
+        )
     return out
 
 
-def calendar(session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:
+def calendar(
+    session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo
+) -> list[dict[str, Any]]:
     lo = dt.datetime.combine(start, dt.time(), tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
     query = (
@@ -115,11 +152,17 @@ def calendar(session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo) ->
         .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
         .order_by(col(Slot.scheduled_at), col(Channel.code))
     )
-    return [{
-        "when": slot.scheduled_at.astimezone(tz), "channel": channel.display_name,
-        "theme": theme.code, "status": item.status.value if item else "planned",
-        "why": slot.why, "item_id": item.id if item else None,
-    } for slot, channel, theme, item in session.exec(query)]
+    return [
+        {
+            "when": slot.scheduled_at.astimezone(tz),
+            "channel": channel.display_name,
+            "theme": theme.code,
+            "status": item.status.value if item else "planned",
+            "why": slot.why,
+            "item_id": item.id if item else None,
+        }
+        for slot, channel, theme, item in session.exec(query)
+    ]
 
 
 def coverage(session: Session, *, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -133,8 +176,9 @@ def coverage(session: Session, *, tz: ZoneInfo) -> list[dict[str, Any]]:
     for slot, theme, item in session.exec(query):
         iso = slot.scheduled_at.astimezone(tz).isocalendar()
         key = (theme.code, f"{iso.year}-W{iso.week:02d}")
-        cell = cells.setdefault(key, {"theme": key[0], "week": key[1], "planned": 0,
-                                      "approved": 0, "published": 0})
+        cell = cells.setdefault(
+            key, {"theme": key[0], "week": key[1], "planned": 0, "approved": 0, "published": 0}
+        )
         cell["planned"] += 1
         if item is not None and item.status in DONE:
             cell["approved"] += 1
@@ -147,7 +191,8 @@ def latest_metrics(session: Session) -> list[dict[str, Any]]:
     """The newest snapshot of each published post, with its channel and theme."""
     newest = (
         select(MetricSnapshot.publication_id, func.max(MetricSnapshot.id).label("sid"))
-        .group_by(col(MetricSnapshot.publication_id)).subquery()
+        .group_by(col(MetricSnapshot.publication_id))
+        .subquery()
     )
     query = (
         select(MetricSnapshot, Publication, Channel, Theme)
@@ -157,10 +202,20 @@ def latest_metrics(session: Session) -> list[dict[str, Any]]:
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))
     )
-    return [{
-        "publication_id": pub.id, "channel": channel.display_name, "platform": channel.platform,
-        "theme": theme.code if theme else None, "remote_url": pub.remote_url,
-        "collected_at": snap.collected_at, "views": snap.views, "reach": snap.reach,
-        "reactions": snap.reactions, "comments": snap.comments, "shares": snap.shares,
-        "clicks": snap.clicks,
-    } for snap, pub, channel, theme in session.exec(query)]
+    return [
+        {
+            "publication_id": pub.id,
+            "channel": channel.display_name,
+            "platform": channel.platform,
+            "theme": theme.code if theme else None,
+            "remote_url": pub.remote_url,
+            "collected_at": snap.collected_at,
+            "views": snap.views,
+            "reach": snap.reach,
+            "reactions": snap.reactions,
+            "comments": snap.comments,
+            "shares": snap.shares,
+            "clicks": snap.clicks,
+        }
+        for snap, pub, channel, theme in session.exec(query)
+    ]

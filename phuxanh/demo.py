@@ -23,8 +23,8 @@ from phuxanh.settings import ROOT
 from phuxanh.users import add_user
 
 DEMO_CAMPAIGN = ROOT / "content" / "campaigns" / "demo.yaml"
-SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"
-SANDBOX_TOKEN = "sandbox-page-token"  # the sandbox's own token, not a secret
+SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name)
+SANDBOX_TOKEN = "sandbox-page-token"  # noqa: S105  (the sandbox's own token, not a secret)
 
 _servers: list[SandboxServer] = []
 
@@ -42,15 +42,23 @@ def stop_sandboxes() -> None:
         _servers.pop().shutdown()
 
 
-def ensure_team(campaign_file: Path = DEMO_CAMPAIGN, *, database_url: str | None = None) -> list[str]:
+def ensure_team(
+    campaign_file: Path = DEMO_CAMPAIGN, *, database_url: str | None = None
+) -> list[str]:
     spec = load_campaign(campaign_file)
     made = []
     with session_scope(engine(database_url)) as session:
         for person in spec.team:
             if session.exec(select(User).where(User.username == person.username)).first():
                 continue
-            add_user(session, username=person.username, unit_code=spec.unit.code,
-                     role=person.role, display_name=person.name, actor="demo")
+            add_user(
+                session,
+                username=person.username,
+                unit_code=spec.unit.code,
+                role=person.role,
+                display_name=person.name,
+                actor="demo",
+            )
             made.append(person.username)
     return made
 
@@ -61,13 +69,21 @@ def team_review(campaign_code: str, *, database_url: str | None = None) -> dict[
     with session_scope(engine(database_url)) as session:
         campaign = session.exec(select(Campaign).where(Campaign.code == campaign_code)).one()
         spec = CampaignSpec.model_validate(campaign.config)
-        team = {u.username: u for u in session.exec(
-            select(User).where(col(User.username).in_([p.username for p in spec.team])))}
+        team = {
+            u.username: u
+            for u in session.exec(
+                select(User).where(col(User.username).in_([p.username for p in spec.team]))
+            )
+        }
         approvers = [team[p.username] for p in spec.team if p.role == "approver"]
-        items = session.exec(select(ContentItem).where(
-            ContentItem.campaign_id == campaign.id,
-            col(ContentItem.status).in_([ItemStatus.draft, ItemStatus.in_review]),
-        ).order_by(col(ContentItem.id))).all()
+        items = session.exec(
+            select(ContentItem)
+            .where(
+                ContentItem.campaign_id == campaign.id,
+                col(ContentItem.status).in_([ItemStatus.draft, ItemStatus.in_review]),
+            )
+            .order_by(col(ContentItem.id))
+        ).all()
         for item in items:
             author = session.get(User, item.author_id)
             assert author is not None

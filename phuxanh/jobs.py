@@ -31,7 +31,9 @@ def init_db(database_url: str | None = None) -> str:
     return migrate(database_url)
 
 
-def load_catalog(database_url: str | None = None, content_dir: Path | None = None) -> dict[str, int]:
+def load_catalog(
+    database_url: str | None = None, content_dir: Path | None = None
+) -> dict[str, int]:
     checked = catalog_mod.check_catalog(content_dir or get_settings().content_dir)
     with session_scope(engine(database_url)) as session:
         return catalog_mod.load_catalog(session, checked)
@@ -58,8 +60,9 @@ def plan_days(
 ) -> dict[str, Any]:
     tz = get_settings().tz
     with session_scope(engine(database_url)) as session:
-        slots, unfit = plan(session, campaign=_campaign(session, campaign_code), start=start,
-                            days=days, tz=tz)
+        slots, unfit = plan(
+            session, campaign=_campaign(session, campaign_code), start=start, days=days, tz=tz
+        )
         return {"planned": len(slots), "unfit": unfit}
 
 
@@ -73,15 +76,24 @@ def render_pending(
         spec = CampaignSpec.model_validate(campaign.config)
         brand = load_brand(settings.assets_dir, spec.brand)
         editors = [p.username for p in spec.team if p.role == "editor"]
-        author = session.exec(select(User).where(col(User.username).in_(editors))
-                              .order_by(col(User.username))).first() or \
-            session.exec(select(User).where(User.role == Role.editor)).first()
+        author = (
+            session.exec(
+                select(User).where(col(User.username).in_(editors)).order_by(col(User.username))
+            ).first()
+            or session.exec(select(User).where(User.role == Role.editor)).first()
+        )
         if author is None:
             raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
         rendered, skipped = 0, []
         for slot in compose.slots_without_content(session, campaign_id=campaign.id, until=until):
-            draft = compose.compose_slot(session, slot=slot, brand=brand, author=author,
-                                         media_dir=settings.media_dir, tz=settings.tz)
+            draft = compose.compose_slot(
+                session,
+                slot=slot,
+                brand=brand,
+                author=author,
+                media_dir=settings.media_dir,
+                tz=settings.tz,
+            )
             if draft is None:
                 skipped.append(f"slot {slot.id}: theme has no valid sourced fact")
             else:
@@ -89,11 +101,15 @@ def render_pending(
         return {"rendered": rendered, "skipped": skipped}
 
 
-def publish_due(*, now: dt.datetime | None = None, database_url: str | None = None) -> dict[str, int]:
+def publish_due(
+    *, now: dt.datetime | None = None, database_url: str | None = None
+) -> dict[str, int]:
     return dict(publishing.publish_due(engine(database_url), now=now))
 
 
-def collect_metrics(*, now: dt.datetime | None = None, database_url: str | None = None) -> dict[str, int]:
+def collect_metrics(
+    *, now: dt.datetime | None = None, database_url: str | None = None
+) -> dict[str, int]:
     return dict(metrics.collect(engine(database_url), now=now))
 
 
@@ -109,12 +125,17 @@ def end_of_local_day(now: dt.datetime, *, days: int = 1) -> dt.datetime:
 
 def active_campaigns(*, on: dt.date, database_url: str | None = None) -> list[str]:
     with session_scope(engine(database_url)) as session:
-        rows = session.exec(select(Campaign.code).where(
-            Campaign.starts_on <= on, Campaign.ends_on >= on).order_by(col(Campaign.code)))
+        rows = session.exec(
+            select(Campaign.code)
+            .where(Campaign.starts_on <= on, Campaign.ends_on >= on)
+            .order_by(col(Campaign.code))
+        )
         return list(rows)
 
 
-def slot_times_on(campaign_code: str, *, day: dt.date, database_url: str | None = None) -> list[dt.datetime]:
+def slot_times_on(
+    campaign_code: str, *, day: dt.date, database_url: str | None = None
+) -> list[dt.datetime]:
     """Distinct planned times of a campaign on a local day (the demo's publish clock)."""
     from phuxanh.models import Slot
 
@@ -122,9 +143,16 @@ def slot_times_on(campaign_code: str, *, day: dt.date, database_url: str | None 
     lo = dt.datetime.combine(day, dt.time(), tz)
     with session_scope(engine(database_url)) as session:
         campaign = _campaign(session, campaign_code)
-        rows = session.exec(select(Slot.scheduled_at).where(
-            Slot.campaign_id == campaign.id, Slot.scheduled_at >= lo,
-            Slot.scheduled_at < lo + dt.timedelta(days=1)).distinct().order_by(col(Slot.scheduled_at)))
+        rows = session.exec(
+            select(Slot.scheduled_at)
+            .where(
+                Slot.campaign_id == campaign.id,
+                Slot.scheduled_at >= lo,
+                Slot.scheduled_at < lo + dt.timedelta(days=1),
+            )
+            .distinct()
+            .order_by(col(Slot.scheduled_at))
+        )
         return list(rows)
 
 

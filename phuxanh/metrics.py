@@ -52,11 +52,21 @@ def collect(
                 session.add(channel)
                 outcomes["error"] += 1
                 continue
-            session.add(MetricSnapshot(
-                publication_id=pub.id or 0, collected_at=now, views=m.views, reach=m.reach,
-                reactions=m.reactions, comments=m.comments, shares=m.shares, clicks=m.clicks,
-                video_views=m.video_views, watch_time_s=m.watch_time_s, followers=m.followers,
-                raw=m.raw,
-            ))
+            session.add(
+                MetricSnapshot(
+                    publication_id=pub.id or 0,
+                    collected_at=now,
+                    views=m.views,
+                    reach=m.reach,
+                    reactions=m.reactions,
+                    comments=m.comments,
+                    shares=m.shares,
+                    clicks=m.clicks,
+                    video_views=m.video_views,
+                    watch_time_s=m.watch_time_s,
+                    followers=m.followers,
+                    raw=m.raw,
+                )
+            )
             outcomes["collected"] += 1
     return outcomes

@@ -14,14 +14,16 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from phuxanh.errors import NotFound
 from phuxanh.models import Campaign, Channel, KeyDate, Slot, Theme
 from phuxanh.users import ensure_unit
 from phuxanh.yamlio import load_located, validate_doc
 
-Window = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")]
+Window = Annotated[
+    str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+]
 WAVE_WEIGHT = 3.0
 
 
@@ -111,29 +113,52 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
             raise NotFound(f"channel {c.code}: api_base is 'sandbox' but no sandbox is running")
         base = sandbox_url if c.api_base == "sandbox" else c.api_base
         channel = session.exec(select(Channel).where(Channel.code == c.code)).first() or Channel(
-            code=c.code, platform=c.platform, display_name=c.name, unit_id=unit.id,
-            account_id=c.account_id, api_base_url=str(base), credential_ref=f"env:{c.credential_env}",
+            code=c.code,
+            platform=c.platform,
+            display_name=c.name,
+            unit_id=unit.id,
+            account_id=c.account_id,
+            api_base_url=str(base),
+            credential_ref=f"env:{c.credential_env}",
         )
-        channel.sqlmodel_update({
-            "platform": c.platform, "display_name": c.name, "account_id": c.account_id,
-            "api_base_url": str(base), "credential_ref": f"env:{c.credential_env}",
-            "posting_windows": list(c.windows), "max_per_day": c.max_per_day,
-            "min_spacing_minutes": c.min_spacing_minutes, "formats": list(c.formats),
-            "languages": list(c.languages),
-        })
+        channel.sqlmodel_update(
+            {
+                "platform": c.platform,
+                "display_name": c.name,
+                "account_id": c.account_id,
+                "api_base_url": str(base),
+                "credential_ref": f"env:{c.credential_env}",
+                "posting_windows": list(c.windows),
+                "max_per_day": c.max_per_day,
+                "min_spacing_minutes": c.min_spacing_minutes,
+                "formats": list(c.formats),
+                "languages": list(c.languages),
+            }
+        )
         session.add(channel)
     campaign = session.exec(select(Campaign).where(Campaign.code == spec.code)).first()
-    campaign = campaign or Campaign(code=spec.code, name=spec.name, unit_id=unit.id,
-                                    starts_on=spec.period["from"], ends_on=spec.period["to"])
-    campaign.sqlmodel_update({"name": spec.name, "starts_on": spec.period["from"],
-                              "ends_on": spec.period["to"], "config": spec.model_dump(mode="json")})
+    campaign = campaign or Campaign(
+        code=spec.code,
+        name=spec.name,
+        unit_id=unit.id,
+        starts_on=spec.period["from"],
+        ends_on=spec.period["to"],
+    )
+    campaign.sqlmodel_update(
+        {
+            "name": spec.name,
+            "starts_on": spec.period["from"],
+            "ends_on": spec.period["to"],
+            "config": spec.model_dump(mode="json"),
+        }
+    )
     session.add(campaign)
     session.flush()
     return campaign
 
 
 def _waves(session: Session, theme_ids: list[int]) -> list[KeyDate]:
-    return list(session.exec(select(KeyDate).where(KeyDate.theme_id.in_(theme_ids))))  # type: ignore[union-attr]
+    return list(session.exec(select(KeyDate).where(col(KeyDate.theme_id).in_(theme_ids))))
 
 
 def plan(
@@ -141,17 +166,27 @@ def plan(
 ) -> tuple[list[Slot], list[str]]:
     """Plan `days` days from `start`. Returns (new slots, what could not be planned)."""
     spec = CampaignSpec.model_validate(campaign.config)
-    themes = {t.code: t for t in session.exec(select(Theme).where(
-        Theme.code.in_([q.code for q in spec.themes])))}  # type: ignore[attr-defined]
+    themes = {
+        t.code: t
+        for t in session.exec(
+            select(Theme).where(col(Theme.code).in_([q.code for q in spec.themes]))
+        )
+    }
     unfit = [f"theme {q.code}: not in the catalog" for q in spec.themes if q.code not in themes]
     quotas = [q for q in spec.themes if q.code in themes and q.per_week > 0]
     if not quotas:
         return [], [*unfit, "no theme with a weekly quota"]
     waves = _waves(session, [t.id for t in themes.values() if t.id is not None])
-    channels = {c.code: c for c in session.exec(select(Channel).where(
-        Channel.code.in_([c.code for c in spec.channels])))}  # type: ignore[attr-defined]
-    existing = {(s.channel_id, s.scheduled_at) for s in session.exec(
-        select(Slot).where(Slot.campaign_id == campaign.id))}
+    channels = {
+        c.code: c
+        for c in session.exec(
+            select(Channel).where(col(Channel.code).in_([c.code for c in spec.channels]))
+        )
+    }
+    existing = {
+        (s.channel_id, s.scheduled_at)
+        for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id))
+    }
     counts: dict[tuple[str, int], int] = {}  # (theme, iso week) → planned
     for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id)):
         theme_code = next((c for c, t in themes.items() if t.id == s.theme_id), None)
@@ -172,9 +207,14 @@ def plan(
                     continue
                 theme_code, why = _choose_theme(quotas, counts, week, day, themes, waves)
                 counts[(theme_code, week)] = counts.get((theme_code, week), 0) + 1
-                slot = Slot(campaign_id=campaign.id or 0, channel_id=channel.id or 0,
-                            theme_id=themes[theme_code].id or 0, scheduled_at=when,
-                            format=cspec.formats[0], why=why)
+                slot = Slot(
+                    campaign_id=campaign.id or 0,
+                    channel_id=channel.id or 0,
+                    theme_id=themes[theme_code].id or 0,
+                    scheduled_at=when,
+                    format=cspec.formats[0],
+                    why=why,
+                )
                 session.add(slot)
                 created.append(slot)
     session.flush()
@@ -182,8 +222,12 @@ def plan(
 
 
 def _choose_theme(
-    quotas: list[ThemeQuota], counts: dict[tuple[str, int], int], week: int, day: dt.date,
-    themes: dict[str, Theme], waves: list[KeyDate],
+    quotas: list[ThemeQuota],
+    counts: dict[tuple[str, int], int],
+    week: int,
+    day: dt.date,
+    themes: dict[str, Theme],
+    waves: list[KeyDate],
 ) -> tuple[str, str]:
     best: tuple[float, str] | None = None
     reason = ""

@@ -64,34 +64,73 @@ def _post_for(session: Session, pub: Publication) -> tuple[Channel, ContentItem,
     item = session.get(ContentItem, pub.content_item_id)
     assert channel is not None and item is not None
     media = Path(item.media_path) if item.media_path else None
-    post = Post(text=caption_for(item, channel), marker=pub.idempotency_key, media_path=media,
-                media_kind="image" if media else None, link=item.link, alt_text=item.alt_text)
+    post = Post(
+        text=caption_for(item, channel),
+        marker=pub.idempotency_key,
+        media_path=media,
+        media_kind="image" if media else None,
+        link=item.link,
+        alt_text=item.alt_text,
+    )
     return channel, item, post
 
 
-def _mark_published(session: Session, pub: Publication, result: PublishResult, now: dt.datetime,
-                    *, expect: PubState | tuple[PubState, ...], via: str) -> None:
-    if not transition(session, pub.id or 0, expect=expect, state=PubState.published,
-                      remote_id=result.remote_id, remote_url=result.remote_url,
-                      published_at=now, last_error=None):
+def _mark_published(
+    session: Session,
+    pub: Publication,
+    result: PublishResult,
+    now: dt.datetime,
+    *,
+    expect: PubState | tuple[PubState, ...],
+    via: str,
+) -> None:
+    if not transition(
+        session,
+        pub.id or 0,
+        expect=expect,
+        state=PubState.published,
+        remote_id=result.remote_id,
+        remote_url=result.remote_url,
+        published_at=now,
+        last_error=None,
+    ):
         return
     item = session.get(ContentItem, pub.content_item_id)
     assert item is not None
-    states = {p.state for p in session.exec(
-        select(Publication).where(Publication.content_item_id == item.id))}
+    states = {
+        p.state
+        for p in session.exec(select(Publication).where(Publication.content_item_id == item.id))
+    }
     if states == {PubState.published}:
         item.status = ItemStatus.published
         session.add(item)
-    audit.record(session, actor="publisher", action=f"publication.{via}", entity="publication",
-                 entity_id=pub.id, detail={"remote_id": result.remote_id})
+    audit.record(
+        session,
+        actor="publisher",
+        action=f"publication.{via}",
+        entity="publication",
+        entity_id=pub.id,
+        detail={"remote_id": result.remote_id},
+    )
     session.commit()
 
 
 def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> None:
-    transition(session, pub.id or 0, expect=(PubState.sending, PubState.claimed,
-                                             PubState.needs_check), state=state, last_error=reason)
-    audit.record(session, actor="publisher", action=f"publication.{state.value}",
-                 entity="publication", entity_id=pub.id, detail={"reason": reason})
+    transition(
+        session,
+        pub.id or 0,
+        expect=(PubState.sending, PubState.claimed, PubState.needs_check),
+        state=state,
+        last_error=reason,
+    )
+    audit.record(
+        session,
+        actor="publisher",
+        action=f"publication.{state.value}",
+        entity="publication",
+        entity_id=pub.id,
+        detail={"reason": reason},
+    )
     session.commit()
 
 
@@ -101,13 +140,20 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
     try:
         found = adapter_for(channel).find_existing(post.text)
     except (PlatformError, ConfigError) as exc:
-        transition(session, pub.id or 0, expect=PubState.needs_check, last_error=f"reconcile: {exc}")
+        transition(
+            session, pub.id or 0, expect=PubState.needs_check, last_error=f"reconcile: {exc}"
+        )
         return "needs_check"
     if found is not None:
         _mark_published(session, pub, found, now, expect=PubState.needs_check, via="reconciled")
         return "reconciled"
-    transition(session, pub.id or 0, expect=PubState.needs_check, state=PubState.scheduled,
-               last_error="previous send did not reach the platform (checked); will send again")
+    transition(
+        session,
+        pub.id or 0,
+        expect=PubState.needs_check,
+        state=PubState.scheduled,
+        last_error="previous send did not reach the platform (checked); will send again",
+    )
     return "requeued"
 
 
@@ -117,13 +163,21 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
         transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.scheduled)
         return "paused"
     if now - pub.scheduled_at > dt.timedelta(minutes=get_settings().lateness_limit_minutes):
-        _fail(session, pub, PubState.missed,
-              f"not sent: {int((now - pub.scheduled_at).total_seconds() // 60)} min late; "
-              "a person must reschedule or cancel it")
+        _fail(
+            session,
+            pub,
+            PubState.missed,
+            f"not sent: {int((now - pub.scheduled_at).total_seconds() // 60)} min late; "
+            "a person must reschedule or cancel it",
+        )
         return "missed"
     if content_hash(session, item) != pub.approved_hash:
-        _fail(session, pub, PubState.failed,
-              "content changed after approval (hash mismatch); it must be approved again")
+        _fail(
+            session,
+            pub,
+            PubState.failed,
+            "content changed after approval (hash mismatch); it must be approved again",
+        )
         return "failed"
     try:
         adapter = adapter_for(channel)
@@ -135,12 +189,22 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     try:
         result = adapter.publish(post)
     except Ambiguous as exc:
-        transition(session, pub.id or 0, expect=PubState.sending, state=PubState.needs_check,
-                   last_error=str(exc))
+        transition(
+            session,
+            pub.id or 0,
+            expect=PubState.sending,
+            state=PubState.needs_check,
+            last_error=str(exc),
+        )
         return reconcile(session, pub, now)
     except Duplicate as exc:
-        transition(session, pub.id or 0, expect=PubState.sending, state=PubState.needs_check,
-                   last_error=str(exc))
+        transition(
+            session,
+            pub.id or 0,
+            expect=PubState.sending,
+            state=PubState.needs_check,
+            last_error=str(exc),
+        )
         outcome = reconcile(session, pub, now)
         if outcome == "requeued":
             _fail(session, pub, PubState.failed, f"platform calls it a duplicate: {exc}")
@@ -149,18 +213,38 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     except AuthExpired as exc:
         channel.paused, channel.pause_reason, channel.last_error = True, "token expired", str(exc)
         session.add(channel)
-        audit.record(session, actor="publisher", action="channel.auth_expired", entity="channel",
-                     entity_id=channel.id, detail={"error": str(exc)})
+        audit.record(
+            session,
+            actor="publisher",
+            action="channel.auth_expired",
+            entity="channel",
+            entity_id=channel.id,
+            detail={"error": str(exc)},
+        )
         session.commit()
-        transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
-                   last_error=f"channel stopped: {exc}")
+        transition(
+            session,
+            pub.id or 0,
+            expect=PubState.sending,
+            state=PubState.scheduled,
+            last_error=f"channel stopped: {exc}",
+        )
         return "auth_expired"
     except PlatformError as exc:
         if exc.retryable and pub.attempts < MAX_ATTEMPTS:
-            delay = exc.retry_after_s if isinstance(exc, RateLimited) and exc.retry_after_s else \
-                BACKOFF_S[min(pub.attempts, len(BACKOFF_S)) - 1]
-            transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
-                       not_before=now + dt.timedelta(seconds=delay), last_error=str(exc))
+            delay = (
+                exc.retry_after_s
+                if isinstance(exc, RateLimited) and exc.retry_after_s
+                else BACKOFF_S[min(pub.attempts, len(BACKOFF_S)) - 1]
+            )
+            transition(
+                session,
+                pub.id or 0,
+                expect=PubState.sending,
+                state=PubState.scheduled,
+                not_before=now + dt.timedelta(seconds=delay),
+                last_error=str(exc),
+            )
             return "retry"
         _fail(session, pub, PubState.failed, f"{exc.__class__.__name__}: {exc}")
         return "failed"
@@ -175,34 +259,52 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
     outcomes: Counter[str] = Counter()
     with session_scope(engine) as session:
         # A worker that died after claiming (before sending) leaves a stale claim: release it.
-        session.execute(update(Publication).where(
-            col(Publication.state) == PubState.claimed,
-            col(Publication.claimed_at) < now - STALE_CLAIM).values(state=PubState.scheduled))
+        session.execute(
+            update(Publication)
+            .where(
+                col(Publication.state) == PubState.claimed,
+                col(Publication.claimed_at) < now - STALE_CLAIM,
+            )
+            .values(state=PubState.scheduled)
+        )
         # One that died while sending leaves an unknown outcome: reconcile it.
-        session.execute(update(Publication).where(
-            col(Publication.state) == PubState.sending,
-            col(Publication.updated_at) < now - STALE_CLAIM).values(state=PubState.needs_check))
+        session.execute(
+            update(Publication)
+            .where(
+                col(Publication.state) == PubState.sending,
+                col(Publication.updated_at) < now - STALE_CLAIM,
+            )
+            .values(state=PubState.needs_check)
+        )
     with session_scope(engine) as session:
-        for pub in session.exec(select(Publication).where(
-                Publication.state == PubState.needs_check)).all():
+        for pub in session.exec(
+            select(Publication).where(Publication.state == PubState.needs_check)
+        ).all():
             outcomes[reconcile(session, pub, now)] += 1
         due = session.exec(
             select(Publication.id)
             .join(Channel, col(Channel.id) == col(Publication.channel_id))
-            .where(col(Publication.state) == PubState.scheduled,
-                   col(Publication.scheduled_at) <= now,
-                   (col(Publication.not_before).is_(None)) | (col(Publication.not_before) <= now),
-                   col(Channel.paused).is_(False))
+            .where(
+                col(Publication.state) == PubState.scheduled,
+                col(Publication.scheduled_at) <= now,
+                (col(Publication.not_before).is_(None)) | (col(Publication.not_before) <= now),
+                col(Channel.paused).is_(False),
+            )
             .order_by(col(Publication.scheduled_at))
         ).all()
         for pub_id in due:
             if pub_id is None or not transition(
-                session, pub_id, expect=PubState.scheduled, state=PubState.claimed,
-                claimed_by=worker, claimed_at=now, attempts=Publication.attempts + 1,
+                session,
+                pub_id,
+                expect=PubState.scheduled,
+                state=PubState.claimed,
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=Publication.attempts + 1,
             ):
                 outcomes["taken_by_other"] += 1
                 continue
-            pub = session.get(Publication, pub_id, populate_existing=True)
-            assert pub is not None
-            outcomes[_send_one(session, pub, now)] += 1
+            claimed = session.get(Publication, pub_id, populate_existing=True)
+            assert claimed is not None
+            outcomes[_send_one(session, claimed, now)] += 1
     return outcomes

@@ -65,8 +65,14 @@ def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     item.status = ItemStatus.in_review
     item.updated_at = utcnow()
     session.add(item)
-    audit.record(session, actor=actor.username, action="item.submit", entity="item",
-                 entity_id=item.id, after_hash=content_hash(session, item))
+    audit.record(
+        session,
+        actor=actor.username,
+        action="item.submit",
+        entity="item",
+        entity_id=item.id,
+        after_hash=content_hash(session, item),
+    )
     return item
 
 
@@ -88,14 +94,22 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
         raise InvalidTransition(f"item {item.id} is {item.status}, not in review")
     missing = unsourced_facts(session, item)
     if missing:
-        raise ValidationFailed([f"item {item.id}: fact without a source: {code}" for code in missing])
+        raise ValidationFailed(
+            [f"item {item.id}: fact without a source: {code}" for code in missing]
+        )
     if not item.channel_ids or item.scheduled_at is None:
         raise ValidationFailed([f"item {item.id}: needs at least one channel and a time"])
     digest = content_hash(session, item)
     session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
     session.flush()
-    audit.record(session, actor=actor.username, action="item.approve", entity="item",
-                 entity_id=item.id, after_hash=digest)
+    audit.record(
+        session,
+        actor=actor.username,
+        action="item.approve",
+        entity="item",
+        entity_id=item.id,
+        after_hash=digest,
+    )
     approvers = {
         a.user_id
         for a in session.exec(
@@ -127,13 +141,23 @@ def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list
             )
         ).first()
         if pub is None:
-            pub = Publication(content_item_id=item.id, channel_id=channel_id,
-                              scheduled_at=item.scheduled_at, idempotency_key=key,
-                              approved_hash=approved_hash)
+            pub = Publication(
+                content_item_id=item.id,
+                channel_id=channel_id,
+                scheduled_at=item.scheduled_at,
+                idempotency_key=key,
+                approved_hash=approved_hash,
+            )
         elif pub.state in (PubState.published, PubState.sending, PubState.processing):
             continue
-        pub.sqlmodel_update({"scheduled_at": item.scheduled_at, "approved_hash": approved_hash,
-                             "idempotency_key": key, "state": PubState.scheduled})
+        pub.sqlmodel_update(
+            {
+                "scheduled_at": item.scheduled_at,
+                "approved_hash": approved_hash,
+                "idempotency_key": key,
+                "state": PubState.scheduled,
+            }
+        )
         session.add(pub)
         pubs.append(pub)
     item.status = ItemStatus.scheduled

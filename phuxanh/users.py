@@ -74,8 +74,14 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.add", entity="user", entity_id=user.id,
-                 detail={"username": username, "role": role_value.value, "unit": unit_code})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.add",
+        entity="user",
+        entity_id=user.id,
+        detail={"username": username, "role": role_value.value, "unit": unit_code},
+    )
     return user
 
 

@@ -49,7 +49,7 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
                     [f"{{path}}:{key_node.start_mark.line + 1}: {key}: duplicate key"]
                 )
             out[key] = _construct(value_node, (*loc, key), lines)
-            lines.setdefault((*loc, key), key_node.start_mark.line + 1)
+            lines[(*loc, key)] = key_node.start_mark.line + 1  # a field's line is its key's
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(child, (*loc, i), lines) for i, child in enumerate(node.value)]
@@ -98,5 +98,6 @@ def validate_doc(doc: LocatedDoc, model: type[M]) -> M:
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            problems.append(f"{doc.path}:{doc.line_of(loc)}: {format_loc(loc)}: {err['msg']}")
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{doc.path}:{doc.line_of(loc)}: {format_loc(loc)}: {msg}")
         raise ValidationFailed(problems) from exc

@@ -83,9 +83,7 @@ def _background(top: str, bottom: str, size: tuple[int, int]) -> Image.Image:
     )
 
 
-def _draw_block(
-    draw: ImageDraw.ImageDraw, fitted: FittedText, x: int, y: int, fill: str
-) -> int:
+def _draw_block(draw: ImageDraw.ImageDraw, fitted: FittedText, x: int, y: int, fill: str) -> int:
     for line in fitted.lines:
         draw.text((x, y), line, font=fitted.font, fill=fill)
         y += fitted.line_height
@@ -101,41 +99,100 @@ def render_fact_card(card: CardInput, brand: Brand) -> bytes:
     colors = brand.colors
 
     draw.rectangle((0, 0, width, 12), fill=colors["accent"])
-    header = fit_text(brand.name[card.lang].upper(),
-                      brand.fonts["body"], field="brand.name", width=inner, height=40,
-                      max_size=30, min_size=22, max_lines=1)
+    header = fit_text(
+        brand.name[card.lang].upper(),
+        brand.fonts["body"],
+        field="brand.name",
+        width=inner,
+        height=40,
+        max_size=30,
+        min_size=22,
+        max_lines=1,
+    )
     y = _draw_block(draw, header, MARGIN, 64, colors["muted"])
-    title = fit_text(card.theme_title, brand.fonts["heading"], field="theme_title", width=inner,
-                     height=150, max_size=52, min_size=36, max_lines=3, leading=1.2)
+    title = fit_text(
+        card.theme_title,
+        brand.fonts["heading"],
+        field="theme_title",
+        width=inner,
+        height=150,
+        max_size=52,
+        min_size=36,
+        max_lines=3,
+        leading=1.2,
+    )
     y = _draw_block(draw, title, MARGIN, y + 24, colors["text"])
     draw.rectangle((MARGIN, y + 28, MARGIN + 120, y + 36), fill=colors["accent"])
     y += 80
 
     if card.figure:
-        figure = fit_text(card.figure, brand.fonts["heading"], field="figure", width=inner,
-                          height=250, max_size=220, min_size=72, max_lines=1, leading=1.1)
+        figure = fit_text(
+            card.figure,
+            brand.fonts["heading"],
+            field="figure",
+            width=inner,
+            height=250,
+            max_size=220,
+            min_size=72,
+            max_lines=1,
+            leading=1.1,
+        )
         y = _draw_block(draw, figure, MARGIN - 6, y, colors["accent"]) + 24
         if card.unit:
-            unit = fit_text(card.unit, brand.fonts["body"], field="unit", width=inner,
-                            height=100, max_size=44, min_size=30, max_lines=2)
+            unit = fit_text(
+                card.unit,
+                brand.fonts["body"],
+                field="unit",
+                width=inner,
+                height=100,
+                max_size=44,
+                min_size=30,
+                max_lines=2,
+            )
             y = _draw_block(draw, unit, MARGIN, y + 4, colors["text"])
         y += 40
 
-    source_box = fit_text(card.source, brand.fonts["small"], field="source", width=inner,
-                          height=110, max_size=28, min_size=20, max_lines=3, leading=1.3)
+    source_box = fit_text(
+        card.source,
+        brand.fonts["small"],
+        field="source",
+        width=inner,
+        height=110,
+        max_size=28,
+        min_size=20,
+        max_lines=3,
+        leading=1.3,
+    )
     footer_top = height - 150
     source_top = footer_top - source_box.height - 36
-    body = fit_text(card.text, brand.fonts["body"], field="text", width=inner,
-                    height=max(source_top - y - 30, 60), max_size=54, min_size=30, max_lines=9)
+    body = fit_text(
+        card.text,
+        brand.fonts["body"],
+        field="text",
+        width=inner,
+        height=max(source_top - y - 30, 60),
+        max_size=54,
+        min_size=30,
+        max_lines=9,
+    )
     _draw_block(draw, body, MARGIN, y, colors["text"])
 
-    draw.line((MARGIN, source_top - 18, width - MARGIN, source_top - 18),
-              fill=colors["muted"], width=2)
+    draw.line(
+        (MARGIN, source_top - 18, width - MARGIN, source_top - 18), fill=colors["muted"], width=2
+    )
     _draw_block(draw, source_box, MARGIN, source_top, colors["muted"])
 
     draw.rectangle((0, footer_top, width, height), fill=colors["primary"])
-    footer = fit_text(brand.footer[card.lang], brand.fonts["small"], field="brand.footer",
-                      width=inner, height=80, max_size=28, min_size=20, max_lines=2)
+    footer = fit_text(
+        brand.footer[card.lang],
+        brand.fonts["small"],
+        field="brand.footer",
+        width=inner,
+        height=80,
+        max_size=28,
+        min_size=20,
+        max_lines=2,
+    )
     _draw_block(draw, footer, MARGIN, footer_top + (150 - footer.height) // 2, colors["muted"])
 
     out = io.BytesIO()

@@ -103,7 +103,12 @@ class Adapter(ABC):
     platform: str
 
     def __init__(
-        self, *, base_url: str, account_id: str, token: str, session: requests.Session,
+        self,
+        *,
+        base_url: str,
+        account_id: str,
+        token: str,
+        session: requests.Session,
         timeout_s: float = 20.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")

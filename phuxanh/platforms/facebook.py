@@ -10,6 +10,7 @@ import unicodedata
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from phuxanh.platforms.base import (
     Adapter,
@@ -46,6 +47,14 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made, so the request cannot have arrived."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
 def classify(response: requests.Response) -> PlatformError:
     """Turn a Graph error response into a typed error."""
     try:
@@ -54,10 +63,11 @@ def classify(response: requests.Response) -> PlatformError:
         err = {}
     code = int(err.get("code", 0) or 0)
     sub = int(err.get("error_subcode", 0) or 0)
-    msg = f"Facebook {response.status_code} code {code}/{sub}: {err.get('message', response.text[:200])}"
+    text = err.get("message", response.text[:200])
+    msg = f"Facebook {response.status_code} code {code}/{sub}: {text}"
     kw: dict[str, Any] = {"code": f"{code}/{sub}", "raw": err}
     retry_after = response.headers.get("Retry-After")
-    if code in AUTH_CODES or err.get("type") == "OAuthException" and code == 190:
+    if code in AUTH_CODES or (err.get("type") == "OAuthException" and code == 190):
         return AuthExpired(msg, **kw)
     if code in THROTTLE_CODES or sub == 1390008:
         return RateLimited(msg, retry_after_s=float(retry_after or 300), **kw)
@@ -89,7 +99,7 @@ class FacebookPage(Adapter):
                 method, self._url(path), params=params, timeout=self.timeout_s, **kw
             )
         except requests.ConnectionError as exc:
-            if isinstance(exc, requests.ConnectTimeout) or not sends:
+            if _never_sent(exc) or not sends:
                 raise Transient(f"Facebook unreachable: {exc.__class__.__name__}") from exc
             # The request may have reached Graph: the post may exist. Reconcile first.
             raise Ambiguous(f"Facebook connection lost during {method}: {exc}") from exc
@@ -115,7 +125,9 @@ class FacebookPage(Adapter):
             if post.media_kind != "image":
                 problems.append("media: this adapter publishes photos; Reels come with video")
             elif post.media_path.suffix.lower() not in PHOTO_SUFFIXES:
-                problems.append(f"media: {post.media_path.name}: Facebook photos must be JPG or PNG")
+                problems.append(
+                    f"media: {post.media_path.name}: Facebook photos must be JPG or PNG"
+                )
             elif not post.media_path.is_file():
                 problems.append(f"media: {post.media_path} does not exist")
             elif post.media_path.stat().st_size >= PHOTO_MAX_BYTES:
@@ -130,7 +142,9 @@ class FacebookPage(Adapter):
         if post.media_path is not None:
             with post.media_path.open("rb") as fh:
                 data = self._call(
-                    "POST", f"{self.account_id}/photos", sends=True,
+                    "POST",
+                    f"{self.account_id}/photos",
+                    sends=True,
                     data={"caption": text, "published": "true"},
                     files={"source": (post.media_path.name, fh, "image/png")},
                 )
@@ -152,7 +166,8 @@ class FacebookPage(Adapter):
     def find_existing(self, marker: str) -> PublishResult | None:
         """Recent posts of the page whose text is exactly `marker` (the caption we sent)."""
         data = self._call(
-            "GET", f"{self.account_id}/feed",
+            "GET",
+            f"{self.account_id}/feed",
             params={"fields": "id,message,created_time,permalink_url", "limit": "50"},
         )
         wanted = _nfc(marker)
@@ -180,12 +195,14 @@ class FacebookPage(Adapter):
             if points:
                 values[row["name"]] = points[-1].get("value")
         counts = self._call(
-            "GET", remote_id,
+            "GET",
+            remote_id,
             params={"fields": "shares,comments.summary(true),reactions.summary(true)"},
         )
         reactions = values.get("post_reactions_by_type_total")
         reaction_total = (
-            sum(int(v) for v in reactions.values()) if isinstance(reactions, dict)
+            sum(int(v) for v in reactions.values())
+            if isinstance(reactions, dict)
             else counts.get("reactions", {}).get("summary", {}).get("total_count")
         )
         return Metrics(

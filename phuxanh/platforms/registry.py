@@ -40,5 +40,5 @@ def adapter_for(channel: Channel, http: requests.Session | None = None) -> Adapt
         "timeout_s": settings.http_timeout_s,
     }
     if channel.platform == "facebook":
-        return FacebookPage(api_version=settings.graph_api_version, **kw)  # type: ignore[arg-type]
+        return FacebookPage(api_version=settings.graph_api_version, **kw)
     raise ConfigError(f"channel {channel.code}: platform {channel.platform!r} has no adapter yet")

@@ -22,10 +22,28 @@ from urllib.parse import parse_qs, urlsplit
 
 DEPRECATED_METRICS = {"post_impressions_unique", "post_impressions", "page_impressions_unique"}
 KNOWN_METRICS = {
-    "post_media_view", "post_total_media_view_unique", "post_clicks",
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_clicks",
     "post_reactions_by_type_total",
 }
 VERSION = re.compile(r"^/v\d+\.\d+/")
+FAULTS = {"http_500", "http_429", "expired_token", "lose_response"}
+
+
+class _Discard:
+    """A response sink: what is written is lost, as on a connection that dropped."""
+
+    closed = False
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def close(self) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
 
 
 @dataclass
@@ -34,22 +52,35 @@ class SandboxState:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: int = 0
+    faults: list[str] = field(default_factory=list)  # consumed one per POST to the Graph API
+
+    def next_fault(self) -> str | None:
+        with self.lock:
+            return self.faults.pop(0) if self.faults else None
 
     def add_post(self, page_id: str, kind: str, message: str, extra: dict[str, Any]) -> str:
         with self.lock:
             self.counter += 1
             post_id = f"{page_id}_{100000 + self.counter}"
             self.posts[post_id] = {
-                "id": post_id, "page_id": page_id, "kind": kind, "message": message,
+                "id": post_id,
+                "page_id": page_id,
+                "kind": kind,
+                "message": message,
                 "created_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
-                "created_at": time.time(), **extra,
+                "created_at": time.time(),
+                **extra,
             }
             return post_id
 
 
 def _graph_error(code: int, message: str, *, subcode: int | None = None) -> dict[str, Any]:
-    err: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code,
-                           "fbtrace_id": hashlib.sha1(message.encode()).hexdigest()[:11]}  # noqa: S324
+    err: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": hashlib.sha256(message.encode()).hexdigest()[:11],
+    }
     if subcode is not None:
         err["error_subcode"] = subcode
     return {"error": err}
@@ -89,8 +120,9 @@ class Handler(BaseHTTPRequestHandler):
             out: dict[str, Any] = {}
             for part in msg.iter_parts():
                 name = part.get_param("name", header="content-disposition")
-                payload = part.get_payload(decode=True) or b""
-                out[str(name)] = payload if part.get_filename() else payload.decode("utf-8")
+                payload = part.get_payload(decode=True)
+                raw = payload if isinstance(payload, bytes) else b""
+                out[str(name)] = raw if part.get_filename() else raw.decode("utf-8")
             return out
         return {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
 
@@ -107,13 +139,31 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = query.get("access_token") or form.get("access_token") or auth.split(" ")[-1]
         if token not in self.server.state.tokens:
-            self._send(400, _graph_error(
-                190, "Error validating access token: Session has expired.", subcode=463))
+            self._send(
+                400,
+                _graph_error(
+                    190, "Error validating access token: Session has expired.", subcode=463
+                ),
+            )
             return
         parts = VERSION.sub("", url.path).strip("/").split("/")
-        self._graph(method, parts, query, form)
+        fault = self.server.state.next_fault() if method == "POST" else None
+        if fault == "http_500":
+            self._send(500, _graph_error(2, "An unexpected error has occurred. Please retry."))
+        elif fault == "http_429":
+            self._send(400, _graph_error(32, "Page request limit reached"))
+        elif fault == "expired_token":
+            self._send(400, _graph_error(190, "Error validating access token", subcode=463))
+        elif fault == "lose_response":  # the post is created, the answer never arrives
+            self.wfile = _Discard()  # type: ignore[assignment]
+            self._graph(method, parts, query, form)
+            self.close_connection = True
+        else:
+            self._graph(method, parts, query, form)
 
-    def _graph(self, method: str, parts: list[str], q: dict[str, str], form: dict[str, Any]) -> None:
+    def _graph(
+        self, method: str, parts: list[str], q: dict[str, str], form: dict[str, Any]
+    ) -> None:
         state = self.server.state
         if method == "GET" and parts == ["me"]:
             self._send(200, {"id": "sandbox-page", "name": "phuxanh sandbox page"})
@@ -121,15 +171,23 @@ class Handler(BaseHTTPRequestHandler):
             if not form.get("message") and not form.get("link"):
                 self._send(400, _graph_error(100, "(#100) Missing message or attachment"))
                 return
-            post_id = state.add_post(parts[0], "feed", str(form.get("message", "")),
-                                     {"link": form.get("link")})
+            post_id = state.add_post(
+                parts[0], "feed", str(form.get("message", "")), {"link": form.get("link")}
+            )
             self._send(200, {"id": post_id})
         elif method == "POST" and len(parts) == 2 and parts[1] == "photos":
             source = form.get("source")
-            if not isinstance(source, bytes) or not source[:8].startswith((b"\x89PNG", b"\xff\xd8")):
-                self._send(400, _graph_error(
-                    324, "Photos should be smaller than 4MB and saved as JPG or PNG",
-                    subcode=1366046))
+            if not isinstance(source, bytes) or not source[:8].startswith(
+                (b"\x89PNG", b"\xff\xd8")
+            ):
+                self._send(
+                    400,
+                    _graph_error(
+                        324,
+                        "Photos should be smaller than 4MB and saved as JPG or PNG",
+                        subcode=1366046,
+                    ),
+                )
                 return
             caption = str(form.get("caption") or form.get("message") or "")
             post_id = state.add_post(parts[0], "photo", caption, {"bytes": len(source)})
@@ -143,12 +201,18 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "GET" and len(parts) == 1 and parts[0] in state.posts:
             self._send(200, self._fields(state.posts[parts[0]], q.get("fields", "id")))
         else:
-            self._send(404, _graph_error(
-                100, f"(#100) Unsupported {method} request. Object does not exist"))
+            self._send(
+                404,
+                _graph_error(100, f"(#100) Unsupported {method} request. Object does not exist"),
+            )
 
     def _public(self, post: dict[str, Any]) -> dict[str, Any]:
-        return {"id": post["id"], "message": post["message"], "created_time": post["created_time"],
-                "permalink_url": f"{self.server.public_url}/posts/{post['id']}"}
+        return {
+            "id": post["id"],
+            "message": post["message"],
+            "created_time": post["created_time"],
+            "permalink_url": f"{self.server.public_url}/posts/{post['id']}",
+        }
 
     def _fields(self, post: dict[str, Any], fields: str) -> dict[str, Any]:
         age = time.time() - post["created_at"]
@@ -179,7 +243,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         bad = [m for m in metrics if m in DEPRECATED_METRICS or m not in KNOWN_METRICS]
         if bad:
-            self._send(400, _graph_error(100, f"(#100) The value must be a valid insights metric: {bad[0]}"))
+            self._send(
+                400,
+                _graph_error(100, f"(#100) The value must be a valid insights metric: {bad[0]}"),
+            )
             return
         age = time.time() - post["created_at"]
         data = []
@@ -189,20 +256,41 @@ class Handler(BaseHTTPRequestHandler):
                 value = {"like": value // 10, "love": value // 40}
             elif name == "post_total_media_view_unique":
                 value = int(_synthetic(post_id, "post_media_view", age) * 0.7)
-            data.append({"name": name, "period": "lifetime", "id": f"{post_id}/insights/{name}",
-                         "values": [{"value": value}], "title": name, "description": ""})
+            data.append(
+                {
+                    "name": name,
+                    "period": "lifetime",
+                    "id": f"{post_id}/insights/{name}",
+                    "values": [{"value": value}],
+                    "title": name,
+                    "description": "",
+                }
+            )
         self._send(200, {"data": data})
 
     def _admin(self, method: str, path: str) -> None:
         state = self.server.state
         if method == "GET" and path == "/_sandbox/posts":
             with state.lock:
-                posts = [{k: v for k, v in p.items() if k != "created_at"} for p in state.posts.values()]
+                posts = [
+                    {k: v for k, v in p.items() if k != "created_at"} for p in state.posts.values()
+                ]
             self._send(200, {"posts": posts, "count": len(posts)})
         elif method == "POST" and path == "/_sandbox/reset":
             with state.lock:
                 state.posts.clear()
+                state.faults.clear()
             self._send(200, {"ok": True})
+        elif method == "POST" and path == "/_sandbox/faults":
+            length = int(self.headers.get("Content-Length") or 0)
+            wanted = json.loads(self.rfile.read(length) or b"{}").get("next", [])
+            unknown = [f for f in wanted if f not in FAULTS]
+            if unknown:
+                self._send(400, {"error": f"unknown faults {unknown}; known: {sorted(FAULTS)}"})
+                return
+            with state.lock:
+                state.faults.extend(wanted)
+            self._send(200, {"queued": len(state.faults)})
         else:
             self._send(404, {"error": "unknown sandbox admin path"})
 

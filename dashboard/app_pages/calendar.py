@@ -1,0 +1,41 @@
+"""Calendar: planned slots by day and channel, coloured by status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.common import STATUS_VI, session
+from phuxanh import crud
+from phuxanh.settings import get_settings
+
+st.title("Lịch nội dung")
+tz = get_settings().tz
+today = dt.datetime.now(tz).date()
+start = st.date_input(
+    "Từ ngày", value=today - dt.timedelta(days=today.weekday()), format="DD/MM/YYYY"
+)
+weeks = st.radio(
+    "Xem", [1, 4], format_func=lambda w: "Tuần" if w == 1 else "Tháng", horizontal=True
+)
+with session() as s:
+    rows = crud.calendar(s, start=start, end=start + dt.timedelta(days=7 * weeks - 1), tz=tz)
+if not rows:
+    st.info("Chưa có bài nào được lên lịch trong khoảng này.")
+else:
+    frame = pd.DataFrame(
+        [
+            {
+                "Ngày": r["when"].strftime("%d/%m/%Y"),
+                "Giờ": r["when"].strftime("%H:%M"),
+                "Kênh": r["channel"],
+                "Chủ đề": r["theme"],
+                "Trạng thái": STATUS_VI.get(r["status"], r["status"]),
+                "Lý do": r["why"],
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")

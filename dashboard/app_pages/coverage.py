@@ -1,0 +1,44 @@
+"""Coverage: per theme and week, planned against approved and published."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard.common import session
+from phuxanh import crud
+from phuxanh.settings import get_settings
+
+st.title("Độ phủ chủ đề")
+with session() as s:
+    rows = crud.coverage(s, tz=get_settings().tz)
+if not rows:
+    st.info("Chưa có kế hoạch nào.")
+else:
+    frame = pd.DataFrame(rows)
+    frame["ratio"] = frame["published"] / frame["planned"]
+    chart = (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("week:O", title="Tuần"),
+            y=alt.Y("theme:N", title="Chủ đề"),
+            color=alt.Color("ratio:Q", title="Đã đăng / kế hoạch", scale=alt.Scale(domain=[0, 1])),
+            tooltip=["theme", "week", "planned", "approved", "published"],
+        )
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(
+        frame.rename(
+            columns={
+                "theme": "Chủ đề",
+                "week": "Tuần",
+                "planned": "Kế hoạch",
+                "approved": "Đã duyệt",
+                "published": "Đã đăng",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )

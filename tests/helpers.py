@@ -1,0 +1,38 @@
+"""Build a small, real campaign state through the same domain functions the flows call."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from phuxanh import demo, jobs
+from phuxanh.models import ContentItem, User
+
+START = dt.date(2026, 3, 9)  # the week before the 15/3/2026 election
+CAMPAIGN = "demo-2026"
+
+
+def planned_and_rendered(db_url: str, sandbox_url: str, *, days: int = 2) -> str:
+    jobs.load_catalog(db_url)
+    code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=sandbox_url, database_url=db_url)
+    demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
+    jobs.plan_days(code, start=START, days=days, database_url=db_url)
+    jobs.render_pending(code, database_url=db_url)
+    return code
+
+
+def user(session: Session, name: str) -> User:
+    return session.exec(select(User).where(User.username == name)).one()
+
+
+def items(session: Session) -> list[ContentItem]:
+    return list(session.exec(select(ContentItem).order_by(ContentItem.id)))  # type: ignore[arg-type]
+
+
+def at(day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
+    from phuxanh.settings import get_settings
+
+    return dt.datetime.combine(
+        START + dt.timedelta(days=day_offset), dt.time(hour, minute), get_settings().tz
+    )

@@ -1,0 +1,112 @@
+"""A throwaway PostgreSQL cluster for the tests (Debian's binaries, started by the test run).
+
+`PHUXANH_TEST_POSTGRES_URL` uses an existing server instead. Without binaries the
+PostgreSQL runs are skipped, unless `PHUXANH_REQUIRE_POSTGRES=1` (CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+
+@dataclass
+class Cluster:
+    url: str
+    datadir: Path | None
+    bindir: Path | None
+    user: str | None
+
+    def stop(self) -> None:
+        if self.datadir is None or self.bindir is None:
+            return
+        _run(
+            self.user,
+            [str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"],
+            check=False,
+        )
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+
+def _run(user: str | None, cmd: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    if user:
+        cmd = ["runuser", "-u", user, "--", *cmd]
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
+
+
+def find_bindir() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start() -> Cluster | None:
+    if os.environ.get("PHUXANH_TEST_POSTGRES_URL"):
+        return Cluster(os.environ["PHUXANH_TEST_POSTGRES_URL"], None, None, None)
+    bindir = find_bindir()
+    if bindir is None:
+        return None
+    user = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="phuxanh-pg-"))
+    datadir = root / "data"
+    if user:
+        os.chmod(root, 0o777)
+    _run(
+        user,
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "phuxanh",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+    )
+    port = _free_port()
+    _run(
+        user,
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-w",
+            "-l",
+            str(root / "log"),
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+    )
+    deadline = time.time() + 30
+    while True:
+        try:
+            psycopg.connect(
+                host="127.0.0.1", port=port, user="phuxanh", dbname="postgres", connect_timeout=2
+            ).close()
+            break
+        except psycopg.OperationalError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+    return Cluster(f"postgresql+psycopg://phuxanh@127.0.0.1:{port}/postgres", datadir, bindir, user)

@@ -1,0 +1,139 @@
+"""The command line as users and scripts run it: exit codes, one-line errors, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def phuxanh(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "phuxanh.cli", *args],
+        capture_output=True,
+        check=False,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    out = phuxanh("--help").stdout
+    for command in (
+        "init",
+        "catalog",
+        "plan",
+        "render",
+        "publish",
+        "metrics",
+        "item",
+        "user",
+        "audit",
+        "sandbox",
+        "dashboard",
+        "serve",
+    ):
+        assert command in out
+
+
+def test_catalog_check_ok_and_broken(tmp_path: Path) -> None:
+    ok = phuxanh("catalog", "check")
+    assert ok.returncode == 0 and "catalog ok" in ok.stdout
+    shutil.copytree(ROOT / "content", tmp_path / "c")
+    theme = tmp_path / "c" / "themes" / "dai-hoi-xiv.yaml"
+    theme.write_text(theme.read_text().replace("  en: The 14th", "  en: TODO The 14th", 1))
+    bad = phuxanh("catalog", "check", str(tmp_path / "c"))
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [f"{theme}:3: title: en: placeholder text left in"]
+    assert "Traceback" not in bad.stderr
+
+
+def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert phuxanh("init", "--database", url).returncode == 0
+    missing = phuxanh("render", "--campaign", "nope", "--database", url)
+    assert missing.returncode == 1
+    assert (
+        missing.stderr.strip()
+        == "error: campaign 'nope' is not set up (run the campaign file first)"
+    )
+    bad_date = phuxanh(
+        "plan",
+        "--campaign",
+        "content/campaigns/demo.yaml",
+        "--from",
+        "32/1/2026",
+        "--to",
+        "2/2/2026",
+        "--database",
+        url,
+    )
+    assert (
+        bad_date.returncode == 1
+        and "--from" in bad_date.stderr
+        and "Traceback" not in bad_date.stderr
+    )
+
+
+def test_plan_render_and_item_list_json(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {"PHUXANH_MEDIA_DIR": str(tmp_path / "media")}
+    assert phuxanh("init", "--database", url).returncode == 0
+    assert phuxanh("catalog", "load", "--database", url).returncode == 0
+    assert (
+        phuxanh(
+            "user", "add", "lan.nguyen", "--unit", "nope", "--role", "editor", "--database", url
+        ).returncode
+        == 1
+    )  # unit does not exist yet
+    planned = phuxanh(
+        "plan",
+        "--campaign",
+        "content/campaigns/demo.yaml",
+        "--from",
+        "09/03/2026",
+        "--to",
+        "10/03/2026",
+        "--database",
+        url,
+    )
+    assert planned.returncode == 0, planned.stderr
+    assert json.loads(planned.stdout)["planned"] == 8
+    assert (
+        phuxanh(
+            "user",
+            "add",
+            "lan.nguyen",
+            "--unit",
+            "ttdn-haiphong",
+            "--role",
+            "editor",
+            "--database",
+            url,
+        ).returncode
+        == 0
+    )
+    rendered = phuxanh("render", "--campaign", "demo-2026", "--database", url, env=env)
+    assert json.loads(rendered.stdout)["rendered"] == 8, rendered.stderr
+    rows = json.loads(phuxanh("item", "list", "--json", "--database", url).stdout)
+    assert len(rows) == 8
+    for key in (
+        "id",
+        "state",
+        "channel",
+        "text",
+        "scheduled_at",
+        "remote_id",
+        "remote_url",
+        "last_error",
+    ):
+        assert key in rows[0]
+    assert {r["state"] for r in rows} == {"draft"}
+    assert all(Path(r["media"]).is_file() for r in rows)

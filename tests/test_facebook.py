@@ -1,0 +1,137 @@
+"""The Facebook adapter against real HTTP servers on 127.0.0.1: the sandbox and tiny fakes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from phuxanh.platforms.base import (
+    Ambiguous,
+    AuthExpired,
+    Duplicate,
+    InvalidMedia,
+    Permanent,
+    Post,
+    RateLimited,
+    Transient,
+)
+from phuxanh.platforms.facebook import FacebookPage
+
+PNG = Path(__file__).parent / "data" / "tiny.png"
+
+
+def adapter(base: str, token: str = "sandbox-page-token", timeout: float = 5) -> FacebookPage:
+    return FacebookPage(
+        base_url=base, account_id="123", token=token, session=requests.Session(), timeout_s=timeout
+    )
+
+
+def test_photo_and_link_posts_then_metrics(sandbox) -> None:
+    fb = adapter(sandbox.public_url)
+    photo = fb.publish(
+        Post(
+            text="Hải Phòng - thành phố cảng xanh", marker="k1", media_path=PNG, media_kind="image"
+        )
+    )
+    link = fb.publish(Post(text="Tin chính thống", marker="k2", link="https://haiphong.gov.vn/"))
+    assert photo.remote_id.startswith("123_") and link.remote_id.startswith("123_")
+    assert photo.remote_url == f"{sandbox.public_url}/posts/{photo.remote_id}"
+    found = fb.find_existing("Hải Phòng - thành phố cảng xanh")
+    assert found is not None and found.remote_id == photo.remote_id
+    assert fb.find_existing("never posted") is None
+    m = fb.fetch_metrics(photo.remote_id)
+    assert m.views and m.reach and m.reach <= m.views
+    assert m.video_views is None  # not reported for a photo: NULL, never 0
+    posts = requests.get(f"{sandbox.public_url}/_sandbox/posts", timeout=5).json()
+    assert posts["count"] == 2 and posts["posts"][0]["kind"] == "photo"
+
+
+def test_expired_token_is_auth_expired(sandbox) -> None:
+    with pytest.raises(AuthExpired):
+        adapter(sandbox.public_url, token="stale").check_token()
+
+
+def test_validate_refuses_what_graph_would_refuse(tmp_path: Path) -> None:
+    fb = adapter("http://127.0.0.1:9")
+    gif = tmp_path / "a.gif"
+    gif.write_bytes(b"GIF89a")
+    assert fb.validate(Post(text="x", marker="m", media_path=gif, media_kind="image"))
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG" + b"0" * (4 * 1024 * 1024))
+    assert any(
+        "4 MB" in p
+        for p in fb.validate(Post(text="x", marker="m", media_path=big, media_kind="image"))
+    )
+    assert fb.validate(Post(text="x", marker="m")) == []
+
+
+class _Fake(BaseHTTPRequestHandler):
+    reply: tuple[int, dict, dict] = (200, {}, {})
+    delay = 0.0
+
+    def log_message(self, *a: object) -> None:
+        return
+
+    def _answer(self) -> None:
+        time.sleep(self.delay)
+        status, body, headers = self.reply
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture
+def fake():
+    handler = type("H", (_Fake,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (400, {"code": 190, "error_subcode": 463, "type": "OAuthException"}, AuthExpired),
+        (400, {"code": 32}, RateLimited),
+        (400, {"code": 4}, RateLimited),
+        (400, {"code": 506}, Duplicate),
+        (400, {"code": 324, "error_subcode": 1366046}, InvalidMedia),
+        (500, {"code": 2}, Transient),
+        (400, {"code": 100, "message": "Invalid parameter"}, Permanent),
+    ],
+)
+def test_graph_error_shapes_are_classified(fake, status, error, expected) -> None:
+    handler, base = fake
+    handler.reply = (status, {"error": {"message": "m", **error}}, {"Retry-After": "42"})
+    with pytest.raises(expected) as err:
+        adapter(base).publish(Post(text="x", marker="m"))
+    if expected is RateLimited:
+        assert err.value.retry_after_s == 42
+
+
+def test_timeout_while_sending_is_ambiguous_but_reading_is_transient(fake) -> None:
+    handler, base = fake
+    handler.delay = 1.0
+    handler.reply = (200, {"id": "123_1"}, {})
+    with pytest.raises(Ambiguous):
+        adapter(base, timeout=0.3).publish(Post(text="x", marker="m"))
+    with pytest.raises(Transient):
+        adapter(base, timeout=0.3).check_token()
+
+
+def test_unreachable_server_is_transient() -> None:
+    with pytest.raises(Transient):
+        adapter("http://127.0.0.1:9").publish(Post(text="x", marker="m"))
