@@ -197,7 +197,7 @@ def user_add(
             password=password,
             actor="cli",
         )
-        typer.echo(f"user {user.username} ({user.role.value}) added")
+        typer.echo(f"user {user.username} ({user.role}) added")
 
 
 @audit_app.command("verify")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from phuxanh.errors import ValidationFailed
 from phuxanh.models import (
     Channel,
     ContentItem,
@@ -62,21 +63,26 @@ def list_items(
         .outerjoin(Publication, col(Publication.content_item_id) == col(ContentItem.id))
         .outerjoin(Channel, col(Channel.id) == col(Publication.channel_id))
         .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))
-        .order_by(col(ContentItem.scheduled_at), col(ContentItem.id))
-        .limit(limit)
     )
+    if state:
+        known = {*PubState, *ItemStatus}
+        if state not in known:
+            raise ValidationFailed([f"--state: {state!r} is not one of {', '.join(sorted(known))}"])
+        query = query.where(
+            (col(Publication.state) == state)
+            | (col(Publication.id).is_(None) & (col(ContentItem.status) == state))
+        )
+    query = query.order_by(col(ContentItem.scheduled_at), col(ContentItem.id)).limit(limit)
     rows = []
     channel_codes = {c.id: c.code for c in session.exec(select(Channel))}
     for item, pub, channel, theme in session.exec(query):
-        row_state = pub.state.value if pub is not None else item.status.value
-        if state and state not in (row_state, item.status.value):
-            continue
+        row_state = str(pub.state) if pub is not None else str(item.status)
         when = pub.scheduled_at if pub is not None else item.scheduled_at
         rows.append(
             {
                 "id": item.id,
                 "state": row_state,
-                "item_status": item.status.value,
+                "item_status": str(item.status),
                 "channel": channel.code
                 if channel
                 else ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
@@ -120,7 +126,7 @@ def queue(
         out.append(
             {
                 "id": item.id,
-                "status": item.status.value,
+                "status": str(item.status),
                 "theme": theme.title_vi,
                 "unit": unit.name,
                 "caption": item.caption,
@@ -157,7 +163,7 @@ def calendar(
             "when": slot.scheduled_at.astimezone(tz),
             "channel": channel.display_name,
             "theme": theme.code,
-            "status": item.status.value if item else "planned",
+            "status": str(item.status) if item else "planned",
             "why": slot.why,
             "item_id": item.id if item else None,
         }

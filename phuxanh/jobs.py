@@ -14,11 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from phuxanh import catalog as catalog_mod
-from phuxanh import compose, metrics, publishing
+from phuxanh import compose, crud, metrics, publishing
 from phuxanh.db import engine_for, migrate, normalise_url, session_scope
 from phuxanh.errors import NotFound
 from phuxanh.media.cards import load_brand
-from phuxanh.models import Campaign, Role, User
+from phuxanh.models import Campaign, Role, Slot, User
 from phuxanh.planning import CampaignSpec, ensure_campaign, load_campaign, plan
 from phuxanh.settings import get_settings
 
@@ -137,8 +137,6 @@ def slot_times_on(
     campaign_code: str, *, day: dt.date, database_url: str | None = None
 ) -> list[dt.datetime]:
     """Distinct planned times of a campaign on a local day (the demo's publish clock)."""
-    from phuxanh.models import Slot
-
     tz = get_settings().tz
     lo = dt.datetime.combine(day, dt.time(), tz)
     with session_scope(engine(database_url)) as session:
@@ -157,7 +155,5 @@ def slot_times_on(
 
 
 def summary(*, database_url: str | None = None) -> dict[str, int]:
-    from phuxanh import crud
-
     with session_scope(engine(database_url)) as session:
         return crud.summary(session)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -49,6 +49,10 @@ def _json() -> Any:
 
 def _json_list() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# States are stored as VARCHAR, not database ENUM types: the same on SQLite and PostgreSQL,
+# and a new state needs no ALTER TYPE. Values are validated in code (see `parse_state`).
 
 
 class Role(StrEnum):
@@ -96,7 +100,7 @@ class User(SQLModel, table=True):
     username: str = Field(unique=True, max_length=64)
     display_name: str = ""
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    role: Role = Field(max_length=16)
+    role: Role = Field(max_length=16, sa_type=AutoString)
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -218,7 +222,9 @@ class ContentItem(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     theme_id: int | None = Field(default=None, foreign_key="theme.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    status: ItemStatus = Field(default=ItemStatus.draft, max_length=24, index=True)
+    status: ItemStatus = Field(
+        default=ItemStatus.draft, max_length=24, index=True, sa_type=AutoString
+    )
     language: str = Field(default="vi", max_length=8)
     caption: str
     captions: dict[str, str] = _json()  # per channel code, where it differs from `caption`
@@ -268,7 +274,7 @@ class Publication(SQLModel, table=True):
     content_item_id: int = Field(foreign_key="contentitem.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     scheduled_at: datetime = Field(sa_type=UTCDateTime)
-    state: PubState = Field(default=PubState.scheduled, max_length=16)
+    state: PubState = Field(default=PubState.scheduled, max_length=16, sa_type=AutoString)
     idempotency_key: str = Field(unique=True, max_length=64)
     approved_hash: str = Field(max_length=64)
     remote_id: str | None = None

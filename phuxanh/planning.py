@@ -187,11 +187,12 @@ def plan(
         (s.channel_id, s.scheduled_at)
         for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id))
     }
-    counts: dict[tuple[str, int], int] = {}  # (theme, iso week) → planned
+    counts: dict[tuple[str, tuple[int, int]], int] = {}  # (theme, (iso year, week)) → planned
     for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id)):
         theme_code = next((c for c, t in themes.items() if t.id == s.theme_id), None)
         if theme_code:
-            wk = s.scheduled_at.astimezone(tz).isocalendar().week
+            iso = s.scheduled_at.astimezone(tz).isocalendar()
+            wk = (iso.year, iso.week)
             counts[(theme_code, wk)] = counts.get((theme_code, wk), 0) + 1
     created: list[Slot] = []
     for offset in range(days):
@@ -199,7 +200,8 @@ def plan(
         if not spec.period["from"] <= day <= spec.period["to"]:
             unfit.append(f"{day:%d/%m/%Y}: outside the campaign period")
             continue
-        week = day.isocalendar().week
+        iso = day.isocalendar()
+        week = (iso.year, iso.week)
         for cspec in spec.channels:
             channel = channels[cspec.code]
             for when in slot_times(cspec, day, tz):
@@ -223,8 +225,8 @@ def plan(
 
 def _choose_theme(
     quotas: list[ThemeQuota],
-    counts: dict[tuple[str, int], int],
-    week: int,
+    counts: dict[tuple[str, tuple[int, int]], int],
+    week: tuple[int, int],
     day: dt.date,
     themes: dict[str, Theme],
     waves: list[KeyDate],

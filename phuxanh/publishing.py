@@ -126,7 +126,7 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
     audit.record(
         session,
         actor="publisher",
-        action=f"publication.{state.value}",
+        action=f"publication.{state}",
         entity="publication",
         entity_id=pub.id,
         detail={"reason": reason},

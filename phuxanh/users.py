@@ -80,7 +80,7 @@ def add_user(
         action="user.add",
         entity="user",
         entity_id=user.id,
-        detail={"username": username, "role": role_value.value, "unit": unit_code},
+        detail={"username": username, "role": str(role_value), "unit": unit_code},
     )
     return user
 

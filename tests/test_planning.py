@@ -85,3 +85,16 @@ def test_election_wave_raises_its_theme(db_url: str, sandbox) -> None:
         if theme == election.id and when.astimezone(TZ).date() == dt.date(2026, 3, 15)
     ]
     assert peak  # the election day itself is covered
+
+
+def test_same_week_number_of_another_year_is_planned_afresh(db_url: str, sandbox, tmp_path) -> None:
+    _setup(db_url, sandbox)
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    from phuxanh.db import migrate
+
+    migrate(fresh)
+    _setup(fresh, sandbox)
+    _plan(db_url, dt.date(2026, 1, 5), 3)  # ISO week 2 of 2026
+    with_history = _plan(db_url, dt.date(2027, 1, 11), 3)[-12:]  # ISO week 2 of 2027
+    alone = _plan(fresh, dt.date(2027, 1, 11), 3)
+    assert [(t, w) for _, _, t, w in with_history] == [(t, w) for _, _, t, w in alone]

@@ -162,3 +162,26 @@ def test_two_workers_at_once_never_double_post(db_url: str, sandbox) -> None:
         t.join()
     assert sum(r.get("published", 0) for r in results) == 2
     assert len(_posts(sandbox)) == 2
+
+
+def test_item_list_filters_by_state_before_limiting(db_url: str, sandbox) -> None:
+    from phuxanh import crud
+
+    planned_and_rendered(db_url, sandbox.public_url)
+    _approve_all(db_url)
+    jobs.publish_due(now=at(0, 19, 31), database_url=db_url)  # the morning ones are missed
+    with Session(jobs.engine(db_url)) as s:
+        published = crud.list_items(s, state="published", limit=2)
+        assert [r["state"] for r in published] == ["published", "published"]
+        assert {r["state"] for r in crud.list_items(s, state="missed")} == {"missed"}
+        assert len(crud.list_items(s)) == 8
+
+
+def test_item_list_refuses_an_unknown_state(db_url: str) -> None:
+    from phuxanh import crud
+
+    with (
+        Session(jobs.engine(db_url)) as s,
+        pytest.raises(ValidationFailed, match="--state: 'sent'"),
+    ):
+        crud.list_items(s, state="sent")

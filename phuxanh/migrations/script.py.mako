@@ -11,7 +11,9 @@ import sqlmodel
 from alembic import op
 
 import phuxanh.models
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 01:01:18.075669
+Create Date: 2026-11-23 01:20:06.685067
 """
 
 from __future__ import annotations
@@ -187,9 +187,7 @@ def upgrade() -> None:
         sa.Column("username", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "role", sa.Enum("editor", "approver", "manager", "admin", name="role"), nullable=False
-        ),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", phuxanh.models.UTCDateTime(timezone=True), nullable=False),
@@ -239,21 +237,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Integer(), nullable=True),
         sa.Column("theme_id", sa.Integer(), nullable=True),
         sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "draft",
-                "in_review",
-                "changes_requested",
-                "approved",
-                "scheduled",
-                "published",
-                "rejected",
-                "failed",
-                name="itemstatus",
-            ),
-            nullable=False,
-        ),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("caption", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("captions", sa.JSON(), nullable=False),
@@ -355,22 +339,7 @@ def upgrade() -> None:
         sa.Column("content_item_id", sa.Integer(), nullable=False),
         sa.Column("channel_id", sa.Integer(), nullable=False),
         sa.Column("scheduled_at", phuxanh.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "state",
-            sa.Enum(
-                "scheduled",
-                "claimed",
-                "sending",
-                "processing",
-                "published",
-                "failed",
-                "needs_check",
-                "missed",
-                "paused",
-                name="pubstate",
-            ),
-            nullable=False,
-        ),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("approved_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("remote_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
