@@ -5,7 +5,7 @@
 A fresh SQLite file, the catalog, the demo campaign's three Facebook Pages on the local
 sandbox (a real HTTP server on 127.0.0.1), and a simulated fortnight: each morning the
 daily run plans, renders and collects metrics; the team reviews the drafts (four-eyes);
-the publish-due flow runs at each planned time and posts to the sandbox.
+the publish-due task (what the 5-minute deployment runs) posts to the sandbox on time.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from prefect import flow, task
 
 from flows.daily import daily_run
-from flows.publish import publish_due
+from flows.daily import publish_due as publish_due_task
 from phuxanh import demo, jobs
 from phuxanh.settings import ROOT, get_settings
 
@@ -69,7 +69,8 @@ def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: i
         )
         reviews.append(team_review(campaign, database_url))
         for when in publish_times(campaign, day, database_url):
-            publish_due(now=when + dt.timedelta(minutes=1), database_url=database_url)
+            # What the publish-due deployment runs every 5 minutes: the same task, on time.
+            publish_due_task(when + dt.timedelta(minutes=1), database_url)
     # The evening after: a last metrics reading of everything published.
     daily_run(
         now=dt.datetime.combine(start + dt.timedelta(days=days), dt.time(6), tz),
