@@ -37,10 +37,13 @@ def main() -> None:
     runs = parser.parse_args().runs
     brand = load_brand(ROOT / "assets", "ttdn-haiphong")
     cards = [
-        CardInput(theme_title="Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp",
-                  text=f"Cuộc bầu cử diễn ra vào Chủ nhật, ngày 15/3/2026. Lần {i}.",
-                  figure="15/3/2026", unit="Ngày bầu cử",
-                  source="Nguồn: Luật Bầu cử đại biểu Quốc hội và đại biểu HĐND (85/2015/QH13)")
+        CardInput(
+            theme_title="Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp",
+            text=f"Cuộc bầu cử diễn ra vào Chủ nhật, ngày 15/3/2026. Lần {i}.",
+            figure="15/3/2026",
+            unit="Ngày bầu cử",
+            source="Nguồn: Luật Bầu cử đại biểu Quốc hội và đại biểu HĐND (85/2015/QH13)",
+        )
         for i in range(runs)
     ]
     render_fact_card(cards[0], brand)  # warm font and gradient caches, as a long-lived worker
@@ -53,9 +56,11 @@ def main() -> None:
     render_fact_card(cards[1], brand)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(f"card 1080x1350 PNG: render+save median {card_ms:.1f} ms, "
-          f"encode floor median {floor_ms:.1f} ms, ratio {card_ms / floor_ms:.2f}x "
-          f"(goal <= 2x), peak Python memory {peak:.1f} MiB, runs {runs}")
+    print(
+        f"card 1080x1350 PNG: render+save median {card_ms:.1f} ms, "
+        f"encode floor median {floor_ms:.1f} ms, ratio {card_ms / floor_ms:.2f}x "
+        f"(goal <= 2x), peak Python memory {peak:.1f} MiB, runs {runs}"
+    )
 
 
 if __name__ == "__main__":

@@ -115,8 +115,38 @@ def _files(root: Path, sub: str) -> list[Path]:
     return sorted((root / sub).glob("*.yaml"))
 
 
+class Draft(BaseModel):
+    """The shape `phuxanh directive import -o` writes: one directive and its themes."""
+
+    directive: dict[str, object]
+    themes: list[dict[str, object]]
+
+
+def check_draft(path: Path) -> Catalog:
+    """Validate a single draft file (directive + themes) the way the catalog is validated."""
+    doc = load_located(path)
+    validate_doc(doc, Draft)
+    problems: list[str] = []
+    directives: list[DirectiveSpec] = []
+    themes: list[ThemeSpec] = []
+    try:
+        directives.append(validate_doc(doc, DirectiveSpec, ("directive",)))
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    for i in range(len(doc.data["themes"])):
+        try:
+            themes.append(validate_doc(doc, ThemeSpec, ("themes", i)))
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationFailed(problems)
+    return Catalog(directives=directives, themes=themes)
+
+
 def check_catalog(root: Path) -> Catalog:
-    """Validate every catalog file under `root`; raise with all problems found, in order."""
+    """Validate every catalog file under `root` (or one draft file); raise with all problems."""
+    if root.is_file():
+        return check_draft(root)
     problems: list[str] = []
     directives: list[DirectiveSpec] = []
     themes: list[tuple[LocatedDoc, ThemeSpec]] = []

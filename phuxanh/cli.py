@@ -29,6 +29,7 @@ metrics_app = typer.Typer(help="Reach metrics.", no_args_is_help=True)
 item_app = typer.Typer(help="Content items.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+directive_app = typer.Typer(help="Directives (hướng dẫn, kế hoạch …).", no_args_is_help=True)
 for sub, name in (
     (catalog_app, "catalog"),
     (sandbox_app, "sandbox"),
@@ -37,6 +38,7 @@ for sub, name in (
     (item_app, "item"),
     (user_app, "user"),
     (audit_app, "audit"),
+    (directive_app, "directive"),
 ):
     app.add_typer(sub, name=name)
 
@@ -211,6 +213,45 @@ def audit_verify(database: Database = None) -> None:
     if bad is not None:
         raise PhuxanhError(f"audit log broken at row {bad}: its hash does not chain")
     typer.echo("audit log intact")
+
+
+@directive_app.command("import")
+def directive_import(
+    file: Annotated[Path, typer.Argument(help="the directive as plain text (UTF-8)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the parsed directive")] = False,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="write a YAML catalog draft")
+    ] = None,
+) -> None:
+    """Read a directive: print it as JSON, or write a catalog draft for staff to complete."""
+    import yaml
+
+    from phuxanh.directives import catalog_draft, parse
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise PhuxanhError(f"{file}: cannot read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="replace")
+        typer.echo(f"warning: {file}: not valid UTF-8; unreadable bytes were replaced", err=True)
+    parsed = parse(text)
+    if as_json or out is None:
+        typer.echo(json.dumps(parsed, ensure_ascii=False, indent=2))
+    if out is not None:
+        draft = catalog_draft(parsed, source_file=file.name)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(
+            yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
+        )
+        tmp.replace(out)
+        typer.echo(
+            f"draft written: {out} ({len(draft['themes'])} themes); "
+            f"next: phuxanh catalog check {out}",
+            err=True,
+        )
 
 
 @sandbox_app.command("serve")

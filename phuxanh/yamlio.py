@@ -90,14 +90,17 @@ def format_loc(loc: Loc) -> str:
     return "".join(parts) or "(document)"
 
 
-def validate_doc(doc: LocatedDoc, model: type[M]) -> M:
-    """Validate a located document; every pydantic error names file, line and field."""
+def validate_doc(doc: LocatedDoc, model: type[M], at: Loc = ()) -> M:
+    """Validate a located document (or the part at `at`); errors name file, line, field."""
+    data = doc.data
+    for part in at:
+        data = data[part] if isinstance(data, dict | list) else None  # type: ignore[index]
     try:
-        return model.model_validate(doc.data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            loc = (*at, *(p for p in err["loc"] if isinstance(p, str | int)))
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(f"{doc.path}:{doc.line_of(loc)}: {format_loc(loc)}: {msg}")
         raise ValidationFailed(problems) from exc
