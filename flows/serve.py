@@ -6,6 +6,8 @@ Scale-out: point PREFECT_API_URL at a Prefect server and run workers on a work p
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import serve
 from prefect.schedules import Cron, Interval
 
@@ -15,13 +17,17 @@ from flows.publish import publish_due
 from phuxanh.settings import get_settings
 
 
-def main() -> None:
+def deployments() -> list[Any]:
     tz = get_settings().timezone
-    serve(
+    return [
         daily_run.to_deployment(name="daily", schedule=Cron("0 6 * * *", timezone=tz)),
         publish_due.to_deployment(name="publish-due", schedule=Interval(300, timezone=tz)),
         collect.to_deployment(name="metrics-hourly", schedule=Cron("17 * * * *", timezone=tz)),
-    )
+    ]
+
+
+def main() -> None:
+    serve(*deployments())
 
 
 if __name__ == "__main__":

@@ -44,3 +44,14 @@ def test_demo_flow_end_to_end(prefect_api, tmp_path) -> None:
     assert summary["published"] == 8 == sum(posted)
     assert summary["metrics"] > 0
     assert result["review"]["refused"]  # the author tried and was refused
+
+
+def test_served_schedules() -> None:
+    from flows.serve import deployments
+
+    by_name = {d.name: d for d in deployments()}
+    assert set(by_name) == {"daily", "publish-due", "metrics-hourly"}
+    daily = by_name["daily"].schedules[0].schedule
+    assert (daily.cron, daily.timezone) == ("0 6 * * *", "Asia/Ho_Chi_Minh")
+    every = by_name["publish-due"].schedules[0].schedule
+    assert every.interval.total_seconds() == 300
