@@ -110,6 +110,9 @@ def plan(
     sandbox_url: Annotated[
         str | None, typer.Option(help="URL for channels on api_base: sandbox")
     ] = None,
+    replan: Annotated[
+        bool, typer.Option(help="re-plan the range: empty slots go, slots with content stay")
+    ] = False,
     database: Database = None,
 ) -> None:
     """Plan the content calendar for a campaign between two dates (inclusive)."""
@@ -118,7 +121,8 @@ def plan(
         raise ValidationFailed(["--to: before --from"])
     url = sandbox_url or f"http://127.0.0.1:{get_settings().sandbox_port}"
     code = jobs.setup_campaign(campaign, sandbox_url=url, database_url=database)
-    _print(jobs.plan_days(code, start=start, days=(end - start).days + 1, database_url=database))
+    days = (end - start).days + 1
+    _print(jobs.plan_days(code, start=start, days=days, replan=replan, database_url=database))
 
 
 @app.command()

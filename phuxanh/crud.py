@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh.errors import ValidationFailed
 from phuxanh.models import (
+    Campaign,
     Channel,
     ContentItem,
     Fact,
@@ -225,3 +226,26 @@ def latest_metrics(session: Session) -> list[dict[str, Any]]:
         }
         for snap, pub, channel, theme in session.exec(query)
     ]
+
+
+def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Campaign waves (build-up to after) that overlap the range, earliest first."""
+    out = []
+    for campaign in session.exec(select(Campaign)):
+        for w in campaign.config.get("waves", []):
+            peak = dt.date.fromisoformat(str(w["date"]))
+            lo = peak - dt.timedelta(days=int(w.get("build_up_days", 0)))
+            hi = peak + dt.timedelta(days=int(w.get("after_days", 0)))
+            if lo <= end and hi >= start:
+                out.append(
+                    {
+                        "campaign": campaign.code,
+                        "name": w["name"],
+                        "theme": w["theme"],
+                        "date": peak,
+                        "from": lo,
+                        "to": hi,
+                        "peak_days": int(w.get("peak_days", 0)),
+                    }
+                )
+    return sorted(out, key=lambda w: (w["date"], w["name"]))

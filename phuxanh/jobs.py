@@ -19,7 +19,14 @@ from phuxanh.db import engine_for, migrate, normalise_url, session_scope
 from phuxanh.errors import NotFound
 from phuxanh.media.cards import load_brand
 from phuxanh.models import Campaign, Role, Slot, User
-from phuxanh.planning import CampaignSpec, ensure_campaign, load_campaign, plan
+from phuxanh.planning import (
+    CampaignSpec,
+    ensure_campaign,
+    load_campaign,
+    load_commemorations,
+    plan,
+    replan_clear,
+)
 from phuxanh.settings import get_settings
 
 
@@ -56,14 +63,35 @@ def _campaign(session: Any, code: str) -> Campaign:
 
 
 def plan_days(
-    campaign_code: str, *, start: dt.date, days: int, database_url: str | None = None
+    campaign_code: str,
+    *,
+    start: dt.date,
+    days: int,
+    replan: bool = False,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
-    tz = get_settings().tz
+    """Plan the days; with `replan`, empty slots in the range go first (content stays)."""
+    settings = get_settings()
+    days_file = load_commemorations(settings.content_dir / "commemorations.yaml")
     with session_scope(engine(database_url)) as session:
-        slots, unfit = plan(
-            session, campaign=_campaign(session, campaign_code), start=start, days=days, tz=tz
+        campaign = _campaign(session, campaign_code)
+        removed = (
+            replan_clear(session, campaign=campaign, start=start, days=days, tz=settings.tz)
+            if replan
+            else 0
         )
-        return {"planned": len(slots), "unfit": unfit}
+        slots, unfit = plan(
+            session,
+            campaign=campaign,
+            start=start,
+            days=days,
+            tz=settings.tz,
+            commemorations=days_file,
+        )
+        out: dict[str, Any] = {"planned": len(slots), "unfit": unfit}
+        if replan:
+            out["removed"] = removed
+        return out
 
 
 def render_pending(

@@ -1,14 +1,18 @@
 """Campaign files and the content calendar.
 
-The walking-skeleton planner: per channel and day, slots at the starts of its posting
-windows (respecting max per day and minimum spacing); per slot, the theme furthest behind
-its weekly quota, with themes inside a key-date wave weighted up. Deterministic, and each
-slot says why it is there. Re-planning keeps the slots that exist.
+Per channel and day: slots at the starts of its posting windows, then every minimum
+spacing inside them, up to its daily maximum. Per slot: the theme furthest behind its
+weekly quota, weighted up inside a wave (build-up ×2, peak ×4, after ×2; waves from the
+campaign file, else the catalog's key dates) and on commemoration days
+(`content/commemorations.yaml`). A wave's peak days always get a slot of its theme.
+Deterministic; each slot says why it is there; what cannot be fitted is reported.
+Re-planning removes only empty slots: slots with content stay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -17,14 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from sqlmodel import Session, col, select
 
 from phuxanh.errors import NotFound
-from phuxanh.models import Campaign, Channel, KeyDate, Slot, Theme
+from phuxanh.models import Campaign, Channel, ContentItem, KeyDate, Slot, Theme
 from phuxanh.users import ensure_unit
 from phuxanh.yamlio import load_located, validate_doc
 
 Window = Annotated[
     str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 ]
-WAVE_WEIGHT = 3.0
+WAVE_WEIGHT = 2.0
+PEAK_WEIGHT = 4.0
 
 
 class _Strict(BaseModel):
@@ -70,6 +75,34 @@ class ThemeQuota(_Strict):
     per_week: int = Field(ge=0, le=50)
 
 
+class WaveSpec(_Strict):
+    """A burst around a key date: build-up before, a peak of ±`peak_days`, results after."""
+
+    name: str
+    theme: str
+    date: dt.date
+    build_up_days: int = Field(default=14, ge=0, le=120)
+    peak_days: int = Field(default=1, ge=0, le=14)
+    after_days: int = Field(default=3, ge=0, le=60)
+
+
+class Commemoration(_Strict):
+    """A day of the year (dd/mm) that raises the weight of its themes."""
+
+    day: Annotated[str, StringConstraints(pattern=r"^\d{1,2}/\d{1,2}$")]
+    name: str
+    themes: list[str] = Field(min_length=1)
+    weight: float = Field(default=2.0, gt=1, le=10)
+
+    def matches(self, on: dt.date) -> bool:
+        d, m = (int(x) for x in self.day.split("/"))
+        return (on.day, on.month) == (d, m)
+
+
+class CommemorationFile(_Strict):
+    days: list[Commemoration]
+
+
 class CampaignSpec(_Strict):
     code: str
     name: str
@@ -79,6 +112,7 @@ class CampaignSpec(_Strict):
     languages: list[str] = ["vi"]
     channels: list[ChannelSpec] = Field(min_length=1)
     themes: list[ThemeQuota] = Field(min_length=1)
+    waves: list[WaveSpec] = []
     team: list[Person] = []
 
 
@@ -157,12 +191,81 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
     return campaign
 
 
-def _waves(session: Session, theme_ids: list[int]) -> list[KeyDate]:
-    return list(session.exec(select(KeyDate).where(col(KeyDate.theme_id).in_(theme_ids))))
+@dataclass(frozen=True)
+class ActiveWave:
+    name: str
+    theme: str
+    on: dt.date
+    build_up: int
+    peak: int
+    after: int
+
+    def phase(self, day: dt.date) -> tuple[str, float] | None:
+        delta = (day - self.on).days
+        if abs(delta) <= self.peak:
+            return "peak", PEAK_WEIGHT
+        if -self.build_up <= delta < 0:
+            return "build-up", WAVE_WEIGHT
+        if 0 < delta <= self.after:
+            return "after", WAVE_WEIGHT
+        return None
+
+
+def load_commemorations(path: Path) -> list[Commemoration]:
+    if not path.is_file():
+        return []
+    return validate_doc(load_located(path), CommemorationFile).days
+
+
+def _waves(session: Session, spec: CampaignSpec, themes: dict[str, Theme]) -> list[ActiveWave]:
+    """The campaign's own waves, then the catalog's key dates for themes it does not wave."""
+    waves = [
+        ActiveWave(w.name, w.theme, w.date, w.build_up_days, w.peak_days, w.after_days)
+        for w in spec.waves
+        if w.theme in themes
+    ]
+    waved = {w.theme for w in waves}
+    by_id = {t.id: code for code, t in themes.items()}
+    for kd in session.exec(select(KeyDate).where(col(KeyDate.theme_id).in_(list(by_id)))):
+        code = by_id[kd.theme_id]
+        if code not in waved and (kd.wave_before_days or kd.wave_after_days):
+            waves.append(
+                ActiveWave(
+                    kd.label_vi, code, kd.on_date, kd.wave_before_days, 0, kd.wave_after_days
+                )
+            )
+    return sorted(waves, key=lambda w: (w.on, w.theme))
+
+
+def replan_clear(
+    session: Session, *, campaign: Campaign, start: dt.date, days: int, tz: ZoneInfo
+) -> int:
+    """Remove the range's slots that have no content yet; slots with content stay."""
+    lo = dt.datetime.combine(start, dt.time(), tz)
+    hi = lo + dt.timedelta(days=days)
+    used = select(ContentItem.slot_id).where(col(ContentItem.slot_id).is_not(None))
+    empty = session.exec(
+        select(Slot).where(
+            Slot.campaign_id == campaign.id,
+            col(Slot.scheduled_at) >= lo,
+            col(Slot.scheduled_at) < hi,
+            col(Slot.id).not_in(used),
+        )
+    ).all()
+    for slot in empty:
+        session.delete(slot)
+    session.flush()
+    return len(empty)
 
 
 def plan(
-    session: Session, *, campaign: Campaign, start: dt.date, days: int, tz: ZoneInfo
+    session: Session,
+    *,
+    campaign: Campaign,
+    start: dt.date,
+    days: int,
+    tz: ZoneInfo,
+    commemorations: list[Commemoration] | None = None,
 ) -> tuple[list[Slot], list[str]]:
     """Plan `days` days from `start`. Returns (new slots, what could not be planned)."""
     spec = CampaignSpec.model_validate(campaign.config)
@@ -176,78 +279,109 @@ def plan(
     quotas = [q for q in spec.themes if q.code in themes and q.per_week > 0]
     if not quotas:
         return [], [*unfit, "no theme with a weekly quota"]
-    waves = _waves(session, [t.id for t in themes.values() if t.id is not None])
+    chooser = _Chooser(quotas, _waves(session, spec, themes), commemorations or [])
     channels = {
         c.code: c
         for c in session.exec(
             select(Channel).where(col(Channel.code).in_([c.code for c in spec.channels]))
         )
     }
-    existing = {
-        (s.channel_id, s.scheduled_at)
-        for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id))
-    }
-    counts: dict[tuple[str, tuple[int, int]], int] = {}  # (theme, (iso year, week)) → planned
-    for s in session.exec(select(Slot).where(Slot.campaign_id == campaign.id)):
-        theme_code = next((c for c, t in themes.items() if t.id == s.theme_id), None)
-        if theme_code:
-            iso = s.scheduled_at.astimezone(tz).isocalendar()
-            wk = (iso.year, iso.week)
-            counts[(theme_code, wk)] = counts.get((theme_code, wk), 0) + 1
+    existing = session.exec(select(Slot).where(Slot.campaign_id == campaign.id)).all()
+    taken = {(s.channel_id, s.scheduled_at) for s in existing}
+    code_of = {t.id: code for code, t in themes.items()}
+    for s in existing:
+        if s.theme_id in code_of:
+            chooser.count(code_of[s.theme_id], s.scheduled_at.astimezone(tz).date())
     created: list[Slot] = []
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         if not spec.period["from"] <= day <= spec.period["to"]:
             unfit.append(f"{day:%d/%m/%Y}: outside the campaign period")
             continue
-        iso = day.isocalendar()
-        week = (iso.year, iso.week)
-        for cspec in spec.channels:
-            channel = channels[cspec.code]
-            for when in slot_times(cspec, day, tz):
-                if (channel.id, when.astimezone(dt.UTC)) in existing:
-                    continue
-                theme_code, why = _choose_theme(quotas, counts, week, day, themes, waves)
-                counts[(theme_code, week)] = counts.get((theme_code, week), 0) + 1
-                slot = Slot(
-                    campaign_id=campaign.id or 0,
-                    channel_id=channel.id or 0,
-                    theme_id=themes[theme_code].id or 0,
-                    scheduled_at=when,
-                    format=cspec.formats[0],
-                    why=why,
-                )
-                session.add(slot)
-                created.append(slot)
+        times = sorted(
+            (
+                (when, c)
+                for c in spec.channels
+                for when in slot_times(c, day, tz)
+                if (channels[c.code].id, when.astimezone(dt.UTC)) not in taken
+            ),
+            key=lambda pair: (pair[0], pair[1].code),
+        )
+        peaks = chooser.peak_themes(day)
+        for when, cspec in times:
+            code, why = chooser.choose(day, must=peaks)
+            peaks = [p for p in peaks if p != code]
+            slot = Slot(
+                campaign_id=campaign.id or 0,
+                channel_id=channels[cspec.code].id or 0,
+                theme_id=themes[code].id or 0,
+                scheduled_at=when,
+                format=cspec.formats[0],
+                why=why,
+            )
+            session.add(slot)
+            created.append(slot)
+        unfit += [f"{day:%d/%m/%Y}: no free slot left for the peak of {p}" for p in peaks]
     session.flush()
     return created, unfit
 
 
-def _choose_theme(
-    quotas: list[ThemeQuota],
-    counts: dict[tuple[str, tuple[int, int]], int],
-    week: tuple[int, int],
-    day: dt.date,
-    themes: dict[str, Theme],
-    waves: list[KeyDate],
-) -> tuple[str, str]:
-    best: tuple[float, str] | None = None
-    reason = ""
-    for q in sorted(quotas, key=lambda q: q.code):
-        done = counts.get((q.code, week), 0)
-        weight = 1.0
-        wave_note = ""
-        for kd in waves:
-            if kd.theme_id != themes[q.code].id:
+class _Chooser:
+    """Picks the theme furthest behind its weekly quota, weighted by waves and days."""
+
+    def __init__(
+        self, quotas: list[ThemeQuota], waves: list[ActiveWave], days: list[Commemoration]
+    ) -> None:
+        self.quotas = sorted(quotas, key=lambda q: q.code)
+        self.waves = waves
+        self.days = days
+        self.counts: dict[tuple[str, tuple[int, int]], int] = {}
+
+    def count(self, code: str, day: dt.date) -> None:
+        key = (code, day.isocalendar()[:2])
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def peak_themes(self, day: dt.date) -> list[str]:
+        quota_codes = {q.code for q in self.quotas}
+        found = [
+            w.theme
+            for w in self.waves
+            if w.theme in quota_codes and (phase := w.phase(day)) is not None and phase[0] == "peak"
+        ]
+        return list(dict.fromkeys(found))
+
+    def _weight(self, code: str, day: dt.date) -> tuple[float, str]:
+        weight, notes = 1.0, []
+        for w in self.waves:
+            phase = w.phase(day) if w.theme == code else None
+            if phase is not None and phase[1] > weight:
+                delta = (day - w.on).days
+                weight = phase[1]
+                notes = [
+                    f"wave {w.name}, {phase[0]} (D{delta:+d})"
+                    if delta
+                    else f"wave {w.name}, {phase[0]} (D-day)"
+                ]
+        for c in self.days:
+            if c.matches(day) and code in c.themes:
+                weight *= c.weight
+                notes.append(f"commemoration {c.name}")
+        return weight, "; ".join(notes)
+
+    def choose(self, day: dt.date, *, must: list[str]) -> tuple[str, str]:
+        week = day.isocalendar()[:2]
+        best: tuple[float, str, str] | None = None
+        for q in self.quotas:
+            if must and q.code != must[0]:
                 continue
-            delta = (day - kd.on_date).days
-            if -kd.wave_before_days <= delta <= kd.wave_after_days:
-                weight = WAVE_WEIGHT
-                sign = "D" + (f"{delta:+d}" if delta else "")
-                wave_note = f"; wave {kd.label_vi} ({sign})"
-        score = weight * q.per_week / (done + 1)
-        if best is None or score > best[0]:
-            best = (score, q.code)
-            reason = f"theme {q.code}: {done}/{q.per_week} this week{wave_note}"
-    assert best is not None
-    return best[1], reason
+            done = self.counts.get((q.code, week), 0)
+            weight, note = self._weight(q.code, day)
+            score = weight * q.per_week / (done + 1)
+            if best is None or score > best[0]:
+                why = f"theme {q.code}: {done}/{q.per_week} this week" + (
+                    f"; {note}" if note else ""
+                )
+                best = (score, q.code, why)
+        assert best is not None
+        self.count(best[1], day)
+        return best[1], best[2]

@@ -59,3 +59,9 @@ def test_metrics_page_after_publishing(app_db: str) -> None:
     met = _page("metrics")
     assert met.metric[0].value == "2"
     assert len(met.dataframe[0].value) == 2
+
+
+def test_calendar_shows_the_election_wave(app_db: str) -> None:
+    cal = _page("calendar")
+    cal.date_input[0].set_value(START).run()
+    assert any("Bầu cử 15/3/2026" in w.value and "15/03/2026" in w.value for w in cal.warning)

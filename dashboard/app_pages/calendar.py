@@ -20,8 +20,16 @@ start = st.date_input(
 weeks = st.radio(
     "Xem", [1, 4], format_func=lambda w: "Tuần" if w == 1 else "Tháng", horizontal=True
 )
+end = start + dt.timedelta(days=7 * weeks - 1)
 with session() as s:
-    rows = crud.calendar(s, start=start, end=start + dt.timedelta(days=7 * weeks - 1), tz=tz)
+    rows = crud.calendar(s, start=start, end=end, tz=tz)
+    waves = crud.waves_between(s, start=start, end=end)
+for w in waves:
+    st.warning(
+        f"Đợt cao điểm **{w['name']}** ({w['theme']}): {w['from']:%d/%m/%Y} → "
+        f"{w['to']:%d/%m/%Y}, đỉnh {w['date']:%d/%m/%Y} ± {w['peak_days']} ngày",
+        icon="🌊",
+    )
 if not rows:
     st.info("Chưa có bài nào được lên lịch trong khoảng này.")
 else:
