@@ -29,6 +29,7 @@ metrics_app = typer.Typer(help="Reach metrics.", no_args_is_help=True)
 item_app = typer.Typer(help="Content items.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+feeds_app = typer.Typer(help="Official news feeds.", no_args_is_help=True)
 directive_app = typer.Typer(help="Directives (hướng dẫn, kế hoạch …).", no_args_is_help=True)
 for sub, name in (
     (catalog_app, "catalog"),
@@ -39,6 +40,7 @@ for sub, name in (
     (user_app, "user"),
     (audit_app, "audit"),
     (directive_app, "directive"),
+    (feeds_app, "feeds"),
 ):
     app.add_typer(sub, name=name)
 
@@ -256,6 +258,16 @@ def directive_import(
             f"next: phuxanh catalog check {out}",
             err=True,
         )
+
+
+@feeds_app.command("poll")
+def feeds_poll(
+    file: Annotated[Path | None, typer.Option("--file", help="feeds YAML")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds per request")] = 15.0,
+    database: Database = None,
+) -> None:
+    """Poll the official feeds; matching entries become link-post drafts for review."""
+    _print(jobs.poll_feeds(feeds_file=file, timeout_s=timeout, database_url=database))
 
 
 @sandbox_app.command("serve")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from phuxanh import catalog as catalog_mod
-from phuxanh import compose, crud, metrics, publishing
+from phuxanh import compose, crud, feeds, metrics, publishing
 from phuxanh.db import engine_for, migrate, normalise_url, session_scope
 from phuxanh.errors import NotFound
 from phuxanh.media.cards import load_brand
@@ -139,6 +139,13 @@ def collect_metrics(
     *, now: dt.datetime | None = None, database_url: str | None = None
 ) -> dict[str, int]:
     return dict(metrics.collect(engine(database_url), now=now))
+
+
+def poll_feeds(
+    *, feeds_file: Path | None = None, timeout_s: float = 15.0, database_url: str | None = None
+) -> dict[str, Any]:
+    path = feeds_file or get_settings().content_dir / "feeds.yaml"
+    return feeds.poll_all(engine(database_url), path, timeout_s=timeout_s)
 
 
 def local_date(now: dt.datetime) -> dt.date:

@@ -321,3 +321,28 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64, unique=True)
+
+
+class FeedState(SQLModel, table=True):
+    """Per feed: what the last conditional GET said, and the last problem."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+
+
+class FeedEntry(SQLModel, table=True):
+    """An entry already seen (by GUID and by canonical link), and the draft it became."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_code: str = Field(max_length=64, index=True)
+    guid: str = Field(unique=True)
+    link: str = Field(unique=True)
+    title: str
+    theme_id: int | None = Field(default=None, foreign_key="theme.id")
+    content_item_id: int | None = Field(default=None, foreign_key="contentitem.id")
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

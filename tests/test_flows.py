@@ -50,7 +50,7 @@ def test_served_schedules() -> None:
     from flows.serve import deployments
 
     by_name = {d.name: d for d in deployments()}
-    assert set(by_name) == {"daily", "publish-due", "metrics-hourly"}
+    assert set(by_name) == {"daily", "publish-due", "metrics-hourly", "feeds-hourly"}
     daily = by_name["daily"].schedules[0].schedule
     assert (daily.cron, daily.timezone) == ("0 6 * * *", "Asia/Ho_Chi_Minh")
     every = by_name["publish-due"].schedules[0].schedule

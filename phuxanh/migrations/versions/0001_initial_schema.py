@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 01:20:06.685067
+Create Date: 2026-11-23 01:34:16.912750
 """
 
 from __future__ import annotations
@@ -48,6 +48,18 @@ def upgrade() -> None:
         sa.Column("issued_on", sa.Date(), nullable=True),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("source_file", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_table(
+        "feedstate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("polled_at", phuxanh.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("code"),
     )
@@ -334,6 +346,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "feedentry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("guid", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("link", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("theme_id", sa.Integer(), nullable=True),
+        sa.Column("content_item_id", sa.Integer(), nullable=True),
+        sa.Column("seen_at", phuxanh.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["content_item_id"],
+            ["contentitem.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["theme_id"],
+            ["theme.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("guid"),
+        sa.UniqueConstraint("link"),
+    )
+    with op.batch_alter_table("feedentry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feedentry_feed_code"), ["feed_code"], unique=False)
+
+    op.create_table(
         "publication",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("content_item_id", sa.Integer(), nullable=False),
@@ -411,6 +448,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_publication_channel_id"))
 
     op.drop_table("publication")
+    with op.batch_alter_table("feedentry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedentry_feed_code"))
+
+    op.drop_table("feedentry")
     with op.batch_alter_table("asset", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_asset_content_item_id"))
 
@@ -452,6 +493,7 @@ def downgrade() -> None:
     op.drop_table("unit")
     op.drop_table("theme")
     op.drop_table("template")
+    op.drop_table("feedstate")
     op.drop_table("directive")
     op.drop_table("auditevent")
     # ### end Alembic commands ###
