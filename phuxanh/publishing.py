@@ -290,7 +290,7 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
                 (col(Publication.not_before).is_(None)) | (col(Publication.not_before) <= now),
                 col(Channel.paused).is_(False),
             )
-            .order_by(col(Publication.scheduled_at))
+            .order_by(col(Publication.scheduled_at), col(Publication.id))
         ).all()
         for pub_id in due:
             if pub_id is None or not transition(

@@ -93,11 +93,9 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         body, headers = ROUTES.get(self.path, (RSS.format(enc="utf-8").encode(), {}))
-        if (
-            (headers.get("ETag")
-            and self.headers.get("If-None-Match") == headers["ETag"])
-            or (headers.get("Last-Modified")
-            and self.headers.get("If-Modified-Since") == headers["Last-Modified"])
+        if (headers.get("ETag") and self.headers.get("If-None-Match") == headers["ETag"]) or (
+            headers.get("Last-Modified")
+            and self.headers.get("If-Modified-Since") == headers["Last-Modified"]
         ):
             self.send_response(304)
             self.end_headers()
