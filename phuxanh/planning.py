@@ -43,6 +43,7 @@ class ChannelSpec(_Strict):
     account_id: str
     api_base: str = Field(description='a URL, or "sandbox" for the local platform sandbox')
     credential_env: str
+    unit: str | None = Field(default=None, description="owning unit code (default: the lead)")
     windows: list[Window] = Field(min_length=1)
     max_per_day: int = Field(default=2, ge=1, le=24)
     min_spacing_minutes: int = Field(default=120, ge=0)
@@ -107,6 +108,7 @@ class CampaignSpec(_Strict):
     code: str
     name: str
     unit: UnitSpec
+    units: list[UnitSpec] = Field(default=[], description="other units taking part")
     brand: str
     period: dict[Literal["from", "to"], dt.date]
     languages: list[str] = ["vi"]
@@ -114,6 +116,17 @@ class CampaignSpec(_Strict):
     themes: list[ThemeQuota] = Field(min_length=1)
     waves: list[WaveSpec] = []
     team: list[Person] = []
+
+    @model_validator(mode="after")
+    def _channel_units_known(self) -> CampaignSpec:
+        known = {self.unit.code, *(u.code for u in self.units)}
+        for c in self.channels:
+            if c.unit is not None and c.unit not in known:
+                raise ValueError(
+                    f"channel {c.code}: unit {c.unit!r} is not the campaign's unit "
+                    f"or listed under units"
+                )
+        return self
 
 
 def load_campaign(path: Path) -> CampaignSpec:
@@ -142,7 +155,15 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
     """Create or update the campaign, its unit and its channels from the campaign file."""
     unit = ensure_unit(session, code=spec.unit.code, name=spec.unit.name, level=spec.unit.level)
     assert unit.id is not None
+    unit_ids = {unit.code: unit.id}
+    for u in spec.units:
+        member = ensure_unit(session, code=u.code, name=u.name, level=u.level)
+        if member.parent_id is None and member.id != unit.id:
+            member.parent_id = unit.id
+            session.add(member)
+        unit_ids[u.code] = member.id or 0
     for c in spec.channels:
+        owner = unit_ids[c.unit or unit.code]
         if c.api_base == "sandbox" and not sandbox_url:
             raise NotFound(f"channel {c.code}: api_base is 'sandbox' but no sandbox is running")
         base = sandbox_url if c.api_base == "sandbox" else c.api_base
@@ -150,7 +171,7 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
             code=c.code,
             platform=c.platform,
             display_name=c.name,
-            unit_id=unit.id,
+            unit_id=owner,
             account_id=c.account_id,
             api_base_url=str(base),
             credential_ref=f"env:{c.credential_env}",
@@ -158,6 +179,7 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
         channel.sqlmodel_update(
             {
                 "platform": c.platform,
+                "unit_id": owner,
                 "display_name": c.name,
                 "account_id": c.account_id,
                 "api_base_url": str(base),

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
@@ -98,3 +99,25 @@ def test_same_week_number_of_another_year_is_planned_afresh(db_url: str, sandbox
     with_history = _plan(db_url, dt.date(2027, 1, 11), 3)[-12:]  # ISO week 2 of 2027
     alone = _plan(fresh, dt.date(2027, 1, 11), 3)
     assert [(t, w) for _, _, t, w in with_history] == [(t, w) for _, _, t, w in alone]
+
+
+def test_channels_belong_to_their_units(db_url: str, sandbox, tmp_path) -> None:
+    from phuxanh.errors import ValidationFailed
+    from phuxanh.models import Channel, Unit
+
+    _setup(db_url, sandbox)
+    with Session(jobs.engine(db_url)) as s:
+        owner = {c.code: s.get(Unit, c.unit_id).code for c in s.exec(select(Channel))}
+        lead = s.exec(select(Unit).where(Unit.code == "ttdn-haiphong")).one()
+        uni = s.exec(select(Unit).where(Unit.code == "dh-y-duoc-haiphong")).one()
+    assert owner == {
+        "fb-ttdn-haiphong": "ttdn-haiphong",
+        "fb-vhttdl-haiphong": "so-vhttdl-haiphong",
+        "fb-dh-y-duoc-hp": "dh-y-duoc-haiphong",
+    }
+    assert uni.parent_id == lead.id and uni.level == "university"
+    bad = tmp_path / "bad.yaml"
+    text = demo.DEMO_CAMPAIGN.read_text(encoding="utf-8")
+    bad.write_text(text.replace("unit: dh-y-duoc-haiphong", "unit: phuong-le-chan"), "utf-8")
+    with pytest.raises(ValidationFailed, match="unit 'phuong-le-chan' is not the campaign's unit"):
+        load_campaign(bad)
