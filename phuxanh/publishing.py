@@ -258,24 +258,17 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
     worker = worker_name()
     outcomes: Counter[str] = Counter()
     with session_scope(engine) as session:
-        # A worker that died after claiming (before sending) leaves a stale claim: release it.
-        session.execute(
-            update(Publication)
-            .where(
-                col(Publication.state) == PubState.claimed,
-                col(Publication.claimed_at) < now - STALE_CLAIM,
+        # A worker that died after claiming (before sending) leaves a stale claim: release
+        # it. One that died while sending leaves an unknown outcome: reconcile it.
+        for stuck, since, then in (
+            (PubState.claimed, Publication.claimed_at, PubState.scheduled),
+            (PubState.sending, Publication.updated_at, PubState.needs_check),
+        ):
+            session.execute(
+                update(Publication)
+                .where(col(Publication.state) == stuck, col(since) < now - STALE_CLAIM)
+                .values(state=then)
             )
-            .values(state=PubState.scheduled)
-        )
-        # One that died while sending leaves an unknown outcome: reconcile it.
-        session.execute(
-            update(Publication)
-            .where(
-                col(Publication.state) == PubState.sending,
-                col(Publication.updated_at) < now - STALE_CLAIM,
-            )
-            .values(state=PubState.needs_check)
-        )
     with session_scope(engine) as session:
         for pub in session.exec(
             select(Publication).where(Publication.state == PubState.needs_check)

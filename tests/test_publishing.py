@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -11,7 +12,8 @@ from sqlmodel import Session, select
 
 from phuxanh import jobs, review
 from phuxanh.errors import PermissionDenied, ValidationFailed
-from phuxanh.models import Channel, Fact, ItemStatus, Publication, PubState, Theme
+from phuxanh.models import Channel, ContentItem, Fact, ItemStatus, Publication, PubState, Theme
+from phuxanh.platforms.base import Post
 from tests.helpers import at, items, planned_and_rendered, user
 
 
@@ -189,3 +191,33 @@ def test_item_list_refuses_an_unknown_state(db_url: str) -> None:
         pytest.raises(ValidationFailed, match="--state: 'sent'"),
     ):
         crud.list_items(s, state="sent")
+
+
+def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> None:
+    from phuxanh.platforms.registry import adapter_for
+    from phuxanh.review import caption_for
+
+    planned_and_rendered(db_url, sandbox.public_url)
+    _approve_all(db_url)
+    long_ago = at(0, 7, 0)
+    with Session(jobs.engine(db_url)) as s:
+        first, second = s.exec(select(Publication).order_by(Publication.id)).all()[:2]
+        # A worker died after the platform accepted the post, before recording it.
+        channel, item = s.get(Channel, first.channel_id), s.get(ContentItem, first.content_item_id)
+        adapter_for(channel).publish(
+            Post(
+                text=caption_for(item, channel),
+                marker="x",
+                media_path=Path(item.media_path),
+                media_kind="image",
+            )
+        )
+        first.state, first.updated_at = PubState.sending, long_ago
+        # Another died right after claiming, before sending anything.
+        second.state, second.claimed_at = PubState.claimed, long_ago
+        s.add(first)
+        s.add(second)
+        s.commit()
+    out = jobs.publish_due(now=at(0, 8, 1), database_url=db_url)
+    assert out == {"reconciled": 1, "published": 1}
+    assert len(_posts(sandbox)) == 2  # nothing sent twice
