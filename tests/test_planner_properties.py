@@ -76,6 +76,11 @@ def test_plan_never_breaks_channel_rules_and_covers_peaks(channels, waves) -> No
             by_channel = {c.code: c for c in spec.channels}
             code_of = {ch.id: ch.code for ch in campaign_channels(s, spec)}
         engine.dispose()
+    assert_rules_hold(slots, by_channel, code_of, theme_code, config["waves"], start, 14)
+
+
+def assert_rules_hold(slots, by_channel, code_of, theme_code, waves, start, days) -> None:
+    """Daily maximum, windows and spacing per channel; every wave peak day covered."""
     per_day: dict[tuple[str, dt.date], list[dt.datetime]] = {}
     for slot in slots:
         local = slot.scheduled_at.astimezone(TZ)
@@ -87,12 +92,12 @@ def test_plan_never_breaks_channel_rules_and_covers_peaks(channels, waves) -> No
             assert any(w[:5] <= t.strftime("%H:%M") <= w[6:] for w in rules.windows)
         for a, b in itertools.pairwise(sorted(times)):
             assert b - a >= dt.timedelta(minutes=max(rules.min_spacing_minutes, 30))
-    for w in config["waves"]:
-        peak = dt.date.fromisoformat(w["date"])
+    for w in waves:
+        peak = dt.date.fromisoformat(str(w["date"]))
         for d in range(-w["peak_days"], w["peak_days"] + 1):
             day = peak + dt.timedelta(days=d)
             day_slots = [x for x in slots if x.scheduled_at.astimezone(TZ).date() == day]
-            if start <= day < start + dt.timedelta(days=14) and day_slots:
+            if start <= day < start + dt.timedelta(days=days) and day_slots:
                 assert any(theme_code[x.theme_id] == w["theme"] for x in day_slots), (w, day)
 
 
@@ -126,3 +131,38 @@ def test_commemoration_day_raises_its_theme(db_url: str, sandbox) -> None:
     with Session(jobs.engine(db_url)) as s:
         whys = [x.why for x in s.exec(select(Slot))]
     assert any("commemoration Ngày giải phóng Hải Phòng" in w for w in whys)
+
+
+def test_demo_campaign_first_half_of_2026_plans_without_violations(db_url: str, sandbox) -> None:
+    jobs.load_catalog(db_url)
+    jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=sandbox.public_url, database_url=db_url)
+    out = jobs.plan_days("demo-2026", start=dt.date(2026, 1, 1), days=181, database_url=db_url)
+    assert out["unfit"] == [] and out["planned"] == 181 * 4
+    spec = load_campaign(demo.DEMO_CAMPAIGN)
+    with Session(jobs.engine(db_url)) as s:
+        slots = s.exec(select(Slot)).all()
+        theme_code = {t.id: t.code for t in s.exec(select(Theme))}
+        code_of = {ch.id: ch.code for ch in campaign_channels(s, spec)}
+    waves = [w.model_dump(mode="json") for w in spec.waves]
+    assert_rules_hold(
+        slots,
+        {c.code: c for c in spec.channels},
+        code_of,
+        theme_code,
+        waves,
+        dt.date(2026, 1, 1),
+        181,
+    )
+    election = [
+        x
+        for x in slots
+        if theme_code[x.theme_id] == "bau-cu-2026"
+        and dt.date(2026, 2, 13) <= x.scheduled_at.astimezone(TZ).date() <= dt.date(2026, 3, 22)
+    ]
+    quiet = [
+        x
+        for x in slots
+        if theme_code[x.theme_id] == "bau-cu-2026"
+        and dt.date(2026, 4, 1) <= x.scheduled_at.astimezone(TZ).date() <= dt.date(2026, 5, 8)
+    ]
+    assert len(election) > 2 * len(quiet)  # the wave is visible in the plan itself
