@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
@@ -68,3 +69,32 @@ def verify(session: Session) -> int | None:
             return event.id
         prev = event.row_hash
     return None
+
+
+COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "before_hash",
+    "after_hash",
+    "detail",
+    "prev_hash",
+    "row_hash",
+)
+
+
+def export_csv(session: Session, out: TextIO) -> int:
+    """Every event, oldest first, as CSV (UTF-8, one header row). Returns the row count."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    n = 0
+    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))):
+        row = event.model_dump()
+        row["at"] = event.at.isoformat()
+        row["detail"] = json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
+        writer.writerow([row[c] for c in COLUMNS])
+        n += 1
+    return n

@@ -270,6 +270,25 @@ def feeds_poll(
     _print(jobs.poll_feeds(feeds_file=file, timeout_s=timeout, database_url=database))
 
 
+@audit_app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("-o", "--out", help="CSV file to write")],
+    database: Database = None,
+) -> None:
+    """Export the whole audit log as CSV (UTF-8 with BOM, so spreadsheets read Vietnamese)."""
+    from phuxanh import audit
+    from phuxanh.db import session_scope
+
+    tmp = out.with_name(out.name + ".part")
+    with (
+        session_scope(jobs.engine(database)) as session,
+        tmp.open("w", encoding="utf-8-sig", newline="") as fh,
+    ):
+        n = audit.export_csv(session, fh)
+    tmp.replace(out)
+    typer.echo(f"{n} audit events written to {out}")
+
+
 @sandbox_app.command("serve")
 def sandbox_serve(
     port: Annotated[int | None, typer.Option(help="port on 127.0.0.1")] = None,

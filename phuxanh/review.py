@@ -8,6 +8,7 @@ sensitive themes need two different approvers; an unsourced fact blocks approval
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import unicodedata
@@ -30,6 +31,7 @@ from phuxanh.models import (
     User,
     utcnow,
 )
+from phuxanh.users import oversees
 
 SUBMITTERS = {Role.editor, Role.manager, Role.admin}
 APPROVERS = {Role.approver, Role.admin}
@@ -57,7 +59,13 @@ def content_hash(session: Session, item: ContentItem) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _check_unit(session: Session, actor: User, item: ContentItem) -> None:
+    if not oversees(session, actor=actor, unit_id=item.unit_id):
+        raise PermissionDenied(f"{actor.username} is not in the unit of item {item.id}")
+
+
 def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
+    _check_unit(session, actor, item)
     if actor.role not in SUBMITTERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not submit items for review")
     if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
@@ -88,6 +96,7 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     """Record an approval of the current version; schedule the item once enough approve."""
     if actor.role not in APPROVERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not approve")
+    _check_unit(session, actor, item)
     if actor.id == item.author_id:
         raise PermissionDenied(f"{actor.username} wrote item {item.id} and may not approve it")
     if item.status != ItemStatus.in_review:
@@ -164,3 +173,138 @@ def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list
     session.add(item)
     session.flush()
     return pubs
+
+
+def _decide(
+    session: Session,
+    *,
+    item: ContentItem,
+    actor: User,
+    decision: str,
+    text: str,
+    status: ItemStatus,
+    field: str,
+) -> ContentItem:
+    if actor.role not in APPROVERS:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {decision} items")
+    _check_unit(session, actor, item)
+    if item.status not in (ItemStatus.in_review, ItemStatus.approved, ItemStatus.scheduled):
+        raise InvalidTransition(f"item {item.id} is {item.status}; there is nothing to {decision}")
+    if not text.strip():
+        raise ValidationFailed([f"{field}: a {decision} needs a reason the author can act on"])
+    _unschedule(session, item)
+    digest = content_hash(session, item)
+    session.add(
+        Approval(
+            content_item_id=item.id or 0,
+            user_id=actor.id or 0,
+            decision=decision,
+            content_hash=digest,
+            comment=text.strip(),
+        )
+    )
+    item.status = status
+    item.updated_at = utcnow()
+    session.add(item)
+    audit.record(
+        session,
+        actor=actor.username,
+        action=f"item.{decision}",
+        entity="item",
+        entity_id=item.id,
+        before_hash=digest,
+        detail={field: text.strip()},
+    )
+    return item
+
+
+def reject(session: Session, *, item: ContentItem, actor: User, reason: str) -> ContentItem:
+    return _decide(
+        session,
+        item=item,
+        actor=actor,
+        decision="reject",
+        text=reason,
+        status=ItemStatus.rejected,
+        field="reason",
+    )
+
+
+def request_changes(
+    session: Session, *, item: ContentItem, actor: User, comment: str
+) -> ContentItem:
+    return _decide(
+        session,
+        item=item,
+        actor=actor,
+        decision="request_changes",
+        text=comment,
+        status=ItemStatus.changes_requested,
+        field="comment",
+    )
+
+
+def _unschedule(session: Session, item: ContentItem) -> None:
+    """Withdraw publications that have not started; refuse if one is out or on its way."""
+    pubs = session.exec(select(Publication).where(Publication.content_item_id == item.id)).all()
+    busy = [
+        p
+        for p in pubs
+        if p.state in (PubState.claimed, PubState.sending, PubState.processing, PubState.published)
+    ]
+    if busy:
+        raise InvalidTransition(
+            f"item {item.id} is already {busy[0].state} on a channel; "
+            "publish a correction instead of editing it"
+        )
+    for pub in pubs:
+        session.delete(pub)
+    session.flush()
+
+
+def edit(
+    session: Session,
+    *,
+    item: ContentItem,
+    actor: User,
+    caption: str | None = None,
+    captions: dict[str, str] | None = None,
+    media_path: str | None = None,
+    scheduled_at: dt.datetime | None = None,
+) -> ContentItem:
+    """Change what an item says, shows or when; any change after approval re-opens review."""
+    if actor.role not in SUBMITTERS | APPROVERS:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not edit items")
+    _check_unit(session, actor, item)
+    if item.status in (ItemStatus.published, ItemStatus.rejected):
+        raise InvalidTransition(f"item {item.id} is {item.status} and can no longer change")
+    before = content_hash(session, item)
+    changes = {
+        "caption": caption,
+        "captions": captions,
+        "media_path": media_path,
+        "scheduled_at": scheduled_at,
+    }
+    for name, value in changes.items():
+        if value is not None:
+            setattr(item, name, value)
+    after = content_hash(session, item)
+    if after == before:
+        return item
+    if item.status in (ItemStatus.approved, ItemStatus.scheduled):
+        _unschedule(session, item)
+        item.status = ItemStatus.in_review
+    item.version += 1
+    item.updated_at = utcnow()
+    session.add(item)
+    audit.record(
+        session,
+        actor=actor.username,
+        action="item.edit",
+        entity="item",
+        entity_id=item.id,
+        before_hash=before,
+        after_hash=after,
+        detail={"changed": sorted(k for k, v in changes.items() if v is not None)},
+    )
+    return item

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from phuxanh import audit
 from phuxanh.errors import NotFound, ValidationFailed
 from phuxanh.models import Role, Unit, User
 
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
 def hash_password(password: str) -> str:
-    """scrypt (memory-hard, standard library) with a random salt, as `scrypt$salt$hash`."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    return _hasher.hash(password)
 
 
 def check_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
+    if not stored:
         return False
-    _, salt, digest = stored.split("$")
-    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **SCRYPT)
-    return hmac.compare_digest(got.hex(), digest)
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def oversees(session: Session, *, actor: User, unit_id: int) -> bool:
+    """An admin, or a member of the unit or of a unit above it, may act on its items."""
+    if actor.role == Role.admin:
+        return True
+    seen: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in seen:
+        if current == actor.unit_id:
+            return True
+        seen.add(current)
+        unit = session.get(Unit, current)
+        current = unit.parent_id if unit else None
+    return False
 
 
 def ensure_unit(session: Session, *, code: str, name: str, level: str = "city") -> Unit:

@@ -137,3 +137,49 @@ def test_plan_render_and_item_list_json(tmp_path: Path) -> None:
         assert key in rows[0]
     assert {r["state"] for r in rows} == {"draft"}
     assert all(Path(r["media"]).is_file() for r in rows)
+
+
+def test_audit_verify_and_export(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    url = f"sqlite:///{db}"
+    assert phuxanh("init", "--database", url).returncode == 0
+    phuxanh("catalog", "load", "--database", url)
+    phuxanh(
+        "plan",
+        "--campaign",
+        "content/campaigns/demo.yaml",
+        "--from",
+        "09/03/2026",
+        "--to",
+        "09/03/2026",
+        "--database",
+        url,
+    )
+    for name in ("a.b", "c.d", "e.f"):
+        assert (
+            phuxanh(
+                "user",
+                "add",
+                name,
+                "--unit",
+                "ttdn-haiphong",
+                "--role",
+                "editor",
+                "--database",
+                url,
+            ).returncode
+            == 0
+        )
+    ok = phuxanh("audit", "verify", "--database", url)
+    assert ok.returncode == 0 and ok.stdout.strip() == "audit log intact"
+    out = tmp_path / "audit.csv"
+    exported = phuxanh("audit", "export", "-o", str(out), "--database", url)
+    assert exported.stdout.strip() == f"3 audit events written to {out}"
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("id,at,actor,action")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE auditevent SET actor = 'x' WHERE id = 2")
+    bad = phuxanh("audit", "verify", "--database", url)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == "error: audit log broken at row 2: its hash does not chain"
