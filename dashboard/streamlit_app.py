@@ -1,4 +1,5 @@
-"""phuxanh dashboard: `phuxanh dashboard` (Streamlit). Reads through `phuxanh.crud`."""
+"""phuxanh dashboard: `phuxanh dashboard` (Streamlit). Reads through `phuxanh.crud`;
+actions call the same domain functions as the CLI, which check roles themselves."""
 
 from __future__ import annotations
 
@@ -11,15 +12,27 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the pa
 
 import streamlit as st  # noqa: E402
 
+from dashboard.common import sidebar_sign_in  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+
 st.set_page_config(page_title="phuxanh · TTĐN", page_icon="🌊", layout="wide")
+st.sidebar.radio(
+    t("app.lang"),
+    ["vi", "en"],
+    key="lang",
+    horizontal=True,
+    format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
+)
+sidebar_sign_in()
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 nav = st.navigation(
     [
-        st.Page(PAGES / "queue.py", title="Hàng chờ duyệt", icon="📝", default=True),
-        st.Page(PAGES / "calendar.py", title="Lịch nội dung", icon="📅"),
-        st.Page(PAGES / "coverage.py", title="Độ phủ chủ đề", icon="🧭"),
-        st.Page(PAGES / "metrics.py", title="Hiệu quả", icon="📈"),
+        st.Page(PAGES / "queue.py", title=t("nav.queue"), icon="📝", default=True),
+        st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="📅"),
+        st.Page(PAGES / "coverage.py", title=t("nav.coverage"), icon="🧭"),
+        st.Page(PAGES / "metrics.py", title=t("nav.metrics"), icon="📈"),
+        st.Page(PAGES / "audit.py", title=t("nav.audit"), icon="🔏"),
     ]
 )
 nav.run()

@@ -25,6 +25,7 @@ from phuxanh.users import add_user
 DEMO_CAMPAIGN = ROOT / "content" / "campaigns" / "demo.yaml"
 SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name)
 SANDBOX_TOKEN = "sandbox-page-token"  # noqa: S105  (the sandbox's own token, not a secret)
+DEMO_PASSWORD = "phuxanh-demo"  # noqa: S105  (the demo team's, on a throwaway demo database)
 
 _servers: list[SandboxServer] = []
 
@@ -57,6 +58,7 @@ def ensure_team(
                 unit_code=spec.unit.code,
                 role=person.role,
                 display_name=person.name,
+                password=DEMO_PASSWORD,
                 actor="demo",
             )
             made.append(person.username)

@@ -7,7 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from phuxanh import audit
-from phuxanh.errors import NotFound, ValidationFailed
+from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
 from phuxanh.models import Role, Unit, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -93,6 +93,14 @@ def add_user(
         entity_id=user.id,
         detail={"username": username, "role": str(role_value), "unit": unit_code},
     )
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    """The user with this password; the same refusal whichever of the two is wrong."""
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.active or not check_password(password, user.password_hash):
+        raise PermissionDenied("wrong username or password")
     return user
 
 

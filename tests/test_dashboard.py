@@ -65,3 +65,79 @@ def test_calendar_shows_the_election_wave(app_db: str) -> None:
     cal = _page("calendar")
     cal.date_input[0].set_value(START).run()
     assert any("Bầu cử 15/3/2026" in w.value and "15/03/2026" in w.value for w in cal.warning)
+
+
+def _signed_in(name: str) -> AppTest:
+    at = _page(None)
+    at.text_input(key="auth_user").input(name)
+    at.text_input(key="auth_password").input("phuxanh-demo")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    return at
+
+
+def _in_review(db_url: str) -> int:
+    from sqlmodel import Session
+
+    from phuxanh import review
+    from tests.helpers import items, user
+
+    with Session(jobs.engine(db_url)) as s:
+        item = items(s)[0]
+        review.submit(s, item=item, actor=user(s, "lan.nguyen"))
+        s.commit()
+        return item.id
+
+
+def test_approver_approves_from_the_queue(app_db: str) -> None:
+    item_id = _in_review(app_db)
+    at = _signed_in("minh.tran")
+    assert any("minh.tran" in c.value for c in at.sidebar.caption)
+    at.button(key=f"approve-{item_id}").click().run()
+    assert [s.value for s in at.success] == [f"Đã cập nhật mục #{item_id}."]
+    from sqlmodel import Session
+
+    from phuxanh.models import ContentItem
+
+    with Session(jobs.engine(app_db)) as s:
+        assert s.get(ContentItem, item_id).status == "scheduled"
+
+
+def test_author_is_refused_in_the_queue_too(app_db: str) -> None:
+    item_id = _in_review(app_db)
+    at = _signed_in("lan.nguyen")
+    at.button(key=f"approve-{item_id}").click().run()
+    assert at.error[0].value == "lan.nguyen (editor) may not approve"
+    at.button(key=f"reject-{item_id}").click().run()
+    assert "may not reject" in at.error[0].value
+
+
+def test_reject_needs_a_reason_and_wrong_password_is_refused(app_db: str) -> None:
+    item_id = _in_review(app_db)
+    at = _page(None)
+    at.text_input(key="auth_user").input("minh.tran")
+    at.text_input(key="auth_password").input("sai")
+    at.button[0].click().run()
+    assert at.error[0].value == "wrong username or password"
+    at = _signed_in("minh.tran")
+    at.button(key=f"reject-{item_id}").click().run()
+    assert "needs a reason" in at.error[0].value
+    at.text_input(key=f"reason-{item_id}").input("Số liệu cũ")
+    at.button(key=f"reject-{item_id}").click().run()
+    assert at.success
+
+
+def test_english_switch_and_every_string_in_both_languages(app_db: str) -> None:
+    from dashboard.i18n import STATUS, STRINGS
+
+    assert STRINGS["vi"].keys() == STRINGS["en"].keys()
+    assert STATUS["vi"].keys() == STATUS["en"].keys()
+    at = _page(None)
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.title[0].value == "Review queue"
+
+
+def test_audit_page_shows_the_chain(app_db: str) -> None:
+    at = _page("audit")
+    assert at.success[0].value == "Chuỗi băm nguyên vẹn."
+    assert len(at.dataframe[0].value) > 0

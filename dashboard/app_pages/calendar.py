@@ -7,11 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.common import STATUS_VI, session
+from dashboard.common import session
+from dashboard.i18n import status, t
 from phuxanh import crud
 from phuxanh.settings import get_settings
 
-st.title("Lịch nội dung")
+st.title(t("nav.calendar"))
 tz = get_settings().tz
 today = dt.datetime.now(tz).date()
 start = st.date_input(
@@ -40,7 +41,7 @@ else:
                 "Giờ": r["when"].strftime("%H:%M"),
                 "Kênh": r["channel"],
                 "Chủ đề": r["theme"],
-                "Trạng thái": STATUS_VI.get(r["status"], r["status"]),
+                "Trạng thái": status(r["status"]),
                 "Lý do": r["why"],
             }
             for r in rows

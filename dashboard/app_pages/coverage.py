@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import session
+from dashboard.i18n import t
 from phuxanh import crud
 from phuxanh.settings import get_settings
 
-st.title("Độ phủ chủ đề")
+st.title(t("nav.coverage"))
 with session() as s:
     rows = crud.coverage(s, tz=get_settings().tz)
 if not rows:

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import session
+from dashboard.i18n import t
 from phuxanh import crud
 
-st.title("Hiệu quả")
+st.title(t("nav.metrics"))
 with session() as s:
     rows = crud.latest_metrics(s)
 if not rows:

@@ -1,0 +1,51 @@
+"""Audit: every action, hash-chained; the chain's state and a CSV export."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+from sqlmodel import col, select
+
+from dashboard.common import local, session
+from dashboard.i18n import t
+from phuxanh import audit
+from phuxanh.models import AuditEvent
+
+st.title(t("audit.title"))
+with session() as s:
+    bad = audit.verify(s)
+    events = s.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(500)).all()
+    buf = io.StringIO()
+    audit.export_csv(s, buf)
+if bad is None:
+    st.success(t("audit.intact"))
+else:
+    st.error(t("audit.broken", row=bad))
+if not events:
+    st.info(t("audit.empty"))
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "#": e.id,
+                    "⏱": local(e.at),
+                    "👤": e.actor,
+                    "⚙": e.action,
+                    "→": f"{e.entity} {e.entity_id}",
+                    "hash": (e.after_hash or e.before_hash or "")[:12],
+                }
+                for e in events
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+st.download_button(
+    t("audit.download"),
+    buf.getvalue().encode("utf-8-sig"),
+    file_name="phuxanh-audit.csv",
+    mime="text/csv",
+)
