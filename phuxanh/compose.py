@@ -37,8 +37,6 @@ from phuxanh.models import (
     User,
 )
 
-FRESHNESS_DAYS = 14
-
 
 @dataclass(frozen=True)
 class Draft:

@@ -139,33 +139,21 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
 
 
 def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list[Publication]:
-    """One publication per target channel, carrying the approved hash and a stable key."""
+    """One publication per target channel, carrying the approved hash and a stable key.
+
+    Every way back into review (`edit`, `reject`, `request_changes`) withdraws the unsent
+    publications first, so there are none to update here: only new ones to create.
+    """
     assert item.id is not None and item.scheduled_at is not None
     pubs = []
     for channel_id in item.channel_ids:
         key = hashlib.sha256(f"{item.id}:{channel_id}:{approved_hash}".encode()).hexdigest()[:40]
-        pub = session.exec(
-            select(Publication).where(
-                Publication.content_item_id == item.id, Publication.channel_id == channel_id
-            )
-        ).first()
-        if pub is None:
-            pub = Publication(
-                content_item_id=item.id,
-                channel_id=channel_id,
-                scheduled_at=item.scheduled_at,
-                idempotency_key=key,
-                approved_hash=approved_hash,
-            )
-        elif pub.state in (PubState.published, PubState.sending, PubState.processing):
-            continue
-        pub.sqlmodel_update(
-            {
-                "scheduled_at": item.scheduled_at,
-                "approved_hash": approved_hash,
-                "idempotency_key": key,
-                "state": PubState.scheduled,
-            }
+        pub = Publication(
+            content_item_id=item.id,
+            channel_id=channel_id,
+            scheduled_at=item.scheduled_at,
+            idempotency_key=key,
+            approved_hash=approved_hash,
         )
         session.add(pub)
         pubs.append(pub)
