@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from phuxanh import jobs
+from phuxanh.cli_media import media_app, render_app, template_app
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
 
@@ -43,6 +44,9 @@ for sub, name in (
     (feeds_app, "feeds"),
 ):
     app.add_typer(sub, name=name)
+app.add_typer(render_app, name="render")
+app.add_typer(template_app, name="template")
+app.add_typer(media_app, name="media")
 
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
@@ -125,16 +129,6 @@ def plan(
     code = jobs.setup_campaign(campaign, sandbox_url=url, database_url=database)
     days = (end - start).days + 1
     _print(jobs.plan_days(code, start=start, days=days, replan=replan, database_url=database))
-
-
-@app.command()
-def render(
-    campaign: Annotated[str, typer.Option(help="campaign code")],
-    until: Annotated[str | None, typer.Option(help="only slots up to this ISO time")] = None,
-    database: Database = None,
-) -> None:
-    """Render a card draft for every planned slot that has none."""
-    _print(jobs.render_pending(campaign, until=_when(until), database_url=database))
 
 
 @publish_app.command("due")

@@ -7,35 +7,44 @@ the theme's least recently used valid fact on that channel; expired figures are 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phuxanh import audit
-from phuxanh.media.cards import (
-    SIZE,
-    TEMPLATE_CODE,
-    TEMPLATE_VERSION,
-    Brand,
-    CardInput,
-    render_fact_card,
-    source_line,
-)
+from phuxanh import audit, studio
+from phuxanh.media.cards import Brand, fact_text, source_line
+from phuxanh.media.inputs import CardValues, check_values
+from phuxanh.media.templates import TemplateSpec, load_template
 from phuxanh.models import (
-    Asset,
     Campaign,
     Channel,
     ContentItem,
     Fact,
     Slot,
-    Template,
     Theme,
     User,
 )
+
+FIGURE_TEMPLATE, TEXT_TEMPLATE = "fact-number", "fact-text"
+
+
+def card_values(theme: Theme, fact: Fact, brand: Brand) -> tuple[TemplateSpec, CardValues]:
+    """The card for a fact: a big-number card when it has a figure, else a text card."""
+    ft = fact_text(fact)
+    raw: dict[str, object] = {
+        "title": {"vi": theme.title_vi, "en": theme.title_en},
+        "text": ft.text,
+        "source": ft.source,
+    }
+    if fact.figure:
+        raw |= {"figure": fact.figure, "unit": ft.unit or None}
+    spec = load_template(brand.assets_dir, FIGURE_TEMPLATE if fact.figure else TEXT_TEMPLATE)
+    values = check_values(spec, raw, langs={"vi"}, base_dir=brand.assets_dir,
+                          where=lambda _name: f"fact {fact.code}")
+    values.fact_ids = [fact.id or 0]
+    return spec, values
 
 
 @dataclass(frozen=True)
@@ -45,23 +54,8 @@ class Draft:
     media_path: Path
 
 
-def ensure_template(session: Session) -> Template:
-    spec = json.dumps({"code": TEMPLATE_CODE, "version": TEMPLATE_VERSION, "size": SIZE})
-    row = session.exec(
-        select(Template).where(Template.code == TEMPLATE_CODE, Template.version == TEMPLATE_VERSION)
-    ).first()
-    if row is None:
-        row = Template(
-            code=TEMPLATE_CODE,
-            version=TEMPLATE_VERSION,
-            kind="card",
-            width=SIZE[0],
-            height=SIZE[1],
-            spec_sha256=hashlib.sha256(spec.encode()).hexdigest(),
-        )
-        session.add(row)
-        session.flush()
-    return row
+def day_of(slot: Slot, tz: ZoneInfo) -> dt.date:
+    return slot.scheduled_at.astimezone(tz).date()
 
 
 def choose_fact(session: Session, *, slot: Slot, tz: ZoneInfo) -> Fact | None:
@@ -109,23 +103,11 @@ def compose_slot(
     fact = choose_fact(session, slot=slot, tz=tz)
     if fact is None:
         return None
-    card = CardInput(
-        theme_title=theme.title_vi,
-        text=fact.text_vi,
-        figure=fact.figure,
-        unit=fact.unit_vi,
-        source=source_line(
-            title=fact.source_title, number=fact.source_number, url=fact.source_url, lang="vi"
-        ),
-    )
-    png = render_fact_card(card, brand)
-    digest = hashlib.sha256(png).hexdigest()
-    path = media_dir / "cards" / f"slot{slot.id}-{digest[:12]}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(png)
-    tmp.replace(path)  # never a half-written file under the final name
-    template = ensure_template(session)
+    spec, values = card_values(theme, fact, brand)
+    out = media_dir / "cards" / f"slot{slot.id}-{values.sha256()[:12]}.png"
+    rendered = studio.card(spec, values, brand, lang="vi", out=out, today=day_of(slot, tz))
+    path = rendered.path
+    template = studio.ensure_template_row(session, spec)
     item = ContentItem(
         slot_id=slot.id,
         campaign_id=campaign.id,
@@ -142,17 +124,7 @@ def compose_slot(
     )
     session.add(item)
     session.flush()
-    session.add(
-        Asset(
-            content_item_id=item.id,
-            path=str(path),
-            sha256=digest,
-            template_code=TEMPLATE_CODE,
-            template_version=TEMPLATE_VERSION,
-            input_sha256=card.sha256(),
-            fact_ids=[fact.id or 0],
-        )
-    )
+    studio.record_asset(session, spec, rendered, content_item_id=item.id)
     audit.record(
         session,
         actor=author.username,

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     lateness_limit_minutes: int = 120
     dashboard_port: int = 8501
     sandbox_port: int = 8765
+    brand: str = "ttdn-haiphong"
+    clip_preset: str = "medium"
+    render_workers: int = 2
 
     @field_validator("timezone")
     @classmethod

@@ -1,29 +1,38 @@
-"""Infographic cards with Pillow. Knows templates, fonts and brands; no platform, no database.
+"""Brand kits (`assets/brands/*.yaml`) and the card entry point used by the composer and CLI.
 
-The walking skeleton has one template, `fact-card` (1080×1350): brand band, theme title,
-big figure with its unit, the fact, the source line and the footer. Same inputs give the
-same bytes (PNG without timestamps).
+A brand kit gives an office's name (vi/en), colours by role, footer text per language,
+fonts by role and an optional logo (PNG with transparency). Drawing lives in `render`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-import yaml
-from PIL import Image, ImageDraw
+from pydantic import BaseModel, ConfigDict, Field
 
-from phuxanh.errors import ConfigError
-from phuxanh.media.text import FittedText, fit_text, nfc
+from phuxanh.errors import ConfigError, ValidationFailed
+from phuxanh.media.inputs import FactText
+from phuxanh.yamlio import load_located, validate_doc
 
-TEMPLATE_CODE = "fact-card"
-TEMPLATE_VERSION = 1
-SIZE = (1080, 1350)
-MARGIN = 84
+COLOUR = r"^#[0-9A-Fa-f]{6}$"
+ROLES = ("primary", "secondary", "accent", "text", "muted")
+
+
+class _BrandFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str
+    name_en: str
+    colors: dict[str, str]
+    footer: dict[str, str]
+    fonts: dict[str, str]
+    logo: str | None = None
+    note: str = ""
+    languages: list[str] = Field(default_factory=lambda: ["vi", "en"])
 
 
 @dataclass(frozen=True)
@@ -33,171 +42,52 @@ class Brand:
     colors: dict[str, str]
     footer: dict[str, str]
     fonts: dict[str, Path]
-
-
-@dataclass(frozen=True)
-class CardInput:
-    """Everything a card shows. `source` is required: an uncited fact is never drawn."""
-
-    theme_title: str
-    text: str
-    source: str
-    figure: str | None = None
-    unit: str | None = None
-    lang: str = "vi"
-
-    def sha256(self) -> str:
-        blob = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(nfc(blob).encode()).hexdigest()
+    assets_dir: Path = Path()
+    logo: Path | None = None
+    sha256: str = ""
 
 
 def load_brand(assets_dir: Path, code: str) -> Brand:
     path = assets_dir / "brands" / f"{code}.yaml"
     if not path.is_file():
-        raise ConfigError(f"{path}: brand kit {code!r} not found")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    fonts = {k: assets_dir / "fonts" / v for k, v in data["fonts"].items()}
-    for role, font in fonts.items():
-        if not font.is_file():
-            raise ConfigError(f"{path}: fonts.{role}: {font} does not exist")
+        known = ", ".join(sorted(p.stem for p in (assets_dir / "brands").glob("*.yaml")))
+        raise ConfigError(f"{path}: brand kit {code!r} not found (known: {known})")
+    doc = load_located(path)
+    data = validate_doc(doc, _BrandFile)
+    problems = []
+    for role in ROLES:
+        value = data.colors.get(role, "")
+        if not re.match(COLOUR, value):
+            problems.append(f"{path}:{doc.line_of(('colors', role))}: colors.{role}: "
+                            f"expected #RRGGBB, got {value!r}")
+    for lang in ("vi", "en"):
+        if lang not in data.footer:
+            problems.append(f"{path}:{doc.line_of(('footer',))}: footer.{lang}: missing")
+    fonts = {k: assets_dir / "fonts" / v for k, v in data.fonts.items()}
+    for role in ("heading", "body", "small"):
+        if role not in fonts or not fonts[role].is_file():
+            problems.append(f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: "
+                            f"{fonts.get(role)} does not exist")
+    logo = assets_dir / "brands" / data.logo if data.logo else None
+    if logo is not None and not logo.is_file():
+        problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {logo} does not exist")
+    if problems:
+        raise ValidationFailed(problems)
+    digest = hashlib.sha256(path.read_bytes() + (logo.read_bytes() if logo else b""))
     return Brand(
-        code=data["code"],
-        name={"vi": data["name"], "en": data.get("name_en", data["name"])},
-        colors=data["colors"],
-        footer=data["footer"],
+        code=data.code,
+        name={"vi": data.name, "en": data.name_en},
+        colors=data.colors,
+        footer=data.footer,
         fonts=fonts,
+        assets_dir=assets_dir,
+        logo=logo,
+        sha256=digest.hexdigest(),
     )
 
 
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-@lru_cache(maxsize=8)
-def _background(top: str, bottom: str, size: tuple[int, int]) -> Image.Image:
-    """A vertical gradient, made once per colour pair (kept, never redrawn per card)."""
-    mask = Image.linear_gradient("L").resize(size)
-    return Image.composite(
-        Image.new("RGB", size, _rgb(bottom)), Image.new("RGB", size, _rgb(top)), mask
-    )
-
-
-def _draw_block(draw: ImageDraw.ImageDraw, fitted: FittedText, x: int, y: int, fill: str) -> int:
-    for line in fitted.lines:
-        draw.text((x, y), line, font=fitted.font, fill=fill)
-        y += fitted.line_height
-    return y
-
-
-def render_fact_card(card: CardInput, brand: Brand) -> bytes:
-    """Compose and encode one card as PNG bytes."""
-    width, height = SIZE
-    inner = width - 2 * MARGIN
-    img = _background(brand.colors["primary"], brand.colors["secondary"], SIZE).copy()
-    draw = ImageDraw.Draw(img)
-    colors = brand.colors
-
-    draw.rectangle((0, 0, width, 12), fill=colors["accent"])
-    header = fit_text(
-        brand.name[card.lang].upper(),
-        brand.fonts["body"],
-        field="brand.name",
-        width=inner,
-        height=40,
-        max_size=30,
-        min_size=22,
-        max_lines=1,
-    )
-    y = _draw_block(draw, header, MARGIN, 64, colors["muted"])
-    title = fit_text(
-        card.theme_title,
-        brand.fonts["heading"],
-        field="theme_title",
-        width=inner,
-        height=150,
-        max_size=52,
-        min_size=36,
-        max_lines=3,
-        leading=1.2,
-    )
-    y = _draw_block(draw, title, MARGIN, y + 24, colors["text"])
-    draw.rectangle((MARGIN, y + 28, MARGIN + 120, y + 36), fill=colors["accent"])
-    y += 80
-
-    if card.figure:
-        figure = fit_text(
-            card.figure,
-            brand.fonts["heading"],
-            field="figure",
-            width=inner,
-            height=250,
-            max_size=220,
-            min_size=72,
-            max_lines=1,
-            leading=1.1,
-        )
-        y = _draw_block(draw, figure, MARGIN - 6, y, colors["accent"]) + 24
-        if card.unit:
-            unit = fit_text(
-                card.unit,
-                brand.fonts["body"],
-                field="unit",
-                width=inner,
-                height=100,
-                max_size=44,
-                min_size=30,
-                max_lines=2,
-            )
-            y = _draw_block(draw, unit, MARGIN, y + 4, colors["text"])
-        y += 40
-
-    source_box = fit_text(
-        card.source,
-        brand.fonts["small"],
-        field="source",
-        width=inner,
-        height=110,
-        max_size=28,
-        min_size=20,
-        max_lines=3,
-        leading=1.3,
-    )
-    footer_top = height - 150
-    source_top = footer_top - source_box.height - 36
-    body = fit_text(
-        card.text,
-        brand.fonts["body"],
-        field="text",
-        width=inner,
-        height=max(source_top - y - 30, 60),
-        max_size=54,
-        min_size=30,
-        max_lines=9,
-    )
-    _draw_block(draw, body, MARGIN, y, colors["text"])
-
-    draw.line(
-        (MARGIN, source_top - 18, width - MARGIN, source_top - 18), fill=colors["muted"], width=2
-    )
-    _draw_block(draw, source_box, MARGIN, source_top, colors["muted"])
-
-    draw.rectangle((0, footer_top, width, height), fill=colors["primary"])
-    footer = fit_text(
-        brand.footer[card.lang],
-        brand.fonts["small"],
-        field="brand.footer",
-        width=inner,
-        height=80,
-        max_size=28,
-        min_size=20,
-        max_lines=2,
-    )
-    _draw_block(draw, footer, MARGIN, footer_top + (150 - footer.height) // 2, colors["muted"])
-
-    out = io.BytesIO()
-    img.save(out, format="PNG", optimize=False, compress_level=1)
-    return out.getvalue()
+def brand_codes(assets_dir: Path) -> list[str]:
+    return sorted(p.stem for p in (assets_dir / "brands").glob("*.yaml"))
 
 
 def source_line(*, title: str, number: str | None, url: str | None, lang: str) -> str:
@@ -205,3 +95,29 @@ def source_line(*, title: str, number: str | None, url: str | None, lang: str) -
     ref = number or url or ""
     shown = title if not ref or ref in title else f"{title} ({ref})"
     return f"{label}: {shown}"
+
+
+class FactRow(Protocol):
+    """The parts of a catalog `Fact` a card uses (media stays free of the database)."""
+
+    id: int | None
+    text_vi: str
+    text_en: str
+    figure: str | None
+    unit_vi: str | None
+    unit_en: str | None
+    source_title: str
+    source_number: str | None
+    source_url: str | None
+
+
+def fact_text(f: FactRow) -> FactText:
+    """A fact as card input: text, figure, unit and the source line, per language."""
+    source = {
+        lang: source_line(title=f.source_title, number=f.source_number, url=f.source_url,
+                          lang=lang)
+        for lang in ("vi", "en")
+    }
+    unit = {k: v for k, v in (("vi", f.unit_vi), ("en", f.unit_en)) if v}
+    return FactText(id=f.id or 0, text={"vi": f.text_vi, "en": f.text_en}, source=source,
+                    figure=f.figure, unit=unit)

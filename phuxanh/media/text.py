@@ -8,6 +8,7 @@ never a tofu box.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +83,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | Non
     return lines
 
 
+@lru_cache(maxsize=1024)
 def fit_text(
     text: str,
     font_path: Path,
@@ -116,4 +118,44 @@ def fit_text(
     raise TextFitError(
         f"{field}: text too long for its box even at {min_size} px: {best_overflow} "
         f"({len(text)} characters)"
+    )
+
+
+def fit_rows(
+    items: list[str],
+    font_path: Path,
+    *,
+    field: str,
+    width: int,
+    height: int,
+    max_size: int,
+    min_size: int,
+    max_lines: int,
+    gap: int,
+    indent: Callable[[int], int],
+    leading: float = 1.22,
+) -> list[FittedText]:
+    """One size for every row of a list: the largest at which all rows fit the box together."""
+    items = [nfc(i).strip() for i in items]
+    for item in items:
+        check_glyphs(item, font_path, field=field)
+    size = max_size
+    overflow = ""
+    while size >= min_size:
+        font = load_font(str(font_path), size)
+        line_height = round(size * leading)
+        rows = [wrap(item, font, width - indent(size)) for item in items]
+        if all(r is not None and len(r) <= max_lines for r in rows):
+            fitted = [FittedText(r or [], font, size, line_height) for r in rows]
+            total = sum(f.height for f in fitted) + gap * (len(fitted) - 1)
+            if total <= height:
+                return fitted
+            overflow = f"{total} px tall (box {height} px)"
+        else:
+            worst = max(len(r) if r is not None else 99 for r in rows)
+            overflow = f"an item needs {worst} lines (max {max_lines})"
+        size -= 2 if size > 40 else 1
+    raise TextFitError(
+        f"{field}: list too long for its box even at {min_size} px: {overflow} "
+        f"({len(items)} items)"
     )
