@@ -112,20 +112,17 @@ def render_pending(
         )
         if author is None:
             raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
-        rendered, skipped = 0, []
-        for slot in compose.slots_without_content(session, campaign_id=campaign.id, until=until):
-            draft = compose.compose_slot(
-                session,
-                slot=slot,
-                brand=brand,
-                author=author,
-                media_dir=settings.media_dir,
-                tz=settings.tz,
-            )
-            if draft is None:
-                skipped.append(f"slot {slot.id}: theme has no valid sourced fact")
-            else:
-                rendered += 1
+        slots = compose.slots_without_content(session, campaign_id=campaign.id, until=until)
+        drafts, skipped = compose.compose_slots(
+            session,
+            slots=slots,
+            brand=brand,
+            author=author,
+            media_dir=settings.media_dir,
+            tz=settings.tz,
+            workers=settings.render_workers,
+        )
+        rendered = len(drafts)
         return {"rendered": rendered, "skipped": skipped}
 
 

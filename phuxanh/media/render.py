@@ -32,7 +32,7 @@ from phuxanh.media.templates import (
     TemplateSpec,
     TextLayer,
 )
-from phuxanh.media.text import FittedText, fit_rows, fit_text
+from phuxanh.media.text import FittedText, fit_rows, fit_text, load_font, per_thread_cache
 
 SOURCE_LABEL = {"vi": "Nguồn", "en": "Source"}
 
@@ -145,17 +145,35 @@ def cover(img: Image.Image, size: tuple[int, int], focal: tuple[float, float]) -
     return img.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
 
 
-def _lines(draw: ImageDraw.ImageDraw, fitted: FittedText, box: tuple[int, int, int, int],
+@per_thread_cache(maxsize=512)
+def line_mask(text: str, path: str, size: int) -> tuple[Image.Image, int, int]:
+    """One line of text rasterised once as an 8-bit mask, with its offset from the pen.
+
+    Headers, titles, source lines and footers repeat from card to card; rasterising the
+    glyphs is most of a card's cost, so each distinct line is drawn once and then pasted.
+    """
+    font = load_font(path, size)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text))
+    mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
+    return mask, left, top
+
+
+def _lines(img: Image.Image, fitted: FittedText, box: tuple[int, int, int, int],
            colour: tuple[int, int, int], align: str, valign: str = "top") -> int:
     x, y, w, h = box
     top = {"top": y, "middle": y + (h - fitted.height) // 2, "bottom": y + h - fitted.height}
     cy = top[valign]
+    path = str(fitted.font.path)
     for line in fitted.lines:
         lx = x
         if align != "left":
             gap = w - fitted.font.getlength(line)
             lx = x + int(gap if align == "right" else gap / 2)
-        draw.text((lx, cy), line, font=fitted.font, fill=colour)
+        if line:
+            mask, dx, dy = line_mask(line, path, fitted.size)
+            img.paste(colour, (lx + dx, cy + dy, lx + dx + mask.width, cy + dy + mask.height),
+                      mask)
         cy += fitted.line_height
     return cy
 
@@ -203,7 +221,7 @@ def _text(img: Image.Image, layer: TextLayer, ctx: Context) -> None:
                       field=name, width=layer.box[2], height=layer.box[3],
                       max_size=layer.size[1], min_size=layer.size[0],
                       max_lines=layer.max_lines, leading=layer.leading)
-    _lines(ImageDraw.Draw(img), fitted, layer.box, rgb(ctx.brand, layer.color), layer.align,
+    _lines(img, fitted, layer.box, rgb(ctx.brand, layer.color), layer.align,
            layer.valign)
 
 
@@ -224,7 +242,7 @@ def _footer(img: Image.Image, layer: Footer, ctx: Context) -> None:
     fitted = fit_text(ctx.brand.footer[ctx.lang], font_path(ctx.brand, layer.font),
                       field="brand.footer", width=box[2], height=layer.height - 24,
                       max_size=layer.size[1], min_size=layer.size[0], max_lines=2)
-    _lines(ImageDraw.Draw(img), fitted, box, rgb(ctx.brand, layer.text_color), layer.align,
+    _lines(img, fitted, box, rgb(ctx.brand, layer.text_color), layer.align,
            "middle")
 
 
@@ -236,18 +254,18 @@ def _draw(img: Image.Image, layer: Any, ctx: Context) -> None:
     elif isinstance(layer, TextLayer):
         _text(img, layer, ctx)
     elif isinstance(layer, NumberLayer):
-        _number(ImageDraw.Draw(img), layer, ctx)
+        _number(img, layer, ctx)
     elif isinstance(layer, ListLayer):
-        _list(img, ImageDraw.Draw(img), layer, ctx)
+        _list(img, layer, ctx)
     elif isinstance(layer, Logo):
         _logo(img, layer, ctx)
     elif isinstance(layer, Footer):
         _footer(img, layer, ctx)
     elif isinstance(layer, SourceLayer):
-        _source(ImageDraw.Draw(img), layer, ctx)
+        _source(img, layer, ctx)
 
 
-def _number(draw: ImageDraw.ImageDraw, layer: NumberLayer, ctx: Context) -> None:
+def _number(img: Image.Image, layer: NumberLayer, ctx: Context) -> None:
     x, y, w, h = layer.box
     value = ctx.value(layer.field)
     if value is None:
@@ -267,14 +285,14 @@ def _number(draw: ImageDraw.ImageDraw, layer: NumberLayer, ctx: Context) -> None
     number = fit_text(display(value, ctx.lang), font_path(ctx.brand, layer.font),
                       field=layer.field, width=w, height=room, max_size=layer.size[1],
                       min_size=layer.size[0], max_lines=1, leading=1.08)
-    bottom = _lines(draw, number, (x, y, w, number.height), rgb(ctx.brand, layer.color),
+    bottom = _lines(img, number, (x, y, w, number.height), rgb(ctx.brand, layer.color),
                     layer.align)
     if unit_fit:
-        _lines(draw, unit_fit, (x, bottom + 12, w, unit_fit.height),
+        _lines(img, unit_fit, (x, bottom + 12, w, unit_fit.height),
                rgb(ctx.brand, layer.unit_color), layer.align)
 
 
-def _list(img: Image.Image, draw: ImageDraw.ImageDraw, layer: ListLayer, ctx: Context) -> None:
+def _list(img: Image.Image, layer: ListLayer, ctx: Context) -> None:
     items = ctx.value(layer.field) or []
     x, y, w, h = layer.box
     rows = fit_rows([str(i) for i in items], font_path(ctx.brand, layer.font),
@@ -288,11 +306,11 @@ def _list(img: Image.Image, draw: ImageDraw.ImageDraw, layer: ListLayer, ctx: Co
                         rgb(ctx.brand, layer.icon_color), rgb(ctx.brand, layer.icon_text_color),
                         font_path(ctx.brand, "heading"))
         indent = round(fitted.size * 1.9)
-        cy = _lines(draw, fitted, (x + indent, cy, w - indent, fitted.height),
+        cy = _lines(img, fitted, (x + indent, cy, w - indent, fitted.height),
                     rgb(ctx.brand, layer.color), "left") + layer.gap
 
 
-def _source(draw: ImageDraw.ImageDraw, layer: SourceLayer, ctx: Context) -> None:
+def _source(img: Image.Image, layer: SourceLayer, ctx: Context) -> None:
     raw = ctx.value(layer.field)
     if not raw:
         raise ValidationFailed([f"{layer.field}: a card that shows a fact must cite its source"])
@@ -306,8 +324,9 @@ def _source(draw: ImageDraw.ImageDraw, layer: SourceLayer, ctx: Context) -> None
                       max_lines=layer.max_lines, leading=1.3)
     top = y + h - fitted.height
     if layer.rule:
-        draw.line((x, top - 16, x + w, top - 16), fill=rgb(ctx.brand, layer.color), width=2)
-    _lines(draw, fitted, (x, top, w, fitted.height), rgb(ctx.brand, layer.color), layer.align)
+        ImageDraw.Draw(img).line((x, top - 16, x + w, top - 16), fill=rgb(ctx.brand, layer.color),
+                                 width=2)
+    _lines(img, fitted, (x, top, w, fitted.height), rgb(ctx.brand, layer.color), layer.align)
 
 
 _BASES: dict[tuple[Any, ...], Image.Image] = {}

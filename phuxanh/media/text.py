@@ -7,16 +7,21 @@ never a tofu box.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
 from phuxanh.errors import PhuxanhError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class TextFitError(PhuxanhError):
@@ -29,7 +34,25 @@ def _cmap(path: str) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-@lru_cache(maxsize=256)
+_local = threading.local()
+
+
+def per_thread_cache(maxsize: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """An LRU cache per thread: a FreeType face must never be used by two threads at once."""
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        def cached(*args: P.args, **kwargs: P.kwargs) -> R:
+            caches = _local.__dict__.setdefault("caches", {})
+            if fn not in caches:
+                caches[fn] = lru_cache(maxsize=maxsize)(fn)
+            return caches[fn](*args, **kwargs)  # type: ignore[no-any-return]
+
+        return cached
+
+    return wrap
+
+
+@per_thread_cache(maxsize=256)
 def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
 
@@ -83,7 +106,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str] | Non
     return lines
 
 
-@lru_cache(maxsize=1024)
+@per_thread_cache(maxsize=1024)
 def fit_text(
     text: str,
     font_path: Path,

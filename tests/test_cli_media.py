@@ -1,0 +1,134 @@
+"""`phuxanh render card` and `phuxanh template list` as scripts use them: the JSON contract,
+provenance in the database, and bad input as one clear error with nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import Session, select
+
+from phuxanh import jobs
+from phuxanh.db import engine_for
+from phuxanh.models import Asset, Fact
+from tests.test_cli import phuxanh
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "content" / "samples"
+
+
+def card(tmp_path: Path, template: str, data: str | Path, *extra: str, out: str = "c.png"):
+    if isinstance(data, str):
+        path = tmp_path / "data.yaml"
+        path.write_text(data, encoding="utf-8")
+        data = path
+    return phuxanh("render", "card", "--template", template, "--data", str(data),
+                   "-o", str(tmp_path / out), "--database", f"sqlite:///{tmp_path / 'db'}",
+                   *extra)
+
+
+def test_template_list_json_is_the_documented_shape() -> None:
+    done = phuxanh("template", "list", "--json")
+    assert done.returncode == 0
+    listed = json.loads(done.stdout)
+    kinds = {t["id"]: t["kind"] for t in listed}
+    assert sum(k == "card" for k in kinds.values()) >= 6 and "clip" in kinds.values()
+    for t in listed:
+        assert {"id", "kind", "size", "fields"} <= set(t)
+        assert len(t["size"]) == 2
+        for f in t["fields"]:
+            assert set(f) == {"name", "type", "required", "max_chars"}
+            assert f["type"] in {"text", "number", "date", "image", "list"}
+    countdown = next(t for t in listed if t["id"] == "countdown")
+    assert countdown["size"] == [1080, 1920]
+    assert {"name": "date", "type": "date", "required": True, "max_chars": None} in \
+        countdown["fields"]
+
+
+def test_card_from_a_catalog_fact_records_provenance(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db'}"
+    jobs.init_db(url)
+    jobs.load_catalog(url)
+    done = card(tmp_path, "fact-number",
+                "title: Bầu cử 2026\nfact: bc-tuoi-bau-cu\n", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert Image.open(out["path"]).size == (1080, 1350)
+    with Session(engine_for(url)) as session:
+        fact = session.exec(select(Fact).where(Fact.code == "bc-tuoi-bau-cu")).one()
+        asset = session.exec(select(Asset)).one()
+    assert out["fact_ids"] == [fact.id] == asset.fact_ids
+    assert (asset.template_code, asset.template_version) == ("fact-number", 1)
+    assert asset.input_sha256 == out["input_sha256"] and asset.path == out["path"]
+
+
+def test_a_fact_brings_its_own_source_line(tmp_path: Path) -> None:
+    jobs.init_db(f"sqlite:///{tmp_path / 'db'}")
+    jobs.load_catalog(f"sqlite:///{tmp_path / 'db'}")
+    done = card(tmp_path, "fact-number",
+                "title: T\nfact: bc-tuoi-bau-cu\nsource: 'Nguồn: tự viết'\n")
+    assert done.returncode == 1
+    assert "source: comes from the fact 'bc-tuoi-bau-cu'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("quote: Hải Phòng\ncolour: red\n", ":2: colour: not a field of template quote"),
+        ("quote: [a, b]\n", ":1: quote: expected text, got list"),
+        ("quote: " + "dài " * 80 + "\n", ":1: quote: 319 characters in vi (at most 220)"),
+        ("attribution: Ai đó\n", ":1: quote: required (text)"),
+    ],
+)
+def test_bad_data_names_file_line_and_field(tmp_path: Path, data: str, expected: str) -> None:
+    done = card(tmp_path, "quote", data)
+    assert done.returncode == 1
+    assert expected in done.stderr and str(tmp_path / "data.yaml") in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "c.png").exists()
+
+
+def test_missing_and_corrupt_images_are_named(tmp_path: Path) -> None:
+    base = "title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: Hải Phòng\n"
+    missing = card(tmp_path, "event", base + "photo: nowhere.jpg\n")
+    assert missing.returncode == 1
+    assert f":5: photo: {tmp_path / 'nowhere.jpg'}: file not found" in missing.stderr
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    corrupt = card(tmp_path, "event", base + "photo: broken.jpg\n")
+    assert corrupt.returncode == 1
+    assert f":5: photo: {tmp_path / 'broken.jpg'}: not a readable image" in corrupt.stderr
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_a_missing_translation_is_reported_not_made_up(tmp_path: Path) -> None:
+    done = card(tmp_path, "quote", "quote: {vi: Hải Phòng xanh}\n", "--lang", "en")
+    assert done.returncode == 1
+    assert ":1: quote: no en text (a translation is never made up)" in done.stderr
+    bilingual = card(tmp_path, "bilingual", "title: {vi: A}\ntext: {vi: B}\nsource: 'Nguồn: C'\n")
+    assert "title: no en text" in bilingual.stderr
+
+
+def test_text_that_cannot_fit_leaves_no_file(tmp_path: Path) -> None:
+    long_words = "Hảiphòngxanhvănminhhiệnđại" * 2
+    done = card(tmp_path, "quote", f"quote: {long_words}\n", out="q.jpg")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: quote: text too long for its box")
+    assert list(tmp_path.glob("*.jpg")) == [] and list(tmp_path.glob(".*part")) == []
+
+
+def test_unknown_template_brand_and_format(tmp_path: Path) -> None:
+    assert "no template 'nope' (known: bilingual," in card(tmp_path, "nope", "a: 1\n").stderr
+    brand = card(tmp_path, "quote", "quote: A\n", "--brand", "nope").stderr
+    assert "brand kit 'nope' not found (known: don-vi-mau, ttdn-haiphong)" in brand
+    fmt = card(tmp_path, "quote", "quote: A\n", out="c.gif").stderr
+    assert fmt.strip() == "-o: c.gif: a card is written as .png or .jpg"
+
+
+def test_every_sample_renders_with_the_second_brand(tmp_path: Path) -> None:
+    for sample in sorted(SAMPLES.glob("*.yaml")):
+        if sample.stem == "short-points":
+            continue
+        done = card(tmp_path, sample.stem, sample, "--brand", "don-vi-mau",
+                    "--today", "2026-02-13", out=f"{sample.stem}.png")
+        assert done.returncode == 0, (sample.name, done.stderr)
