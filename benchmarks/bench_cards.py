@@ -78,7 +78,7 @@ def main() -> None:
         total = median_ms(lambda i, f=fmt: render_card(SPEC, card(i), BRAND, fmt=f), runs, 1000)
         comp = median_ms(lambda i: compose(SPEC, card(i), BRAND, lang="vi"), runs, 2000)
         img = compose(SPEC, card(1), BRAND, lang="vi")
-        floor = median_ms(lambda _i, f=fmt: encode(img, f), runs)
+        floor = median_ms(lambda _i, f=fmt, im=img: encode(im, f), runs)
         print(f"card fact-number 1080x1350 {fmt.upper()}: render+save median {total:.1f} ms "
               f"(compose {comp:.1f} ms), encode floor median {floor:.1f} ms, ratio "
               f"{total / floor:.2f}x (goal <= 2x); runs {runs}")

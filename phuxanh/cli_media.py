@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -143,6 +144,30 @@ def template_list(
         w, h = spec.wh
         fields = ", ".join(f.name + ("" if f.required else "?") for f in spec.fields)
         typer.echo(f"{spec.id:<14} {spec.kind:<5} {w}x{h:<5} v{spec.version}  {fields}")
+
+
+@template_app.command("sheet")
+def template_sheet(
+    output: Out,
+    lang: Lang = "vi",
+    brand: BrandOpt = None,
+) -> None:
+    """A contact sheet (.png or .jpg) of every card template with its sample data."""
+    from phuxanh import studio
+    from phuxanh.media.cards import load_brand
+    from phuxanh.media.sheet import contact_sheet
+
+    settings = get_settings()
+    kit = load_brand(settings.assets_dir, brand or settings.brand)
+    sheet = contact_sheet(settings.assets_dir, settings.content_dir / "samples", kit,
+                          lang=_lang(lang), today=dt.datetime.now(settings.tz).date())
+    buf = io.BytesIO()
+    if output.suffix.lower() in (".jpg", ".jpeg"):
+        sheet.save(buf, format="JPEG", quality=88, optimize=True)
+    else:
+        sheet.save(buf, format="PNG", optimize=True)
+    studio.write_atomic(output, buf.getvalue())
+    typer.echo(f"{output}: {sheet.width}x{sheet.height}")
 
 
 @media_app.command("check")

@@ -132,3 +132,31 @@ def test_every_sample_renders_with_the_second_brand(tmp_path: Path) -> None:
         done = card(tmp_path, sample.stem, sample, "--brand", "don-vi-mau",
                     "--today", "2026-02-13", out=f"{sample.stem}.png")
         assert done.returncode == 0, (sample.name, done.stderr)
+
+
+def test_template_sheet_shows_every_card_template(tmp_path: Path) -> None:
+    done = phuxanh("template", "sheet", "-o", str(tmp_path / "sheet.jpg"), "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    sheet = Image.open(tmp_path / "sheet.jpg")
+    assert sheet.format == "JPEG" and sheet.width > 2000
+    # the sheet is not a blank canvas: most of it is card pixels, not the background
+    grey = sheet.convert("L").resize((64, 32))
+    background = grey.getpixel((0, 0))
+    differing = sum(abs(p - background) > 20 for p in grey.getdata())
+    assert differing > 0.5 * 64 * 32
+
+
+def test_a_changed_template_must_raise_its_version(tmp_path: Path) -> None:
+    from phuxanh.errors import ValidationFailed
+    from phuxanh.media.templates import load_template
+    from phuxanh.studio import ensure_template_row
+
+    url = f"sqlite:///{tmp_path / 'db'}"
+    jobs.init_db(url)
+    spec = load_template(ROOT / "assets", "quote")
+    changed = spec.model_copy(update={"version": spec.version, "name": {"vi": "Trích dẫn (sửa)"}})
+    with Session(engine_for(url)) as session:
+        first = ensure_template_row(session, spec)
+        assert ensure_template_row(session, spec).id == first.id
+        with pytest.raises(ValidationFailed, match="raise the version"):
+            ensure_template_row(session, changed)
