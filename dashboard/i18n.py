@@ -1,113 +1,23 @@
-"""Interface strings in Vietnamese (default) and English; every key exists in both."""
+"""Interface language: Vietnamese by default with an English switch; dates dd/mm/yyyy.
+
+Strings live in `dashboard/strings.py`. `phuxanh` raises its errors in English (the CLI
+and logs read them); `error()` shows each known one in Vietnamese on the Vietnamese
+interface, line by line, and leaves file and field names as they are.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
 
-STRINGS: dict[str, dict[str, str]] = {
-    "vi": {
-        "app.lang": "Ngôn ngữ",
-        "nav.queue": "Hàng chờ duyệt",
-        "nav.calendar": "Lịch nội dung",
-        "nav.coverage": "Độ phủ chủ đề",
-        "nav.metrics": "Hiệu quả",
-        "nav.audit": "Nhật ký",
-        "auth.title": "Đăng nhập",
-        "auth.user": "Tên đăng nhập",
-        "auth.password": "Mật khẩu",
-        "auth.sign_in": "Đăng nhập",
-        "auth.sign_out": "Đăng xuất",
-        "auth.as": "Đang dùng: {who}",
-        "auth.needed": "Đăng nhập để duyệt, từ chối hoặc đổi lịch.",
-        "queue.status": "Trạng thái",
-        "queue.unit": "Đơn vị",
-        "queue.theme": "Chủ đề",
-        "queue.all": "Tất cả",
-        "queue.count": "{n} mục",
-        "queue.empty": "Không có mục nào.",
-        "queue.source": "Nguồn: {source} ({ref})",
-        "queue.approve": "Duyệt",
-        "queue.reject": "Từ chối",
-        "queue.reason": "Lý do từ chối",
-        "queue.changes": "Yêu cầu sửa",
-        "queue.comment": "Nội dung cần sửa",
-        "queue.reschedule": "Đổi lịch",
-        "queue.date": "Ngày",
-        "queue.time": "Giờ",
-        "queue.bulk": "Duyệt tất cả {n} mục đang lọc",
-        "queue.done": "Đã cập nhật mục #{id}.",
-        "queue.bulk_done": "Đã duyệt {ok} mục; {bad} mục không duyệt được.",
-        "audit.title": "Nhật ký thao tác",
-        "audit.intact": "Chuỗi băm nguyên vẹn.",
-        "audit.broken": "Chuỗi băm bị sửa từ dòng {row}.",
-        "audit.download": "Tải CSV",
-        "audit.empty": "Chưa có thao tác nào.",
-    },
-    "en": {
-        "app.lang": "Language",
-        "nav.queue": "Review queue",
-        "nav.calendar": "Content calendar",
-        "nav.coverage": "Theme coverage",
-        "nav.metrics": "Results",
-        "nav.audit": "Audit log",
-        "auth.title": "Sign in",
-        "auth.user": "Username",
-        "auth.password": "Password",
-        "auth.sign_in": "Sign in",
-        "auth.sign_out": "Sign out",
-        "auth.as": "Signed in: {who}",
-        "auth.needed": "Sign in to approve, reject or reschedule.",
-        "queue.status": "Status",
-        "queue.unit": "Unit",
-        "queue.theme": "Theme",
-        "queue.all": "All",
-        "queue.count": "{n} items",
-        "queue.empty": "No items.",
-        "queue.source": "Source: {source} ({ref})",
-        "queue.approve": "Approve",
-        "queue.reject": "Reject",
-        "queue.reason": "Reason for rejecting",
-        "queue.changes": "Request changes",
-        "queue.comment": "What to change",
-        "queue.reschedule": "Reschedule",
-        "queue.date": "Date",
-        "queue.time": "Time",
-        "queue.bulk": "Approve all {n} filtered items",
-        "queue.done": "Item #{id} updated.",
-        "queue.bulk_done": "Approved {ok} items; {bad} could not be approved.",
-        "audit.title": "Audit log",
-        "audit.intact": "The hash chain is intact.",
-        "audit.broken": "The hash chain is broken from row {row}.",
-        "audit.download": "Download CSV",
-        "audit.empty": "Nothing has happened yet.",
-    },
-}
-STATUS = {
-    "vi": {
-        "planned": "Đã lên lịch",
-        "draft": "Bản nháp",
-        "in_review": "Chờ duyệt",
-        "changes_requested": "Cần sửa",
-        "approved": "Đã duyệt",
-        "scheduled": "Chờ đăng",
-        "published": "Đã đăng",
-        "rejected": "Từ chối",
-        "failed": "Lỗi",
-    },
-    "en": {
-        "planned": "Planned",
-        "draft": "Draft",
-        "in_review": "In review",
-        "changes_requested": "Changes requested",
-        "approved": "Approved",
-        "scheduled": "Scheduled",
-        "published": "Published",
-        "rejected": "Rejected",
-        "failed": "Failed",
-    },
-}
+from dashboard.strings import EN, ERRORS_VI, STATUS_EN, STATUS_VI, VI, WORDS_EN, WORDS_VI
+
+STRINGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
+STATUS: dict[str, dict[str, str]] = {"vi": STATUS_VI, "en": STATUS_EN}
+WORDS: dict[str, dict[str, str]] = {"vi": WORDS_VI, "en": WORDS_EN}
+_ERRORS = [(re.compile(pattern), text) for pattern, text in ERRORS_VI]
 
 
 def lang() -> str:
@@ -120,3 +30,28 @@ def t(key: str, **values: Any) -> str:
 
 def status(value: str) -> str:
     return STATUS[lang()].get(value, value)
+
+
+def word(value: str) -> str:
+    return WORDS[lang()].get(value, value)
+
+
+def error_line(line: str, language: str = "vi") -> str:
+    if language != "vi":
+        return line
+    for pattern, text in _ERRORS:
+        found = pattern.fullmatch(line.strip())
+        if found:
+            values = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "status" in values:
+                values["status"] = STATUS_VI.get(values["status"], values["status"])
+            for key in ("role", "what"):
+                if key in values:
+                    values[key] = WORDS_VI.get(values[key], values[key])
+            return text.format(**values)
+    return line
+
+
+def error(exc: Exception) -> str:
+    """A domain error in the interface's language."""
+    return "\n".join(error_line(line, lang()) for line in str(exc).splitlines())

@@ -178,17 +178,40 @@ def user_add(
     role: Annotated[str, typer.Option(help="editor | approver | manager | admin")],
     name: Annotated[str, typer.Option(help="display name")] = "",
     password_env: Annotated[str | None, typer.Option(help="variable holding the password")] = None,
+    email: Annotated[
+        str | None, typer.Option(help="e-mail the office's OIDC sign-in vouches for")
+    ] = None,
+    sso_only: Annotated[
+        bool, typer.Option("--sso-only", help="no password: OIDC sign-in only (needs --email)")
+    ] = False,
     database: Database = None,
 ) -> None:
-    """Add a user to a unit with a role."""
+    """Add a user to a unit with a role.
+
+    The password comes from --password-env, else a hidden prompt on a terminal, else one is
+    generated and printed once (it is stored only as an argon2 hash).
+    """
+    import secrets
+    import sys
+
     from phuxanh.db import session_scope
     from phuxanh.users import add_user
 
-    password = None
-    if password_env:
+    password: str | None = None
+    generated = False
+    if sso_only:
+        if not email:
+            raise ValidationFailed(["--sso-only: needs --email (the address sign-in vouches for)"])
+    elif password_env:
         password = os.environ.get(password_env)
         if not password:
             raise ValidationFailed([f"--password-env: {password_env} is not set"])
+    elif sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password, generated = secrets.token_urlsafe(12), True
+    if password is not None and len(password) < 10:
+        raise ValidationFailed(["password: at least 10 characters"])
     with session_scope(jobs.engine(database)) as session:
         user = add_user(
             session,
@@ -197,9 +220,12 @@ def user_add(
             role=role,
             display_name=name,
             password=password,
+            email=email,
             actor="cli",
         )
         typer.echo(f"user {user.username} ({user.role}) added")
+    if generated:
+        typer.echo(f"password (shown once, not stored): {password}")
 
 
 @audit_app.command("verify")

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh.errors import ValidationFailed
 from phuxanh.models import (
+    Approval,
     Campaign,
     Channel,
     ContentItem,
@@ -22,6 +23,7 @@ from phuxanh.models import (
     Slot,
     Theme,
     Unit,
+    User,
 )
 
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
@@ -105,36 +107,86 @@ def queue(
     status: str | None = None,
     unit_code: str | None = None,
     theme_code: str | None = None,
+    channel_code: str | None = None,
+    language: str | None = None,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+    item_id: int | None = None,
+    tz: ZoneInfo | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Items for the review queue, with the facts they show and their sources."""
+    """Items for the review queue: each with its caption as every target platform shows it,
+    the facts it cites and their sources, the plan slot it fills and its approvals so far."""
     query = (
-        select(ContentItem, Theme, Unit)
+        select(ContentItem, Theme, Unit, Slot)
         .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
         .join(Unit, col(Unit.id) == col(ContentItem.unit_id))
+        .outerjoin(Slot, col(Slot.id) == col(ContentItem.slot_id))
     )
+    if item_id is not None:
+        query = query.where(ContentItem.id == item_id)
     if status:
         query = query.where(ContentItem.status == status)
     if unit_code:
         query = query.where(Unit.code == unit_code)
     if theme_code:
         query = query.where(Theme.code == theme_code)
+    if language:
+        query = query.where(ContentItem.language == language)
+    zone = tz or ZoneInfo("Asia/Ho_Chi_Minh")
+    if day_from:
+        lo = dt.datetime.combine(day_from, dt.time(), zone)
+        query = query.where(col(ContentItem.scheduled_at) >= lo)
+    if day_to:
+        hi = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), zone)
+        query = query.where(col(ContentItem.scheduled_at) < hi)
+    channels = {c.id: c for c in session.exec(select(Channel))}
+    users = {u.id: u.username for u in session.exec(select(User))}
     out = []
-    for item, theme, unit in session.exec(
-        query.order_by(col(ContentItem.scheduled_at)).limit(limit)
-    ):
+    rows = session.exec(query.order_by(col(ContentItem.scheduled_at), col(ContentItem.id)))
+    for item, theme, unit, slot in rows:
+        targets = [channels[i] for i in item.channel_ids if i in channels]
+        if channel_code and channel_code not in {c.code for c in targets}:
+            continue
         facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
+        approvals = session.exec(
+            select(Approval).where(Approval.content_item_id == item.id)
+        ).all()
         out.append(
             {
                 "id": item.id,
                 "status": str(item.status),
-                "theme": theme.title_vi,
+                "theme": theme.code,
+                "theme_vi": theme.title_vi,
+                "theme_en": theme.title_en,
+                "sensitive": theme.sensitive,
                 "unit": unit.name,
+                "language": item.language,
                 "caption": item.caption,
+                "link": item.link,
                 "media": item.media_path,
+                "alt_text": item.alt_text,
                 "scheduled_at": item.scheduled_at,
+                "version": item.version,
+                "author": users.get(item.author_id),
+                "channels": [
+                    {
+                        "code": c.code,
+                        "platform": c.platform,
+                        "name": c.display_name,
+                        "caption": item.captions.get(c.code, item.caption),
+                    }
+                    for c in targets
+                ],
+                "slot": {"when": slot.scheduled_at, "why": slot.why} if slot else None,
+                "approvals": [
+                    {"by": users.get(a.user_id), "decision": a.decision, "at": a.at,
+                     "comment": a.comment}
+                    for a in approvals
+                ],
                 "facts": [
                     {
+                        "code": f.code,
                         "text": f.text_vi,
                         "source": f.source_title,
                         "ref": f.source_number or f.source_url,
@@ -143,6 +195,8 @@ def queue(
                 ],
             }
         )
+        if len(out) >= limit:
+            break
     return out
 
 
@@ -163,7 +217,11 @@ def calendar(
         {
             "when": slot.scheduled_at.astimezone(tz),
             "channel": channel.display_name,
+            "channel_code": channel.code,
+            "platform": channel.platform,
             "theme": theme.code,
+            "theme_vi": theme.title_vi,
+            "theme_en": theme.title_en,
             "status": str(item.status) if item else "planned",
             "why": slot.why,
             "item_id": item.id if item else None,

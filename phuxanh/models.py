@@ -99,6 +99,8 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=64)
     display_name: str = ""
+    # the e-mail an OIDC provider vouches for (st.login); None: password sign-in only
+    email: str | None = Field(default=None, max_length=254, unique=True, index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     role: Role = Field(max_length=16, sa_type=AutoString)
     password_hash: str | None = None

@@ -31,6 +31,7 @@ from phuxanh.models import (
     User,
     utcnow,
 )
+from phuxanh.platforms.preview import preview
 from phuxanh.users import oversees
 
 SUBMITTERS = {Role.editor, Role.manager, Role.admin}
@@ -92,6 +93,17 @@ def unsourced_facts(session: Session, item: ContentItem) -> list[str]:
     return missing
 
 
+def caption_problems(session: Session, item: ContentItem) -> list[str]:
+    """Hard platform limits the caption breaks on any target channel (never cut silently)."""
+    channels = session.exec(select(Channel).where(col(Channel.id).in_(item.channel_ids))).all()
+    return [
+        problem
+        for c in sorted(channels, key=lambda c: c.code)
+        for problem in preview(c.platform, caption_for(item, c), link=item.link,
+                               has_media=bool(item.media_path)).problems
+    ]
+
+
 def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     """Record an approval of the current version; schedule the item once enough approve."""
     if actor.role not in APPROVERS:
@@ -108,6 +120,9 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
         )
     if not item.channel_ids or item.scheduled_at is None:
         raise ValidationFailed([f"item {item.id}: needs at least one channel and a time"])
+    too_long = caption_problems(session, item)
+    if too_long:
+        raise ValidationFailed([f"item {item.id}: {p}" for p in too_long])
     digest = content_hash(session, item)
     session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
     session.flush()

@@ -65,6 +65,7 @@ def add_user(
     role: str,
     display_name: str = "",
     password: str | None = None,
+    email: str | None = None,
     actor: str = "system",
 ) -> User:
     try:
@@ -74,9 +75,16 @@ def add_user(
         raise ValidationFailed([f"--role: {role!r} is not one of {allowed}"]) from exc
     if session.exec(select(User).where(User.username == username)).first():
         raise ValidationFailed([f"USERNAME: {username!r} already exists"])
+    if email is not None:
+        email = email.strip().lower()
+        if "@" not in email:
+            raise ValidationFailed([f"--email: {email!r} is not an e-mail address"])
+        if session.exec(select(User).where(User.email == email)).first():
+            raise ValidationFailed([f"--email: {email!r} already belongs to another user"])
     unit = get_unit(session, code=unit_code)
     assert unit.id is not None
     user = User(
+        email=email,
         username=username,
         display_name=display_name or username,
         unit_id=unit.id,
@@ -101,6 +109,20 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None or not user.active or not check_password(password, user.password_hash):
         raise PermissionDenied("wrong username or password")
+    return user
+
+
+def sso_user(session: Session, *, email: str | None, verified: bool = True) -> User:
+    """The active user an OIDC provider's verified e-mail belongs to.
+
+    The provider proves who someone is; phuxanh still decides what they may do, so an
+    address nobody added with `phuxanh user add --email` gets no access at all.
+    """
+    if not email or not verified:
+        raise PermissionDenied("the sign-in provider gave no verified e-mail address")
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        raise PermissionDenied(f"{email} has no phuxanh account; ask an admin to add it")
     return user
 
 

@@ -78,3 +78,14 @@ def sandbox() -> Iterator[SandboxServer]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def app_db(db_url: str, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A small planned and rendered campaign, and the dashboard pointed at it."""
+    from tests.helpers import planned_and_rendered
+
+    planned_and_rendered(db_url, sandbox.public_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    return db_url

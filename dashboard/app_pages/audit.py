@@ -31,11 +31,11 @@ else:
             [
                 {
                     "#": e.id,
-                    "⏱": local(e.at),
-                    "👤": e.actor,
-                    "⚙": e.action,
-                    "→": f"{e.entity} {e.entity_id}",
-                    "hash": (e.after_hash or e.before_hash or "")[:12],
+                    t("audit.col.at"): local(e.at),
+                    t("audit.col.actor"): e.actor,
+                    t("audit.col.action"): e.action,
+                    t("audit.col.entity"): f"{e.entity} {e.entity_id}",
+                    t("audit.col.hash"): (e.after_hash or e.before_hash or "")[:12],
                 }
                 for e in events
             ]

@@ -1,50 +1,153 @@
-"""Calendar: planned slots by day and channel, coloured by status."""
+"""Calendar: a week or a month of planned posts by channel or theme, coloured by status,
+with the campaign waves marked; pick a post to open it (and act on it) below."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections import defaultdict
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.common import session
-from dashboard.i18n import status, t
+from dashboard import item_view
+from dashboard.common import choice, current_user, session
+from dashboard.i18n import lang, status, t
 from phuxanh import crud
 from phuxanh.settings import get_settings
 
+COLOURS = {  # background, text
+    "planned": ("#e5e7eb", "#374151"),
+    "draft": ("#fef3c7", "#92400e"),
+    "in_review": ("#fed7aa", "#9a3412"),
+    "changes_requested": ("#fecaca", "#991b1b"),
+    "approved": ("#bbf7d0", "#166534"),
+    "scheduled": ("#86efac", "#14532d"),
+    "published": ("#15803d", "#ffffff"),
+    "rejected": ("#d1d5db", "#6b7280"),
+    "failed": ("#dc2626", "#ffffff"),
+}
+DAYS = {"vi": ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
+        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+STYLE = """<style>
+.pxcal{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.78rem}
+.pxcal th,.pxcal td{border:1px solid #e5e7eb;padding:4px;vertical-align:top}
+.pxcal th{background:#f8fafc;font-weight:600}.pxcal th.wave{background:#dbeafe}
+.pxcal td.wave{background:#f0f7ff}.pxcal td.row{font-weight:600;width:14%}
+.pxchip{display:block;border-radius:6px;padding:2px 6px;margin:2px 0;white-space:nowrap;
+overflow:hidden;text-overflow:ellipsis}.pxday{color:#6b7280;font-size:.72rem}
+</style>"""
+
+
+def chip(r: dict[str, Any], label: str) -> str:
+    bg, fg = COLOURS.get(r["status"], COLOURS["planned"])
+    title = f"#{r['item_id'] or '—'} {r['when']:%d/%m %H:%M} · {r['channel']} · {r['theme']}"
+    return (f'<span class="pxchip" style="background:{bg};color:{fg}" '
+            f'title="{html.escape(title)}">{r["when"]:%H:%M} {html.escape(label)}</span>')
+
+
+def wave_days(waves: list[dict[str, Any]]) -> set[dt.date]:
+    days: set[dt.date] = set()
+    for w in waves:
+        day = w["from"]
+        while day <= w["to"]:
+            days.add(day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def week_grid(rows: list[dict[str, Any]], start: dt.date, by: str, waving: set[dt.date]) -> str:
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    cells: dict[tuple[str, dt.date], list[str]] = defaultdict(list)
+    other = "theme" if by == "channel" else "channel"
+    for r in rows:
+        cells[(r[by], r["when"].date())].append(chip(r, r[other]))
+    head = "".join(
+        f'<th class="{"wave" if d in waving else ""}">{DAYS[lang()][d.weekday()]} {d:%d/%m}'
+        f'{" 🌊" if d in waving else ""}</th>' for d in days)
+    body = ""
+    for key in sorted({r[by] for r in rows}):
+        tds = "".join(f'<td class="{"wave" if d in waving else ""}">{"".join(cells[(key, d)])}'
+                      "</td>" for d in days)
+        body += f'<tr><td class="row">{html.escape(key)}</td>{tds}</tr>'
+    return f'{STYLE}<table class="pxcal"><tr><th></th>{head}</tr>{body}</table>'
+
+
+def month_grid(rows: list[dict[str, Any]], first: dt.date, by: str, waving: set[dt.date]) -> str:
+    start = first - dt.timedelta(days=first.weekday())
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_day[r["when"].date()].append(r)
+    head = "".join(f"<th>{d}</th>" for d in DAYS[lang()])
+    body, day = "", start
+    while day.month == first.month or day < first:
+        tds = ""
+        for _ in range(7):
+            shown = by_day[day] if day.month == first.month else []
+            chips = "".join(chip(r, r[by]) for r in shown[:4])
+            if len(shown) > 4:
+                chips += f'<span class="pxday">{t("cal.more", n=len(shown) - 4)}</span>'
+            tds += (f'<td class="{"wave" if day in waving else ""}"><div class="pxday">'
+                    f'{day:%d/%m}</div>{chips}</td>')
+            day += dt.timedelta(days=1)
+        body += f"<tr>{tds}</tr>"
+    return f'{STYLE}<table class="pxcal"><tr>{head}</tr>{body}</table>'
+
+
 st.title(t("nav.calendar"))
+item_view.flash()
 tz = get_settings().tz
 today = dt.datetime.now(tz).date()
-start = st.date_input(
-    "Từ ngày", value=today - dt.timedelta(days=today.weekday()), format="DD/MM/YYYY"
-)
-weeks = st.radio(
-    "Xem", [1, 4], format_func=lambda w: "Tuần" if w == 1 else "Tháng", horizontal=True
-)
-end = start + dt.timedelta(days=7 * weeks - 1)
+a, b, c = st.columns(3)
+picked = a.date_input(t("cal.from"), value=today - dt.timedelta(days=today.weekday()),
+                      format="DD/MM/YYYY", key="cal_from")
+view = choice(b, t("cal.view"), ["week", "month"], name="cal_view", radio=True,
+              format_func=lambda v: t(f"cal.{v}"))
+by = choice(c, t("cal.by"), ["channel", "theme"], name="cal_by", radio=True,
+            format_func=lambda v: t(f"cal.by_{v}"))
+if view == "week":
+    start = picked - dt.timedelta(days=picked.weekday())
+    end = start + dt.timedelta(days=6)
+else:
+    start = picked.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 with session() as s:
     rows = crud.calendar(s, start=start, end=end, tz=tz)
     waves = crud.waves_between(s, start=start, end=end)
+    signed_in = current_user(s) is not None
 for w in waves:
-    st.warning(
-        f"Đợt cao điểm **{w['name']}** ({w['theme']}): {w['from']:%d/%m/%Y} → "
-        f"{w['to']:%d/%m/%Y}, đỉnh {w['date']:%d/%m/%Y} ± {w['peak_days']} ngày",
-        icon="🌊",
-    )
+    st.warning(t("cal.wave", name=w["name"], theme=w["theme"], start=f"{w['from']:%d/%m/%Y}",
+                 end=f"{w['to']:%d/%m/%Y}", peak=f"{w['date']:%d/%m/%Y}", days=w["peak_days"]),
+               icon="🌊")
 if not rows:
-    st.info("Chưa có bài nào được lên lịch trong khoảng này.")
+    st.info(t("cal.empty"))
 else:
-    frame = pd.DataFrame(
-        [
-            {
-                "Ngày": r["when"].strftime("%d/%m/%Y"),
-                "Giờ": r["when"].strftime("%H:%M"),
-                "Kênh": r["channel"],
-                "Chủ đề": r["theme"],
-                "Trạng thái": status(r["status"]),
-                "Lý do": r["why"],
-            }
-            for r in rows
-        ]
-    )
+    waving = wave_days(waves)
+    grid = week_grid(rows, start, by, waving) if view == "week" else month_grid(
+        rows, start, by, waving)
+    st.markdown(grid, unsafe_allow_html=True)
+    legend = " ".join(
+        f'<span class="pxchip" style="display:inline-block;background:{bg};color:{fg}">'
+        f"{status(code)}</span>" for code, (bg, fg) in COLOURS.items())
+    st.markdown(f"{t('cal.legend')}: {legend}", unsafe_allow_html=True)
+    frame = pd.DataFrame([{
+        t("cal.col.day"): r["when"].strftime("%d/%m/%Y"),
+        t("cal.col.time"): r["when"].strftime("%H:%M"),
+        t("cal.col.channel"): r["channel"],
+        t("cal.col.theme"): r["theme_vi"] if lang() == "vi" else r["theme_en"],
+        t("cal.col.status"): status(r["status"]),
+        t("cal.col.why"): r["why"],
+        t("cal.col.item"): r["item_id"],
+    } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch")
+    items = {r["item_id"]: r for r in rows if r["item_id"] is not None}
+    chosen = st.selectbox(
+        t("cal.pick"), [None, *items], key="cal_item",
+        format_func=lambda i: "—" if i is None else
+        f"#{i} · {items[i]['when']:%d/%m %H:%M} · {items[i]['channel']} · {items[i]['theme']}")
+    if chosen is not None:
+        with session() as s:
+            found = crud.queue(s, item_id=int(chosen))
+        for row in found:
+            item_view.show(row, signed_in=signed_in, key=f"cal-{row['id']}")

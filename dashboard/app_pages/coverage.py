@@ -15,7 +15,7 @@ st.title(t("nav.coverage"))
 with session() as s:
     rows = crud.coverage(s, tz=get_settings().tz)
 if not rows:
-    st.info("Chưa có kế hoạch nào.")
+    st.info(t("cov.empty"))
 else:
     frame = pd.DataFrame(rows)
     frame["ratio"] = frame["published"] / frame["planned"]
@@ -23,9 +23,9 @@ else:
         alt.Chart(frame)
         .mark_rect()
         .encode(
-            x=alt.X("week:O", title="Tuần"),
-            y=alt.Y("theme:N", title="Chủ đề"),
-            color=alt.Color("ratio:Q", title="Đã đăng / kế hoạch", scale=alt.Scale(domain=[0, 1])),
+            x=alt.X("week:O", title=t("cov.week")),
+            y=alt.Y("theme:N", title=t("cov.theme")),
+            color=alt.Color("ratio:Q", title=t("cov.ratio"), scale=alt.Scale(domain=[0, 1])),
             tooltip=["theme", "week", "planned", "approved", "published"],
         )
     )
@@ -33,11 +33,11 @@ else:
     st.dataframe(
         frame.rename(
             columns={
-                "theme": "Chủ đề",
-                "week": "Tuần",
-                "planned": "Kế hoạch",
-                "approved": "Đã duyệt",
-                "published": "Đã đăng",
+                "theme": t("cov.theme"),
+                "week": t("cov.week"),
+                "planned": t("cov.planned"),
+                "approved": t("cov.approved"),
+                "published": t("cov.published"),
             }
         ),
         hide_index=True,

@@ -6,36 +6,34 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import session
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from phuxanh import crud
 
 st.title(t("nav.metrics"))
 with session() as s:
     rows = crud.latest_metrics(s)
 if not rows:
-    st.info("Chưa có số liệu. Số liệu được thu thập sau khi bài được đăng.")
+    st.info(t("met.empty"))
 else:
     frame = pd.DataFrame(rows)
     a, b, c = st.columns(3)
-    a.metric("Bài đã đăng có số liệu", len(frame))
-    b.metric("Lượt xem", f"{int(frame['views'].fillna(0).sum()):,}".replace(",", "."))
-    c.metric("Tiếp cận", f"{int(frame['reach'].fillna(0).sum()):,}".replace(",", "."))
-    by_channel = frame.groupby("channel")[["views", "reach", "reactions"]].sum()
+    a.metric(t("met.posts"), len(frame))
+    sep = "." if lang() == "vi" else ","
+    b.metric(t("met.views"), f"{int(frame['views'].fillna(0).sum()):,}".replace(",", sep))
+    c.metric(t("met.reach"), f"{int(frame['reach'].fillna(0).sum()):,}".replace(",", sep))
+    by_channel = frame.groupby("channel")[["views", "reach", "reactions"]].sum().rename(
+        columns={"views": t("met.views"), "reach": t("met.reach"),
+                 "reactions": t("met.reactions")})
     st.bar_chart(by_channel)
-    st.dataframe(
-        frame[
-            [
-                "channel",
-                "theme",
-                "views",
-                "reach",
-                "reactions",
-                "comments",
-                "shares",
-                "clicks",
-                "remote_url",
-            ]
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    names = {
+        "channel": t("met.channel"),
+        "theme": t("met.theme"),
+        "views": t("met.views"),
+        "reach": t("met.reach"),
+        "reactions": t("met.reactions"),
+        "comments": t("met.comments"),
+        "shares": t("met.shares"),
+        "clicks": t("met.clicks"),
+        "remote_url": t("met.url"),
+    }
+    st.dataframe(frame[list(names)].rename(columns=names), hide_index=True, width="stretch")

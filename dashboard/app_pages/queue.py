@@ -1,117 +1,96 @@
-"""Queue: filter items; approve, reject (reason), request changes (comment), reschedule,
-bulk-approve. Every action goes through `phuxanh.review`, which checks role and unit."""
+"""Queue: filter by unit, theme, channel, dates, language and status; submit, approve,
+reject (reason), request changes (comment), reschedule; bulk-approve the filtered set.
+Every action goes through `phuxanh.review`, which checks role and unit itself."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from dashboard.common import current_user, local, session
-from dashboard.i18n import status, t
+from dashboard import item_view
+from dashboard.common import choice, current_user, session
+from dashboard.i18n import error, lang, status, t
 from phuxanh import crud, review
 from phuxanh.errors import PhuxanhError
-from phuxanh.models import ContentItem, Theme, Unit, User
+from phuxanh.models import Channel, ContentItem, Theme, Unit
 from phuxanh.settings import get_settings
 
+STATES = ["in_review", "draft", "changes_requested", "approved", "scheduled", "published",
+          "rejected", "failed"]
+
 st.title(t("nav.queue"))
+item_view.flash()
 with session() as s:
     units = {u.code: u.name for u in s.exec(select(Unit))}
-    themes = {th.code: th.title_vi for th in s.exec(select(Theme))}
+    themes = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
+              for th in s.exec(select(Theme))}
+    channels = {c.code: f"{c.platform} · {c.display_name}" for c in s.exec(select(Channel))}
+    user = current_user(s)
+    signed_in = user is not None
+
+opened = st.session_state.get("open_item")
+if opened is not None:
+    st.info(t("queue.open", id=opened))
+    if st.button(t("queue.close"), key="close-item"):
+        st.session_state.pop("open_item")
+        st.rerun()
 a, b, c = st.columns(3)
-chosen_status = a.selectbox(
-    t("queue.status"),
-    ["in_review", "draft", "changes_requested", "scheduled", "published", "rejected", "failed"],
-    format_func=status,
-    key="f_status",
-)
-chosen_unit = b.selectbox(
-    t("queue.unit"), ["", *units], format_func=lambda u: units.get(u, t("queue.all")), key="f_unit"
-)
-chosen_theme = c.selectbox(
-    t("queue.theme"),
-    ["", *themes],
-    format_func=lambda x: themes.get(x, t("queue.all")),
-    key="f_theme",
-)
-
-
-def act(item_id: int, action: Callable[[Session, ContentItem, User], object]) -> None:
-    with session() as s:
-        user = current_user(s)
-        item = s.get(ContentItem, item_id)
-        if user is None or item is None:
-            return
-        try:
-            action(s, item, user)
-            s.commit()
-            st.success(t("queue.done", id=item_id))
-        except PhuxanhError as exc:
-            s.rollback()
-            st.error(str(exc))
-
+chosen_status = choice(a, t("queue.status"), STATES, name="f_status", format_func=status)
+chosen_unit = choice(b, t("queue.unit"), ["", *units], name="f_unit",
+                     format_func=lambda u: units.get(u, t("queue.all")))
+chosen_theme = choice(c, t("queue.theme"), ["", *themes], name="f_theme",
+                      format_func=lambda x: themes.get(x, t("queue.all")))
+d, e, f = st.columns(3)
+chosen_channel = choice(d, t("queue.channel"), ["", *channels], name="f_channel",
+                        format_func=lambda x: channels.get(x, t("queue.all")))
+chosen_lang = choice(e, t("queue.language"), ["", "vi", "en"], name="f_lang",
+                     format_func=lambda x: {"": t("queue.all"), "vi": "Tiếng Việt",
+                                            "en": "English"}[x])
+dates = f.date_input(t("queue.dates"), value=(), format="DD/MM/YYYY", key="f_dates")
+day_from: dt.date | None = None
+day_to: dt.date | None = None
+if isinstance(dates, tuple) and dates:
+    day_from = dates[0]
+    day_to = dates[1] if len(dates) > 1 else dates[0]
 
 with session() as s:
-    rows = crud.queue(
-        s, status=chosen_status, unit_code=chosen_unit or None, theme_code=chosen_theme or None
-    )
-    signed_in = current_user(s) is not None
+    if opened is not None:
+        rows = crud.queue(s, item_id=int(opened))
+    else:
+        rows = crud.queue(s, status=chosen_status, unit_code=chosen_unit or None,
+                          theme_code=chosen_theme or None, channel_code=chosen_channel or None,
+                          language=chosen_lang or None, day_from=day_from, day_to=day_to,
+                          tz=get_settings().tz)
 st.caption(t("queue.count", n=len(rows)))
-if not signed_in:
+if signed_in:
+    st.caption(t("auth.keys"))
+else:
     st.info(t("auth.needed"))
-if (
-    signed_in
-    and rows
-    and chosen_status == "in_review"
-    and st.button(t("queue.bulk", n=len(rows)), key="bulk")
+if signed_in and rows and opened is None and chosen_status == "in_review" and st.button(
+    t("queue.bulk", n=len(rows)), key="bulk"
 ):
     ok = bad = 0
+    problems: list[str] = []
     with session() as s:
-        user = current_user(s)
+        actor = current_user(s)
         for row in rows:
             item = s.get(ContentItem, row["id"])
+            if actor is None or item is None:
+                continue
             try:
-                assert user is not None and item is not None
-                review.approve(s, item=item, actor=user)
+                review.approve(s, item=item, actor=actor)
                 s.commit()
                 ok += 1
-            except PhuxanhError:
+            except PhuxanhError as exc:
                 s.rollback()
                 bad += 1
-    st.info(t("queue.bulk_done", ok=ok, bad=bad))
+                problems.append(error(exc))
+    st.session_state["flash"] = "\n\n".join([t("queue.bulk_done", ok=ok, bad=bad),
+                                              *problems[:5]])
+    st.rerun()
 if not rows:
     st.info(t("queue.empty"))
-tz = get_settings().tz
 for row in rows:
-    with st.container(border=True):
-        left, right = st.columns([1, 2])
-        if row["media"] and Path(row["media"]).is_file():
-            left.image(row["media"], width="stretch")
-        right.markdown(
-            f"**#{row['id']} · {row['theme']}** — {row['unit']} · "
-            f"{local(row['scheduled_at'])} · {status(row['status'])}"
-        )
-        right.text(row["caption"])
-        for fact in row["facts"]:
-            right.caption(t("queue.source", source=fact["source"], ref=fact["ref"]))
-        if not signed_in:
-            continue
-        k = row["id"]
-        x, y, z = right.columns(3)
-        if x.button(t("queue.approve"), key=f"approve-{k}", type="primary"):
-            act(k, lambda s, i, u: review.approve(s, item=i, actor=u))
-        reason = y.text_input(t("queue.reason"), key=f"reason-{k}")
-        if y.button(t("queue.reject"), key=f"reject-{k}"):
-            act(k, lambda s, i, u, r=reason: review.reject(s, item=i, actor=u, reason=r))
-        comment = z.text_input(t("queue.comment"), key=f"comment-{k}")
-        if z.button(t("queue.changes"), key=f"changes-{k}"):
-            act(k, lambda s, i, u, c=comment: review.request_changes(s, item=i, actor=u, comment=c))
-        when = row["scheduled_at"].astimezone(tz) if row["scheduled_at"] else dt.datetime.now(tz)
-        day = x.date_input(t("queue.date"), value=when.date(), key=f"day-{k}", format="DD/MM/YYYY")
-        hour = y.time_input(t("queue.time"), value=when.time(), key=f"time-{k}")
-        if z.button(t("queue.reschedule"), key=f"move-{k}"):
-            new = dt.datetime.combine(day, hour, tz)
-            act(k, lambda s, i, u, w=new: review.edit(s, item=i, actor=u, scheduled_at=w))
+    item_view.show(row, signed_in=signed_in)

@@ -1,0 +1,175 @@
+"""The approval desk's pages in both languages and for every role (Streamlit AppTest):
+calendar week and month views, queue filters, per-platform caption previews, submitting
+from the queue, OIDC sign-in mapped to phuxanh users."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from phuxanh import jobs, review
+from phuxanh.models import ContentItem
+from phuxanh.users import add_user
+from tests.helpers import START, at, items, user
+from tests.test_dashboard import APP, _signed_in
+
+PAGES = [None, "calendar", "coverage", "metrics", "audit"]
+VIETNAMESE = re.compile("[đĐ\u0300-\u031b\u0323]")  # đ, or a tone/vowel mark once NFD
+
+
+def vietnamese(text: str) -> bool:
+    return bool(VIETNAMESE.search(unicodedata.normalize("NFD", text)))
+
+
+def _team(db_url: str) -> None:
+    with Session(jobs.engine(db_url)) as s:
+        add_user(s, username="thu.le", unit_code="ttdn-haiphong", role="manager",
+                 password="phuxanh-demo")
+        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
+                 password="phuxanh-demo", email="quan.tri@haiphong.gov.vn")
+        s.commit()
+
+
+def _labels(app: AppTest) -> list[str]:
+    """Interface text: titles, widget labels, buttons, column names; not the data."""
+    out = [e.value for e in app.title] + [e.value for e in app.subheader]
+    for kind in ("selectbox", "radio", "date_input", "text_input", "time_input", "button",
+                 "metric"):
+        out += [w.label for w in getattr(app, kind)]
+    for frame in app.dataframe:
+        out += [str(c) for c in frame.value.columns]
+    out += [e.value for e in app.info]
+    return out
+
+
+def _page(name: str | None, lang: str = "vi", who: str | None = None) -> AppTest:
+    if who:
+        app = _signed_in(who, lang)
+    else:
+        app = AppTest.from_file(APP, default_timeout=60).run()
+        if lang != "vi":
+            app.sidebar.radio[0].set_value(lang).run()
+    if name:
+        app.switch_page(f"app_pages/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_every_page_for_every_role_in_both_languages(app_db: str) -> None:
+    _team(app_db)
+    jobs.publish_due(now=at(0, 8, 1), database_url=app_db)
+    for who in ("lan.nguyen", "minh.tran", "thu.le", "quan.tri"):
+        for name in PAGES:
+            english = _page(name, "en", who)
+            shown = [label for label in _labels(english) if vietnamese(label)]
+            assert shown == [], (who, name, shown)
+            assert any(who in c.value for c in english.sidebar.caption)
+    vi = _page("coverage")
+    assert any(vietnamese(label) for label in _labels(vi))
+
+
+def test_calendar_week_and_month_by_channel_and_theme(app_db: str) -> None:
+    cal = _page("calendar")
+    cal.date_input(key="cal_from").set_value(START).run()
+    week = next(m.value for m in cal.markdown if 'class="pxcal"' in m.value)
+    assert "T2 09/03" in week and "CN 15/03" in week and "🌊" in week
+    assert week.count('class="pxchip"') == 8  # two planned days x four posts
+    assert "#fef3c7" in week  # drafts in the draft colour
+    cal.radio(key="cal_by.vi").set_value("theme").run()
+    by_theme = next(m.value for m in cal.markdown if 'class="pxcal"' in m.value)
+    assert by_theme != week and "bau-cu-2026" in by_theme
+    cal.radio(key="cal_view.vi").set_value("month").run()
+    month = next(m.value for m in cal.markdown if 'class="pxcal"' in m.value)
+    assert "23/02" in month and "05/04" in month and "06/04" not in month
+    assert month.count('class="pxchip"') == 8
+    cal.date_input(key="cal_from").set_value(dt.date(2026, 5, 1)).run()
+    assert cal.info[0].value == "Chưa có bài nào được lên lịch trong khoảng này."
+
+
+def test_calendar_opens_an_item_with_its_previews_and_actions(app_db: str) -> None:
+    cal = _page("calendar", who="minh.tran")
+    cal.date_input(key="cal_from").set_value(START).run()
+    first = cal.selectbox(key="cal_item").options[1]
+    cal.selectbox(key="cal_item").select_index(1).run()
+    item_id = int(first.split(" ")[0].lstrip("#"))
+    assert any(t.label.startswith("facebook · ") for t in cal.tabs)
+    assert any("Nguồn:" in c.value for c in cal.caption)
+    assert cal.button(key=f"submit-cal-{item_id}")  # a draft: it can be submitted
+
+
+def test_queue_filters_and_submitting_from_the_queue(app_db: str) -> None:
+    q = _signed_in("lan.nguyen")
+    q.selectbox(key="f_status.vi").set_value("draft").run()
+    assert q.caption[0].value == "8 mục"
+    q.date_input(key="f_dates").set_value((START, START)).run()
+    assert q.caption[0].value == "4 mục"
+    q.selectbox(key="f_lang.vi").set_value("en").run()
+    assert q.caption[0].value == "0 mục"
+    q.selectbox(key="f_lang.vi").set_value("").run()
+    channel = q.selectbox(key="f_channel.vi").options[1]
+    q.selectbox(key="f_channel.vi").select_index(1).run()
+    assert q.caption[0].value == "2 mục", channel
+    assert q.tabs and all(tab.label == channel for tab in q.tabs)
+    meta = next(c.value for c in q.caption if re.match(r"#\d+ · phiên bản", c.value))
+    item_id = int(meta.split(" ")[0].lstrip("#"))
+    q.button(key=f"submit-{item_id}").click().run()
+    assert [s.value for s in q.success] == [f"Đã cập nhật mục #{item_id}."]
+    with Session(jobs.engine(app_db)) as s:
+        assert s.get(ContentItem, item_id).status == "in_review"
+
+
+def test_filters_survive_the_language_switch(app_db: str) -> None:
+    q = _signed_in("lan.nguyen")
+    q.selectbox(key="f_status.vi").set_value("draft").run()
+    assert q.caption[0].value == "8 mục"
+    q.sidebar.radio[0].set_value("en").run()
+    assert q.caption[0].value == "8 items"
+    assert q.selectbox(key="f_status.en").value == "draft"
+
+
+def test_sensitive_theme_shows_how_many_approvals(app_db: str) -> None:
+    from phuxanh.models import Theme
+
+    with Session(jobs.engine(app_db)) as s:
+        item = items(s)[0]
+        theme = s.get(Theme, item.theme_id)
+        theme.sensitive = True
+        s.add(theme)
+        review.submit(s, item=item, actor=user(s, "lan.nguyen"))
+        review.approve(s, item=item, actor=user(s, "minh.tran"))
+        s.commit()
+        item_id = item.id
+    q = _signed_in("hoa.pham")
+    assert any("(1/2)" in w.value for w in q.warning)
+    q.button(key=f"approve-{item_id}").click().run()
+    with Session(jobs.engine(app_db)) as s:
+        assert s.get(ContentItem, item_id).status == "scheduled"
+
+
+def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
+    _team(app_db)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = {"client_id": "phuxanh", "server_metadata_url": "https://sso/x"}
+    app.user = {"is_logged_in": False}
+    app.run()
+    assert any(b.label == "Đăng nhập bằng tài khoản cơ quan (SSO)" for b in app.sidebar.button)
+    app.user = {"is_logged_in": True, "email": "Quan.Tri@haiphong.gov.vn",
+                "email_verified": True}
+    app.run()
+    assert any("quan.tri" in c.value for c in app.sidebar.caption)
+    stranger = AppTest.from_file(APP, default_timeout=60)
+    stranger.secrets["auth"] = {"client_id": "phuxanh", "server_metadata_url": "https://sso/x"}
+    stranger.user = {"is_logged_in": True, "email": "ai.do@example.com", "email_verified": True}
+    stranger.run()
+    assert [e.value for e in stranger.sidebar.error] == [
+        "ai.do@example.com chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm."]
+    assert not any("ai.do" in c.value for c in stranger.sidebar.caption)
+
+
+def test_no_sso_button_without_an_auth_section(app_db: str) -> None:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not any("SSO" in b.label for b in app.sidebar.button)

@@ -1,0 +1,82 @@
+"""`phuxanh user add`: the password from a variable, a generated one shown once, or none
+for OIDC-only users; e-mail mapping for sign-in through the office's provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from phuxanh import jobs
+from phuxanh.errors import PermissionDenied
+from phuxanh.models import User
+from phuxanh.users import check_password, ensure_unit, sso_user
+from tests.test_cli import phuxanh
+
+
+def _db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    jobs.init_db(url)
+    with Session(jobs.engine(url)) as s:
+        ensure_unit(s, code="ttdn-haiphong", name="TTĐN Hải Phòng")
+        s.commit()
+    return url
+
+
+def add(url: str, *args: str, env: dict | None = None):
+    return phuxanh("user", "add", *args, "--unit", "ttdn-haiphong", "--database", url, env=env)
+
+
+def stored(url: str, name: str) -> User:
+    with Session(jobs.engine(url)) as s:
+        return s.exec(select(User).where(User.username == name)).one()
+
+
+def test_generated_password_is_printed_once_and_stored_hashed(tmp_path: Path) -> None:
+    url = _db(tmp_path)
+    done = add(url, "lan.nguyen", "--role", "editor")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "user lan.nguyen (editor) added"
+    password = lines[1].removeprefix("password (shown once, not stored): ")
+    assert len(password) >= 16
+    user = stored(url, "lan.nguyen")
+    assert user.password_hash.startswith("$argon2") and password not in user.password_hash
+    assert check_password(password, user.password_hash)
+
+
+def test_password_from_a_variable_and_a_short_one_refused(tmp_path: Path) -> None:
+    url = _db(tmp_path)
+    ok = add(url, "minh.tran", "--role", "approver", "--password-env", "PW",
+             env={"PW": "mot-mat-khau-dai"})
+    assert ok.returncode == 0 and "password" not in ok.stdout.splitlines()[-1]
+    assert check_password("mot-mat-khau-dai", stored(url, "minh.tran").password_hash)
+    short = add(url, "hoa.pham", "--role", "approver", "--password-env", "PW", env={"PW": "ngan"})
+    assert short.returncode == 1 and short.stderr.strip() == "password: at least 10 characters"
+    unset = add(url, "hoa.pham", "--role", "approver", "--password-env", "NOT_SET_ANYWHERE")
+    assert unset.stderr.strip() == "--password-env: NOT_SET_ANYWHERE is not set"
+
+
+def test_sso_only_users_have_an_email_and_no_password(tmp_path: Path) -> None:
+    url = _db(tmp_path)
+    assert add(url, "thu.le", "--role", "manager", "--sso-only").stderr.strip() == (
+        "--sso-only: needs --email (the address sign-in vouches for)")
+    done = add(url, "thu.le", "--role", "manager", "--sso-only", "--email", "Thu.Le@HP.gov.vn")
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == 1
+    user = stored(url, "thu.le")
+    assert user.password_hash is None and user.email == "thu.le@hp.gov.vn"
+    again = add(url, "le.thu", "--role", "editor", "--sso-only", "--email", "thu.le@hp.gov.vn")
+    assert again.stderr.strip() == "--email: 'thu.le@hp.gov.vn' already belongs to another user"
+    with Session(jobs.engine(url)) as s:
+        assert sso_user(s, email=" THU.LE@hp.gov.vn").username == "thu.le"
+        with pytest.raises(PermissionDenied, match="no verified e-mail"):
+            sso_user(s, email="thu.le@hp.gov.vn", verified=False)
+        with pytest.raises(PermissionDenied, match="has no phuxanh account"):
+            sso_user(s, email="someone@else.vn")
+        user = s.exec(select(User).where(User.username == "thu.le")).one()
+        user.active = False
+        s.add(user)
+        s.commit()
+        with pytest.raises(PermissionDenied, match="has no phuxanh account"):
+            sso_user(s, email="thu.le@hp.gov.vn")
