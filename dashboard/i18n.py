@@ -55,3 +55,32 @@ def error_line(line: str, language: str = "vi") -> str:
 def error(exc: Exception) -> str:
     """A domain error in the interface's language."""
     return "\n".join(error_line(line, lang()) for line in str(exc).splitlines())
+
+
+_WHY = [
+    (re.compile(r"theme (?P<code>\S+): (?P<done>\d+)/(?P<per>\d+) this week"),
+     "chủ đề {code}: {done}/{per} bài tuần này"),
+    (re.compile(r"wave (?P<name>.+), (?P<phase>peak|build-up|after) \((?P<d>D[^)]*)\)"),
+     "đợt {name}, {phase} ({d})"),
+    (re.compile(r"commemoration (?P<name>.+)"), "ngày kỷ niệm {name}"),
+]
+_PHASES = {"peak": "cao điểm", "build-up": "chuẩn bị", "after": "sau sự kiện"}
+
+
+def why(text: str) -> str:
+    """The planner's reason for a slot (recorded in English) in the interface language."""
+    if lang() != "vi":
+        return text
+    parts = []
+    for part in text.split("; "):
+        shown = part
+        for pattern, template in _WHY:
+            found = pattern.fullmatch(part)
+            if found:
+                values = found.groupdict()
+                if "phase" in values:
+                    values["phase"] = _PHASES[values["phase"]]
+                shown = template.format(**values)
+                break
+        parts.append(shown)
+    return "; ".join(parts)

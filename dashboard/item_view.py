@@ -14,7 +14,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboard.common import current_user, local, session
-from dashboard.i18n import error, lang, status, t, word
+from dashboard.i18n import error, lang, status, t, why, word
 from phuxanh import review
 from phuxanh.errors import PhuxanhError
 from phuxanh.models import ContentItem, User
@@ -94,13 +94,19 @@ def _facts(column: Any, row: dict[str, Any]) -> None:
             column.error(t("queue.no_source", code=fact["code"]))
 
 
-def _actions(column: Any, row: dict[str, Any], key: str) -> None:
+def _actions(column: Any, row: dict[str, Any], key: str, role: str) -> None:
+    """The actions this role has; `phuxanh.review` checks again (and the author rule)."""
     k = row["id"]
     state = row["status"]
-    if state in ("draft", "changes_requested") and column.button(
+    approver = role in {str(r) for r in review.APPROVERS}
+    if state in ("draft", "changes_requested") and role in {
+        str(r) for r in review.SUBMITTERS
+    } and column.button(
         t("queue.submit"), key=f"submit-{key}", type="primary"
     ):
         act(k, lambda s, i, u: review.submit(s, item=i, actor=u))
+    if not approver:
+        return
     if state == "in_review" and column.button(
         t("queue.approve"), key=f"approve-{key}", type="primary"
     ):
@@ -132,7 +138,7 @@ def _reschedule(column: Any, row: dict[str, Any], key: str) -> None:
             act(row["id"], lambda s, i, u, w=new: review.edit(s, item=i, actor=u, scheduled_at=w))
 
 
-def show(row: dict[str, Any], *, signed_in: bool, key: str | None = None) -> None:
+def show(row: dict[str, Any], *, role: str | None, key: str | None = None) -> None:
     """Draw one item in a bordered box; `key` keeps widget keys apart across pages."""
     key = key or str(row["id"])
     theme = row["theme_vi"] if lang() == "vi" else row["theme_en"]
@@ -144,7 +150,8 @@ def show(row: dict[str, Any], *, signed_in: bool, key: str | None = None) -> Non
         right.caption(t("queue.meta", id=row["id"], version=row["version"],
                         author=row["author"] or "—", unit=row["unit"]))
         if row["slot"]:
-            right.caption(t("queue.slot", when=local(row["slot"]["when"]), why=row["slot"]["why"]))
+            right.caption(t("queue.slot", when=local(row["slot"]["when"]),
+                            why=why(row["slot"]["why"])))
         else:
             right.caption(t("queue.no_slot"))
         if row["sensitive"]:
@@ -155,7 +162,7 @@ def show(row: dict[str, Any], *, signed_in: bool, key: str | None = None) -> Non
                             at=local(a["at"])) + (f": {a['comment']}" if a["comment"] else ""))
         _previews(right, row)
         _facts(right, row)
-        if signed_in:
-            _actions(right, row, key)
+        if role is not None:
+            _actions(right, row, key, role)
             if row["status"] in EDITABLE:
                 _reschedule(right, row, key)

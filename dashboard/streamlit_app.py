@@ -15,7 +15,7 @@ import streamlit as st  # noqa: E402
 from dashboard.common import sidebar_sign_in  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 
-st.set_page_config(page_title="phuxanh · TTĐN", page_icon="🌊", layout="wide")
+st.set_page_config(page_title="phuxanh · TTĐN", page_icon=":material/sailing:", layout="wide")
 st.sidebar.radio(
     t("app.lang"),
     ["vi", "en"],
@@ -28,11 +28,12 @@ sidebar_sign_in()
 PAGES = Path(__file__).resolve().parent / "app_pages"
 nav = st.navigation(
     [
-        st.Page(PAGES / "queue.py", title=t("nav.queue"), icon="📝", default=True),
-        st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="📅"),
-        st.Page(PAGES / "coverage.py", title=t("nav.coverage"), icon="🧭"),
-        st.Page(PAGES / "metrics.py", title=t("nav.metrics"), icon="📈"),
-        st.Page(PAGES / "audit.py", title=t("nav.audit"), icon="🔏"),
+        st.Page(PAGES / "queue.py", title=t("nav.queue"), icon=":material/fact_check:",
+                default=True),
+        st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
+        st.Page(PAGES / "coverage.py", title=t("nav.coverage"), icon=":material/donut_large:"),
+        st.Page(PAGES / "metrics.py", title=t("nav.metrics"), icon=":material/monitoring:"),
+        st.Page(PAGES / "audit.py", title=t("nav.audit"), icon=":material/verified_user:"),
     ]
 )
 nav.run()

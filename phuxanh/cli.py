@@ -355,6 +355,8 @@ def dashboard(
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                "--client.toolbarMode",
+                "minimal",
             ],
             env=env,
         )

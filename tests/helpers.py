@@ -36,3 +36,34 @@ def at(day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(
         START + dt.timedelta(days=day_offset), dt.time(hour, minute), get_settings().tz
     )
+
+
+def desk_week(db_url: str, sandbox_url: str, monday: dt.date) -> str:
+    """A week as the approval desk sees it mid-campaign: the first days approved, published
+    and measured; the next day in review; the rest drafts."""
+    from phuxanh import review
+    from phuxanh.settings import get_settings
+
+    tz = get_settings().tz
+    jobs.load_catalog(db_url)
+    code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=sandbox_url, database_url=db_url)
+    demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
+    jobs.plan_days(code, start=monday, days=7, database_url=db_url)
+    jobs.render_pending(code, database_url=db_url)
+    third = dt.datetime.combine(monday + dt.timedelta(days=3), dt.time(), tz)
+    fourth = third + dt.timedelta(days=1)
+    due = set()
+    with Session(jobs.engine(db_url)) as s:
+        editor, approver = user(s, "lan.nguyen"), user(s, "minh.tran")
+        for item in items(s):
+            assert item.scheduled_at is not None
+            if item.scheduled_at < fourth:
+                review.submit(s, item=item, actor=editor)
+            if item.scheduled_at < third:
+                review.approve(s, item=item, actor=approver)
+                due.add(item.scheduled_at)
+        s.commit()
+    for when in sorted(due):  # what the publish-due deployment does every 5 minutes
+        jobs.publish_due(now=when + dt.timedelta(minutes=1), database_url=db_url)
+    jobs.collect_metrics(now=third, database_url=db_url)
+    return code

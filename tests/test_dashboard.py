@@ -37,6 +37,8 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
     assert set(frame["Trạng thái"]) == {"Bản nháp"}
     cov = _page("coverage")
     assert cov.dataframe[0].value["Kế hoạch"].sum() == 8
+    assert set(cov.dataframe[0].value.columns) == {
+        "Chủ đề", "Kế hoạch", "Đã duyệt", "Đã đăng", "Đã đăng (% kế hoạch)"}
     assert _page("metrics").info[0].value.startswith("Chưa có số liệu")
 
 
@@ -96,16 +98,32 @@ def test_approver_approves_from_the_queue(app_db: str) -> None:
 
 
 def test_author_is_refused_in_the_queue_too(app_db: str) -> None:
-    item_id = _in_review(app_db)
-    at = _signed_in("lan.nguyen")
+    """An admin may submit and approve, but never their own item; editors see no approve."""
+    from sqlmodel import Session
+
+    from phuxanh import review
+    from phuxanh.users import add_user
+    from tests.helpers import items
+
+    with Session(jobs.engine(app_db)) as s:
+        admin = add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
+                         password="phuxanh-demo")
+        item = items(s)[0]
+        item.author_id = admin.id
+        review.submit(s, item=item, actor=admin)
+        s.commit()
+        item_id = item.id
+    at = _signed_in("quan.tri")
     at.button(key=f"approve-{item_id}").click().run()
-    assert at.error[0].value == "lan.nguyen (biên tập viên) không có quyền duyệt."
-    at.text_input(key=f"reason-{item_id}").input("thử")
-    at.button(key=f"reject-{item_id}").click().run()
-    assert at.error[0].value == "lan.nguyen (biên tập viên) không có quyền từ chối."
-    english = _signed_in("lan.nguyen", "en")
+    assert at.error[0].value == f"quan.tri là tác giả mục #{item_id} nên không được tự duyệt."
+    english = _signed_in("quan.tri", "en")
     english.button(key=f"approve-{item_id}").click().run()
-    assert english.error[0].value == "lan.nguyen (editor) may not approve"
+    assert english.error[0].value == f"quan.tri wrote item {item_id} and may not approve it"
+    editor = _signed_in("lan.nguyen")
+    assert f"#{item_id} · phiên bản 1" in " ".join(c.value for c in editor.caption)
+    keys = {b.key for b in editor.button}
+    assert f"approve-{item_id}" not in keys and f"reject-{item_id}" not in keys
+    assert "bulk" not in keys
 
 
 def test_reject_needs_a_reason_and_wrong_password_is_refused(app_db: str) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import item_view
 from dashboard.common import choice, current_user, session
-from dashboard.i18n import lang, status, t
+from dashboard.i18n import lang, status, t, why
 from phuxanh import crud
 from phuxanh.settings import get_settings
 
@@ -33,7 +33,8 @@ DAYS = {"vi": ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
 STYLE = """<style>
 .pxcal{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.78rem}
 .pxcal th,.pxcal td{border:1px solid #e5e7eb;padding:4px;vertical-align:top}
-.pxcal th{background:#f8fafc;font-weight:600}.pxcal th.wave{background:#dbeafe}
+.pxcal th{background:#f8fafc;font-weight:600}
+.pxcal th.wave{background:#dbeafe;border-top:3px solid #2563eb}
 .pxcal td.wave{background:#f0f7ff}.pxcal td.row{font-weight:600;width:14%}
 .pxchip{display:block;border-radius:6px;padding:2px 6px;margin:2px 0;white-space:nowrap;
 overflow:hidden;text-overflow:ellipsis}.pxday{color:#6b7280;font-size:.72rem}
@@ -65,7 +66,7 @@ def week_grid(rows: list[dict[str, Any]], start: dt.date, by: str, waving: set[d
         cells[(r[by], r["when"].date())].append(chip(r, r[other]))
     head = "".join(
         f'<th class="{"wave" if d in waving else ""}">{DAYS[lang()][d.weekday()]} {d:%d/%m}'
-        f'{" 🌊" if d in waving else ""}</th>' for d in days)
+        "</th>" for d in days)
     body = ""
     for key in sorted({r[by] for r in rows}):
         tds = "".join(f'<td class="{"wave" if d in waving else ""}">{"".join(cells[(key, d)])}'
@@ -115,11 +116,12 @@ else:
 with session() as s:
     rows = crud.calendar(s, start=start, end=end, tz=tz)
     waves = crud.waves_between(s, start=start, end=end)
-    signed_in = current_user(s) is not None
+    user = current_user(s)
+    role = str(user.role) if user is not None else None
 for w in waves:
     st.warning(t("cal.wave", name=w["name"], theme=w["theme"], start=f"{w['from']:%d/%m/%Y}",
                  end=f"{w['to']:%d/%m/%Y}", peak=f"{w['date']:%d/%m/%Y}", days=w["peak_days"]),
-               icon="🌊")
+               icon=":material/waves:")
 if not rows:
     st.info(t("cal.empty"))
 else:
@@ -137,7 +139,7 @@ else:
         t("cal.col.channel"): r["channel"],
         t("cal.col.theme"): r["theme_vi"] if lang() == "vi" else r["theme_en"],
         t("cal.col.status"): status(r["status"]),
-        t("cal.col.why"): r["why"],
+        t("cal.col.why"): why(r["why"]),
         t("cal.col.item"): r["item_id"],
     } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -150,4 +152,4 @@ else:
         with session() as s:
             found = crud.queue(s, item_id=int(chosen))
         for row in found:
-            item_view.show(row, signed_in=signed_in, key=f"cal-{row['id']}")
+            item_view.show(row, role=role, key=f"cal-{row['id']}")

@@ -1,45 +1,67 @@
-"""Coverage: per theme and week, planned against approved and published."""
+"""Coverage: per theme, planned posts against approved and published; by week when the
+plan spans several weeks."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlmodel import select
 
 from dashboard.common import session
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from phuxanh import crud
+from phuxanh.models import Theme
 from phuxanh.settings import get_settings
 
 st.title(t("nav.coverage"))
 with session() as s:
     rows = crud.coverage(s, tz=get_settings().tz)
+    titles = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
+              for th in s.exec(select(Theme))}
 if not rows:
     st.info(t("cov.empty"))
 else:
     frame = pd.DataFrame(rows)
-    frame["ratio"] = frame["published"] / frame["planned"]
-    chart = (
-        alt.Chart(frame)
-        .mark_rect()
+    frame["theme"] = frame["theme"].map(lambda code: titles.get(code, code))
+    totals = frame.groupby("theme", as_index=False)[["planned", "approved", "published"]].sum()
+    totals["ratio"] = (100 * totals["published"] / totals["planned"]).round().astype(int)
+    names = {"planned": t("cov.planned"), "approved": t("cov.approved"),
+             "published": t("cov.published")}
+    long = totals.melt(id_vars="theme", value_vars=list(names), var_name="what",
+                       value_name="n")
+    long["what"] = long["what"].map(names)
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
         .encode(
-            x=alt.X("week:O", title=t("cov.week")),
-            y=alt.Y("theme:N", title=t("cov.theme")),
-            color=alt.Color("ratio:Q", title=t("cov.ratio"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=["theme", "week", "planned", "approved", "published"],
+            y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
+            yOffset=alt.YOffset("what:N", sort=list(names.values())),
+            x=alt.X("n:Q", title=None),
+            color=alt.Color("what:N", title=None, sort=list(names.values()),
+                            scale=alt.Scale(range=["#cbd5e1", "#86efac", "#15803d"])),
+            tooltip=["theme", "what", "n"],
         )
+        .properties(height=max(160, 60 * len(totals)))
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(bars, width="stretch")
+    if frame["week"].nunique() > 1:
+        frame["ratio"] = frame["published"] / frame["planned"]
+        heat = (
+            alt.Chart(frame)
+            .mark_rect()
+            .encode(
+                x=alt.X("week:O", title=t("cov.week")),
+                y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
+                color=alt.Color("ratio:Q", title=t("cov.ratio"),
+                                scale=alt.Scale(domain=[0, 1])),
+                tooltip=["theme", "week", "planned", "approved", "published"],
+            )
+            .properties(height=max(120, 32 * totals.shape[0]))
+        )
+        st.altair_chart(heat, width="stretch")
     st.dataframe(
-        frame.rename(
-            columns={
-                "theme": t("cov.theme"),
-                "week": t("cov.week"),
-                "planned": t("cov.planned"),
-                "approved": t("cov.approved"),
-                "published": t("cov.published"),
-            }
-        ),
+        totals.rename(columns={"theme": t("cov.theme"), **names, "ratio": t("cov.ratio_pct")}),
         hide_index=True,
         width="stretch",
     )

@@ -24,7 +24,7 @@ else:
     by_channel = frame.groupby("channel")[["views", "reach", "reactions"]].sum().rename(
         columns={"views": t("met.views"), "reach": t("met.reach"),
                  "reactions": t("met.reactions")})
-    st.bar_chart(by_channel)
+    st.bar_chart(by_channel, horizontal=True, stack=False)  # different measures: side by side
     names = {
         "channel": t("met.channel"),
         "theme": t("met.theme"),

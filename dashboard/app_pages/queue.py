@@ -29,6 +29,7 @@ with session() as s:
     channels = {c.code: f"{c.platform} · {c.display_name}" for c in s.exec(select(Channel))}
     user = current_user(s)
     signed_in = user is not None
+    role = str(user.role) if user is not None else None
 
 opened = st.session_state.get("open_item")
 if opened is not None:
@@ -68,7 +69,8 @@ if signed_in:
     st.caption(t("auth.keys"))
 else:
     st.info(t("auth.needed"))
-if signed_in and rows and opened is None and chosen_status == "in_review" and st.button(
+approver = role in {str(r) for r in review.APPROVERS}
+if approver and rows and opened is None and chosen_status == "in_review" and st.button(
     t("queue.bulk", n=len(rows)), key="bulk"
 ):
     ok = bad = 0
@@ -93,4 +95,4 @@ if signed_in and rows and opened is None and chosen_status == "in_review" and st
 if not rows:
     st.info(t("queue.empty"))
 for row in rows:
-    item_view.show(row, signed_in=signed_in)
+    item_view.show(row, role=role)

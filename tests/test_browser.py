@@ -1,0 +1,173 @@
+"""The approval desk in a real browser: Debian's chromium, headless, driven by Playwright
+against `streamlit run` on 127.0.0.1. An editor signs in and submits a draft; an approver
+signs in, approves it, and sees it scheduled. Screenshots of every page in Vietnamese and
+English are written to var/test-output/screenshots (or $PHUXANH_SCREENSHOTS_DIR);
+`docs/screenshots/` holds a committed set."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from phuxanh import jobs
+from phuxanh.models import ContentItem, Publication
+from phuxanh.settings import get_settings
+from tests.helpers import desk_week
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("PHUXANH_CHROMIUM") or shutil.which("chromium") or shutil.which(
+    "chromium-browser")
+PAGES = {"vi": ["Hàng chờ duyệt", "Lịch nội dung", "Độ phủ chủ đề", "Hiệu quả", "Nhật ký"],
+         "en": ["Review queue", "Content calendar", "Theme coverage", "Results", "Audit log"]}
+FILES = ["queue", "calendar", "coverage", "metrics", "audit"]
+
+
+def _need_browser() -> None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing = "the playwright package"
+    else:
+        missing = "" if CHROMIUM else "chromium (apt-get install chromium)"
+    if missing:
+        if os.environ.get("PHUXANH_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"the browser test is required but {missing} is not installed")
+        pytest.skip(f"{missing} not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
+    _need_browser()
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    jobs.init_db(url)
+    today = dt.datetime.now(get_settings().tz).date()
+    desk_week(url, sandbox.public_url, today - dt.timedelta(days=today.weekday()))
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    log = tmp_path / "streamlit.log"
+    with log.open("w") as out:  # the server keeps its own copy of the descriptor
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "streamlit_app.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless",
+             "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--client.toolbarMode", "minimal"],
+            env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                server.wait()
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}") from None
+            time.sleep(0.3)
+    yield base, url
+    server.terminate()
+    server.wait(timeout=20)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def sign_in(page, username: str) -> None:
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("phuxanh-demo")
+    page.get_by_label("Mật khẩu").press("Enter")  # the keyboard submits the form
+    page.get_by_text(f"Đang dùng: {username}").wait_for()
+
+
+def pick(page, key: str, option: str) -> None:
+    """Choose in a selectbox; a rerun that lands meanwhile closes the list, so try again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(5):
+        idle(page)
+        page.locator(f".st-key-{key} [role=combobox]").click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} in {key}")
+
+
+def idle(page) -> None:
+    """Wait for Streamlit to finish the rerun an action started."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')",
+                           timeout=30_000)
+
+
+def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, url = dashboard
+    shots = Path(os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output"
+                                / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page(viewport={"width": 1440, "height": 1024}, locale="vi-VN")
+        page.set_default_timeout(30_000)
+        page.goto(base)
+        expect(page.get_by_role("heading", name="Hàng chờ duyệt")).to_be_visible()
+        sign_in(page, "lan.nguyen")
+        pick(page, "f_status-vi", "Bản nháp")
+        expect(page.get_by_text("12 mục", exact=True)).to_be_visible()
+        first = page.locator("[class*='st-key-submit-']").first
+        item_id = int(next(c for c in first.get_attribute("class").split()
+                           if c.startswith("st-key-submit-")).rsplit("-", 1)[1])
+        first.get_by_role("button").click()
+        expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
+        with Session(jobs.engine(url)) as s:
+            assert s.get(ContentItem, item_id).status == "in_review"
+
+        page.get_by_role("button", name="Đăng xuất").click()
+        sign_in(page, "minh.tran")
+        pick(page, "f_status-vi", "Chờ duyệt")
+        expect(page.get_by_text("5 mục", exact=True)).to_be_visible()
+        page.locator(f".st-key-approve-{item_id} button").click()
+        expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
+        pick(page, "f_status-vi", "Chờ đăng")
+        expect(page.get_by_text(f"#{item_id} · phiên bản 1", exact=False)).to_be_visible()
+        with Session(jobs.engine(url)) as s:
+            assert s.get(ContentItem, item_id).status == "scheduled"
+            pubs = s.exec(select(Publication).where(Publication.content_item_id == item_id)).all()
+            assert pubs and all(p.state == "scheduled" for p in pubs)
+
+        pick(page, "f_status-vi", "Chờ duyệt")
+        idle(page)
+        for lang in ("vi", "en"):
+            if lang == "en":
+                page.get_by_text("English", exact=True).click()
+                expect(page.get_by_role("link", name="Review queue")).to_be_visible()
+            for title, name in zip(PAGES[lang], FILES, strict=True):
+                page.get_by_role("link", name=title).click()
+                expect(page.get_by_role("heading", name=title)).to_be_visible()
+                idle(page)
+                page.wait_for_timeout(700)  # charts and images settle
+                page.screenshot(path=str(shots / f"{name}-{lang}.png"))
+        browser.close()
+    made = sorted(f.name for f in shots.glob("*.png"))
+    assert {f"{n}-{lang}.png" for n in FILES for lang in ("vi", "en")} <= set(made)
