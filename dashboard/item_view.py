@@ -154,6 +154,10 @@ def show(row: dict[str, Any], *, role: str | None, key: str | None = None) -> No
                             why=why(row["slot"]["why"])))
         else:
             right.caption(t("queue.no_slot"))
+        for reason in row.get("hold_reasons") or []:
+            right.error(t("queue.held", reason=reason))
+        if row.get("machine_drafted"):
+            right.info(t("queue.machine"))
         if row["sensitive"]:
             n = len({a["by"] for a in row["approvals"] if a["decision"] == "approved"})
             right.warning(t("queue.sensitive", n=n))
@@ -161,6 +165,8 @@ def show(row: dict[str, Any], *, role: str | None, key: str | None = None) -> No
             right.caption(t("queue.approvals", by=a["by"], decision=word(a["decision"]),
                             at=local(a["at"])) + (f": {a['comment']}" if a["comment"] else ""))
         _previews(right, row)
+        if row.get("alt_text"):
+            right.caption(t("queue.alt", text=row["alt_text"]))
         _facts(right, row)
         if role is not None:
             _actions(right, row, key, role)

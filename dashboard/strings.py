@@ -56,6 +56,9 @@ VI: dict[str, str] = {
     "queue.bulk_done": "Đã duyệt {ok} mục; {bad} mục không duyệt được.",
     "queue.open": "Đang mở mục #{id}",
     "queue.close": "Đóng",
+    "queue.held": "Đang giữ lại, chưa gửi duyệt được: {reason}",
+    "queue.machine": "Có phần chữ do trợ lý máy soạn: cần đọc kỹ trước khi duyệt.",
+    "queue.alt": "Mô tả ảnh (alt): {text}",
     "cal.from": "Từ ngày",
     "cal.view": "Chế độ xem",
     "cal.week": "Tuần",
@@ -159,6 +162,9 @@ EN: dict[str, str] = {
     "queue.bulk_done": "Approved {ok} items; {bad} could not be approved.",
     "queue.open": "Item #{id}",
     "queue.close": "Close",
+    "queue.held": "Held, cannot be submitted yet: {reason}",
+    "queue.machine": "Part of this text was drafted by the writing assistant: read it closely.",
+    "queue.alt": "Image description (alt): {text}",
     "cal.from": "From",
     "cal.view": "View",
     "cal.week": "Week",
@@ -246,6 +252,7 @@ WORDS_EN = {
 # domain errors (phuxanh raises them in English, for logs and the CLI) shown in Vietnamese
 ERRORS_VI: list[tuple[str, str]] = [
     (r"wrong username or password", "Sai tên đăng nhập hoặc mật khẩu."),
+    (r"item (?P<id>\d+): held: (?P<reason>.+)", "Mục #{id} đang bị giữ lại: {reason}"),
     (r"(?P<u>\S+) \((?P<role>\w+)\) may not (?P<what>.+)",
      "{u} ({role}) không có quyền {what}."),
     (r"(?P<u>\S+) wrote item (?P<id>\d+) and may not approve it",

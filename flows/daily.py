@@ -1,4 +1,4 @@
-"""The daily run: plan → render → publish due → collect metrics, for every active campaign."""
+"""The daily run: plan → compose → publish due → collect metrics, for every active campaign."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def plan(campaign: str, start: dt.date, days: int, database_url: str | None = No
 
 
 @task(retries=1, retry_delay_seconds=[30])
-def render(campaign: str, until: dt.datetime, database_url: str | None = None) -> dict:
+def compose(campaign: str, until: dt.datetime, database_url: str | None = None) -> dict:
+    """Drafts (card, caption, alt text, checks) for the planned slots up to `until`."""
     return jobs.render_pending(campaign, until=until, database_url=database_url)
 
 
@@ -45,7 +46,7 @@ def daily_run(
     for code in active_campaigns(today, database_url):
         planned = plan(code, today, plan_days, database_url) if plan_days > 0 else {"planned": 0}
         horizon = jobs.end_of_local_day(now, days=max(plan_days, 1))
-        out["campaigns"][code] = {"plan": planned, "render": render(code, horizon, database_url)}
+        out["campaigns"][code] = {"plan": planned, "render": compose(code, horizon, database_url)}
     out["publish"] = publish_due(now, database_url)
     out["metrics"] = collect_metrics(now, database_url)
     return out

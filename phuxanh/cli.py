@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from phuxanh import jobs
+from phuxanh.cli_items import add_commands
 from phuxanh.cli_media import media_app, render_app, template_app
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
@@ -367,6 +368,9 @@ def dashboard(
 def serve() -> None:
     """Serve the Prefect flows on their schedules (daily 06:00, publishing every 5 min)."""
     raise typer.Exit(subprocess.call([sys.executable, "-m", "flows.serve"], cwd=ROOT))
+
+
+add_commands(app, item_app)  # compose, item sample (phuxanh/cli_items.py)
 
 
 def main() -> None:

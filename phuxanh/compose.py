@@ -1,52 +1,32 @@
-"""Planned slot → draft: a sourced fact, a rendered card, a caption, and provenance.
+"""Planned slot → draft worth approving: what it features (`features`), the card for it,
+the caption written for the channel's platform and languages (`captions`), alt text, the
+link with UTM parameters, quality checks (`quality`), and provenance.
 
-A fact with a figure goes on the `fact-number` card, one without on `fact-text`;
-Vietnamese captions. The fact is the theme's least recently used valid fact on that
-channel; expired figures are never used. Cards render on several threads.
+Every draft links back to its slot, theme, facts and template version. Cards render on
+several threads; everything else happens in the caller's transaction, so a failed card
+leaves no draft behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phuxanh import audit, studio
-from phuxanh.media.cards import Brand, fact_text, source_line
-from phuxanh.media.inputs import CardValues, check_values
-from phuxanh.media.templates import TemplateSpec, load_template
-from phuxanh.models import (
-    Campaign,
-    Channel,
-    ContentItem,
-    Fact,
-    Slot,
-    Theme,
-    User,
-)
-
-FIGURE_TEMPLATE, TEXT_TEMPLATE = "fact-number", "fact-text"
-
-
-def card_values(theme: Theme, fact: Fact, brand: Brand) -> tuple[TemplateSpec, CardValues]:
-    """The card for a fact: a big-number card when it has a figure, else a text card."""
-    ft = fact_text(fact)
-    raw: dict[str, object] = {
-        "title": {"vi": theme.title_vi, "en": theme.title_en},
-        "text": ft.text,
-        "source": ft.source,
-    }
-    if fact.figure:
-        raw |= {"figure": fact.figure, "unit": ft.unit or None}
-    spec = load_template(brand.assets_dir, FIGURE_TEMPLATE if fact.figure else TEXT_TEMPLATE)
-    values = check_values(spec, raw, langs={"vi"}, base_dir=brand.assets_dir,
-                          where=lambda _name: f"fact {fact.code}")
-    values.fact_ids = [fact.id or 0]
-    return spec, values
+from phuxanh import audit, captions, quality, studio
+from phuxanh.assistant import Assistant
+from phuxanh.cards_for import CardPlan, card_for
+from phuxanh.errors import ValidationFailed
+from phuxanh.features import Feature, choose
+from phuxanh.media.cards import Brand
+from phuxanh.media.inputs import CardValues
+from phuxanh.media.templates import TemplateSpec
+from phuxanh.models import Campaign, Channel, ContentItem, Slot, Theme, User
+from phuxanh.planning import CampaignSpec
 
 
 @dataclass(frozen=True)
@@ -56,47 +36,9 @@ class Draft:
     media_path: Path
 
 
-def day_of(slot: Slot, tz: ZoneInfo) -> dt.date:
-    return slot.scheduled_at.astimezone(tz).date()
-
-
-def choose_fact(session: Session, *, slot: Slot, tz: ZoneInfo) -> Fact | None:
-    """The theme's valid fact used longest ago (or never) on this channel."""
-    day = slot.scheduled_at.astimezone(tz).date()
-    facts = [
-        f
-        for f in session.exec(
-            select(Fact).where(Fact.theme_id == slot.theme_id).order_by(col(Fact.code))
-        )
-        if f.is_sourced and (f.valid_until is None or f.valid_until >= day)
-    ]
-    if not facts:
-        return None
-    last_used: dict[int, dt.datetime] = {}
-    rows = session.exec(
-        select(ContentItem.fact_ids, Slot.scheduled_at)
-        .join(Slot, col(Slot.id) == col(ContentItem.slot_id))
-        .where(Slot.channel_id == slot.channel_id)
-    )
-    for fact_ids, when in rows:
-        for fid in fact_ids:
-            last_used[fid] = max(when, last_used.get(fid, when))
-    never = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return min(facts, key=lambda f: (last_used.get(f.id or 0, never), f.code))
-
-
-def caption(theme: Theme, fact: Fact, message_index: int) -> str:
-    message = theme.key_messages[message_index % len(theme.key_messages)]["vi"]
-    credit = source_line(
-        title=fact.source_title, number=fact.source_number, url=fact.source_url, lang="vi"
-    )
-    tags = " ".join(dict.fromkeys(theme.hashtags))
-    return f"{message}\n\n{fact.text_vi}\n{credit}\n\n{tags}"
-
-
 @dataclass(frozen=True)
 class CardJob:
-    """A card to render: pure inputs, so it can run in another process."""
+    """A card to render: pure inputs, safe to run on another thread."""
 
     spec: TemplateSpec
     values: CardValues
@@ -104,7 +46,12 @@ class CardJob:
     out: Path
     today: dt.date
 
+    clip_preset: str | None = None  # set: a clip (ffmpeg uses the cores itself)
+
     def run(self) -> studio.Rendered:
+        if self.clip_preset is not None:
+            return studio.clip(self.spec, self.values, self.brand, lang="vi", out=self.out,
+                               preset=self.clip_preset)
         return studio.card(self.spec, self.values, self.brand, lang="vi", out=self.out,
                            today=self.today)
 
@@ -112,90 +59,178 @@ class CardJob:
 def render_all(jobs: list[CardJob], workers: int) -> list[studio.Rendered]:
     """Render the cards on `workers` threads: Pillow releases the GIL while it rasterises
     and encodes, so two threads render ~1.8x as many cards per second as one (measured in
-    benchmarks/bench_cards.py), with no process start-up and no fork under Prefect."""
-    if workers <= 1 or len(jobs) < 2:
-        return [job.run() for job in jobs]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(CardJob.run, jobs))
+    benchmarks/bench_cards.py), with no process start-up and no fork under Prefect.
+    Clips render one at a time (x264 already uses every core)."""
+    cards = [j for j in jobs if j.clip_preset is None]
+    done: dict[int, studio.Rendered] = {}
+    if workers <= 1 or len(cards) < 2:
+        done |= {id(j): j.run() for j in cards}
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            done |= dict(zip(map(id, cards), pool.map(CardJob.run, cards), strict=True))
+    done |= {id(j): j.run() for j in jobs if j.clip_preset is not None}
+    return [done[id(j)] for j in jobs]
 
 
-def prepare_slot(
-    session: Session, *, slot: Slot, brand: Brand, author: User, media_dir: Path, tz: ZoneInfo
-) -> tuple[ContentItem, CardJob, Fact] | None:
-    """The draft row for one slot and the card it needs; None if no usable fact."""
+@dataclass
+class Context:
+    """What composing a campaign's slots needs besides the slot."""
+
+    brand: Brand
+    author: User
+    media_dir: Path
+    tz: ZoneInfo
+    spec: CampaignSpec | None = None
+    assistant: Assistant | None = None
+    clip_preset: str = "medium"
+    notes: list[str] = field(default_factory=list)
+
+
+def _link(ctx: Context, theme: Theme, channel: Channel, campaign: Campaign) -> str | None:
+    links = ctx.spec.compose.links if ctx.spec else {}
+    url = links.get(theme.code) or links.get("default")
+    if not url:
+        return None
+    return captions.utm(url, campaign=campaign.code, theme=theme.code, channel=channel.code)
+
+
+def _fill_translations(ctx: Context, parts: list[captions.Part], missing: list[str],
+                       holds: list[str]) -> bool:
+    """Ask the assistant for missing translations; True when it supplied some."""
+    if not missing:
+        return False
+    if ctx.assistant is None:
+        holds += missing
+        return False
+    from phuxanh.assistant import AssistantUnavailable
+
+    vi = parts[0]
+    try:
+        body = ctx.assistant.translate(vi.body, target="en")
+        lead = ctx.assistant.translate(vi.lead, target="en") if vi.lead else ""
+    except AssistantUnavailable as exc:
+        holds += missing
+        ctx.notes.append(str(exc))
+        return False
+    parts.append(captions.Part("en", lead, body, vi.credit and vi.credit.replace(
+        "Nguồn:", "Source:", 1)))
+    return True
+
+
+def prepare_slot(session: Session, *, slot: Slot, ctx: Context
+                 ) -> tuple[ContentItem, CardJob, Feature] | str:
+    """The draft row for one slot and the card it needs, or why there is none."""
     theme = session.get(Theme, slot.theme_id)
     channel = session.get(Channel, slot.channel_id)
     campaign = session.get(Campaign, slot.campaign_id)
     assert theme is not None and channel is not None and campaign is not None
-    fact = choose_fact(session, slot=slot, tz=tz)
-    if fact is None:
-        return None
-    spec, values = card_values(theme, fact, brand)
-    out = media_dir / "cards" / f"slot{slot.id}-{values.sha256()[:12]}.png"
-    template = studio.ensure_template_row(session, spec)
+    langs = channel.languages or ["vi"]
+    link = _link(ctx, theme, channel, campaign)
+    compose_spec = ctx.spec.compose if ctx.spec else None
+    freshness = compose_spec.freshness_days if compose_spec else 14
+    countdowns = compose_spec.countdown_days if compose_spec else [30, 14, 7, 3, 1]
+    excluded: list[str] = []
+    first: tuple[Feature, CardPlan, captions.Caption, bool, list[str]] | None = None
+    while True:
+        feature = choose(session, slot=slot, theme=theme, tz=ctx.tz, freshness_days=freshness,
+                         countdown_days=countdowns, bilingual="en" in langs, exclude=excluded)
+        if feature is None:
+            if first is not None:
+                break  # nothing fits the platform: the first choice, held with the reason
+            return f"slot {slot.id}: theme {theme.code} has nothing fresh for {channel.code}"
+        try:
+            card = card_for(session, feature, theme=theme, brand=ctx.brand, langs=langs,
+                            day=slot.scheduled_at.astimezone(ctx.tz).date(),
+                            clip=slot.format == "clip")
+        except ValidationFailed as exc:  # e.g. a message longer than the quote card holds
+            excluded.append(feature.ref)
+            ctx.notes.append(f"slot {slot.id}: {feature.ref} does not fit: {exc}")
+            continue
+        holds = list(card.holds)
+        machine = _fill_translations(ctx, card.parts, card.missing, holds)
+        text = captions.write(channel.platform, card.parts, theme.hashtags, link,
+                              keep_lead=feature.template == "countdown")
+        if text.problems and ctx.assistant is not None:
+            variant = _variant(ctx, text, channel.platform)
+            if variant is not None:
+                text, machine = variant, True
+        if first is None:
+            first = (feature, card, text, machine, holds)
+        if not text.problems:
+            first = (feature, card, text, machine, holds)
+            break
+        excluded.append(feature.ref)  # too long for this platform: try the next candidate
+    feature, card, text, machine, holds = first
+    holds += quality.check(caption_vi=text.text, captions={channel.platform: text.text},
+                           names=[*theme.slogans, theme.title_vi],
+                           unsourced=card.unsourced, has_media=True)
+    is_clip = slot.format == "clip"
+    out = ctx.media_dir / ("clips" if is_clip else "cards") / \
+        f"slot{slot.id}-{card.values.sha256()[:12]}.{'mp4' if is_clip else 'png'}"
+    template = studio.ensure_template_row(session, card.spec)
     item = ContentItem(
-        slot_id=slot.id,
-        campaign_id=campaign.id,
-        theme_id=theme.id,
-        unit_id=channel.unit_id,
-        caption=caption(theme, fact, slot.id or 0),
-        channel_ids=[channel.id or 0],
-        media_path=str(out),
-        alt_text=f"Thẻ thông tin: {fact.text_vi}",
-        template_id=template.id,
-        fact_ids=[fact.id or 0],
-        scheduled_at=slot.scheduled_at,
-        author_id=author.id or 0,
+        slot_id=slot.id, campaign_id=campaign.id, theme_id=theme.id, unit_id=channel.unit_id,
+        language="vi", caption=text.text, channel_ids=[channel.id or 0], link=link,
+        media_path=str(out), alt_text=card.alt_text, template_id=template.id,
+        fact_ids=card.values.fact_ids, scheduled_at=slot.scheduled_at,
+        author_id=ctx.author.id or 0, content_ref=feature.ref,
+        hold_reasons=list(dict.fromkeys(holds)), machine_drafted=machine,
     )
     session.add(item)
-    session.flush()  # the next slot's fact choice sees this one
-    return item, CardJob(spec, values, brand, out, day_of(slot, tz)), fact
+    session.flush()  # the next slot's choice sees this one
+    job = CardJob(card.spec, card.values, ctx.brand, out,
+                  slot.scheduled_at.astimezone(ctx.tz).date(),
+                  clip_preset=ctx.clip_preset if is_clip else None)
+    return item, job, feature
 
 
-def compose_slots(
-    session: Session,
-    *,
-    slots: list[Slot],
-    brand: Brand,
-    author: User,
-    media_dir: Path,
-    tz: ZoneInfo,
-    workers: int = 1,
-) -> tuple[list[Draft], list[str]]:
-    """Drafts for the slots: rows first (in order), cards in parallel, then provenance.
+def _variant(ctx: Context, text: captions.Caption, platform: str) -> captions.Caption | None:
+    """The assistant's variant of a caption that breaks a platform limit, if it fits; it
+    still goes through the quality checks and a person's approval like any text."""
+    from phuxanh.assistant import AssistantUnavailable
+    from phuxanh.platforms.preview import LIMITS, preview
 
-    Everything is in the caller's transaction: if a card fails, no draft row stays.
-    """
+    assert ctx.assistant is not None
+    try:
+        proposed = ctx.assistant.caption_variant(text.text, platform=platform,
+                                                 limit=LIMITS[platform].max_chars
+                                                 if platform in LIMITS else None)
+    except AssistantUnavailable as exc:
+        ctx.notes.append(str(exc))
+        return None
+    shown = preview(platform, proposed)
+    if not shown.ok:
+        ctx.notes.append(f"assistant: its {platform} variant still breaks a limit")
+        return None
+    return captions.Caption(shown.text, [])
+
+
+def compose_slots(session: Session, *, slots: list[Slot], ctx: Context,
+                  workers: int = 1) -> tuple[list[Draft], list[str]]:
+    """Drafts for the slots: rows first (in order), cards in parallel, then provenance."""
     prepared, skipped = [], []
     for slot in slots:
-        found = prepare_slot(session, slot=slot, brand=brand, author=author,
-                             media_dir=media_dir, tz=tz)
-        if found is None:
-            skipped.append(f"slot {slot.id}: theme has no valid sourced fact")
+        found = prepare_slot(session, slot=slot, ctx=ctx)
+        if isinstance(found, str):
+            skipped.append(found)
         else:
             prepared.append(found)
     rendered = render_all([job for _, job, _ in prepared], workers)
     drafts = []
-    for (item, job, fact), out in zip(prepared, rendered, strict=True):
+    for (item, job, feature), out in zip(prepared, rendered, strict=True):
         studio.record_asset(session, job.spec, out, content_item_id=item.id)
-        audit.record(session, actor=author.username, action="item.compose", entity="item",
-                     entity_id=item.id, detail={"slot": item.slot_id, "fact": fact.code})
+        audit.record(session, actor=ctx.author.username, action="item.compose",
+                     entity="item", entity_id=item.id,
+                     detail={"slot": item.slot_id, "features": feature.ref,
+                             "template": job.spec.id, "held": item.hold_reasons})
         assert item.id is not None and item.slot_id is not None
         drafts.append(Draft(slot_id=item.slot_id, item_id=item.id, media_path=out.path))
     return drafts, skipped
 
 
-def compose_slot(
-    session: Session, *, slot: Slot, brand: Brand, author: User, media_dir: Path, tz: ZoneInfo
-) -> Draft | None:
-    """Render and store the draft for one slot; None if the theme has no usable fact."""
-    drafts, _ = compose_slots(session, slots=[slot], brand=brand, author=author,
-                              media_dir=media_dir, tz=tz)
-    return drafts[0] if drafts else None
-
-
 def slots_without_content(
-    session: Session, *, campaign_id: int | None = None, until: dt.datetime | None = None
+    session: Session, *, campaign_id: int | None = None, since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
 ) -> list[Slot]:
     query = select(Slot).where(
         col(Slot.id).not_in(
@@ -204,6 +239,8 @@ def slots_without_content(
     )
     if campaign_id is not None:
         query = query.where(Slot.campaign_id == campaign_id)
+    if since is not None:
+        query = query.where(Slot.scheduled_at >= since)
     if until is not None:
         query = query.where(Slot.scheduled_at <= until)
     return list(session.exec(query.order_by(col(Slot.scheduled_at), col(Slot.id))))

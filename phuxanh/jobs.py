@@ -18,7 +18,7 @@ from phuxanh import compose, crud, feeds, metrics, publishing
 from phuxanh.db import engine_for, migrate, normalise_url, session_scope
 from phuxanh.errors import NotFound
 from phuxanh.media.cards import load_brand
-from phuxanh.models import Campaign, Role, Slot, User
+from phuxanh.models import Campaign, ContentItem, Role, Slot, User
 from phuxanh.planning import (
     CampaignSpec,
     ensure_campaign,
@@ -95,9 +95,12 @@ def plan_days(
 
 
 def render_pending(
-    campaign_code: str, *, until: dt.datetime | None = None, database_url: str | None = None
+    campaign_code: str, *, until: dt.datetime | None = None,
+    since: dt.datetime | None = None, database_url: str | None = None,
 ) -> dict[str, Any]:
-    """Compose a card draft for every planned slot that has none yet (up to `until`)."""
+    """Compose a draft (card, caption, checks) for every planned slot that has none yet."""
+    from phuxanh.assistant import Assistant
+
     settings = get_settings()
     with session_scope(engine(database_url)) as session:
         campaign = _campaign(session, campaign_code)
@@ -112,18 +115,41 @@ def render_pending(
         )
         if author is None:
             raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
-        slots = compose.slots_without_content(session, campaign_id=campaign.id, until=until)
-        drafts, skipped = compose.compose_slots(
-            session,
-            slots=slots,
-            brand=brand,
-            author=author,
-            media_dir=settings.media_dir,
-            tz=settings.tz,
-            workers=settings.render_workers,
-        )
-        rendered = len(drafts)
-        return {"rendered": rendered, "skipped": skipped}
+        slots = compose.slots_without_content(session, campaign_id=campaign.id, since=since,
+                                              until=until)
+        ctx = compose.Context(brand=brand, author=author, media_dir=settings.media_dir,
+                              tz=settings.tz, spec=spec,
+                              assistant=Assistant.from_settings(settings),
+                              clip_preset=settings.clip_preset)
+        drafts, skipped = compose.compose_slots(session, slots=slots, ctx=ctx,
+                                                workers=settings.render_workers)
+        held = session.exec(
+            select(ContentItem).where(col(ContentItem.id).in_([d.item_id for d in drafts]))
+        ).all()
+        return {"rendered": len(drafts), "skipped": skipped,
+                "held": {i.id: i.hold_reasons for i in held if i.hold_reasons},
+                "notes": ctx.notes}
+
+
+def compose_range(
+    *, start: dt.date | None = None, end: dt.date | None = None,
+    campaign_code: str | None = None, database_url: str | None = None,
+) -> dict[str, Any]:
+    """`phuxanh compose`: drafts for the planned slots between two dates (local days)."""
+    tz = get_settings().tz
+    since = dt.datetime.combine(start, dt.time(), tz) if start else None
+    until = dt.datetime.combine(end, dt.time(23, 59, 59), tz) if end else None
+    with session_scope(engine(database_url)) as session:
+        codes = [campaign_code] if campaign_code else [
+            c.code for c in session.exec(select(Campaign).order_by(col(Campaign.code)))]
+    out: dict[str, Any] = {"rendered": 0, "skipped": [], "held": {}, "notes": []}
+    for code in codes:
+        done = render_pending(code, since=since, until=until, database_url=database_url)
+        out["rendered"] += done["rendered"]
+        out["skipped"] += done["skipped"]
+        out["held"] |= done["held"]
+        out["notes"] += done["notes"]
+    return out
 
 
 def publish_due(

@@ -236,6 +236,11 @@ class ContentItem(SQLModel, table=True):
     alt_text: str | None = None
     template_id: int | None = Field(default=None, foreign_key="template.id")
     fact_ids: list[int] = _json_list()
+    # what the post features, for freshness: fact:CODE, message:THEME:N, slogan:THEME:N,
+    # countdown:YYYY-MM-DD:DAYS
+    content_ref: str | None = Field(default=None, max_length=128, index=True)
+    hold_reasons: list[str] = _json_list()  # quality checks a draft failed; submit refuses
+    machine_drafted: bool = False  # the writing assistant proposed (part of) the text
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     author_id: int = Field(foreign_key="user.id")
     version: int = 1

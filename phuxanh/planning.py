@@ -51,6 +51,16 @@ class ChannelSpec(_Strict):
     languages: list[str] = ["vi"]
 
     @model_validator(mode="after")
+    def _formats_known(self) -> ChannelSpec:
+        unknown = [f for f in self.formats if f not in ("card", "clip")]
+        if unknown:
+            raise ValueError(f"channel {self.code}: formats: {unknown} (known: card, clip)")
+        if self.platform == "youtube" and self.formats[:1] != ["clip"]:
+            raise ValueError(f"channel {self.code}: YouTube takes videos only: "
+                             "formats: [clip]")
+        return self
+
+    @model_validator(mode="after")
     def _windows_ordered(self) -> ChannelSpec:
         for w in self.windows:
             start, end = w.split("-")
@@ -104,6 +114,24 @@ class CommemorationFile(_Strict):
     days: list[Commemoration]
 
 
+class ComposeSpec(_Strict):
+    """How the composer writes drafts for this campaign's slots."""
+
+    freshness_days: int = Field(default=14, ge=0, le=365,
+                                description="no fact or message twice on a channel within")
+    countdown_days: list[int] = Field(default=[30, 14, 7, 3, 1],
+                                      description="countdown posts this many days before")
+    links: dict[str, str] = Field(
+        default={}, description="theme code (or 'default') -> the official page to link")
+
+    @model_validator(mode="after")
+    def _links_are_urls(self) -> ComposeSpec:
+        for key, url in self.links.items():
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"links: {key}: {url!r} is not an http(s) URL")
+        return self
+
+
 class CampaignSpec(_Strict):
     code: str
     name: str
@@ -116,6 +144,7 @@ class CampaignSpec(_Strict):
     themes: list[ThemeQuota] = Field(min_length=1)
     waves: list[WaveSpec] = []
     team: list[Person] = []
+    compose: ComposeSpec = ComposeSpec()
 
     @model_validator(mode="after")
     def _channel_units_known(self) -> CampaignSpec:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from phuxanh import audit
+from phuxanh import audit, quality
 from phuxanh.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from phuxanh.models import (
     Approval,
@@ -71,6 +71,8 @@ def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not submit items for review")
     if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
         raise InvalidTransition(f"item {item.id} is {item.status}, not a draft")
+    if item.hold_reasons:
+        raise ValidationFailed([f"item {item.id}: held: {r}" for r in item.hold_reasons])
     item.status = ItemStatus.in_review
     item.updated_at = utcnow()
     session.add(item)
@@ -297,6 +299,8 @@ def edit(
     if item.status in (ItemStatus.approved, ItemStatus.scheduled):
         _unschedule(session, item)
         item.status = ItemStatus.in_review
+    if caption is not None or captions is not None:
+        item.hold_reasons = quality.recheck(session, item)
     item.version += 1
     item.updated_at = utcnow()
     session.add(item)

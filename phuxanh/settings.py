@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     brand: str = "ttdn-haiphong"
     clip_preset: str = "medium"
     render_workers: int = 2
+    # optional writing assistant: an OpenAI-compatible chat endpoint, off unless a URL is set
+    assistant_url: str | None = None
+    assistant_model: str = "gpt-4o-mini"
+    assistant_key_env: str = "PHUXANH_ASSISTANT_KEY"
+    assistant_timeout_s: float = 30.0
 
     @field_validator("timezone")
     @classmethod

@@ -135,6 +135,18 @@ def card_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand:
 X_SIZE = (576, 1024)  # 9:16 inside X's 1280x1024 cap
 
 
+def clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path,
+         preset: str) -> Rendered:
+    """Render a clip and its .srt beside it (no music: the composer's clips are silent
+    with captions burnt in, which the platforms accept and people watch muted)."""
+    from phuxanh.media.clips import render_clip
+
+    _, subtitles = render_clip(spec, values, brand, lang=lang, out=out, preset=preset)
+    write_atomic(out.with_suffix(".srt"), subtitles.encode("utf-8"))
+    return Rendered(out, hashlib.sha256(out.read_bytes()).hexdigest(),
+                    input_digest(spec, values, brand, lang, {"music": None}), values.fact_ids)
+
+
 def clip_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand: Brand, *,
                    lang: str, out: Path, music: Path | None, preset: str,
                    x_rendition: bool = True) -> dict[str, Any]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PHUXANH_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setenv("PHUXANH_CLIP_PRESET", "ultrafast")  # composed clips: speed over size
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
     get_settings.cache_clear()
     yield

@@ -44,7 +44,8 @@ LIMITS: dict[str, Limit] = {
     "x": Limit("X", 280, weighted=True),
     "zalo": Limit("Zalo OA", None, title_chars=150, summary_chars=300),
     "telegram": Limit("Telegram", 1024),
-    "website": Limit("Website", None, title_chars=None),
+    "website": Limit("Website", None),
+    "wordpress": Limit("WordPress site", None),
 }
 
 
