@@ -4,8 +4,10 @@
 
 A fresh SQLite file, the catalog, the demo campaign's three Facebook Pages on the local
 sandbox (a real HTTP server on 127.0.0.1), and a simulated fortnight: each morning the
-daily run plans, renders and collects metrics; the team reviews the drafts (four-eyes);
-the publish-due task (what the 5-minute deployment runs) posts to the sandbox on time.
+daily run plans, composes drafts and collects metrics; the team reviews the drafts
+(four-eyes); the publish-due task (what the 5-minute deployment runs) posts to the sandbox
+on time. Four more weeks of daily runs read every post on its 1 h … 28 d metrics schedule,
+then the quarter's report is written as DOCX, PDF and XLSX under var/reports/.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def summary(database_url: str) -> dict:
 
 
 @flow(name="demo-campaign", log_prints=True)
-def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: int = 14) -> dict:
+def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: int = 14,
+                  after_days: int = 28) -> dict:
     ready = prepare(database_url, campaign_file)
     campaign = ready["campaign"]
     tz = get_settings().tz
@@ -71,13 +74,27 @@ def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: i
         for when in publish_times(campaign, day, database_url):
             # What the publish-due deployment runs every 5 minutes: the same task, on time.
             publish_due_task(when + dt.timedelta(minutes=1), database_url)
-    # The evening after: a last metrics reading of everything published.
-    daily_run(
-        now=dt.datetime.combine(start + dt.timedelta(days=days), dt.time(6), tz),
-        plan_days=0,
-        database_url=database_url,
-    )
-    return {"summary": summary(database_url), "review": reviews[0] if reviews else {}}
+    # The four weeks after: each morning's run reads the posts on their 1 h … 28 d schedule,
+    # so the last post's month of metrics history is complete.
+    for offset in range(days, days + after_days + 1):
+        daily_run(
+            now=dt.datetime.combine(start + dt.timedelta(days=offset), dt.time(6), tz),
+            plan_days=0,
+            database_url=database_url,
+        )
+    reports = write_reports(database_url, start, start + dt.timedelta(days=days + after_days))
+    return {"summary": summary(database_url), "review": reviews[0] if reviews else {},
+            "reports": reports}
+
+
+@task
+def write_reports(database_url: str, start: dt.date, today: dt.date) -> list[str]:
+    """The quarterly report of the quarter the demo began in, in all three formats."""
+    quarter = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    out = ROOT / "var" / "reports"
+    return [jobs.report(period=quarter, unit_code=None, fmt=fmt,
+                        out=out / f"bao-cao-{quarter}.{fmt}", database_url=database_url,
+                        today=today)["path"] for fmt in ("docx", "pdf", "xlsx")]
 
 
 def main() -> None:
@@ -113,6 +130,8 @@ def main() -> None:
     print(f"  metrics collected {s['metrics']}")
     if result["review"].get("refused"):
         print(f"  four-eyes held:  {result['review']['refused'][0]}")
+    for path in result["reports"]:
+        print(f"  report           {path}")
     print(f"  database         {url}")
     port = get_settings().dashboard_port
     print(f"Dashboard: ./run dashboard --database {url}   then open http://127.0.0.1:{port}")

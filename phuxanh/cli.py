@@ -370,7 +370,7 @@ def serve() -> None:
     raise typer.Exit(subprocess.call([sys.executable, "-m", "flows.serve"], cwd=ROOT))
 
 
-add_commands(app, item_app)  # compose, item sample (phuxanh/cli_items.py)
+add_commands(app, item_app, metrics_app)  # compose, report, … (phuxanh/cli_items.py)
 
 
 def main() -> None:

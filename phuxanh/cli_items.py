@@ -1,4 +1,4 @@
-"""`phuxanh compose` and `phuxanh item sample`: the composer's commands."""
+"""`phuxanh compose`, `phuxanh item sample` and `phuxanh report`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ Database = Annotated[
 ]
 
 
-def add_commands(app: typer.Typer, item_app: typer.Typer) -> None:
-    """Register the composer's commands on the main app and the `item` group."""
+def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typer) -> None:
+    """Register compose, report, item sample and metrics best-time."""
     from phuxanh.cli import _day, _print
 
     @app.command()
@@ -37,6 +37,58 @@ def add_commands(app: typer.Typer, item_app: typer.Typer) -> None:
             raise ValidationFailed(["--to: before --from"])
         _print(jobs.compose_range(start=start, end=end, campaign_code=campaign,
                                   database_url=database))
+
+    @app.command()
+    def report(
+        period: Annotated[str, typer.Option(help="2026-03 | 2026-Q1 | 2026-H1 | 2026")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="the report file")],
+        fmt: Annotated[str, typer.Option("--format", help="docx | xlsx | pdf")] = "docx",
+        unit: Annotated[str | None, typer.Option(help="unit code (default: all)")] = None,
+        database: Database = None,
+    ) -> None:
+        """The periodic report (results by theme and channel against the plan, "6 rõ",
+        assessment, next steps) in the administrative layout, or its tables as XLSX."""
+        if fmt not in ("docx", "xlsx", "pdf"):
+            raise ValidationFailed([f"--format: {fmt!r} is not docx, xlsx or pdf"])
+        if output.suffix.lower() != f".{fmt}":
+            raise ValidationFailed([f"-o: {output.name}: a {fmt} report ends in .{fmt}"])
+        _print(jobs.report(period=period, unit_code=unit, fmt=fmt, out=output,
+                           database_url=database))
+
+    @metrics_app.command("best-time")
+    def best_time(
+        channel: Annotated[str, typer.Option(help="channel code")],
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+        database: Database = None,
+    ) -> None:
+        """Mean reach by weekday and hour from the channel's own posts, with sample sizes
+        (the planner leans on it once the history is large enough)."""
+        from sqlmodel import select
+
+        from phuxanh import best_time as bt
+        from phuxanh.db import session_scope
+        from phuxanh.errors import NotFound
+        from phuxanh.models import Channel
+        from phuxanh.settings import get_settings
+
+        with session_scope(jobs.engine(database)) as session:
+            row = session.exec(select(Channel).where(Channel.code == channel)).first()
+            if row is None:
+                raise NotFound(f"--channel: no channel {channel!r}")
+            cells = bt.history(session, channel_id=row.id or 0, tz=get_settings().tz)
+        used = bt.hint(cells) is not None
+        if as_json:
+            _print({"channel": channel, "posts": sum(c.posts for c in cells),
+                    "planner_uses_it": used,
+                    "cells": [{"weekday": c.weekday, "hour": c.hour, "posts": c.posts,
+                               "mean_reach": round(c.mean_reach, 1)} for c in cells]})
+            return
+        days = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+        for c in sorted(cells, key=lambda c: -c.mean_reach):
+            typer.echo(f"{days[c.weekday]} {c.hour:02d}h  {c.mean_reach:8.0f} lượt tiếp cận "
+                       f"trung bình  ({c.posts} bài)")
+        typer.echo(f"{sum(c.posts for c in cells)} bài có số liệu; kế hoạch "
+                   f"{'có' if used else 'chưa'} dùng gợi ý này (cần ≥ {bt.MIN_POSTS} bài).")
 
     @item_app.command("sample")
     def item_sample(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from phuxanh.errors import ValidationFailed
@@ -233,60 +233,117 @@ def calendar(
     ]
 
 
-def coverage(session: Session, *, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Per theme × ISO week: planned slots, approved items, published posts."""
+def local_day(column: Any, *, dialect: str, tz: ZoneInfo) -> Any:
+    """SQL for the local calendar day of a UTC timestamp column."""
+    if dialect == "postgresql":
+        return func.date(func.timezone(str(tz), column))
+    offset = dt.datetime.now(tz).utcoffset() or dt.timedelta()  # fixed-offset zones (VN)
+    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def _week(day: Any) -> str:
+    d = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
+    iso = d.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
+             end: dt.date | None = None) -> list[dict[str, Any]]:
+    """Per theme × ISO week: planned slots, approved items, published posts and reach,
+    between two local days (default: everything). Counted per day in SQL."""
+    lo = dt.datetime.combine(start, dt.time(), tz) if start else None
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz) if end else None
+    dialect = session.get_bind().dialect.name
+    slot_day = local_day(Slot.scheduled_at, dialect=dialect, tz=tz)
+    pub_day = local_day(Publication.published_at, dialect=dialect, tz=tz)
+    approved = func.sum(case((col(ContentItem.status).in_(DONE), 1), else_=0))
     cells: dict[tuple[str, str], dict[str, Any]] = {}
-    query = (
-        select(Slot, Theme, ContentItem)
-        .join(Theme, col(Theme.id) == col(Slot.theme_id))
-        .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id))
-    )
-    for slot, theme, item in session.exec(query):
-        iso = slot.scheduled_at.astimezone(tz).isocalendar()
-        key = (theme.code, f"{iso.year}-W{iso.week:02d}")
-        cell = cells.setdefault(
-            key, {"theme": key[0], "week": key[1], "planned": 0, "approved": 0, "published": 0}
-        )
-        cell["planned"] += 1
-        if item is not None and item.status in DONE:
-            cell["approved"] += 1
-        if item is not None and item.status == ItemStatus.published:
-            cell["published"] += 1
+
+    def cell(theme: str, day: Any) -> dict[str, Any]:
+        key = (theme, _week(day))
+        return cells.setdefault(key, {"theme": key[0], "week": key[1], "planned": 0,
+                                      "approved": 0, "published": 0, "reach": None})
+
+    codes = {t.id: t.code for t in session.exec(select(Theme))}  # group by id: one join less
+    slots = (select(Slot.theme_id, slot_day, func.count(col(Slot.id)), approved)
+             .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id)))
+    pubs = (select(ContentItem.theme_id, pub_day, func.count(col(Publication.id)),
+                   func.sum(Publication.latest_reach))
+            .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+            .where(Publication.state == PubState.published))
+    if lo is not None:
+        slots = slots.where(col(Slot.scheduled_at) >= lo)
+        pubs = pubs.where(col(Publication.published_at) >= lo)
+    if hi is not None:
+        slots = slots.where(col(Slot.scheduled_at) < hi)
+        pubs = pubs.where(col(Publication.published_at) < hi)
+    for theme_id, day, planned, done in session.exec(
+        slots.group_by(col(Slot.theme_id), slot_day)
+    ):
+        c = cell(codes.get(theme_id, "?"), day)
+        c["planned"] += int(planned)
+        c["approved"] += int(done or 0)
+    for tid, day, published, reach in session.exec(
+        pubs.group_by(col(ContentItem.theme_id), pub_day)
+    ):
+        if tid is None:
+            continue
+        c = cell(codes.get(int(tid), "?"), day)
+        c["published"] += int(published)
+        if reach is not None:
+            c["reach"] = (c["reach"] or 0) + int(reach)
     return sorted(cells.values(), key=lambda c: (c["week"], c["theme"]))
 
 
-def latest_metrics(session: Session) -> list[dict[str, Any]]:
-    """The newest snapshot of each published post, with its channel and theme."""
-    newest = (
-        select(MetricSnapshot.publication_id, func.max(MetricSnapshot.id).label("sid"))
-        .group_by(col(MetricSnapshot.publication_id))
-        .subquery()
-    )
-    query = (
-        select(MetricSnapshot, Publication, Channel, Theme)
-        .join(newest, newest.c.sid == col(MetricSnapshot.id))
-        .join(Publication, col(Publication.id) == col(MetricSnapshot.publication_id))
+def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
+    """The Metrics page: totals by channel and by theme from each post's newest reading,
+    and the top posts by reach (SQL aggregates; the page never loads every post)."""
+    def by(key: Any, *joins: tuple[Any, Any]) -> list[dict[str, Any]]:
+        query = select(  # type: ignore[call-overload]
+            key, func.count(col(Publication.id)), func.count(col(Publication.metrics_at)),
+            func.sum(Publication.latest_views), func.sum(Publication.latest_reach),
+            func.sum(Publication.latest_engagement))
+        for table, on in joins:
+            query = query.join(table, on)
+        query = query.where(Publication.state == PubState.published).group_by(key)
+        return [{"key": k, "posts": int(n), "measured": int(m), "views": v, "reach": r,
+                 "engagement": e} for k, n, m, v, r, e in session.exec(query)]
+
+    item_join = (ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+    posts = session.exec(
+        select(Publication, Channel, ContentItem)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-        .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))
-    )
-    return [
-        {
-            "publication_id": pub.id,
-            "channel": channel.display_name,
-            "platform": channel.platform,
-            "theme": theme.code if theme else None,
-            "remote_url": pub.remote_url,
-            "collected_at": snap.collected_at,
-            "views": snap.views,
-            "reach": snap.reach,
-            "reactions": snap.reactions,
-            "comments": snap.comments,
-            "shares": snap.shares,
-            "clicks": snap.clicks,
-        }
-        for snap, pub, channel, theme in session.exec(query)
-    ]
+        .where(Publication.state == PubState.published,
+               col(Publication.latest_reach).is_not(None))
+        .order_by(col(Publication.latest_reach).desc()).limit(top)
+    ).all()
+    by_channel = by(Publication.channel_id)  # names and platforms joined in Python: cheaper
+    channels = {c.id: c for c in session.exec(select(Channel))}
+    codes = {t.id: t.code for t in session.exec(select(Theme))}
+    platforms: dict[str, dict[str, Any]] = {}
+    for row in by_channel:
+        channel = channels[row["key"]]
+        row["key"] = channel.display_name
+        total = platforms.setdefault(channel.platform, {"key": channel.platform, "posts": 0,
+                                                        "measured": 0, "views": None,
+                                                        "reach": None, "engagement": None})
+        for k in ("posts", "measured"):
+            total[k] += row[k]
+        for k in ("views", "reach", "engagement"):
+            if row[k] is not None:
+                total[k] = (total[k] or 0) + row[k]
+    return {
+        "by_channel": by_channel,
+        "by_platform": list(platforms.values()),
+        "by_theme": [row | {"key": codes.get(row["key"], "?")}
+                     for row in by(ContentItem.theme_id, item_join)],
+        "top": [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
+                 "media": i.media_path, "text": i.caption.splitlines()[0] if i.caption else "",
+                 "views": p.latest_views, "reach": p.latest_reach,
+                 "engagement": p.latest_engagement, "published_at": p.published_at}
+                for p, c, i in posts],
+    }
 
 
 def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[dict[str, Any]]:

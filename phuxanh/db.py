@@ -89,3 +89,25 @@ def migrate(url: str | None = None) -> str:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
     return url
+
+
+_CURRENT: set[str] = set()
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Refuse, with the fix, a database whose schema is older than this code (instead of
+    failing later on a missing column with a traceback). Checked once per URL."""
+    if url in _CURRENT:
+        return
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        shown = url.rsplit("@", maxsplit=1)[-1]  # never print a password
+        state = "has no phuxanh schema" if current is None else f"is at schema {current}"
+        raise ConfigError(f"database {shown} {state}, this phuxanh needs {head}: run "
+                          "`phuxanh init` with the same --database to create or upgrade it")
+    _CURRENT.add(url)

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from phuxanh import catalog as catalog_mod
 from phuxanh import compose, crud, feeds, metrics, publishing
-from phuxanh.db import engine_for, migrate, normalise_url, session_scope
+from phuxanh.db import check_schema, engine_for, migrate, normalise_url, session_scope
 from phuxanh.errors import NotFound
 from phuxanh.media.cards import load_brand
 from phuxanh.models import Campaign, ContentItem, Role, Slot, User
@@ -31,7 +31,11 @@ from phuxanh.settings import get_settings
 
 
 def engine(database_url: str | None = None) -> Engine:
-    return engine_for(normalise_url(database_url or get_settings().database_url))
+    """The database's engine, once its schema is known to match this code."""
+    url = normalise_url(database_url or get_settings().database_url)
+    found = engine_for(url)
+    check_schema(found, url)
+    return found
 
 
 def init_db(database_url: str | None = None) -> str:
@@ -215,3 +219,21 @@ def slot_times_on(
 def summary(*, database_url: str | None = None) -> dict[str, int]:
     with session_scope(engine(database_url)) as session:
         return crud.summary(session)
+
+
+def report(*, period: str, unit_code: str | None, fmt: str, out: Path,
+           database_url: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf."""
+    from phuxanh import report_files, reporting
+
+    settings = get_settings()
+    parsed = reporting.parse_period(period)
+    with session_scope(engine(database_url)) as session:
+        built = reporting.build(session, period=parsed, tz=settings.tz, unit_code=unit_code,
+                                today=today)
+    report_files.write(built, out, fmt)
+    t = built.totals
+    return {"path": str(out), "period": parsed.code, "from": parsed.start.isoformat(),
+            "to": parsed.end.isoformat(), "unit": built.unit, "planned": t.planned,
+            "approved": t.approved, "published": t.published, "reach": t.reach,
+            "gaps": len(built.gaps)}

@@ -208,7 +208,8 @@ class Template(SQLModel, table=True):
 class Slot(SQLModel, table=True):
     """One planned post: when, where, about what, and why the planner put it there."""
 
-    __table_args__ = (UniqueConstraint("channel_id", "scheduled_at"),)
+    __table_args__ = (UniqueConstraint("channel_id", "scheduled_at"),
+                      Index("ix_slot_time", "scheduled_at"))
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
@@ -276,6 +277,8 @@ class Publication(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("content_item_id", "channel_id"),
         Index("ix_publication_due", "state", "scheduled_at"),
+        Index("ix_publication_published", "state", "published_at"),
+        Index("ix_publication_reach", "latest_reach"),
     )
     id: int | None = Field(default=None, primary_key=True)
     content_item_id: int = Field(foreign_key="contentitem.id", index=True)
@@ -293,6 +296,11 @@ class Publication(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # the newest metrics reading (history in MetricSnapshot); pages and reports sum these
+    latest_views: int | None = None
+    latest_reach: int | None = None
+    latest_engagement: int | None = None
+    metrics_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class MetricSnapshot(SQLModel, table=True):

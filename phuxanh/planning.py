@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlmodel import Session, col, select
 
+from phuxanh.best_time import best_start, hint, history
 from phuxanh.errors import NotFound
 from phuxanh.models import Campaign, Channel, ContentItem, KeyDate, Slot, Theme
 from phuxanh.users import ensure_unit
@@ -132,6 +133,25 @@ class ComposeSpec(_Strict):
         return self
 
 
+class ReportDue(_Strict):
+    period: Literal["month", "quarter", "half", "year"]
+    due: str = Field(pattern=r"^\d{1,2}/\d{1,2}$", description="dd/mm each year")
+    source: str = ""
+
+
+class ReportSpec(_Strict):
+    """The periodic report's header, recipients and due dates (administrative layout)."""
+
+    issuer: list[str] = ["BAN TUYÊN GIÁO VÀ DÂN VẬN", "THÀNH ỦY HẢI PHÒNG"]
+    party: bool = True  # Party bodies head with ĐẢNG CỘNG SẢN VIỆT NAM; others CỘNG HÒA…
+    number: str = "Số:      -BC/BTGDVTU"
+    place: str = "Hải Phòng"
+    signer_title: str = "TRƯỞNG BAN"
+    signer_name: str = ""
+    recipients: list[str] = ["Thường trực Thành ủy (để báo cáo)", "Lưu VP."]
+    due: list[ReportDue] = []
+
+
 class CampaignSpec(_Strict):
     code: str
     name: str
@@ -145,6 +165,7 @@ class CampaignSpec(_Strict):
     waves: list[WaveSpec] = []
     team: list[Person] = []
     compose: ComposeSpec = ComposeSpec()
+    report: ReportSpec = ReportSpec()
 
     @model_validator(mode="after")
     def _channel_units_known(self) -> CampaignSpec:
@@ -166,13 +187,15 @@ def _hm(value: str) -> dt.time:
     return dt.time.fromisoformat(value)
 
 
-def slot_times(spec: ChannelSpec, day: dt.date, tz: ZoneInfo) -> list[dt.datetime]:
-    """Candidate times in a day: window starts, then every `min_spacing` inside windows."""
+def slot_times(spec: ChannelSpec, day: dt.date, tz: ZoneInfo,
+               best: dict[tuple[int, int], float] | None = None) -> list[dt.datetime]:
+    """Candidate times in a day: each window from its start (or, with a best-time hint
+    from the channel's own history, from its best half hour), then every `min_spacing`."""
     spacing = dt.timedelta(minutes=max(spec.min_spacing_minutes, 30))
     chosen: list[dt.datetime] = []
     for window in sorted(spec.windows):
         start, end = (dt.datetime.combine(day, _hm(t), tz) for t in window.split("-"))
-        t = start
+        t = best_start(start, end, best)
         while t <= end and len(chosen) < spec.max_per_day:
             if not chosen or t - chosen[-1] >= spacing:
                 chosen.append(t)
@@ -337,6 +360,8 @@ def plan(
             select(Channel).where(col(Channel.code).in_([c.code for c in spec.channels]))
         )
     }
+    hints = {code: hint(history(session, channel_id=ch.id or 0, tz=tz))
+             for code, ch in channels.items()}
     existing = session.exec(select(Slot).where(Slot.campaign_id == campaign.id)).all()
     taken = {(s.channel_id, s.scheduled_at) for s in existing}
     code_of = {t.id: code for code, t in themes.items()}
@@ -353,7 +378,7 @@ def plan(
             (
                 (when, c)
                 for c in spec.channels
-                for when in slot_times(c, day, tz)
+                for when in slot_times(c, day, tz, hints.get(c.code))
                 if (channels[c.code].id, when.astimezone(dt.UTC)) not in taken
             ),
             key=lambda pair: (pair[0], pair[1].code),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -36,9 +37,11 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
     assert len(frame) == 8  # the two planned days fall in this week
     assert set(frame["Trạng thái"]) == {"Bản nháp"}
     cov = _page("coverage")
+    assert cov.info[0].value == "Chưa có kế hoạch nào trong khoảng này."  # this quarter
+    cov.date_input(key="cov_range").set_value((START, START + dt.timedelta(days=6))).run()
     assert cov.dataframe[0].value["Kế hoạch"].sum() == 8
     assert set(cov.dataframe[0].value.columns) == {
-        "Chủ đề", "Kế hoạch", "Đã duyệt", "Đã đăng", "Đã đăng (% kế hoạch)"}
+        "Chủ đề", "Kế hoạch", "Đã duyệt", "Đã đăng", "Đã đăng (% kế hoạch)", "Tiếp cận"}
     assert _page("metrics").info[0].value.startswith("Chưa có số liệu")
 
 
@@ -47,7 +50,7 @@ def test_metrics_page_after_publishing(app_db: str) -> None:
 
     _approve_all(app_db)
     jobs.publish_due(now=at(0, 8, 1), database_url=app_db)
-    jobs.collect_metrics(now=at(0, 9), database_url=app_db)
+    jobs.collect_metrics(now=at(0, 9, 5), database_url=app_db)  # the 1 h reading
     met = _page("metrics")
     assert met.metric[0].value == "2"
     assert len(met.dataframe[0].value) == 2

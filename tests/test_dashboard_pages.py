@@ -17,7 +17,7 @@ from phuxanh.users import add_user
 from tests.helpers import START, at, items, user
 from tests.test_dashboard import APP, _signed_in
 
-PAGES = [None, "calendar", "coverage", "metrics", "audit"]
+PAGES = [None, "calendar", "coverage", "metrics", "reports", "audit"]
 VIETNAMESE = re.compile("[đĐ\u0300-\u031b\u0323]")  # đ, or a tone/vowel mark once NFD
 
 
@@ -181,3 +181,16 @@ def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
 def test_no_sso_button_without_an_auth_section(app_db: str) -> None:
     app = AppTest.from_file(APP, default_timeout=60).run()
     assert not any("SSO" in b.label for b in app.sidebar.button)
+
+
+def test_reports_page_shows_due_dates_and_drafts_a_report(app_db: str) -> None:
+    rep = _page("reports", who="minh.tran")
+    frame = rep.dataframe[0].value
+    assert list(frame.columns) == ["Hạn nộp", "Còn (ngày)", "Kỳ báo cáo", "Kế hoạch",
+                                   "Theo văn bản"]
+    assert len(frame) == 2 and set(frame["Theo văn bản"]) == {"05-HD/ĐU"}
+    assert all(0 <= d <= 366 for d in frame["Còn (ngày)"])
+    rep.text_input(key="rep_period").set_value("2026-03").run()
+    rep.button(key="make-xlsx").click().run()
+    assert not rep.exception and not rep.error
+    assert rep.get("download_button")  # the draft is offered

@@ -136,3 +136,13 @@ def test_timeout_while_sending_is_ambiguous_but_reading_is_transient(fake) -> No
 def test_unreachable_server_is_transient() -> None:
     with pytest.raises(Transient):
         adapter("http://127.0.0.1:9").publish(Post(text="x", marker="m"))
+
+
+def test_retired_insight_metrics_fall_back_to_their_successors(sandbox) -> None:
+    fb = adapter(sandbox.public_url)
+    post = fb.publish(Post(text="Số liệu", marker="k3", link="https://haiphong.gov.vn/"))
+    m = fb.fetch_metrics(post.remote_id, ["post_impressions_unique", "post_clicks",
+                                          "post_no_such_metric"])
+    assert m.reach is not None and m.clicks is not None  # via post_total_media_view_unique
+    assert m.views is None  # not asked for: null, never 0
+    assert set(m.raw["insights"]) == {"post_total_media_view_unique", "post_clicks"}

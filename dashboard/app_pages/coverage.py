@@ -3,6 +3,8 @@ plan spans several weeks."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -10,13 +12,20 @@ from sqlmodel import select
 
 from dashboard.common import session
 from dashboard.i18n import lang, t
-from phuxanh import crud
+from phuxanh import crud, reporting
 from phuxanh.models import Theme
 from phuxanh.settings import get_settings
 
 st.title(t("nav.coverage"))
+tz = get_settings().tz
+today = dt.datetime.now(tz).date()
+quarter = reporting.period_of("quarter", today)
+picked = st.date_input(t("cov.range"), value=(quarter.start, quarter.end), format="DD/MM/YYYY",
+                       key="cov_range")
+start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (
+    quarter.start, quarter.end)
 with session() as s:
-    rows = crud.coverage(s, tz=get_settings().tz)
+    rows = crud.coverage(s, tz=tz, start=start, end=end)
     titles = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
               for th in s.exec(select(Theme))}
 if not rows:
@@ -24,8 +33,10 @@ if not rows:
 else:
     frame = pd.DataFrame(rows)
     frame["theme"] = frame["theme"].map(lambda code: titles.get(code, code))
-    totals = frame.groupby("theme", as_index=False)[["planned", "approved", "published"]].sum()
-    totals["ratio"] = (100 * totals["published"] / totals["planned"]).round().astype(int)
+    totals = frame.groupby("theme", as_index=False)[
+        ["planned", "approved", "published", "reach"]].sum(min_count=1)
+    planned = totals["planned"].where(totals["planned"] > 0)  # unplanned posts: no ratio
+    totals["ratio"] = (100 * totals["published"] / planned).round().astype("Int64")
     names = {"planned": t("cov.planned"), "approved": t("cov.approved"),
              "published": t("cov.published")}
     long = totals.melt(id_vars="theme", value_vars=list(names), var_name="what",
@@ -46,7 +57,8 @@ else:
     )
     st.altair_chart(bars, width="stretch")
     if frame["week"].nunique() > 1:
-        frame["ratio"] = frame["published"] / frame["planned"]
+        frame["ratio"] = (frame["published"] / frame["planned"].where(frame["planned"] > 0)
+                          ).clip(upper=1)
         heat = (
             alt.Chart(frame)
             .mark_rect()
@@ -61,7 +73,8 @@ else:
         )
         st.altair_chart(heat, width="stretch")
     st.dataframe(
-        totals.rename(columns={"theme": t("cov.theme"), **names, "ratio": t("cov.ratio_pct")}),
+        totals.rename(columns={"theme": t("cov.theme"), **names, "ratio": t("cov.ratio_pct"),
+                               "reach": t("met.reach")}),
         hide_index=True,
         width="stretch",
     )

@@ -1,39 +1,62 @@
-"""Metrics: the newest reading of each published post, by channel and theme."""
+"""Metrics: each post's newest reading summed by channel, platform and theme (SQL
+aggregates), and the top posts by reach with their media."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
+from sqlmodel import select
 
-from dashboard.common import session
+from dashboard.common import local, session
 from dashboard.i18n import lang, t
 from phuxanh import crud
+from phuxanh.models import Theme
 
 st.title(t("nav.metrics"))
 with session() as s:
-    rows = crud.latest_metrics(s)
-if not rows:
+    data = crud.metrics_overview(s, top=6)
+    titles = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
+              for th in s.exec(select(Theme))}
+if not data["by_channel"] or not any(r["measured"] for r in data["by_channel"]):
     st.info(t("met.empty"))
 else:
-    frame = pd.DataFrame(rows)
-    a, b, c = st.columns(3)
-    a.metric(t("met.posts"), len(frame))
     sep = "." if lang() == "vi" else ","
-    b.metric(t("met.views"), f"{int(frame['views'].fillna(0).sum()):,}".replace(",", sep))
-    c.metric(t("met.reach"), f"{int(frame['reach'].fillna(0).sum()):,}".replace(",", sep))
-    by_channel = frame.groupby("channel")[["views", "reach", "reactions"]].sum().rename(
-        columns={"views": t("met.views"), "reach": t("met.reach"),
-                 "reactions": t("met.reactions")})
-    st.bar_chart(by_channel, horizontal=True, stack=False)  # different measures: side by side
-    names = {
-        "channel": t("met.channel"),
-        "theme": t("met.theme"),
-        "views": t("met.views"),
-        "reach": t("met.reach"),
-        "reactions": t("met.reactions"),
-        "comments": t("met.comments"),
-        "shares": t("met.shares"),
-        "clicks": t("met.clicks"),
-        "remote_url": t("met.url"),
-    }
-    st.dataframe(frame[list(names)].rename(columns=names), hide_index=True, width="stretch")
+
+    def num(v: int | None) -> str:
+        return "—" if v is None else f"{int(v):,}".replace(",", sep)
+
+    a, b, c, d = st.columns(4)
+    rows = data["by_channel"]
+    a.metric(t("met.posts"), num(sum(r["measured"] for r in rows)))
+    b.metric(t("met.views"), num(sum(r["views"] or 0 for r in rows)))
+    c.metric(t("met.reach"), num(sum(r["reach"] or 0 for r in rows)))
+    d.metric(t("met.engagement"), num(sum(r["engagement"] or 0 for r in rows)))
+    names = {"views": t("met.views"), "reach": t("met.reach"),
+             "engagement": t("met.engagement")}
+    left, right = st.columns(2)
+    for column, key, label, rename in ((left, "by_platform", t("met.platform"), None),
+                                       (right, "by_theme", t("met.theme"), titles)):
+        frame = pd.DataFrame(data[key]).set_index("key")[list(names)].fillna(0)
+        if rename:
+            frame.index = [rename.get(k, k) for k in frame.index]
+        column.caption(label)
+        column.bar_chart(frame.rename(columns=names), horizontal=True, stack=False)
+    st.dataframe(pd.DataFrame([{t("met.channel"): r["key"], t("met.posts_all"): r["posts"],
+                                t("met.views"): r["views"], t("met.reach"): r["reach"],
+                                t("met.engagement"): r["engagement"]} for r in rows]),
+                 hide_index=True, width="stretch")
+    st.subheader(t("met.top"))
+    for post in data["top"]:
+        with st.container(border=True):
+            img, body = st.columns([1, 4])
+            if post["media"] and Path(post["media"]).is_file() and not post["media"].endswith(
+                    ".mp4"):
+                img.image(post["media"], width="stretch")
+            body.markdown(f"**{post['channel']}** · {local(post['published_at'])}")
+            body.text(post["text"])
+            body.caption(f"{t('met.reach')}: {num(post['reach'])} · {t('met.views')}: "
+                         f"{num(post['views'])} · {t('met.engagement')}: "
+                         f"{num(post['engagement'])}" + (f" · {post['url']}" if post["url"]
+                                                         else ""))

@@ -6,6 +6,7 @@ Facts from `../shared/reference/platform-apis.md` §1. Where that reference says
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -41,6 +42,15 @@ INSIGHT_METRICS = (
     "post_clicks",
     "post_reactions_by_type_total",
 )
+# Graph retires insight metrics on announced dates (platform-apis.md, [F9]/[F10]); a name
+# Graph calls invalid is replaced by its successor, or dropped (its value stays null).
+REPLACED_BY = {
+    "post_impressions": "post_media_view",
+    "post_impressions_unique": "post_total_media_view_unique",
+    "page_impressions_unique": "page_total_media_view_unique",
+    "page_fans": "page_follows",
+}
+INVALID_METRIC = re.compile(r"valid insights metric: (\w+)")
 
 
 def _nfc(text: str) -> str:
@@ -185,10 +195,27 @@ class FacebookPage(Adapter):
             remote_id=str(data["id"]), remote_url=data.get("permalink_url"), state=state, raw=data
         )
 
-    def fetch_metrics(self, remote_id: str) -> Metrics:
-        insights = self._call(
-            "GET", f"{remote_id}/insights", params={"metric": ",".join(INSIGHT_METRICS)}
-        )
+    def _insights(self, remote_id: str, metrics: list[str]) -> dict[str, Any]:
+        """Insights for the metrics Graph still knows; retired ones fall back or drop."""
+        for _ in range(len(metrics) + 1):
+            try:
+                return self._call("GET", f"{remote_id}/insights",
+                                  params={"metric": ",".join(metrics)})
+            except Permanent as exc:
+                found = INVALID_METRIC.search(str(exc))
+                if not found or found.group(1) not in metrics:
+                    raise
+                bad = found.group(1)
+                metrics = [m for m in metrics if m != bad]
+                new = REPLACED_BY.get(bad)
+                if new and new not in metrics:
+                    metrics.append(new)
+                if not metrics:
+                    return {"data": []}
+        return {"data": []}
+
+    def fetch_metrics(self, remote_id: str, metrics: list[str] | None = None) -> Metrics:
+        insights = self._insights(remote_id, list(metrics or INSIGHT_METRICS))
         values: dict[str, Any] = {}
         for row in insights.get("data", []):
             points = row.get("values") or []

@@ -53,10 +53,15 @@ class SandboxState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     counter: int = 0
     faults: list[str] = field(default_factory=list)  # consumed one per POST to the Graph API
+    read_faults: list[str] = field(default_factory=list)  # one per GET of post insights
 
     def next_fault(self) -> str | None:
         with self.lock:
             return self.faults.pop(0) if self.faults else None
+
+    def next_read_fault(self) -> str | None:
+        with self.lock:
+            return self.read_faults.pop(0) if self.read_faults else None
 
     def add_post(self, page_id: str, kind: str, message: str, extra: dict[str, Any]) -> str:
         with self.lock:
@@ -147,7 +152,12 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         parts = VERSION.sub("", url.path).strip("/").split("/")
-        fault = self.server.state.next_fault() if method == "POST" else None
+        if method == "POST":
+            fault = self.server.state.next_fault()
+        elif parts[-1] == "insights":
+            fault = self.server.state.next_read_fault()
+        else:
+            fault = None
         if fault == "http_500":
             self._send(500, _graph_error(2, "An unexpected error has occurred. Please retry."))
         elif fault == "http_429":
@@ -280,17 +290,20 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.posts.clear()
                 state.faults.clear()
+                state.read_faults.clear()
             self._send(200, {"ok": True})
         elif method == "POST" and path == "/_sandbox/faults":
             length = int(self.headers.get("Content-Length") or 0)
-            wanted = json.loads(self.rfile.read(length) or b"{}").get("next", [])
-            unknown = [f for f in wanted if f not in FAULTS]
+            asked = json.loads(self.rfile.read(length) or b"{}")
+            wanted, reads = asked.get("next", []), asked.get("next_read", [])
+            unknown = [f for f in [*wanted, *reads] if f not in FAULTS]
             if unknown:
                 self._send(400, {"error": f"unknown faults {unknown}; known: {sorted(FAULTS)}"})
                 return
             with state.lock:
                 state.faults.extend(wanted)
-            self._send(200, {"queued": len(state.faults)})
+                state.read_faults.extend(reads)
+            self._send(200, {"queued": len(state.faults), "queued_reads": len(state.read_faults)})
         else:
             self._send(404, {"error": "unknown sandbox admin path"})
 
