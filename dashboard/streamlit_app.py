@@ -33,6 +33,7 @@ nav = st.navigation(
         st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
         st.Page(PAGES / "coverage.py", title=t("nav.coverage"), icon=":material/donut_large:"),
         st.Page(PAGES / "metrics.py", title=t("nav.metrics"), icon=":material/monitoring:"),
+        st.Page(PAGES / "health.py", title=t("nav.health"), icon=":material/monitor_heart:"),
         st.Page(PAGES / "reports.py", title=t("nav.reports"), icon=":material/description:"),
         st.Page(PAGES / "audit.py", title=t("nav.audit"), icon=":material/verified_user:"),
     ]

@@ -321,21 +321,25 @@ def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
     by_channel = by(Publication.channel_id)  # names and platforms joined in Python: cheaper
     channels = {c.id: c for c in session.exec(select(Channel))}
     codes = {t.id: t.code for t in session.exec(select(Theme))}
+    units = {u.id: u.name for u in session.exec(select(Unit))}
     platforms: dict[str, dict[str, Any]] = {}
+    by_unit: dict[str, dict[str, Any]] = {}
     for row in by_channel:
         channel = channels[row["key"]]
         row["key"] = channel.display_name
-        total = platforms.setdefault(channel.platform, {"key": channel.platform, "posts": 0,
-                                                        "measured": 0, "views": None,
-                                                        "reach": None, "engagement": None})
-        for k in ("posts", "measured"):
-            total[k] += row[k]
-        for k in ("views", "reach", "engagement"):
-            if row[k] is not None:
-                total[k] = (total[k] or 0) + row[k]
+        for groups, key in ((platforms, channel.platform), (by_unit, units[channel.unit_id])):
+            total = groups.setdefault(key, {"key": key, "posts": 0, "measured": 0,
+                                            "views": None, "reach": None, "engagement": None})
+            for k in ("posts", "measured"):
+                total[k] += row[k]
+            for k in ("views", "reach", "engagement"):
+                if row[k] is not None:
+                    total[k] = (total[k] or 0) + row[k]
     return {
         "by_channel": by_channel,
         "by_platform": list(platforms.values()),
+        "by_unit": list(by_unit.values()),
+        "by_language": by(ContentItem.language, item_join),
         "by_theme": [row | {"key": codes.get(row["key"], "?")}
                      for row in by(ContentItem.theme_id, item_join)],
         "top": [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
@@ -367,3 +371,33 @@ def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[dic
                     }
                 )
     return sorted(out, key=lambda w: (w["date"], w["name"]))
+
+
+def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Per channel: paused or not, its last error, what went out in the last 7 days, what
+    waits for a person (failed, needs_check, missed) and when metrics last came back."""
+    week = now - dt.timedelta(days=7)
+    counts: dict[tuple[int, str], int] = {}
+    for channel_id, state, n in session.exec(
+        select(Publication.channel_id, Publication.state, func.count(col(Publication.id)))
+        .where((col(Publication.updated_at) >= week) | col(Publication.state).in_(
+            [PubState.failed, PubState.needs_check, PubState.missed]))
+        .group_by(col(Publication.channel_id), col(Publication.state))
+    ):
+        counts[(channel_id, str(state))] = int(n)
+    last = {cid: (pub, met) for cid, pub, met in session.exec(
+        select(Publication.channel_id, func.max(Publication.published_at),
+               func.max(Publication.metrics_at)).group_by(col(Publication.channel_id)))}
+    units = {u.id: u.name for u in session.exec(select(Unit))}
+    out = []
+    for c in session.exec(select(Channel).order_by(col(Channel.code))):
+        published_at, metrics_at = last.get(c.id or 0, (None, None))
+        waiting = sum(counts.get((c.id or 0, s), 0) for s in ("failed", "needs_check", "missed"))
+        out.append({
+            "code": c.code, "name": c.display_name, "platform": c.platform,
+            "unit": units.get(c.unit_id, ""), "paused": c.paused, "pause_reason": c.pause_reason,
+            "last_error": c.last_error, "published_7d": counts.get((c.id or 0, "published"), 0),
+            "waiting": waiting, "last_published": published_at, "last_metrics": metrics_at,
+            "ok": not c.paused and not c.last_error and waiting == 0,
+        })
+    return out

@@ -29,9 +29,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("PHUXANH_CHROMIUM") or shutil.which("chromium") or shutil.which(
     "chromium-browser")
-PAGES = {"vi": ["Hàng chờ duyệt", "Lịch nội dung", "Độ phủ chủ đề", "Hiệu quả", "Nhật ký"],
-         "en": ["Review queue", "Content calendar", "Theme coverage", "Results", "Audit log"]}
-FILES = ["queue", "calendar", "coverage", "metrics", "audit"]
+PAGES = {"vi": ["Hàng chờ duyệt", "Lịch nội dung", "Độ phủ chủ đề", "Hiệu quả",
+                "Tình trạng kênh", "Báo cáo định kỳ", "Nhật ký"],
+         "en": ["Review queue", "Content calendar", "Theme coverage", "Results",
+                "Channel health", "Periodic reports", "Audit log"]}
+FILES = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit"]
 
 
 def _need_browser() -> None:

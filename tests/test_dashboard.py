@@ -40,6 +40,10 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
     assert cov.info[0].value == "Chưa có kế hoạch nào trong khoảng này."  # this quarter
     cov.date_input(key="cov_range").set_value((START, START + dt.timedelta(days=6))).run()
     assert cov.dataframe[0].value["Kế hoạch"].sum() == 8
+    six = cov.dataframe[1].value  # the "6 rõ" table for the same dates, one row per theme
+    assert list(six.columns)[:2] == ["Rõ việc", "Rõ người"]
+    assert len(six) == len(cov.dataframe[0].value)
+    assert any("mới đăng 0/" in w.value for w in cov.warning)  # nothing published yet
     assert set(cov.dataframe[0].value.columns) == {
         "Chủ đề", "Kế hoạch", "Đã duyệt", "Đã đăng", "Đã đăng (% kế hoạch)", "Tiếp cận"}
     assert _page("metrics").info[0].value.startswith("Chưa có số liệu")

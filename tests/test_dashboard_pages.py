@@ -8,7 +8,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from phuxanh import jobs, review
@@ -17,7 +17,7 @@ from phuxanh.users import add_user
 from tests.helpers import START, at, items, user
 from tests.test_dashboard import APP, _signed_in
 
-PAGES = [None, "calendar", "coverage", "metrics", "reports", "audit"]
+PAGES = [None, "calendar", "coverage", "metrics", "health", "reports", "audit"]
 VIETNAMESE = re.compile("[đĐ\u0300-\u031b\u0323]")  # đ, or a tone/vowel mark once NFD
 
 
@@ -194,3 +194,18 @@ def test_reports_page_shows_due_dates_and_drafts_a_report(app_db: str) -> None:
     rep.button(key="make-xlsx").click().run()
     assert not rep.exception and not rep.error
     assert rep.get("download_button")  # the draft is offered
+
+
+def test_channel_health_names_a_channel_with_a_problem(app_db: str) -> None:
+    from phuxanh.models import Channel
+
+    with Session(jobs.engine(app_db)) as s:
+        channel = s.exec(select(Channel).where(Channel.code == "fb-vhttdl-haiphong")).one()
+        channel.last_error = "Facebook 400 code 190/463: Error validating access token"
+        s.add(channel)
+        s.commit()
+    page = _page("health")
+    assert page.warning[0].value == "1/3 kênh cần xem lại."
+    frame = page.dataframe[0].value
+    row = frame[frame["Kênh"] == "Du lịch Hải Phòng - Sở VHTTDL (demo)"].iloc[0]
+    assert row["Tình trạng"] == "!" and "190/463" in row["Vấn đề"]

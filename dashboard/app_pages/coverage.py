@@ -13,7 +13,7 @@ from sqlmodel import select
 from dashboard.common import session
 from dashboard.i18n import lang, t
 from phuxanh import crud, reporting
-from phuxanh.models import Theme
+from phuxanh.models import Theme, Unit
 from phuxanh.settings import get_settings
 
 st.title(t("nav.coverage"))
@@ -78,3 +78,23 @@ else:
         hide_index=True,
         width="stretch",
     )
+
+# Gaps against the plan and the "6 rõ" table for the same dates, per unit
+with session() as s:
+    units = {u.code: u.name for u in s.exec(select(Unit))}
+unit = st.selectbox(t("queue.unit"), ["", *units], key="cov_unit",
+                    format_func=lambda u: units.get(u, t("queue.all")))
+span = reporting.Period("range", "range", start, end, f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
+                        f"{start:%d/%m/%Y} - {end:%d/%m/%Y}")
+with session() as s:
+    built = reporting.build(s, period=span, tz=tz, unit_code=unit or None, today=today)
+st.subheader(t("cov.gaps"))
+for gap in built.gaps:
+    st.warning(gap)
+if not built.gaps:
+    st.success(t("cov.no_gaps"))
+st.subheader(t("cov.six"))
+if built.six:
+    st.dataframe(pd.DataFrame([{t(f"cov.six.{i}"): row[k] for i, k in enumerate(
+        ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"])}
+        for row in built.six]), hide_index=True, width="stretch")

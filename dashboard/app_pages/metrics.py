@@ -35,9 +35,14 @@ else:
     d.metric(t("met.engagement"), num(sum(r["engagement"] or 0 for r in rows)))
     names = {"views": t("met.views"), "reach": t("met.reach"),
              "engagement": t("met.engagement")}
-    left, right = st.columns(2)
-    for column, key, label, rename in ((left, "by_platform", t("met.platform"), None),
-                                       (right, "by_theme", t("met.theme"), titles)):
+    charts = st.columns(2) + st.columns(2)
+    for column, key, label, rename in (
+        (charts[0], "by_platform", t("met.platform"), None),
+        (charts[1], "by_theme", t("met.theme"), titles),
+        (charts[2], "by_unit", t("queue.unit"), None),
+        (charts[3], "by_language", t("queue.language"),
+         {"vi": "Tiếng Việt", "en": "English"}),
+    ):
         frame = pd.DataFrame(data[key]).set_index("key")[list(names)].fillna(0)
         if rename:
             frame.index = [rename.get(k, k) for k in frame.index]
