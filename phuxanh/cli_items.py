@@ -108,3 +108,41 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
             shown = drafts_sample(session, n=n, seed=seed, out=output,
                                   tz_name=get_settings().timezone)
         typer.echo(f"{shown} drafts written to {output}")
+
+
+def add_pause_commands(app: typer.Typer) -> None:
+    """Register the crisis pause: `phuxanh pause`, `phuxanh resume`."""
+
+    @app.command()
+    def pause(
+        reason: Annotated[str, typer.Option(help="why (shown to everyone, kept in the audit)")],
+        channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
+        actor: Annotated[str, typer.Option("--as", help="who pauses")] = "cli",
+        database: Database = None,
+    ) -> None:
+        """Stop publishing now, everywhere or on one channel (a typhoon, a day of national
+        mourning); a run in progress stops before its next send."""
+        from phuxanh.db import session_scope
+        from phuxanh.pauses import pause as do_pause
+
+        with session_scope(jobs.engine(database)) as session:
+            do_pause(session, channel_code=channel, reason=reason, actor=actor)
+        typer.echo(f"publishing paused {'on ' + channel if channel else 'everywhere'}: "
+                   f"{reason.strip()}")
+
+    @app.command()
+    def resume(
+        channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
+        actor: Annotated[str, typer.Option("--as", help="who resumes")] = "cli",
+        database: Database = None,
+    ) -> None:
+        """End a pause; paused posts go out on the next run (or are marked missed if they
+        are later than the lateness limit by then, for a person to decide)."""
+        from phuxanh.db import session_scope
+        from phuxanh.pauses import resume as do_resume
+
+        with session_scope(jobs.engine(database)) as session:
+            ended = do_resume(session, channel_code=channel, actor=actor)
+        scope = "on " + channel if channel else "everywhere"
+        typer.echo(f"publishing resumed {scope} ({ended} pause{'s' if ended != 1 else ''} "
+                   "ended)")

@@ -361,3 +361,16 @@ class FeedEntry(SQLModel, table=True):
     theme_id: int | None = Field(default=None, foreign_key="theme.id")
     content_item_id: int | None = Field(default=None, foreign_key="contentitem.id")
     seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Pause(SQLModel, table=True):
+    """A crisis pause (a typhoon, a national mourning day): global when `channel_id` is
+    None. Active until `ended_at` is set; publishing checks it before every send."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int | None = Field(default=None, foreign_key="channel.id", index=True)
+    reason: str
+    started_by: str = Field(max_length=64)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_by: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

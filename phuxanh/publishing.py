@@ -14,14 +14,15 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from phuxanh import audit
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
-from phuxanh.models import Channel, ContentItem, ItemStatus, Publication, PubState
+from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
+from phuxanh.pauses import paused
 from phuxanh.platforms.base import (
     Ambiguous,
     AuthExpired,
@@ -159,7 +160,7 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
 
 def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     channel, item, post = _post_for(session, pub)
-    if channel.paused:
+    if paused(session, channel.id or 0):  # asked afresh before every send
         transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.scheduled)
         return "paused"
     if now - pub.scheduled_at > dt.timedelta(minutes=get_settings().lateness_limit_minutes):
@@ -282,6 +283,9 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
                 col(Publication.scheduled_at) <= now,
                 (col(Publication.not_before).is_(None)) | (col(Publication.not_before) <= now),
                 col(Channel.paused).is_(False),
+                ~exists().where(col(Pause.ended_at).is_(None),
+                                col(Pause.channel_id).is_(None)
+                                | (col(Pause.channel_id) == col(Publication.channel_id))),
             )
             .order_by(col(Publication.scheduled_at), col(Publication.id))
         ).all()

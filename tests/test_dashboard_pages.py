@@ -204,7 +204,13 @@ def test_channel_health_names_a_channel_with_a_problem(app_db: str) -> None:
         channel.last_error = "Facebook 400 code 190/463: Error validating access token"
         s.add(channel)
         s.commit()
+    from phuxanh.pauses import pause
+
+    with Session(jobs.engine(app_db)) as s:
+        pause(s, channel_code=None, reason="Bão số 3", actor="minh.tran")
+        s.commit()
     page = _page("health")
+    assert page.error[0].value.startswith("Đang tạm dừng đăng (Tất cả): Bão số 3 — minh.tran")
     assert page.warning[0].value == "1/3 kênh cần xem lại."
     frame = page.dataframe[0].value
     row = frame[frame["Kênh"] == "Du lịch Hải Phòng - Sở VHTTDL (demo)"].iloc[0]

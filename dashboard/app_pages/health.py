@@ -11,10 +11,15 @@ import streamlit as st
 from dashboard.common import local, session
 from dashboard.i18n import t
 from phuxanh import crud
+from phuxanh.pauses import active
 
 st.title(t("nav.health"))
 with session() as s:
     rows = crud.channel_health(s, now=dt.datetime.now(dt.UTC))
+    pauses = active(s)
+for p in pauses:
+    st.error(t("health.paused", scope=p["channel"] or t("queue.all"), reason=p["reason"],
+               by=p["by"], since=local(p["since"])), icon=":material/pause_circle:")
 if not rows:
     st.info(t("health.empty"))
 else:

@@ -28,7 +28,7 @@ KNOWN_METRICS = {
     "post_reactions_by_type_total",
 }
 VERSION = re.compile(r"^/v\d+\.\d+/")
-FAULTS = {"http_500", "http_429", "expired_token", "lose_response"}
+FAULTS = {"http_500", "http_429", "expired_token", "lose_response", "slow_response"}
 
 
 class _Discard:
@@ -106,8 +106,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
+    delay_s = 0.0
+
     def _send(self, status: int, body: dict[str, Any]) -> None:
         raw = json.dumps(body, ensure_ascii=False).encode()
+        if self.delay_s:
+            time.sleep(self.delay_s)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(raw)))
@@ -164,6 +168,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, _graph_error(32, "Page request limit reached"))
         elif fault == "expired_token":
             self._send(400, _graph_error(190, "Error validating access token", subcode=463))
+        elif fault == "slow_response":  # the post is created, the answer takes 1.5 s
+            self.delay_s = 1.5
+            self._graph(method, parts, query, form)
         elif fault == "lose_response":  # the post is created, the answer never arrives
             self.wfile = _Discard()  # type: ignore[assignment]
             self._graph(method, parts, query, form)

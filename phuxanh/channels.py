@@ -1,0 +1,103 @@
+"""Official channels from the command line: add, list, check. A channel stores where to
+reach the platform and *which* environment variable (or file) holds its credential, never
+the credential itself."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from phuxanh import audit
+from phuxanh.errors import ConfigError, NotFound, ValidationFailed
+from phuxanh.models import Channel, Unit
+from phuxanh.platforms.base import AuthExpired, PlatformError
+from phuxanh.platforms.registry import adapter_for
+
+PLATFORMS = {  # the official API hosts; tests and sandboxes pass --api-base
+    "facebook": "https://graph.facebook.com",
+    "youtube": "https://www.googleapis.com",
+    "tiktok": "https://open.tiktokapis.com",
+    "x": "https://api.x.com",
+    "zalo": "https://openapi.zalo.me",
+    "telegram": "https://api.telegram.org",
+    "wordpress": None,  # the office's own site: --api-base is required
+}
+
+
+def slug(text: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFD", text)
+                    if unicodedata.category(c) != "Mn").replace("đ", "d").replace("Đ", "D")
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40]
+
+
+def add_channel(session: Session, *, platform: str, name: str, account_id: str,
+                credential_env: str, api_base: str | None, unit_code: str | None,
+                code: str | None, actor: str) -> Channel:
+    problems = []
+    if platform not in PLATFORMS:
+        problems.append(f"--platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
+    base = api_base or PLATFORMS.get(platform)
+    if not base and platform in PLATFORMS:
+        problems.append("--api-base: a WordPress channel needs its site's URL")
+    elif base and not base.startswith(("https://", "http://")):
+        problems.append(f"--api-base: {base!r} is not an http(s) URL")
+    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
+        problems.append(f"--credential-env: {credential_env!r} is not an environment variable "
+                        "name (the secret itself is never given on the command line)")
+    code = code or f"{platform}-{slug(name)}"
+    if session.exec(select(Channel).where(Channel.code == code)).first():
+        problems.append(f"--code: a channel {code!r} already exists")
+    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
+        else session.exec(select(Unit).order_by(col(Unit.id))).first()
+    if unit is None:
+        problems.append(f"--unit: no unit {unit_code!r}" if unit_code else
+                        "--unit: no unit exists yet (load a campaign or add one)")
+    if problems:
+        raise ValidationFailed(problems)
+    assert unit is not None and base is not None
+    channel = Channel(code=code, platform=platform, display_name=name, unit_id=unit.id or 0,
+                      account_id=account_id, api_base_url=base.rstrip("/"),
+                      credential_ref=f"env:{credential_env}")
+    session.add(channel)
+    session.flush()
+    audit.record(session, actor=actor, action="channel.add", entity="channel",
+                 entity_id=code, detail={"platform": platform, "account_id": account_id})
+    return channel
+
+
+def list_channels(session: Session) -> list[dict[str, Any]]:
+    units = {u.id: u.code for u in session.exec(select(Unit))}
+    return [{"code": c.code, "platform": c.platform, "name": c.display_name,
+             "unit": units.get(c.unit_id), "account_id": c.account_id,
+             "api_base": c.api_base_url, "credential": c.credential_ref,
+             "paused": c.paused, "pause_reason": c.pause_reason, "last_error": c.last_error}
+            for c in session.exec(select(Channel).order_by(col(Channel.code)))]
+
+
+def check_channels(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
+    """Is each channel's credential present and accepted? Dead tokens pause the channel."""
+    query = select(Channel).order_by(col(Channel.code))
+    if code:
+        query = query.where(Channel.code == code)
+    channels = list(session.exec(query))
+    if code and not channels:
+        raise NotFound(f"--channel: no channel {code!r}")
+    out = []
+    for channel in channels:
+        row: dict[str, Any] = {"channel": channel.code, "platform": channel.platform,
+                               "last_error": channel.last_error, "paused": channel.paused}
+        try:
+            row |= {"ok": True, **adapter_for(channel).check_token()}
+        except AuthExpired as exc:
+            channel.paused, channel.pause_reason = True, "token expired"
+            channel.last_error = str(exc)
+            session.add(channel)
+            row |= {"ok": False, "detail": f"token expired or revoked: {exc}", "paused": True}
+        except (ConfigError, PlatformError) as exc:
+            row |= {"ok": False, "detail": str(exc)}
+        out.append(row)
+    return out
+
