@@ -13,6 +13,7 @@ and peak resident memory.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import resource
 import statistics
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from phuxanh import studio  # noqa: E402
+from phuxanh.media import inputs  # noqa: E402
 from phuxanh.media.cards import load_brand  # noqa: E402
 from phuxanh.media.inputs import CardValues, load_values  # noqa: E402
 from phuxanh.media.render import compose, encode, render_card  # noqa: E402
@@ -87,7 +89,7 @@ def main() -> None:
             continue
         values = load_values(spec, ROOT / "content" / "samples" / f"{spec.id}.yaml",
                              langs=studio.needed_langs(spec, "vi"))
-        extra = studio.computed(spec, values, studio.dt.date(2026, 2, 13))
+        extra = inputs.computed(spec, values, dt.date(2026, 2, 13))
         ms = median_ms(lambda _i, s=spec, v=values, e=extra: io.BytesIO(
             render_card(s, v, BRAND, extra=e)), 10)
         print(f"  template {spec.id:<13} {spec.wh[0]}x{spec.wh[1]}: {ms:.1f} ms (PNG, same data)")

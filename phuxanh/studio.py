@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from phuxanh.errors import ValidationFailed
 from phuxanh.media.cards import Brand, fact_text
-from phuxanh.media.inputs import CardValues, FactText, load_values
+from phuxanh.media.inputs import CardValues, FactText, computed, load_values
 from phuxanh.media.render import render_card
 from phuxanh.media.templates import TemplateSpec, TextLayer
 from phuxanh.models import Asset, Fact, Template
@@ -30,21 +30,6 @@ def needed_langs(spec: TemplateSpec, lang: str) -> set[str]:
     if spec.clip is not None:
         layers += spec.clip.intro.layers + spec.clip.item.layers + spec.clip.end.layers
     return {lang} | {layer.lang for layer in layers if isinstance(layer, TextLayer) and layer.lang}
-
-
-def computed(spec: TemplateSpec, values: CardValues, today: dt.date) -> dict[str, Any]:
-    """Values a template derives: `days_left` for countdowns."""
-    if spec.countdown is None:
-        return {}
-    to = dt.date.fromisoformat(values.values[spec.countdown.to])
-    start_raw = values.values.get(spec.countdown.from_ or "")
-    start = dt.date.fromisoformat(start_raw) if start_raw else today
-    days = (to - start).days
-    if days < 0:
-        raise ValidationFailed(
-            [f"{spec.countdown.to}: {to:%d/%m/%Y} has already passed (as of {start:%d/%m/%Y})"]
-        )
-    return {"days_left": days}
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ from PIL import Image
 
 from phuxanh import studio
 from phuxanh.errors import ValidationFailed
+from phuxanh.media import inputs
 from phuxanh.media.cards import load_brand
 from phuxanh.media.inputs import CardValues, load_values
 from phuxanh.media.render import render_card
@@ -37,7 +38,7 @@ def sample(template: str, lang: str, **changes: object) -> tuple[bytes, CardValu
     values = load_values(spec, SAMPLES / f"{template}.yaml",
                          langs=studio.needed_langs(spec, lang))
     values.values.update(changes)
-    extra = studio.computed(spec, values, TODAY)
+    extra = inputs.computed(spec, values, TODAY)
     return render_card(spec, values, BRAND, lang=lang, extra=extra), values
 
 
@@ -87,11 +88,11 @@ def test_same_inputs_same_bytes_and_nfd_renders_as_nfc() -> None:
 def test_countdown_counts_days_and_refuses_a_past_date() -> None:
     spec = load_template(ASSETS, "countdown")
     values = load_values(spec, SAMPLES / "countdown.yaml", langs={"vi"})
-    assert studio.computed(spec, values, TODAY) == {"days_left": 30}  # 13/2 -> 15/3/2026
+    assert inputs.computed(spec, values, TODAY) == {"days_left": 30}  # 13/2 -> 15/3/2026
     values.values.pop("as_of")
-    assert studio.computed(spec, values, dt.date(2026, 3, 8)) == {"days_left": 7}
+    assert inputs.computed(spec, values, dt.date(2026, 3, 8)) == {"days_left": 7}
     with pytest.raises(ValidationFailed, match="date: 15/03/2026 has already passed"):
-        studio.computed(spec, values, dt.date(2026, 3, 16))
+        inputs.computed(spec, values, dt.date(2026, 3, 16))
 
 
 def test_jpeg_output() -> None:

@@ -207,3 +207,18 @@ def load_values(
         where=lambda name: f"{data_file}:{doc.line_of((name,))}",
         facts=facts,
     )
+
+
+def computed(spec: TemplateSpec, values: CardValues, today: dt.date) -> dict[str, Any]:
+    """Values a template derives: `days_left` for countdowns."""
+    if spec.countdown is None:
+        return {}
+    to = dt.date.fromisoformat(values.values[spec.countdown.to])
+    start_raw = values.values.get(spec.countdown.from_ or "")
+    start = dt.date.fromisoformat(start_raw) if start_raw else today
+    days = (to - start).days
+    if days < 0:
+        raise ValidationFailed(
+            [f"{spec.countdown.to}: {to:%d/%m/%Y} has already passed (as of {start:%d/%m/%Y})"]
+        )
+    return {"days_left": days}

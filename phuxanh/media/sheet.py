@@ -14,23 +14,14 @@ from PIL import Image, ImageDraw
 
 from phuxanh.errors import ValidationFailed
 from phuxanh.media.cards import Brand
-from phuxanh.media.inputs import CardValues, load_values
+from phuxanh.media.inputs import computed, load_values
 from phuxanh.media.render import render_card
-from phuxanh.media.templates import TemplateSpec, list_templates
+from phuxanh.media.templates import list_templates
 from phuxanh.media.text import load_font
 
 ROW_HEIGHT = 640
 GAP = 24
 LABEL = 44
-
-
-def _computed(spec: TemplateSpec, values: CardValues, today: dt.date) -> dict[str, int]:
-    if spec.countdown is None:
-        return {}
-    to = dt.date.fromisoformat(values.values[spec.countdown.to])
-    start_raw = values.values.get(spec.countdown.from_ or "")
-    start = dt.date.fromisoformat(start_raw) if start_raw else today
-    return {"days_left": (to - start).days}
 
 
 def contact_sheet(assets_dir: Path, samples_dir: Path, brand: Brand, *, lang: str,
@@ -44,7 +35,7 @@ def contact_sheet(assets_dir: Path, samples_dir: Path, brand: Brand, *, lang: st
             raise ValidationFailed([f"{data}: no sample data for template {spec.id}"])
         langs = {lang} | ({"vi", "en"} if spec.id == "bilingual" else set())
         values = load_values(spec, data, langs=langs)
-        png = render_card(spec, values, brand, lang=lang, extra=_computed(spec, values, today))
+        png = render_card(spec, values, brand, lang=lang, extra=computed(spec, values, today))
         card = Image.open(io.BytesIO(png)).convert("RGB")
         scale = ROW_HEIGHT / card.height
         if card.width * scale > ROW_HEIGHT * 1.25:  # wide link cards: fit a wider cell
