@@ -289,6 +289,9 @@ class Publication(SQLModel, table=True):
     approved_hash: str = Field(max_length=64)
     remote_id: str | None = None
     remote_url: str | None = None
+    # the platform's handle (upload session, publish_id, video id, article token) as JSON,
+    # stored the moment the platform returns it so a crash resumes instead of re-sending
+    handle: str | None = None
     attempts: int = 0
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None

@@ -9,6 +9,7 @@ send whose outcome is unknown becomes `needs_check` and is reconciled with the p
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 from collections import Counter
@@ -24,6 +25,7 @@ from phuxanh.errors import ConfigError
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
 from phuxanh.pauses import paused
 from phuxanh.platforms.base import (
+    Adapter,
     Ambiguous,
     AuthExpired,
     Duplicate,
@@ -31,14 +33,14 @@ from phuxanh.platforms.base import (
     Post,
     PublishResult,
     RateLimited,
+    dumps,
 )
 from phuxanh.platforms.registry import adapter_for
 from phuxanh.review import caption_for, content_hash
 from phuxanh.settings import get_settings
 
 MAX_ATTEMPTS = 5
-BACKOFF_S = (60, 300, 900, 3600)
-STALE_CLAIM = dt.timedelta(minutes=10)
+PROCESSING_LIMIT = dt.timedelta(hours=24)  # then a person looks (needs_check)
 
 
 def worker_name() -> str:
@@ -65,11 +67,15 @@ def _post_for(session: Session, pub: Publication) -> tuple[Channel, ContentItem,
     item = session.get(ContentItem, pub.content_item_id)
     assert channel is not None and item is not None
     media = Path(item.media_path) if item.media_path else None
+    video = media is not None and media.suffix.lower() in (".mp4", ".mov", ".webm")
+    if video and media is not None and channel.platform == "x":
+        smaller = media.with_name(f"{media.stem}.x.mp4")  # X caps video at 1280x1024
+        media = smaller if smaller.is_file() else media
     post = Post(
         text=caption_for(item, channel),
         marker=pub.idempotency_key,
         media_path=media,
-        media_kind="image" if media else None,
+        media_kind=("video" if video else "image") if media else None,
         link=item.link,
         alt_text=item.alt_text,
     )
@@ -120,7 +126,7 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
     transition(
         session,
         pub.id or 0,
-        expect=(PubState.sending, PubState.claimed, PubState.needs_check),
+        expect=(PubState.sending, PubState.claimed, PubState.needs_check, PubState.processing),
         state=state,
         last_error=reason,
     )
@@ -135,27 +141,104 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
     session.commit()
 
 
+def _settle(session: Session, pub: Publication, result: PublishResult | None,
+            now: dt.datetime, *, expect: PubState, via: str) -> str:
+    """Record what the platform said: live, still processing, failed, or nothing there."""
+    if result is None:
+        transition(session, pub.id or 0, expect=expect, state=PubState.scheduled, handle=None,
+                   last_error="previous send did not reach the platform (checked); will send "
+                   "again")
+        return "requeued"
+    if result.state == "processing":
+        transition(session, pub.id or 0, expect=expect, state=PubState.processing,
+                   remote_id=result.remote_id, remote_url=result.remote_url, last_error=None)
+        return "processing"
+    if result.state == "failed":
+        _fail(session, pub, PubState.failed, result.reason or "the platform rejected the post")
+        return "failed"
+    _mark_published(session, pub, result, now, expect=expect, via=via)
+    return via
+
+
+def _resolve(session: Session, pub: Publication, adapter: Adapter, post: Post,
+             now: dt.datetime) -> str:
+    """For a publication we hold in `sending` whose last send is in doubt: resume from the
+    saved handle, or ask the platform whether our post exists. Never re-send blindly."""
+    session.refresh(pub)  # the handle may have been saved during the send
+    try:
+        if pub.handle:
+            result = adapter.resume(post, json.loads(pub.handle))
+        else:
+            result = adapter.find_existing(post)
+    except PlatformError as exc:
+        transition(session, pub.id or 0, expect=PubState.sending, state=PubState.needs_check,
+                   last_error=f"{exc.__class__.__name__} while checking: {exc}")
+        return "needs_check"
+    return _settle(session, pub, result, now, expect=PubState.sending, via="reconciled")
+
+
 def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
-    """Ask the platform whether an ambiguous send created the post; never re-send blindly."""
+    """A publication in needs_check: take it (so no other worker checks it at once), then
+    resume or reconcile it with the platform."""
     channel, _item, post = _post_for(session, pub)
     try:
-        found = adapter_for(channel).find_existing(post.text)
-    except (PlatformError, ConfigError) as exc:
-        transition(
-            session, pub.id or 0, expect=PubState.needs_check, last_error=f"reconcile: {exc}"
-        )
+        adapter = adapter_for(channel)
+    except ConfigError as exc:
+        transition(session, pub.id or 0, expect=PubState.needs_check, last_error=str(exc))
         return "needs_check"
-    if found is not None:
-        _mark_published(session, pub, found, now, expect=PubState.needs_check, via="reconciled")
-        return "reconciled"
-    transition(
-        session,
-        pub.id or 0,
-        expect=PubState.needs_check,
-        state=PubState.scheduled,
-        last_error="previous send did not reach the platform (checked); will send again",
-    )
-    return "requeued"
+    if not transition(session, pub.id or 0, expect=PubState.needs_check, state=PubState.sending,
+                      claimed_by=worker_name(), claimed_at=now):
+        return "taken_by_other"
+    return _resolve(session, pub, adapter, post, now)
+
+
+def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str:
+    """The platform is still processing (video, moderation): ask once how it is going."""
+    channel, _item, _post = _post_for(session, pub)
+    if now - pub.updated_at > PROCESSING_LIMIT:
+        transition(session, pub.id or 0, expect=PubState.processing, state=PubState.needs_check,
+                   last_error=f"still processing on {channel.platform} after "
+                   f"{PROCESSING_LIMIT}; look at the account")
+        return "needs_check"
+    try:
+        result = adapter_for(channel).check_status(pub.remote_id or "")
+    except (PlatformError, ConfigError) as exc:
+        values = {"last_error": f"status check: {exc}", "updated_at": pub.updated_at}
+        transition(session, pub.id or 0, expect=PubState.processing, **values)
+        return "processing"
+    if result.state == "processing":
+        return "processing"
+    return _settle(session, pub, result, now, expect=PubState.processing, via="published")
+
+
+def _stop_channel(session: Session, channel: Channel, pub: Publication, exc: AuthExpired) -> str:
+    channel.paused, channel.pause_reason, channel.last_error = True, "token expired", str(exc)
+    session.add(channel)
+    audit.record(session, actor="publisher", action="channel.auth_expired", entity="channel",
+                 entity_id=channel.id, detail={"error": str(exc)})
+    session.commit()
+    transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
+               last_error=f"channel stopped: {exc}")
+    return "auth_expired"
+
+
+def _retry_later(session: Session, pub: Publication, exc: PlatformError,
+                 now: dt.datetime) -> str:
+    backoff = get_settings().retry_backoff_s
+    delay = (exc.retry_after_s if isinstance(exc, RateLimited) and exc.retry_after_s
+             else backoff[min(max(pub.attempts, 1), len(backoff)) - 1])
+    until = now + dt.timedelta(seconds=delay)
+    transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
+               not_before=until, last_error=str(exc))
+    if isinstance(exc, RateLimited):  # the whole channel waits, not only this post
+        session.execute(
+            update(Publication)
+            .where(col(Publication.channel_id) == pub.channel_id,
+                   col(Publication.state) == PubState.scheduled,
+                   (col(Publication.not_before).is_(None)) | (col(Publication.not_before) < until))
+            .values(not_before=until))
+        session.commit()
+    return "rate_limited" if isinstance(exc, RateLimited) else "retry"
 
 
 def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
@@ -187,70 +270,32 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
         return "failed"
     if not transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.sending):
         return "lost_claim"
+
+    def save(handle: dict[str, object]) -> None:  # the handle is durable before we go on
+        transition(session, pub.id or 0, expect=PubState.sending, handle=dumps(handle))
+
     try:
-        result = adapter.publish(post)
+        result = adapter.resume(post, json.loads(pub.handle)) if pub.handle else None
+        if result is None:
+            result = adapter.publish(post, save)
     except Ambiguous as exc:
-        transition(
-            session,
-            pub.id or 0,
-            expect=PubState.sending,
-            state=PubState.needs_check,
-            last_error=str(exc),
-        )
-        return reconcile(session, pub, now)
+        transition(session, pub.id or 0, expect=PubState.sending, last_error=str(exc))
+        return _resolve(session, pub, adapter, post, now)
     except Duplicate as exc:
-        transition(
-            session,
-            pub.id or 0,
-            expect=PubState.sending,
-            state=PubState.needs_check,
-            last_error=str(exc),
-        )
-        outcome = reconcile(session, pub, now)
-        if outcome == "requeued":
-            _fail(session, pub, PubState.failed, f"platform calls it a duplicate: {exc}")
+        outcome = _resolve(session, pub, adapter, post, now)
+        if outcome == "requeued":  # the platform says duplicate but we cannot find ours
+            transition(session, pub.id or 0, expect=PubState.scheduled, state=PubState.failed,
+                       last_error=f"platform calls it a duplicate: {exc}")
             return "failed"
         return outcome
     except AuthExpired as exc:
-        channel.paused, channel.pause_reason, channel.last_error = True, "token expired", str(exc)
-        session.add(channel)
-        audit.record(
-            session,
-            actor="publisher",
-            action="channel.auth_expired",
-            entity="channel",
-            entity_id=channel.id,
-            detail={"error": str(exc)},
-        )
-        session.commit()
-        transition(
-            session,
-            pub.id or 0,
-            expect=PubState.sending,
-            state=PubState.scheduled,
-            last_error=f"channel stopped: {exc}",
-        )
-        return "auth_expired"
+        return _stop_channel(session, channel, pub, exc)
     except PlatformError as exc:
         if exc.retryable and pub.attempts < MAX_ATTEMPTS:
-            delay = (
-                exc.retry_after_s
-                if isinstance(exc, RateLimited) and exc.retry_after_s
-                else BACKOFF_S[min(pub.attempts, len(BACKOFF_S)) - 1]
-            )
-            transition(
-                session,
-                pub.id or 0,
-                expect=PubState.sending,
-                state=PubState.scheduled,
-                not_before=now + dt.timedelta(seconds=delay),
-                last_error=str(exc),
-            )
-            return "retry"
+            return _retry_later(session, pub, exc, now)
         _fail(session, pub, PubState.failed, f"{exc.__class__.__name__}: {exc}")
         return "failed"
-    _mark_published(session, pub, result, now, expect=PubState.sending, via="published")
-    return "published"
+    return _settle(session, pub, result, now, expect=PubState.sending, via="published")
 
 
 def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[str]:
@@ -258,6 +303,7 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
     now = now or dt.datetime.now(dt.UTC)
     worker = worker_name()
     outcomes: Counter[str] = Counter()
+    stale = dt.timedelta(seconds=get_settings().stale_claim_s)
     with session_scope(engine) as session:
         # A worker that died after claiming (before sending) leaves a stale claim: release
         # it. One that died while sending leaves an unknown outcome: reconcile it.
@@ -267,7 +313,7 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
         ):
             session.execute(
                 update(Publication)
-                .where(col(Publication.state) == stuck, col(since) < now - STALE_CLAIM)
+                .where(col(Publication.state) == stuck, col(since) < now - stale)
                 .values(state=then)
             )
     with session_scope(engine) as session:
@@ -275,6 +321,10 @@ def publish_due(engine: Engine, *, now: dt.datetime | None = None) -> Counter[st
             select(Publication).where(Publication.state == PubState.needs_check)
         ).all():
             outcomes[reconcile(session, pub, now)] += 1
+        for pub in session.exec(
+            select(Publication).where(Publication.state == PubState.processing)
+        ).all():
+            outcomes[poll_processing(session, pub, now)] += 1
         due = session.exec(
             select(Publication.id)
             .join(Channel, col(Channel.id) == col(Publication.channel_id))

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     graph_api_version: str = "v25.0"
     http_timeout_s: float = 20.0
     lateness_limit_minutes: int = 120
+    # where the office serves its media publicly (TikTok photos and Zalo covers are pulled
+    # from a URL, not uploaded); None: those posts are refused with this setting named
+    public_media_url: str | None = None
+    retry_backoff_s: list[int] = [60, 300, 900, 3600]
+    stale_claim_s: int = 600  # a claim or send older than this belongs to a dead worker
     dashboard_port: int = 8501
     sandbox_port: int = 8765
     brand: str = "ttdn-haiphong"

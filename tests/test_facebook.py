@@ -42,9 +42,9 @@ def test_photo_and_link_posts_then_metrics(sandbox) -> None:
     link = fb.publish(Post(text="Tin chính thống", marker="k2", link="https://haiphong.gov.vn/"))
     assert photo.remote_id.startswith("123_") and link.remote_id.startswith("123_")
     assert photo.remote_url == f"{sandbox.public_url}/posts/{photo.remote_id}"
-    found = fb.find_existing("Hải Phòng - thành phố cảng xanh")
+    found = fb.find_existing(Post(text="Hải Phòng - thành phố cảng xanh", marker="k1"))
     assert found is not None and found.remote_id == photo.remote_id
-    assert fb.find_existing("never posted") is None
+    assert fb.find_existing(Post(text="never posted", marker="k9")) is None
     m = fb.fetch_metrics(photo.remote_id)
     assert m.views and m.reach and m.reach <= m.views
     assert m.video_views is None  # not reported for a photo: NULL, never 0

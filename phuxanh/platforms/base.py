@@ -7,12 +7,16 @@ what to retry.
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 
 class PlatformError(Exception):
@@ -63,6 +67,35 @@ class Permanent(PlatformError):
     """Anything else the platform refused: it will refuse it again."""
 
 
+class CannotReconcile(PlatformError):
+    """The platform offers no way to ask whether the post exists (e.g. Telegram's Bot API
+    cannot list a channel's messages): a person must look, the post waits in needs_check."""
+
+
+SaveHandle = Callable[[dict[str, Any]], None]
+
+
+def _no_save(handle: dict[str, Any]) -> None:
+    return None
+
+
+def never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never made, so the request cannot have arrived."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def retry_after(response: requests.Response, default: float) -> float:
+    """Seconds to wait from a Retry-After header (seconds form), else `default`."""
+    raw = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(raw)) if raw else default
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class Post:
     """What to publish. `marker` is our idempotency key, carried so we can reconcile."""
@@ -73,14 +106,32 @@ class Post:
     media_kind: str | None = None  # "image" | "video"
     link: str | None = None
     alt_text: str | None = None
+    title: str | None = None  # YouTube, TikTok, Zalo, WordPress: derived from text if absent
+
+    def with_link(self) -> str:
+        """NFC text with the link appended where the platform has no separate link field."""
+        text = unicodedata.normalize("NFC", self.text).strip()
+        if self.link and self.link not in text:
+            text = f"{text}\n{self.link}"
+        return text
+
+    def headline(self, limit: int) -> str:
+        """A title within `limit` characters: the given title, else the first line, cut at a
+        word boundary with an ellipsis (never mid-word)."""
+        raw = (self.title or self.text.strip().split("\n", 1)[0]).strip()
+        if len(raw) <= limit:
+            return raw
+        cut = raw[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:-–")
+        return cut + "…"
 
 
 @dataclass(frozen=True)
 class PublishResult:
     remote_id: str
     remote_url: str | None
-    state: str = "published"  # or "processing" when the platform finishes asynchronously
+    state: str = "published"  # "processing" while the platform finishes; "failed"
     raw: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None  # why processing failed, in the platform's words
 
 
 @dataclass(frozen=True)
@@ -100,7 +151,13 @@ class Metrics:
 
 
 class Adapter(ABC):
+    """One platform. `publish` creates the post (calling `save` with each handle the moment
+    the platform returns one: upload session, publish_id, video id); `resume` carries on
+    from a saved handle after a crash or a lost answer; `find_existing` asks the platform
+    whether a post with this text or marker exists when no handle was saved."""
+
     platform: str
+    name = "platform"  # for messages: "Facebook", "X", ...
 
     def __init__(
         self,
@@ -118,15 +175,58 @@ class Adapter(ABC):
         self.timeout_s = timeout_s
 
     @abstractmethod
+    def classify(self, response: requests.Response) -> PlatformError:
+        """The typed error for a failed response in this platform's own shape."""
+
+    def failed(self, response: requests.Response) -> bool:
+        """Whether a response is a failure (Zalo and Telegram fail with HTTP 200)."""
+        return response.status_code >= 400
+
+    def request(self, method: str, url: str, *, sends: bool = False,
+                **kw: Any) -> requests.Response:
+        """One HTTP call, its failures typed. `sends=True` marks a call that creates the
+        post: losing its answer is Ambiguous (reconcile), never a plain retry."""
+        kw.setdefault("timeout", self.timeout_s)
+        try:
+            response = self.http.request(method, url, **kw)
+        except requests.ConnectionError as exc:
+            if never_sent(exc) or not sends:
+                raise Transient(f"{self.name} unreachable: {exc.__class__.__name__}") from exc
+            raise Ambiguous(f"{self.name}: connection lost during {method}: {exc}") from exc
+        except requests.Timeout as exc:
+            if sends:
+                raise Ambiguous(f"{self.name} did not answer {method} in {self.timeout_s}s") \
+                    from exc
+            raise Transient(f"{self.name} timed out on {method}") from exc
+        if self.failed(response):
+            raise self.classify(response)
+        return response
+
+    def json(self, method: str, url: str, *, sends: bool = False,
+             **kw: Any) -> dict[str, Any]:
+        response = self.request(method, url, sends=sends, **kw)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            kind = Ambiguous if sends else Transient
+            raise kind(f"{self.name} answered with a body that is not JSON") from exc
+        return data if isinstance(data, dict) else {"data": data}
+
+    @abstractmethod
     def validate(self, post: Post) -> list[str]:
         """Problems with this post against the platform's limits; empty when it can go."""
 
     @abstractmethod
-    def publish(self, post: Post) -> PublishResult: ...
+    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult: ...
+
+    def resume(self, post: Post, handle: dict[str, Any]) -> PublishResult | None:
+        """Carry on from a saved handle. None means nothing was created: send afresh."""
+        remote_id = handle.get("remote_id")
+        return self.check_status(str(remote_id)) if remote_id else None
 
     @abstractmethod
-    def find_existing(self, marker: str) -> PublishResult | None:
-        """Reconcile: the post carrying `marker`, if the platform has it."""
+    def find_existing(self, post: Post) -> PublishResult | None:
+        """Reconcile: the post carrying this text or marker, if the platform has it."""
 
     @abstractmethod
     def check_status(self, remote_id: str) -> PublishResult: ...
@@ -137,3 +237,19 @@ class Adapter(ABC):
     @abstractmethod
     def check_token(self) -> dict[str, Any]:
         """Token validity and, where known, expiry; raises AuthExpired when dead."""
+
+
+def dumps(handle: dict[str, Any]) -> str:
+    return json.dumps(handle, ensure_ascii=False, sort_keys=True)
+
+
+def video_problems(path: Path, platform: str) -> list[str]:
+    """Why `platform` would refuse this video file (ffprobe), as `media:` problems."""
+    from phuxanh.errors import ConfigError
+    from phuxanh.media import probe
+
+    try:
+        info = probe.probe(path)
+    except ConfigError as exc:
+        return [f"media: {exc}"]
+    return [f"media: {path.name}: {p}" for p in probe.problems(info, platform)]

@@ -11,6 +11,12 @@ from phuxanh.errors import ConfigError
 from phuxanh.models import Channel
 from phuxanh.platforms.base import Adapter
 from phuxanh.platforms.facebook import FacebookPage
+from phuxanh.platforms.telegram import TelegramChannel
+from phuxanh.platforms.tiktok import TikTokAccount
+from phuxanh.platforms.wordpress import WordPressSite
+from phuxanh.platforms.x import XAccount
+from phuxanh.platforms.youtube import YouTubeChannel
+from phuxanh.platforms.zalo import ZaloOA
 from phuxanh.settings import get_settings
 
 
@@ -41,4 +47,9 @@ def adapter_for(channel: Channel, http: requests.Session | None = None) -> Adapt
     }
     if channel.platform == "facebook":
         return FacebookPage(api_version=settings.graph_api_version, **kw)
+    others: dict[str, type[Adapter]] = {
+        "telegram": TelegramChannel, "x": XAccount, "wordpress": WordPressSite,
+        "youtube": YouTubeChannel, "tiktok": TikTokAccount, "zalo": ZaloOA}
+    if channel.platform in others:
+        return others[channel.platform](**kw)  # type: ignore[arg-type]
     raise ConfigError(f"channel {channel.code}: platform {channel.platform!r} has no adapter yet")
