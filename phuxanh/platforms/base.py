@@ -220,9 +220,11 @@ class Adapter(ABC):
     def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult: ...
 
     def resume(self, post: Post, handle: dict[str, Any]) -> PublishResult | None:
-        """Carry on from a saved handle. None means nothing was created: send afresh."""
+        """Carry on from a saved handle. None means nothing was created: send afresh.
+        A handle that does not identify the post itself (e.g. an uploaded image) says
+        nothing about the post: ask the platform."""
         remote_id = handle.get("remote_id")
-        return self.check_status(str(remote_id)) if remote_id else None
+        return self.check_status(str(remote_id)) if remote_id else self.find_existing(post)
 
     @abstractmethod
     def find_existing(self, post: Post) -> PublishResult | None:

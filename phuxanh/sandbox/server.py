@@ -36,7 +36,7 @@ from phuxanh.sandbox.core import FAULTS, Reply, Request, SandboxState
 
 @dataclass(frozen=True)
 class Platform:
-    token: Callable[[Request], str]
+    token: Callable[[Request], str | None]  # None: this path needs no token
     fault: Callable[[str], Reply]
     unauthorized: Callable[[], Reply]
     handle: Callable[[SandboxState, Request], Reply]
@@ -92,8 +92,11 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        try:
+            self.end_headers()
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout fault)
+            self.close_connection = True
 
     def _route(self) -> None:
         url = urlsplit(self.path)
@@ -116,7 +119,8 @@ class Handler(BaseHTTPRequestHandler):
         if parts and parts[0] in PUBLIC_PATHS and self.command == "GET":
             self._write(Reply(200, {"public": "/".join(parts)}))
             return
-        if platform.token(request) not in state.tokens:
+        token = platform.token(request)
+        if token is not None and token not in state.tokens:
             self._write(platform.unauthorized())
             return
         fault = state.next_fault(name, read=self.command == "GET")

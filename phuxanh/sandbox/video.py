@@ -44,7 +44,7 @@ def yt_handle(state: SandboxState, req: Request) -> Reply:
         return Reply(200, {}, {"Location": location})
     if p == ["upload", "youtube", "v3", "videos"] and m == "PUT":
         return _yt_put(state, req)
-    if p[:3] != ["youtube", "v3"]:
+    if p[:2] != ["youtube", "v3"]:
         return yt_error(404, "notFound", "Not Found")
     p = p[2:]
     if p == ["channels"]:
@@ -106,7 +106,9 @@ def tt_reply(data: dict[str, Any], code: str = "ok", message: str = "",
                                                    "log_id": f"sandbox{int(time.time())}"}})
 
 
-def tt_token(req: Request) -> str:
+def tt_token(req: Request) -> str | None:
+    if req.parts[:1] == ["upload"]:
+        return None  # the upload URL is pre-signed: it carries its own authority
     return req.bearer()
 
 
