@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow, task
+from prefect.states import State
+from sqlalchemy.exc import OperationalError
 
 from phuxanh import jobs
 
@@ -25,7 +27,20 @@ def compose(campaign: str, until: dt.datetime, database_url: str | None = None) 
     return jobs.render_pending(campaign, until=until, database_url=database_url)
 
 
-@task(retries=2, retry_delay_seconds=[10, 60])
+def transient_only(task: object, task_run: object, state: State) -> bool:
+    """Retry a task only for a transient cause (the database or network briefly away).
+    Platform errors never reach here: `phuxanh.publishing` types them and decides itself;
+    anything else (a bug, bad configuration) would fail the same way again."""
+    try:
+        state.result()
+    except (OperationalError, ConnectionError, TimeoutError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only)
 def publish_due(now: dt.datetime, database_url: str | None = None) -> dict:
     return jobs.publish_due(now=now, database_url=database_url)
 

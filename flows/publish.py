@@ -1,4 +1,4 @@
-"""Publish due items (served every few minutes). Two copies at once never double-post:
+"""Publish due items (served every minute). Two copies at once never double-post:
 each publication is claimed by a conditional UPDATE inside `phuxanh.publishing`."""
 
 from __future__ import annotations

@@ -318,7 +318,7 @@ def sandbox_serve(
         str, typer.Option(help="variable holding the accepted token")
     ] = "PHUXANH_SANDBOX_TOKEN",  # noqa: S107  (a variable's name, not a secret)
 ) -> None:
-    """Run the local platform sandbox (Facebook Graph subset) on 127.0.0.1."""
+    """Run the local platform sandbox (seven platforms, one prefix each) on 127.0.0.1."""
     from phuxanh.sandbox.server import SandboxServer
 
     token = os.environ.get(token_env, "sandbox-page-token")

@@ -54,4 +54,16 @@ def test_served_schedules() -> None:
     daily = by_name["daily"].schedules[0].schedule
     assert (daily.cron, daily.timezone) == ("0 6 * * *", "Asia/Ho_Chi_Minh")
     every = by_name["publish-due"].schedules[0].schedule
-    assert every.interval.total_seconds() == 300
+    assert every.interval.total_seconds() == 60
+
+
+def test_publish_task_retries_only_transient_causes() -> None:
+    from prefect.states import Failed
+    from sqlalchemy.exc import OperationalError
+
+    from flows.daily import publish_due, transient_only
+
+    assert publish_due.retry_condition_fn is transient_only
+    locked = OperationalError("UPDATE publication", {}, Exception("database is locked"))
+    assert transient_only(None, None, Failed(data=locked)) is True
+    assert transient_only(None, None, Failed(data=ValueError("a bug"))) is False
