@@ -146,3 +146,27 @@ def test_retired_insight_metrics_fall_back_to_their_successors(sandbox) -> None:
     assert m.reach is not None and m.clicks is not None  # via post_total_media_view_unique
     assert m.views is None  # not asked for: null, never 0
     assert set(m.raw["insights"]) == {"post_total_media_view_unique", "post_clicks"}
+
+
+def test_reel_goes_through_upload_phases_and_reads_insights(sandbox, tmp_path: Path) -> None:
+    from phuxanh.sandbox.samples import tiny_clip
+
+    requests.post(f"{sandbox.public_url}/_sandbox/config", json={"processing_s": 0.2}, timeout=5)
+    fb = adapter(sandbox.public_url)
+    clip = tiny_clip(tmp_path / "reel.mp4")
+    saved: list[dict] = []
+    reel = Post(text="Hải Phòng – cảng xanh", marker="r1", media_path=clip, media_kind="video")
+    assert fb.validate(reel) == []
+    result = fb.publish(reel, saved.append)
+    assert saved and saved[0]["video_id"] == result.remote_id  # handle saved before upload
+    deadline = time.monotonic() + 5
+    while result.state == "processing" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        result = fb.check_status(result.remote_id)
+    assert result.state == "published"
+    again = fb.resume(reel, saved[0])  # resuming a finished Reel never publishes it twice
+    assert again is not None and again.remote_id == result.remote_id
+    reels = [p for p in requests.get(f"{sandbox.public_url}/_sandbox/posts", timeout=5)
+             .json()["posts"] if p["kind"] == "reel"]
+    assert len(reels) == 1
+    assert fb.fetch_metrics(result.remote_id).views
