@@ -255,3 +255,23 @@ def video_problems(path: Path, platform: str) -> list[str]:
     except ConfigError as exc:
         return [f"media: {exc}"]
     return [f"media: {path.name}: {p}" for p in probe.problems(info, platform)]
+
+
+def media_problems(post: Post, platform: str, *, label: str, suffixes: set[str] | dict[str, str],
+                   max_bytes: int) -> list[str]:
+    """The attached file against a platform's limits: present, video per `probe`, image
+    format and size (`max_bytes` is the largest size accepted)."""
+    path = post.media_path
+    if path is None:
+        return []
+    if not path.is_file():
+        return [f"media: {path} does not exist"]
+    if post.media_kind == "video":
+        return video_problems(path, platform)
+    if path.suffix.lower() not in suffixes:
+        kinds = "/".join(sorted({s.lstrip(".").upper().replace("JPEG", "JPG") for s in suffixes}))
+        return [f"media: {path.name}: {label} images must be {kinds}"]
+    if path.stat().st_size > max_bytes:
+        return [f"media: {path.name} is over {max_bytes / 1024 / 1024:.0f} MB, "
+                f"{label}'s limit"]
+    return []

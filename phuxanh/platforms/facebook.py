@@ -26,7 +26,7 @@ from phuxanh.platforms.base import (
     SaveHandle,
     Transient,
     _no_save,
-    video_problems,
+    media_problems,
 )
 
 PHOTO_MAX_BYTES = 4 * 1024 * 1024  # "Photos should be smaller than 4MB and saved as JPG or PNG"
@@ -107,17 +107,8 @@ class FacebookPage(Adapter):
         problems = []
         if len(_nfc(post.text)) > TEXT_MAX_CHARS:
             problems.append(f"text: {len(post.text)} characters, Facebook takes {TEXT_MAX_CHARS}")
-        if post.media_path is None:
-            return problems
-        if not post.media_path.is_file():
-            return [*problems, f"media: {post.media_path} does not exist"]
-        if post.media_kind == "video":
-            return problems + video_problems(post.media_path, "facebook")
-        if post.media_path.suffix.lower() not in PHOTO_SUFFIXES:
-            problems.append(f"media: {post.media_path.name}: Facebook photos must be JPG or PNG")
-        elif post.media_path.stat().st_size >= PHOTO_MAX_BYTES:
-            problems.append(f"media: {post.media_path.name} is 4 MB or more")
-        return problems
+        return problems + media_problems(post, "facebook", label="Facebook",
+                                         suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES - 1)
 
     def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
         problems = self.validate(post)

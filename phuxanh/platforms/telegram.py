@@ -27,7 +27,7 @@ from phuxanh.platforms.base import (
     SaveHandle,
     Transient,
     _no_save,
-    video_problems,
+    media_problems,
 )
 
 TEXT_MAX = 4096
@@ -83,17 +83,8 @@ class TelegramChannel(Adapter):
         if len(text) > limit:
             kind = "caption" if post.media_path else "text"
             problems.append(f"{kind}: {len(text)} characters, Telegram takes {limit}")
-        if post.media_path is None:
-            return problems
-        if not post.media_path.is_file():
-            return [*problems, f"media: {post.media_path} does not exist"]
-        if post.media_kind == "video":
-            return problems + video_problems(post.media_path, "telegram")
-        if post.media_path.suffix.lower() not in PHOTO_SUFFIXES:
-            problems.append(f"media: {post.media_path.name}: Telegram photos are JPG/PNG/WEBP")
-        elif post.media_path.stat().st_size > PHOTO_MAX_BYTES:
-            problems.append(f"media: {post.media_path.name} is over 10 MB")
-        return problems
+        return problems + media_problems(post, "telegram", label="Telegram",
+                                         suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES)
 
     def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
         problems = self.validate(post)

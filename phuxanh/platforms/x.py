@@ -31,7 +31,7 @@ from phuxanh.platforms.base import (
     SaveHandle,
     Transient,
     _no_save,
-    video_problems,
+    media_problems,
 )
 
 WEIGHTED_MAX = 280
@@ -85,17 +85,8 @@ class XAccount(Adapter):
         if weighted > WEIGHTED_MAX:
             problems.append(f"text: {weighted} weighted characters, X takes {WEIGHTED_MAX} "
                             "(URLs count 23, Vietnamese toned letters 2)")
-        if post.media_path is None:
-            return problems
-        if not post.media_path.is_file():
-            return [*problems, f"media: {post.media_path} does not exist"]
-        if post.media_kind == "video":
-            return problems + video_problems(post.media_path, "x")
-        if post.media_path.suffix.lower() not in IMAGE_SUFFIXES:
-            problems.append(f"media: {post.media_path.name}: X images are JPG/PNG/WEBP")
-        elif post.media_path.stat().st_size > IMAGE_MAX_BYTES:
-            problems.append(f"media: {post.media_path.name} is over 5 MB")
-        return problems
+        return problems + media_problems(post, "x", label="X",
+                                         suffixes=IMAGE_SUFFIXES, max_bytes=IMAGE_MAX_BYTES)
 
     def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
         problems = self.validate(post)
