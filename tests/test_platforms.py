@@ -97,7 +97,10 @@ def test_publish_every_kind_then_find_and_measure(platform: str, box,
         except CannotReconcile:
             assert platform in ("telegram", "tiktok")  # these platforms cannot list posts
         else:
-            assert found is not None, kind
+            if platform == "tiktok" and kind == "video":
+                assert found is None  # no publish_id saved means no upload: safe to resend
+            else:
+                assert found is not None, kind
         adapter.fetch_metrics(result.remote_id)  # answers in the platform's shape
     posts = requests.get(f"{box.public_url}/_sandbox/posts", timeout=5).json()["posts"]
     mine = [p for p in posts if p["platform"] == platform]

@@ -122,7 +122,7 @@ class TikTokAccount(Adapter):
         if post.media_kind != "video":
             url = f"{get_settings().public_media_url}/{post.media_path.name}"
             data = self.json("POST", f"{self.base_url}/v2/post/publish/content/init/",
-                             headers=self._headers(), json={
+                             sends=True, headers=self._headers(), json={
                                  "post_info": info | {"description": post.with_link()},
                                  "source_info": {"source": "PULL_FROM_URL", "photo_images": [url],
                                                  "photo_cover_index": 0},
@@ -168,6 +168,10 @@ class TikTokAccount(Adapter):
         return result
 
     def find_existing(self, post: Post) -> PublishResult | None:
+        if post.media_kind == "video":
+            # No publish_id was saved, so `init` never answered us: without its upload URL
+            # no bytes were sent and nothing can be public. Safe to send again.
+            return None
         raise CannotReconcile(
             "TikTok lists a post only after moderation and has no idempotency key: check the "
             "account for this post, then mark it published or send it again")
