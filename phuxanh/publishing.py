@@ -74,9 +74,6 @@ def _post_for(session: Session, pub: Publication) -> tuple[Channel, ContentItem,
     assert channel is not None and item is not None
     media = Path(item.media_path) if item.media_path else None
     video = media is not None and media.suffix.lower() in (".mp4", ".mov", ".webm")
-    if video and media is not None and channel.platform == "x":
-        smaller = media.with_name(f"{media.stem}.x.mp4")  # X caps video at 1280x1024
-        media = smaller if smaller.is_file() else media
     post = Post(
         text=caption_for(item, channel),
         marker=pub.idempotency_key,

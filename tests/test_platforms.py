@@ -190,3 +190,16 @@ def test_platform_limits_refuse_before_sending(media: dict[str, Path], tmp_path:
         Post(text="a" * 1100, marker="m", media_path=media["image"], media_kind="image"))
     with pytest.raises(InvalidMedia):
         make("zalo", base).publish(Post(text="", marker="m"))
+
+
+def test_x_takes_the_clips_x_rendition_when_there_is_one(tmp_path: Path,
+                                                         media: dict[str, Path]) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(media["video"].read_bytes())
+    post = Post(text="x", marker="m", media_path=clip, media_kind="video")
+    assert XAccount.rendition(post).media_path == clip  # none yet: the clip itself
+    smaller = tmp_path / "clip.x.mp4"
+    smaller.write_bytes(media["video"].read_bytes())
+    assert XAccount.rendition(post).media_path == smaller
+    image = Post(text="x", marker="m", media_path=media["image"], media_kind="image")
+    assert XAccount.rendition(image) is image

@@ -7,6 +7,7 @@ what to retry.
 
 from __future__ import annotations
 
+import html
 import json
 import unicodedata
 from abc import ABC, abstractmethod
@@ -96,6 +97,11 @@ def retry_after(response: requests.Response, default: float) -> float:
         return default
 
 
+def append_link(text: str, link: str | None) -> str:
+    """`text` with `link` on a line of its own, unless the text already carries it."""
+    return f"{text}\n{link}" if link and link not in text else text
+
+
 @dataclass(frozen=True)
 class Post:
     """What to publish. `marker` is our idempotency key, carried so we can reconcile."""
@@ -110,10 +116,16 @@ class Post:
 
     def with_link(self) -> str:
         """NFC text with the link appended where the platform has no separate link field."""
-        text = unicodedata.normalize("NFC", self.text).strip()
-        if self.link and self.link not in text:
-            text = f"{text}\n{self.link}"
-        return text
+        return append_link(unicodedata.normalize("NFC", self.text).strip(), self.link)
+
+    def html_paragraphs(self) -> list[str]:
+        """The text as escaped HTML paragraphs, the link last as an anchor (WordPress, Zalo)."""
+        out = [f"<p>{html.escape(line.strip())}</p>" for line in self.text.split("\n")
+               if line.strip()]
+        if self.link:
+            url = html.escape(self.link, quote=True)
+            out.append(f'<p><a href="{url}">{url}</a></p>')
+        return out
 
     def headline(self, limit: int) -> str:
         """A title within `limit` characters: the given title, else the first line, cut at a

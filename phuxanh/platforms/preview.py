@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from twitter_text import parse_tweet  # type: ignore[import-untyped]
 
+from phuxanh.platforms.base import append_link
+
 HASHTAG = re.compile(r"(?<![\w#])#(\w+)", re.UNICODE)
 URL = re.compile(r"https?://\S+")
 
@@ -78,8 +80,8 @@ def preview(platform: str, caption: str, *, link: str | None = None,
     """The caption as `platform` shows it, with problems (hard limits) and notes."""
     limit = LIMITS.get(platform, Limit(platform, None))
     text = unicodedata.normalize("NFC", caption).strip()
-    if link and link not in text and platform in ("x", "telegram", "zalo", "youtube"):
-        text = f"{text}\n{link}"  # these carry the link in the text itself
+    if platform in ("x", "telegram", "zalo", "youtube"):
+        text = append_link(text, link)  # these carry the link in the text itself
     problems: list[str] = []
     notes: list[str] = []
     title: str | None = None

@@ -8,7 +8,6 @@ Media is uploaded first (an orphan upload is harmless); only the post is an ambi
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import requests
@@ -83,13 +82,9 @@ class WordPressSite(Adapter):
         problems = self.validate(post)
         if problems:
             raise InvalidMedia("; ".join(problems))
-        paragraphs = [f"<p>{html.escape(p.strip())}</p>"
-                      for p in post.text.split("\n") if p.strip()]
+        paragraphs = post.html_paragraphs()
         body: dict[str, Any] = {"title": post.headline(TITLE_MAX), "status": "publish",
                                 "slug": slug_for(post.marker)}
-        if post.link:
-            url = html.escape(post.link, quote=True)
-            paragraphs.append(f'<p><a href="{url}">{url}</a></p>')
         if post.media_path is not None:
             media = self._upload(post)
             save({"media_id": media["id"]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 import requests
@@ -79,7 +80,17 @@ class XAccount(Adapter):
             return Transient(msg, **kw)
         return Permanent(msg, **kw)
 
+    @staticmethod
+    def rendition(post: Post) -> Post:
+        """X caps video at 1280x1024: use the clip's `.x.mp4` rendition where it exists."""
+        path = post.media_path
+        if post.media_kind != "video" or path is None:
+            return post
+        smaller = path.with_name(f"{path.stem}.x.mp4")
+        return replace(post, media_path=smaller) if smaller.is_file() else post
+
     def validate(self, post: Post) -> list[str]:
+        post = self.rendition(post)
         problems = []
         weighted = int(parse_tweet(post.with_link()).weightedLength)
         if weighted > WEIGHTED_MAX:
@@ -94,7 +105,7 @@ class XAccount(Adapter):
             raise InvalidMedia("; ".join(problems))
         body: dict[str, Any] = {"text": post.with_link()}
         if post.media_path is not None:
-            body["media"] = {"media_ids": [self._upload(post)]}
+            body["media"] = {"media_ids": [self._upload(self.rendition(post))]}
         data = self.json("POST", f"{self.base_url}/2/tweets", sends=True,
                          headers=self._headers(), json=body).get("data") or {}
         return self._result(data)

@@ -15,7 +15,6 @@ this adapter is conservative where it is:
 
 from __future__ import annotations
 
-import html
 import time
 from typing import Any
 
@@ -108,18 +107,13 @@ class ZaloOA(Adapter):
         if problems:
             raise InvalidMedia("; ".join(problems))
         title, description = self._parts(post)
-        paragraphs = [f"<p>{html.escape(p.strip())}</p>" for p in post.text.split("\n")
-                      if p.strip()]
-        if post.link:
-            url = html.escape(post.link, quote=True)
-            paragraphs.append(f'<p><a href="{url}">{url}</a></p>')
         article: dict[str, Any] = {"title": title, "description": description,
                                    "status": "show", "comment": "show"}
         if post.media_kind == "video" and post.media_path is not None:
             article |= {"type": "video", "video_id": self._upload_video(post)}
         else:
             article |= {"type": "normal",
-                        "body": [{"type": "text", "content": "\n".join(paragraphs)}]}
+                        "body": [{"type": "text", "content": "\n".join(post.html_paragraphs())}]}
             if post.media_path is not None:
                 photo = f"{get_settings().public_media_url}/{post.media_path.name}"
                 article["cover"] = {"cover_type": "photo", "photo_url": photo, "status": "show"}

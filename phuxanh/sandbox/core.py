@@ -26,8 +26,16 @@ class Request:
     body: bytes
     base: str  # this platform's base URL on the sandbox (for upload URLs and links)
 
+    _form: dict[str, Any] | None = field(default=None, repr=False)
+
     def form(self) -> dict[str, Any]:
-        """URL-encoded or multipart fields; file parts stay bytes."""
+        """URL-encoded or multipart fields; file parts stay bytes. Parsed once (the token
+        check and the handler both read it)."""
+        if self._form is None:
+            self._form = self._parse_form()
+        return self._form
+
+    def _parse_form(self) -> dict[str, Any]:
         ctype = self.headers.get("content-type", "")
         if ctype.startswith("multipart/form-data"):
             msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from phuxanh import items, users
 from phuxanh.db import engine_for, migrate
-from phuxanh.models import Channel, Publication, PubState
+from phuxanh.models import Channel, ContentItem, Publication, PubState
 from phuxanh.sandbox.samples import tiny_card, tiny_clip
 
 SPEED = 120.0  # simulated seconds per real second
@@ -140,8 +140,8 @@ def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdi
 
 def _count(engine: Any, states: tuple[PubState, ...]) -> int:
     with Session(engine) as s:
-        return len(s.exec(select(Publication.id).where(
-            Publication.state.in_(states))).all())  # type: ignore[attr-defined]
+        return s.exec(select(func.count()).select_from(Publication)
+                      .where(col(Publication.state).in_(states))).one()
 
 
 def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: float,
@@ -156,11 +156,10 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
     problems: list[str] = []
     lateness: list[float] = []
     with Session(engine) as s:
-        pubs = s.exec(select(Publication)).all()
-        for pub in pubs:
+        rows = s.exec(select(Publication, ContentItem.caption).join(
+            ContentItem, col(ContentItem.id) == col(Publication.content_item_id))).all()
+        for pub, caption in rows:
             item_text = f"publication {pub.id} (channel {pub.channel_id})"
-            caption = s.exec(text("SELECT caption FROM contentitem WHERE id = :i"),
-                             params={"i": pub.content_item_id}).one()[0]  # type: ignore[call-overload]
             key = LIVE.search(caption)
             copies = live.get(key.group(1), 0) if key else 0
             states[pub.state] += 1
