@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from phuxanh import audit
+from phuxanh import audit, tokens
 from phuxanh.errors import ConfigError, NotFound, ValidationFailed
 from phuxanh.models import Channel, Unit
 from phuxanh.platforms.base import AuthExpired, PlatformError
@@ -89,15 +89,20 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
     for channel in channels:
         row: dict[str, Any] = {"channel": channel.code, "platform": channel.platform,
                                "last_error": channel.last_error, "paused": channel.paused}
+        engine = session.get_bind()
         try:
-            row |= {"ok": True, **adapter_for(channel).check_token()}
+            adapter = adapter_for(channel, engine=engine)
+            row |= {"ok": True, **tokens.call(engine, channel, adapter, adapter.check_token)}
         except AuthExpired as exc:
             channel.paused, channel.pause_reason = True, "token expired"
             channel.last_error = str(exc)
             session.add(channel)
+            session.commit()
             row |= {"ok": False, "detail": f"token expired or revoked: {exc}", "paused": True}
         except (ConfigError, PlatformError) as exc:
             row |= {"ok": False, "detail": str(exc)}
+        row |= {k: v for k, v in tokens.status(engine, channel).items()
+                if k not in row or row[k] is None}
         out.append(row)
     return out
 

@@ -15,7 +15,7 @@ import typer
 from phuxanh import jobs
 from phuxanh.cli_items import add_commands, add_pause_commands
 from phuxanh.cli_media import media_app, render_app, template_app
-from phuxanh.cli_ops import add_item_ops, channel_app
+from phuxanh.cli_ops import add_item_ops, channel_app, publication_app
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
 
@@ -375,6 +375,7 @@ add_commands(app, item_app, metrics_app)  # compose, report, … (phuxanh/cli_it
 add_pause_commands(app)
 add_item_ops(item_app)
 app.add_typer(channel_app, name="channel")
+app.add_typer(publication_app, name="publication")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`phuxanh channel add|list|check` and `phuxanh item create|approve`."""
+"""`phuxanh channel add|list|check|new-key`, `phuxanh item create|approve` and
+`phuxanh publication resolve`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from phuxanh import jobs
 from phuxanh.errors import ValidationFailed
 
 channel_app = typer.Typer(help="Official channels: add, list, check.", no_args_is_help=True)
+publication_app = typer.Typer(help="Publications a person must settle.", no_args_is_help=True)
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
 ]
@@ -86,6 +88,48 @@ def channel_check(
     _emit(rows)
     if not all(r["ok"] for r in rows):
         raise typer.Exit(1)
+
+
+@channel_app.command("new-key")
+def channel_new_key() -> None:
+    """Print a new PHUXANH_SECRET_KEY, the key that seals stored OAuth token sets. Keep it
+    with the other secrets; changing it makes stored sets unreadable (re-authorise)."""
+    from phuxanh.tokens import new_key
+
+    typer.echo(new_key())
+
+
+@publication_app.command("resolve")
+def publication_resolve(
+    pub_id: Annotated[int, typer.Argument(metavar="ID", help="publication id (item list "
+                                                              "--json: publication_id)")],
+    actor: Annotated[str, typer.Option("--as", help="who looked (approver, manager, admin)")],
+    live: Annotated[str | None, typer.Option(help="it is live: the post's URL")] = None,
+    remote_id: Annotated[str | None, typer.Option("--remote-id",
+                                                  help="with --live: the platform's id")] = None,
+    not_sent: Annotated[bool, typer.Option("--not-sent", help="it is not there: send again")]
+    = False,
+    at: Annotated[str | None, typer.Option(help="with --not-sent: send at this ISO time")]
+    = None,
+    cancel: Annotated[str | None, typer.Option(help="it will not go out: the reason")] = None,
+    database: Database = None,
+) -> None:
+    """Settle a publication in needs_check, missed or failed after looking at the account:
+    --live URL, --not-sent [--at ISO] or --cancel REASON. Audited."""
+    from phuxanh.db import session_scope
+    from phuxanh.resolve import resolve
+
+    when = None
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError as exc:
+            raise ValidationFailed([f"--at: {at!r} is not an ISO 8601 time"]) from exc
+    with session_scope(jobs.engine(database)) as session:
+        pub = resolve(session, pub_id=pub_id, actor=actor, live_url=live, remote_id=remote_id,
+                      not_sent=not_sent, at=when, cancel=cancel)
+        _emit({"id": pub.id, "state": str(pub.state), "remote_url": pub.remote_url,
+               "scheduled_at": pub.scheduled_at.isoformat(), "last_error": pub.last_error})
 
 
 def add_item_ops(item_app: typer.Typer) -> None:

@@ -84,6 +84,7 @@ def list_items(
         rows.append(
             {
                 "id": item.id,
+                "publication_id": pub.id if pub else None,
                 "state": row_state,
                 "item_status": str(item.status),
                 "channel": channel.code

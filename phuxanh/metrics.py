@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from phuxanh import tokens
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel, MetricSnapshot, Publication, PubState
@@ -76,16 +78,18 @@ def collect(engine: Engine, *, now: dt.datetime | None = None,
             due.sort(key=lambda d: (d[0], d[1].id or 0))
             if len(due) > calls_per_channel:
                 outcomes["deferred"] += len(due) - calls_per_channel
+            session.commit()  # readings so far are kept; token refresh writes alongside
             try:
-                adapter = adapter_for(channel)
-            except ConfigError as exc:
+                adapter = adapter_for(channel, engine=engine)
+            except (ConfigError, PlatformError) as exc:
                 channel.last_error = f"metrics: {exc}"
                 session.add(channel)
                 outcomes["error"] += len(due)
                 continue
             for i, (_, pub) in enumerate(due[:calls_per_channel]):
                 try:
-                    m = adapter.fetch_metrics(pub.remote_id or "")
+                    m = tokens.call(engine, channel, adapter,
+                                    partial(adapter.fetch_metrics, pub.remote_id or ""))
                 except RateLimited as exc:
                     channel.last_error = f"metrics: rate limited: {exc}"
                     session.add(channel)

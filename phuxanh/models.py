@@ -377,3 +377,25 @@ class Pause(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_by: str | None = Field(default=None, max_length=64)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChannelToken(SQLModel, table=True):
+    """A channel's OAuth token set, sealed with `PHUXANH_SECRET_KEY` (never stored clear).
+
+    Platforms that rotate refresh tokens (TikTok, X, Zalo) hand out a new one on every
+    refresh and kill the old one, so the newest must be kept where every worker sees it.
+    `lock_owner`/`lock_until` is a lease taken by conditional UPDATE: one refresh per
+    channel at a time, on SQLite and PostgreSQL alike, and a crashed holder's lease lapses.
+    `seed_sha256` fingerprints the credential it came from: a person who re-authorises and
+    puts a new credential in the environment replaces the stored set."""
+
+    __tablename__ = "channel_token"
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    sealed: str
+    seed_sha256: str = Field(max_length=64)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refresh_count: int = 0
+    lock_owner: str | None = Field(default=None, max_length=128)
+    lock_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None

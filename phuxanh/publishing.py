@@ -20,7 +20,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from phuxanh import audit
+from phuxanh import audit, tokens
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
@@ -168,12 +168,17 @@ def _resolve(session: Session, pub: Publication, adapter: Adapter, post: Post,
     """For a publication we hold in `sending` whose last send is in doubt: resume from the
     saved handle, or ask the platform whether our post exists. Never re-send blindly."""
     session.refresh(pub)  # the handle may have been saved during the send
-    try:
+    channel = session.get(Channel, pub.channel_id)
+    assert channel is not None
+
+    def check() -> PublishResult | None:
         if pub.handle:
-            result = adapter.resume(post, json.loads(pub.handle))
-        else:
-            result = adapter.find_existing(post)
-    except PlatformError as exc:
+            return adapter.resume(post, json.loads(pub.handle))
+        return adapter.find_existing(post)
+
+    try:
+        result = tokens.call(session.get_bind(), channel, adapter, check)
+    except (PlatformError, ConfigError) as exc:
         transition(session, pub.id or 0, expect=PubState.sending, state=PubState.needs_check,
                    last_error=f"{exc.__class__.__name__} while checking: {exc}")
         return "needs_check"
@@ -185,8 +190,8 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
     resume or reconcile it with the platform."""
     channel, _item, post = _post_for(session, pub)
     try:
-        adapter = adapter_for(channel)
-    except ConfigError as exc:
+        adapter = adapter_for(channel, engine=session.get_bind())
+    except (ConfigError, PlatformError) as exc:
         transition(session, pub.id or 0, expect=PubState.needs_check, last_error=str(exc))
         return "needs_check"
     if not transition(session, pub.id or 0, expect=PubState.needs_check, state=PubState.sending,
@@ -204,7 +209,10 @@ def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str
                    f"{PROCESSING_LIMIT}; look at the account")
         return "needs_check"
     try:
-        result = adapter_for(channel).check_status(pub.remote_id or "")
+        engine = session.get_bind()
+        adapter = adapter_for(channel, engine=engine)
+        result = tokens.call(engine, channel, adapter,
+                             lambda: adapter.check_status(pub.remote_id or ""))
     except (PlatformError, ConfigError) as exc:
         values = {"last_error": f"status check: {exc}", "updated_at": pub.updated_at}
         transition(session, pub.id or 0, expect=PubState.processing, **values)
@@ -266,21 +274,24 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
             "content changed after approval (hash mismatch); it must be approved again",
         )
         return "failed"
-    try:
-        adapter = adapter_for(channel)
-    except ConfigError as exc:
-        _fail(session, pub, PubState.failed, str(exc))
-        return "failed"
     if not transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.sending):
         return "lost_claim"
+    engine = session.get_bind()
 
     def save(handle: dict[str, object]) -> None:  # the handle is durable before we go on
         transition(session, pub.id or 0, expect=PubState.sending, handle=dumps(handle))
 
+    def attempt() -> PublishResult:  # resume from the newest saved handle, else publish
+        session.refresh(pub)
+        resumed = adapter.resume(post, json.loads(pub.handle)) if pub.handle else None
+        return resumed if resumed is not None else adapter.publish(post, save)
+
     try:
-        result = adapter.resume(post, json.loads(pub.handle)) if pub.handle else None
-        if result is None:
-            result = adapter.publish(post, save)
+        adapter = adapter_for(channel, engine=engine)
+        result = tokens.call(engine, channel, adapter, attempt)
+    except ConfigError as exc:
+        _fail(session, pub, PubState.failed, str(exc))
+        return "failed"
     except Ambiguous as exc:
         transition(session, pub.id or 0, expect=PubState.sending, last_error=str(exc))
         return _resolve(session, pub, adapter, post, now)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     public_media_url: str | None = None
     retry_backoff_s: list[int] = [60, 300, 900, 3600]
     stale_claim_s: int = 600  # a claim or send older than this belongs to a dead worker
+    # OAuth token sets (YouTube, TikTok, X, Zalo) are stored sealed with this Fernet key;
+    # a channel whose credential carries a refresh_token needs it
+    secret_key: SecretStr | None = None
+    token_refresh_margin_s: int = 300  # refresh this long before the access token expires
+    token_lock_s: float = 30.0  # one refresh per channel at a time; a lease lapses after this
     dashboard_port: int = 8501
     sandbox_port: int = 8765
     brand: str = "ttdn-haiphong"

@@ -14,10 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+if TYPE_CHECKING:
+    from phuxanh.platforms.oauth import TokenSet
 
 
 class PlatformError(Exception):
@@ -170,6 +173,11 @@ class Adapter(ABC):
 
     platform: str
     name = "platform"  # for messages: "Facebook", "X", ...
+    # OAuth refresh (YouTube, TikTok, X, Zalo): the official API base and token endpoint,
+    # and the token path used under any other base (a sandbox, a proxy)
+    official_base: str | None = None
+    official_refresh_url: str | None = None
+    refresh_path: str | None = None
 
     def __init__(
         self,
@@ -251,6 +259,24 @@ class Adapter(ABC):
     @abstractmethod
     def check_token(self) -> dict[str, Any]:
         """Token validity and, where known, expiry; raises AuthExpired when dead."""
+
+    @property
+    def refreshable(self) -> bool:
+        return self.refresh_path is not None
+
+    def refresh_url(self, tokens: TokenSet) -> str:
+        """The set's own `token_url`, else the official endpoint when the channel talks to
+        the official API, else the token path under the channel's base."""
+        if tokens.token_url:
+            return tokens.token_url
+        if self.official_refresh_url and self.base_url == self.official_base:
+            return self.official_refresh_url
+        return f"{self.base_url}{self.refresh_path or ''}"
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """Trade the refresh token for a new set (see `platforms.oauth.refresh_grant`)."""
+        raise AuthExpired(f"{self.name} tokens are not refreshed by phuxanh: give the token "
+                          "itself as the credential")
 
 
 def dumps(handle: dict[str, Any]) -> str:

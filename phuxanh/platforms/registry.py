@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import requests
+from sqlalchemy.engine import Connection, Engine
 
+from phuxanh import tokens
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel
 from phuxanh.platforms.base import Adapter
@@ -36,12 +38,21 @@ def resolve_credential(channel: Channel) -> str:
     raise ConfigError(f"channel {channel.code}: credential reference must be env:VAR or file:PATH")
 
 
-def adapter_for(channel: Channel, http: requests.Session | None = None) -> Adapter:
+def adapter_for(channel: Channel, http: requests.Session | None = None, *,
+                engine: Engine | Connection | None = None) -> Adapter:
+    """A ready adapter with a live token. `engine` lets an OAuth channel use (and refresh)
+    its stored token set; without it only plain credentials work."""
+    adapter = _build(channel, http)
+    tokens.prepare(engine, channel, adapter)
+    return adapter
+
+
+def _build(channel: Channel, http: requests.Session | None) -> Adapter:
     settings = get_settings()
     kw = {
         "base_url": channel.api_base_url,
         "account_id": channel.account_id,
-        "token": resolve_credential(channel),
+        "token": "",
         "session": http or requests.Session(),
         "timeout_s": settings.http_timeout_s,
     }

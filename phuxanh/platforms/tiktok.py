@@ -32,6 +32,7 @@ from phuxanh.platforms.base import (
     _no_save,
     video_problems,
 )
+from phuxanh.platforms.oauth import TokenSet, refresh_grant
 from phuxanh.settings import get_settings
 
 TITLE_MAX = 2200
@@ -54,6 +55,9 @@ def chunking(size: int) -> tuple[int, int]:
 
 class TikTokAccount(Adapter):
     platform = "tiktok"
+    official_base = "https://open.tiktokapis.com"
+    official_refresh_url = "https://open.tiktokapis.com/v2/oauth/token/"
+    refresh_path = "/v2/oauth/token/"
     name = "TikTok"
 
     def _headers(self) -> dict[str, str]:
@@ -69,6 +73,14 @@ class TikTokAccount(Adapter):
             return False
         err = body.get("error") if isinstance(body, dict) else None
         return isinstance(err, dict) and err.get("code") not in (None, "ok")
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """TikTok's docs disagree on lifetimes (24 h / 365 d or 2 h / 180 d) and the newer
+        say refresh tokens rotate [T6]: expiry is taken from `expires_in`, and whatever
+        refresh token comes back is kept as the newest."""
+        return refresh_grant(self, self.refresh_url(tokens), tokens, data={
+            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
+            "client_key": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:

@@ -34,6 +34,7 @@ from phuxanh.platforms.base import (
     _no_save,
     media_problems,
 )
+from phuxanh.platforms.oauth import TokenSet, refresh_grant
 
 WEIGHTED_MAX = 280
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
@@ -52,9 +53,21 @@ def _plain(text: str) -> str:
 class XAccount(Adapter):
     platform = "x"
     name = "X"
+    official_base = "https://api.x.com"
+    official_refresh_url = "https://api.x.com/2/oauth2/token"
+    refresh_path = "/2/oauth2/token"
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """OAuth 2.0 with PKCE: access tokens last 2 h, refresh tokens (with
+        `offline.access`) are single-use and rotate [X4]. A confidential client
+        authenticates with HTTP Basic; a public one sends its client_id only."""
+        auth = (tokens.client_id or "", tokens.client_secret) if tokens.client_secret else None
+        return refresh_grant(self, self.refresh_url(tokens), tokens, auth=auth, data={
+            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
+            "client_id": tokens.client_id or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:

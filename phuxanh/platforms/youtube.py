@@ -32,6 +32,7 @@ from phuxanh.platforms.base import (
     _no_save,
     video_problems,
 )
+from phuxanh.platforms.oauth import TokenSet, refresh_grant
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 5000
@@ -52,9 +53,19 @@ def marker_tag(marker: str) -> str:
 class YouTubeChannel(Adapter):
     platform = "youtube"
     name = "YouTube"
+    official_base = "https://www.googleapis.com"
+    official_refresh_url = "https://oauth2.googleapis.com/token"
+    refresh_path = "/oauth2/v4/token"
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """Google keeps the refresh token (it is not rotated); `invalid_grant` means it
+        was revoked, unused for six months, or from an app still in Testing (7 days)."""
+        return refresh_grant(self, self.refresh_url(tokens), tokens, data={
+            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
+            "client_id": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:

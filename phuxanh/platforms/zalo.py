@@ -35,6 +35,7 @@ from phuxanh.platforms.base import (
     _no_save,
     video_problems,
 )
+from phuxanh.platforms.oauth import TokenSet, refresh_grant
 from phuxanh.settings import get_settings
 
 TITLE_MAX, DESCRIPTION_MAX = 150, 300
@@ -45,6 +46,21 @@ VIDEO_WAIT_S = 120.0
 class ZaloOA(Adapter):
     platform = "zalo"
     name = "Zalo OA"
+    official_base = "https://openapi.zalo.me"
+    official_refresh_url = "https://oauth.zaloapp.com/v4/oa/access_token"
+    refresh_path = "/v4/oa/access_token"
+
+    def refresh(self, tokens: TokenSet) -> TokenSet:
+        """OAuth v4 [Z1]: the app secret goes in a `secret_key` header, the app id in the
+        form. Lifetimes (~25 h access, ~90 days refresh) and single use of the refresh token
+        are community-reported, **unverified**: the newest refresh token is always kept, and
+        any error from this endpoint (HTTP 200 with `error` ≠ 0) stops the channel for a
+        person rather than being retried blindly."""
+        return refresh_grant(self, self.refresh_url(tokens), tokens,
+                             headers={"secret_key": tokens.client_secret or ""}, data={
+                                 "app_id": tokens.client_id or "",
+                                 "grant_type": "refresh_token",
+                                 "refresh_token": tokens.refresh_token or ""})
 
     def _headers(self) -> dict[str, str]:
         return {"access_token": self.token}

@@ -95,6 +95,10 @@ class SandboxState:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # sessions, media, videos
     processing_s: float = 1.0  # how long "processing" lasts on asynchronous platforms
     timeout_s: float = 30.0  # how long the `timeout` fault holds the answer
+    issued: dict[str, float] = field(default_factory=dict)  # OAuth access token → expiry
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # refresh token → grant
+    refreshes: dict[str, int] = field(default_factory=dict)  # per platform, and "refused"
+    token_ttl_s: float = 3600.0
 
     def next_id(self) -> int:
         with self.lock:

@@ -15,7 +15,8 @@ faults in each platform's own error shape (`POST /_sandbox/faults`): http_500, h
 expired_token, lose_response (done, answer lost), slow_response (done, answer 1.5 s late),
 timeout (done, answer held past the client's timeout). Faults are queued
 (`{"next": [...], "platform": "x"}`) or drawn at random (`{"rate": 0.2, "kinds": [...],
-"seed": 7}`); `{"next_read": [...]}` faults GET requests.
+"seed": 7}`); `{"next_read": [...]}` faults GET requests. YouTube, TikTok, X and Zalo also
+serve the OAuth refresh grant (`POST /_sandbox/oauth` registers grants; sandbox/oauth.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from phuxanh.sandbox import graph, sites, social, video
+from phuxanh.sandbox import graph, oauth, sites, social, video
 from phuxanh.sandbox.core import FAULTS, Reply, Request, SandboxState
 
 
@@ -119,15 +120,16 @@ class Handler(BaseHTTPRequestHandler):
         if parts and parts[0] in PUBLIC_PATHS and self.command == "GET":
             self._write(Reply(200, {"public": "/".join(parts)}))
             return
-        token = platform.token(request)
-        if token is not None and token not in state.tokens:
+        grant = self.command == "POST" and oauth.is_token_path(name, parts)
+        token = None if grant else platform.token(request)
+        if token is not None and not oauth.accepts(state, token):
             self._write(platform.unauthorized())
             return
         fault = state.next_fault(name, read=self.command == "GET")
         if fault in ("http_500", "http_429", "expired_token"):
             self._write(platform.fault(fault))
             return
-        reply = platform.handle(state, request)
+        reply = oauth.handle(state, name, request) if grant else platform.handle(state, request)
         if fault == "lose_response":  # done, the answer never arrives
             self.wfile = _Discard()  # type: ignore[assignment]
             self.close_connection = True
@@ -146,6 +148,9 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.posts.clear()
                 state.uploads.clear()
+                state.issued.clear()
+                state.grants.clear()
+                state.refreshes.clear()
                 state.faults.queue.clear()
                 state.faults.reads.clear()
                 state.faults.per_platform.clear()
@@ -157,6 +162,8 @@ class Handler(BaseHTTPRequestHandler):
             state.processing_s = float(asked.get("processing_s", state.processing_s))
             state.timeout_s = float(asked.get("timeout_s", state.timeout_s))
             return Reply(200, {"processing_s": state.processing_s, "timeout_s": state.timeout_s})
+        if method == "POST" and path == "/_sandbox/oauth":
+            return oauth.register(state, json.loads(body or b"{}"))
         if method == "POST" and path == "/_sandbox/faults":
             return self._faults(json.loads(body or b"{}"))
         return Reply(404, {"error": "unknown sandbox admin path"})
