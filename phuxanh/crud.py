@@ -402,3 +402,18 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]
             "ok": not c.paused and not c.last_error and waiting == 0,
         })
     return out
+
+
+def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Publications in needs_check, missed or failed, oldest slot first, with their reason."""
+    rows = session.exec(
+        select(Publication, Channel, ContentItem)
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .where(col(Publication.state).in_([PubState.needs_check, PubState.missed,
+                                           PubState.failed]))
+        .order_by(col(Publication.scheduled_at), col(Publication.id)).limit(limit))
+    return [{"id": pub.id, "state": str(pub.state), "channel": channel.display_name,
+             "platform": channel.platform, "scheduled_at": pub.scheduled_at,
+             "text": item.caption, "reason": pub.last_error or ""}
+            for pub, channel, item in rows]

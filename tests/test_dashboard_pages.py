@@ -215,3 +215,31 @@ def test_channel_health_names_a_channel_with_a_problem(app_db: str) -> None:
     frame = page.dataframe[0].value
     row = frame[frame["Kênh"] == "Du lịch Hải Phòng - Sở VHTTDL (demo)"].iloc[0]
     assert row["Tình trạng"] == "!" and "190/463" in row["Vấn đề"]
+
+
+def test_a_person_settles_a_missed_post_on_the_health_page(app_db: str) -> None:
+    from tests.test_publishing import _approve_all
+
+    _team(app_db)
+    _approve_all(app_db)
+    assert jobs.publish_due(now=at(0, 12), database_url=app_db) == {"missed": 2}
+    editor = _page("health", "vi", "lan.nguyen")
+    waiting = editor.dataframe[1].value
+    assert len(waiting) == 2 and set(waiting["Tình trạng"]) == {"Quá giờ"}
+    assert "trễ" in waiting["Lý do"].iloc[0] or "late" in waiting["Lý do"].iloc[0]
+    assert not editor.main.button and editor.main.caption[-1].value.startswith("Chỉ người duyệt")
+    page = _page("health", "vi", "minh.tran")
+    first = int(page.dataframe[1].value["Bài đăng"].iloc[0])
+    page.selectbox(key="pub").set_value(first)
+    page.radio(key="found").set_value("live")
+    page.text_input(key="url").input("facebook")  # not a URL: a clear error, nothing changes
+    page.main.button[0].click().run()
+    assert page.error[-1].value.startswith("facebook") or "URL" in page.error[-1].value
+    page.text_input(key="url").input("https://facebook.com/123_456")
+    page.main.button[0].click().run()
+    assert page.success[0].value == f"Bài {first}: Đã đăng"
+    from phuxanh.models import Publication
+
+    with Session(jobs.engine(app_db)) as s:
+        pub = s.get(Publication, first)
+        assert pub is not None and pub.remote_url == "https://facebook.com/123_456"

@@ -8,15 +8,19 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard.common import local, session
-from dashboard.i18n import t
+from dashboard.common import current_user, local, session
+from dashboard.i18n import error, status, t
 from phuxanh import crud
+from phuxanh.errors import PhuxanhError
 from phuxanh.pauses import active
+from phuxanh.resolve import RESOLVERS, resolve
 
 st.title(t("nav.health"))
 with session() as s:
     rows = crud.channel_health(s, now=dt.datetime.now(dt.UTC))
     pauses = active(s)
+    waiting = crud.waiting_for_a_person(s)
+    user = current_user(s)
 for p in pauses:
     st.error(t("health.paused", scope=p["channel"] or t("queue.all"), reason=p["reason"],
                by=p["by"], since=local(p["since"])), icon=":material/pause_circle:")
@@ -36,3 +40,34 @@ else:
         t("health.last_metrics"): local(r["last_metrics"]),
         t("health.problem"): r["pause_reason"] or r["last_error"] or "",
     } for r in rows]), hide_index=True, width="stretch")
+
+st.subheader(t("health.waiting_title"))
+if not waiting:
+    st.info(t("health.waiting_none"))
+else:
+    st.dataframe(pd.DataFrame([{
+        t("health.pub"): w["id"], t("health.state"): status(w["state"]),
+        t("met.channel"): w["channel"], t("health.when"): local(w["scheduled_at"]),
+        t("health.why"): w["reason"],
+        t("health.text"): w["text"].splitlines()[0][:80] if w["text"] else "",
+    } for w in waiting]), hide_index=True, width="stretch")
+    if user is None or user.role not in RESOLVERS:
+        st.caption(t("health.resolvers"))
+    else:
+        with st.form("resolve"):
+            st.markdown(f"**{t('health.resolve')}**")
+            pub_id = st.selectbox(t("health.pub"), [w["id"] for w in waiting], key="pub")
+            found = st.radio(t("health.action"), ["live", "not_sent", "cancel"],
+                             format_func=lambda k: t(f"health.{k}"), key="found")
+            url = st.text_input(t("health.url"), key="url")
+            reason = st.text_input(t("health.reason"), key="reason")
+            if st.form_submit_button(t("health.submit")):
+                with session() as s:
+                    try:
+                        pub = resolve(s, pub_id=int(pub_id), actor=user.username,
+                                      live_url=url.strip() if found == "live" else None,
+                                      not_sent=found == "not_sent",
+                                      cancel=reason if found == "cancel" else None)
+                        st.success(t("health.done", id=pub.id, state=status(str(pub.state))))
+                    except PhuxanhError as exc:
+                        st.error(error(exc))

@@ -236,8 +236,17 @@ class Adapter(ABC):
     def validate(self, post: Post) -> list[str]:
         """Problems with this post against the platform's limits; empty when it can go."""
 
+    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
+        """Check the post against the platform's limits, then send it. Nothing is sent when
+        a limit is broken: InvalidMedia names every problem."""
+        problems = self.validate(post)
+        if problems:
+            raise InvalidMedia("; ".join(problems))
+        return self.send(post, save)
+
     @abstractmethod
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult: ...
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
+        """Create the post (already validated), calling `save` with each handle."""
 
     def resume(self, post: Post, handle: dict[str, Any]) -> PublishResult | None:
         """Carry on from a saved handle. None means nothing was created: send afresh.

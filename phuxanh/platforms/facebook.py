@@ -25,7 +25,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     media_problems,
 )
 
@@ -110,10 +109,7 @@ class FacebookPage(Adapter):
         return problems + media_problems(post, "facebook", label="Facebook",
                                          suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES - 1)
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         text = _nfc(post.text)
         if post.media_kind == "video" and post.media_path is not None:
             return self._reel(post, save)

@@ -26,7 +26,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     media_problems,
 )
 
@@ -86,10 +85,7 @@ class TelegramChannel(Adapter):
         return problems + media_problems(post, "telegram", label="Telegram",
                                          suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES)
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         text = post.with_link()
         chat = {"chat_id": self.account_id}
         if post.media_path is None:

@@ -29,7 +29,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
@@ -124,10 +123,7 @@ class TikTokAccount(Adapter):
         options = list(info.get("privacy_level_options") or ["SELF_ONLY"])
         return "PUBLIC_TO_EVERYONE" if "PUBLIC_TO_EVERYONE" in options else str(options[0])
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         assert post.media_path is not None
         info = {"title": post.with_link(), "privacy_level": self._privacy(),
                 "disable_duet": False, "disable_comment": False, "disable_stitch": False}

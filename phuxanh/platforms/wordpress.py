@@ -24,7 +24,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     retry_after,
 )
 
@@ -78,10 +77,7 @@ class WordPressSite(Adapter):
                 problems.append(f"media: {post.media_path.name}: not an image or MP4 video")
         return problems
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         paragraphs = post.html_paragraphs()
         body: dict[str, Any] = {"title": post.headline(TITLE_MAX), "status": "publish",
                                 "slug": slug_for(post.marker)}

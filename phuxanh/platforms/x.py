@@ -31,7 +31,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     media_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
@@ -112,10 +111,7 @@ class XAccount(Adapter):
         return problems + media_problems(post, "x", label="X",
                                          suffixes=IMAGE_SUFFIXES, max_bytes=IMAGE_MAX_BYTES)
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         body: dict[str, Any] = {"text": post.with_link()}
         if post.media_path is not None:
             body["media"] = {"media_ids": [self._upload(self.rendition(post))]}

@@ -29,7 +29,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
@@ -104,10 +103,7 @@ class YouTubeChannel(Adapter):
             problems.append("text: YouTube refuses < and > in descriptions")
         return problems
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         assert post.media_path is not None
         size = post.media_path.stat().st_size
         resource = {

@@ -32,7 +32,6 @@ from phuxanh.platforms.base import (
     RateLimited,
     SaveHandle,
     Transient,
-    _no_save,
     video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
@@ -118,10 +117,7 @@ class ZaloOA(Adapter):
             problems.append("media: Zalo articles take a photo URL; set PHUXANH_PUBLIC_MEDIA_URL")
         return problems
 
-    def publish(self, post: Post, save: SaveHandle = _no_save) -> PublishResult:
-        problems = self.validate(post)
-        if problems:
-            raise InvalidMedia("; ".join(problems))
+    def send(self, post: Post, save: SaveHandle) -> PublishResult:
         title, description = self._parts(post)
         article: dict[str, Any] = {"title": title, "description": description,
                                    "status": "show", "comment": "show"}
