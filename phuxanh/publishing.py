@@ -20,7 +20,7 @@ from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from phuxanh import audit, tokens
+from phuxanh import audit, pacing, tokens
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
@@ -348,7 +348,7 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
         ).all():
             outcomes[poll_processing(session, pub, now)] += 1
         due = session.exec(
-            select(Publication.id)
+            select(Publication.id, Publication.channel_id, Channel.platform)
             .join(Channel, col(Channel.id) == col(Publication.channel_id))
             .where(
                 col(Publication.state) == PubState.scheduled,
@@ -361,17 +361,12 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
             )
             .order_by(col(Publication.scheduled_at), col(Publication.id))
         ).all()
-        for pub_id in due:
-            if pub_id is None or not transition(
-                session,
-                pub_id,
-                expect=PubState.scheduled,
-                state=PubState.claimed,
-                claimed_by=worker,
-                claimed_at=now,
-                attempts=Publication.attempts + 1,
-            ):
-                outcomes["taken_by_other"] += 1
+        for pub_id, channel_id, platform in due:
+            assert pub_id is not None
+            got = pacing.claim(session, pub_id=pub_id, channel_id=channel_id,
+                               platform=platform, now=now, worker=worker)
+            if got != "claimed":
+                outcomes[got] += 1
                 continue
             claimed = session.get(Publication, pub_id, populate_existing=True)
             assert claimed is not None

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     public_media_url: str | None = None
     retry_backoff_s: list[int] = [60, 300, 900, 3600]
     stale_claim_s: int = 600  # a claim or send older than this belongs to a dead worker
+    # least seconds between two sends on one channel, by platform (Telegram: 20 messages a
+    # minute per group; TikTok: 6 init calls a minute per token); one send at a time always
+    send_gap_s: dict[str, float] = {"telegram": 3.0, "tiktok": 10.0}
     # OAuth token sets (YouTube, TikTok, X, Zalo) are stored sealed with this Fernet key;
     # a channel whose credential carries a refresh_token needs it
     secret_key: SecretStr | None = None
