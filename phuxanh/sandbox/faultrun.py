@@ -155,10 +155,15 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
     states: Counter[str] = Counter()
     problems: list[str] = []
     lateness: list[float] = []
+    waiting: Counter[str] = Counter()  # what waits for a person, by platform and reason
     with Session(engine) as s:
-        rows = s.exec(select(Publication, ContentItem.caption).join(
-            ContentItem, col(ContentItem.id) == col(Publication.content_item_id))).all()
-        for pub, caption in rows:
+        rows = s.exec(select(Publication, ContentItem.caption, Channel.platform).join(
+            ContentItem, col(ContentItem.id) == col(Publication.content_item_id)).join(
+            Channel, col(Channel.id) == col(Publication.channel_id))).all()
+        for pub, caption, platform in rows:
+            if pub.state in (PubState.failed, PubState.needs_check, PubState.missed):
+                why = re.sub(r"\d+", "N", (pub.last_error or "")[:70])
+                waiting[f"{pub.state} {platform}: {why}"] += 1
             item_text = f"publication {pub.id} (channel {pub.channel_id})"
             key = LIVE.search(caption)
             copies = live.get(key.group(1), 0) if key else 0
@@ -182,6 +187,7 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
     return {
         "publications": n, "states": dict(states), "duplicates": duplicates,
         "lost": sum(1 for p in problems if "lost in state" in p), "problems": problems[:20],
+        "waiting_for_a_person": dict(waiting.most_common()),
         "faults_injected": posts.get("faults_injected", {}), "kills": kills, "rounds": rounds,
         # simulated minutes (the workers' clock runs SPEED times faster than the wall clock)
         "lateness_p50_min": round(statistics.median(lat) / 60, 1),
