@@ -4,10 +4,11 @@ A publication is claimed by one conditional UPDATE that also asks, in its WHERE 
 that no other publication of the same channel is being sent (`claimed` or `sending`: one
 send per channel at a time, whichever worker holds it) and that none was claimed within
 the platform's minimum gap (Telegram: 20 messages a minute per group; TikTok: 6 `init`
-calls a minute per token). On PostgreSQL the channel row is locked first (`FOR UPDATE`),
-so two workers cannot both pass the check for the same channel under READ COMMITTED; on
-SQLite the single UPDATE is atomic already. A publication that cannot go now stays
-`scheduled` and is taken by a later run.
+calls a minute per token). A post in needs_check is claimed by every run that tries to
+reconcile it; those claims are checks, not sends, and do not count towards the gap.
+On PostgreSQL the channel row is locked first (`FOR UPDATE`), so two workers cannot both
+pass the check for the same channel under READ COMMITTED; on SQLite the single UPDATE is
+atomic already. A publication that cannot go now stays `scheduled` for a later run.
 
 Gaps run on the run's clock (`publish due --now`), like everything else a run stamps.
 """
@@ -36,7 +37,8 @@ def claim(session: Session, *, pub_id: int, channel_id: int, platform: str,
     busy = exists().where(
         col(other.channel_id) == channel_id, col(other.id) != pub_id,
         col(other.state).in_(BUSY) | and_(col(other.claimed_at) > now - gap,
-                                          col(other.claimed_at) <= now))
+                                          col(other.claimed_at) <= now,
+                                          col(other.state) != PubState.needs_check))
     result = session.execute(
         update(Publication)
         .where(col(Publication.id) == pub_id, col(Publication.state) == PubState.scheduled,

@@ -305,7 +305,9 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     except AuthExpired as exc:
         return _stop_channel(session, channel, pub, exc)
     except PlatformError as exc:
-        if exc.retryable and pub.attempts < MAX_ATTEMPTS:
+        # a rate limit is the platform asking us to wait, not a failed attempt: it waits
+        # (the lateness limit still turns a post waiting too long into `missed`)
+        if exc.retryable and (isinstance(exc, RateLimited) or pub.attempts < MAX_ATTEMPTS):
             return _retry_later(session, pub, exc, now)
         _fail(session, pub, PubState.failed, f"{exc.__class__.__name__}: {exc}")
         return "failed"

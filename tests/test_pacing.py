@@ -65,6 +65,15 @@ def test_a_send_in_progress_holds_its_channel(db_url: str, sandbox) -> None:
     assert jobs.publish_due(now=T0 + dt.timedelta(minutes=1), database_url=db_url) == \
         {"channel_busy": 1}
     assert _sent(sandbox) == 0
+    with Session(jobs.engine(db_url)) as s:  # its send left it in doubt: a person will look
+        s.execute(update(Publication).where(Publication.id == ids[0])  # type: ignore[arg-type]
+                  .values(state=PubState.needs_check, last_error="lost answer"))
+        s.commit()
+    # each run re-checks it (Telegram cannot say, so it stays needs_check); a check is not
+    # a send, so the next post is neither held nor paced by it
+    out = jobs.publish_due(now=T0 + dt.timedelta(minutes=2), database_url=db_url)
+    assert out == {"needs_check": 1, "published": 1}
+    assert _sent(sandbox) == 1
 
 
 def test_racing_workers_claim_one_post_per_channel(db_url: str, sandbox) -> None:
