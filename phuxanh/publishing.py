@@ -222,15 +222,21 @@ def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str
     return _settle(session, pub, result, now, expect=PubState.processing, via="published")
 
 
-def _stop_channel(session: Session, channel: Channel, pub: Publication, exc: AuthExpired) -> str:
-    channel.paused, channel.pause_reason, channel.last_error = True, "token expired", str(exc)
+def _stop_channel(session: Session, channel: Channel, pub: Publication,
+                  exc: AuthExpired | ConfigError) -> str:
+    """A dead token or a broken channel setting (credential variable unset, token set
+    unreadable): stop the channel, alert, keep its queue for when a person has fixed it."""
+    expired = isinstance(exc, AuthExpired)
+    channel.paused, channel.last_error = True, str(exc)
+    channel.pause_reason = "token expired" if expired else "channel configuration"
     session.add(channel)
-    audit.record(session, actor="publisher", action="channel.auth_expired", entity="channel",
-                 entity_id=channel.id, detail={"error": str(exc)})
+    audit.record(session, actor="publisher",
+                 action="channel.auth_expired" if expired else "channel.config_error",
+                 entity="channel", entity_id=channel.id, detail={"error": str(exc)})
     session.commit()
     transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
                last_error=f"channel stopped: {exc}")
-    return "auth_expired"
+    return "auth_expired" if expired else "config_error"
 
 
 def _retry_later(session: Session, pub: Publication, exc: PlatformError,
@@ -290,8 +296,7 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
         adapter = adapter_for(channel, engine=engine)
         result = tokens.call(engine, channel, adapter, attempt)
     except ConfigError as exc:
-        _fail(session, pub, PubState.failed, str(exc))
-        return "failed"
+        return _stop_channel(session, channel, pub, exc)
     except Ambiguous as exc:
         transition(session, pub.id or 0, expect=PubState.sending, last_error=str(exc))
         return _resolve(session, pub, adapter, post, now)

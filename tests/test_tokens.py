@@ -198,6 +198,20 @@ def test_the_key_is_required_and_checked(db_url: str, sandbox,
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     with pytest.raises(ConfigError, match="PHUXANH_SECRET_KEY is not set"):
         adapter_for(channel, engine=jobs.engine(db_url))
+    with Session(jobs.engine(db_url)) as s:  # a post due on it stops the channel, kept
+        item = create_item(s, channel_code=channel.code, text="Tin Hải Phòng.",
+                           at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC), actor="lan.nguyen")
+        s.commit()
+        approve_item(s, item_id=item.id or 0, actor="minh.tran")
+        s.commit()
+    out = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 1, tzinfo=dt.UTC), database_url=db_url)
+    assert out == {"config_error": 1}
+    with Session(jobs.engine(db_url)) as s:
+        stopped = s.get(Channel, channel.id)
+        assert stopped is not None and stopped.pause_reason == "channel configuration"
+        assert "PHUXANH_SECRET_KEY is not set" in (stopped.last_error or "")
+        pub = s.exec(select(Publication).where(Publication.channel_id == channel.id)).one()
+        assert pub.state == PubState.scheduled
     monkeypatch.setenv("PHUXANH_SECRET_KEY", "not-a-key")
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="not a Fernet key"):
