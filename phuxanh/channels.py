@@ -77,8 +77,14 @@ def list_channels(session: Session) -> list[dict[str, Any]]:
             for c in session.exec(select(Channel).order_by(col(Channel.code)))]
 
 
+# why the publisher stops a channel by itself; a check that passes again restarts it
+STOPPED = ("token expired", "channel configuration")
+
+
 def check_channels(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
-    """Is each channel's credential present and accepted? Dead tokens pause the channel."""
+    """Is each channel's credential present and accepted? A dead token stops the channel;
+    a channel the publisher stopped (dead token, broken setting) that passes again is
+    restarted, and its kept queue goes out."""
     query = select(Channel).order_by(col(Channel.code))
     if code:
         query = query.where(Channel.code == code)
@@ -93,6 +99,13 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
         try:
             adapter = adapter_for(channel, engine=engine)
             row |= {"ok": True, **tokens.call(engine, channel, adapter, adapter.check_token)}
+            if channel.paused and channel.pause_reason in STOPPED:  # fixed: it goes on
+                channel.paused, channel.pause_reason, channel.last_error = False, None, None
+                session.add(channel)
+                audit.record(session, actor="channel check", action="channel.restored",
+                             entity="channel", entity_id=channel.code, detail={})
+                session.commit()
+                row |= {"paused": False, "restored": True}
         except AuthExpired as exc:
             channel.paused, channel.pause_reason = True, "token expired"
             channel.last_error = str(exc)

@@ -157,6 +157,17 @@ def test_a_refused_refresh_stops_the_channel_and_keeps_its_queue(
         alert = s.exec(select(AuditEvent).where(AuditEvent.action == "channel.auth_expired"))
         assert alert.first() is not None
     assert "Zalo OA refused" in (_stored(db_url, channel).last_error or "")
+    # a person re-authorises; the check that passes restarts the channel and its queue goes
+    _oauth(sandbox, platform="zalo", refresh_token="rt-again", client_id="app-1",
+           client_secret="app-secret-1")
+    monkeypatch.setenv(ENV, json.dumps({"refresh_token": "rt-again", "client_id": "app-1",
+                                        "client_secret": "app-secret-1"}))
+    with Session(engine) as s:
+        (row,) = check_channels(s, code=channel.code)
+    assert row["ok"] and row["restored"] and not row["paused"]
+    later = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 30, tzinfo=dt.UTC),
+                             database_url=db_url)
+    assert later == {"published": 1}
 
 
 def test_a_new_credential_replaces_the_stored_set(db_url: str, sandbox, keyed,
