@@ -20,6 +20,13 @@ Database = Annotated[
 ]
 
 
+def _iso(at: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise ValidationFailed([f"--at: {at!r} is not an ISO 8601 time"]) from exc
+
+
 def _emit(data: object) -> None:
     from phuxanh.cli import _print
 
@@ -119,12 +126,7 @@ def publication_resolve(
     from phuxanh.db import session_scope
     from phuxanh.resolve import resolve
 
-    when = None
-    if at is not None:
-        try:
-            when = dt.datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise ValidationFailed([f"--at: {at!r} is not an ISO 8601 time"]) from exc
+    when = _iso(at) if at is not None else None
     with session_scope(jobs.engine(database)) as session:
         pub = resolve(session, pub_id=pub_id, actor=actor, live_url=live, remote_id=remote_id,
                       not_sent=not_sent, at=when, cancel=cancel)
@@ -147,10 +149,7 @@ def add_item_ops(item_app: typer.Typer) -> None:
         from phuxanh.db import session_scope
         from phuxanh.items import create_item
 
-        try:
-            when = dt.datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise ValidationFailed([f"--at: {at!r} is not an ISO 8601 time"]) from exc
+        when = _iso(at)
         with session_scope(jobs.engine(database)) as session:
             item = create_item(session, channel_code=channel, text=text, at=when, actor=actor,
                                media=media, theme_code=theme)

@@ -58,6 +58,15 @@ def _channel(db_url: str, sandbox, platform: str, monkeypatch: pytest.MonkeyPatc
         return channel
 
 
+def _approved(db_url: str, channel: Channel, text: str, at: dt.datetime) -> None:
+    """One post on `channel` at `at`, written by an editor and approved by another."""
+    with Session(jobs.engine(db_url)) as s:
+        item = create_item(s, channel_code=channel.code, text=text, at=at, actor="lan.nguyen")
+        s.commit()
+        approve_item(s, item_id=item.id or 0, actor="minh.tran")
+        s.commit()
+
+
 def _stored(db_url: str, channel: Channel) -> ChannelToken:
     with Session(jobs.engine(db_url)) as s:
         row = s.get(ChannelToken, channel.id)
@@ -118,13 +127,8 @@ def test_a_revoked_token_is_refreshed_and_the_post_goes_out_once(
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     engine = jobs.engine(db_url)
     adapter_for(channel, engine=engine)
-    with Session(engine) as s:
-        item = create_item(s, channel_code=channel.code, text="Hải Phòng: thành phố cảng xanh.",
-                           at=dt.datetime(2026, 4, 29, 8, tzinfo=dt.UTC), actor="lan.nguyen",
-                           media=None, theme_code=None)
-        s.commit()
-        approve_item(s, item_id=item.id or 0, actor="minh.tran")
-        s.commit()
+    _approved(db_url, channel, "Hải Phòng: thành phố cảng xanh.",
+              dt.datetime(2026, 4, 29, 8, tzinfo=dt.UTC))
     _oauth(sandbox, revoke_access=True)
     out = jobs.publish_due(now=dt.datetime(2026, 4, 29, 8, 1, tzinfo=dt.UTC), database_url=db_url)
     assert out == {"published": 1}
@@ -138,13 +142,7 @@ def test_a_refused_refresh_stops_the_channel_and_keeps_its_queue(
     channel = _channel(db_url, sandbox, "zalo", monkeypatch, refresh="rt-revoked",
                        register=False)
     engine = jobs.engine(db_url)
-    with Session(engine) as s:
-        item = create_item(s, channel_code=channel.code, text="Bầu cử ngày 15/3/2026.",
-                           at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC), actor="lan.nguyen",
-                           media=None, theme_code=None)
-        s.commit()
-        approve_item(s, item_id=item.id or 0, actor="minh.tran")
-        s.commit()
+    _approved(db_url, channel, "Bầu cử ngày 15/3/2026.", dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC))
     out = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 1, tzinfo=dt.UTC), database_url=db_url)
     assert out == {"auth_expired": 1}
     with Session(engine) as s:
@@ -209,12 +207,7 @@ def test_the_key_is_required_and_checked(db_url: str, sandbox,
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     with pytest.raises(ConfigError, match="PHUXANH_SECRET_KEY is not set"):
         adapter_for(channel, engine=jobs.engine(db_url))
-    with Session(jobs.engine(db_url)) as s:  # a post due on it stops the channel, kept
-        item = create_item(s, channel_code=channel.code, text="Tin Hải Phòng.",
-                           at=dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC), actor="lan.nguyen")
-        s.commit()
-        approve_item(s, item_id=item.id or 0, actor="minh.tran")
-        s.commit()
+    _approved(db_url, channel, "Tin Hải Phòng.", dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC))
     out = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 1, tzinfo=dt.UTC), database_url=db_url)
     assert out == {"config_error": 1}
     with Session(jobs.engine(db_url)) as s:
