@@ -40,7 +40,10 @@ from phuxanh.platforms.registry import adapter_for
 from phuxanh.review import caption_for, content_hash
 from phuxanh.settings import get_settings
 
-MAX_ATTEMPTS = 5
+# Transient failures are retried with backoff (60 s, 5 min, 15 min, then hourly); with the
+# default 2 h lateness limit a post becomes `missed` (naming its last error) well before
+# this cap, which only bounds a very long limit
+MAX_ATTEMPTS = 8
 PROCESSING_LIMIT = dt.timedelta(hours=24)  # then a person looks (needs_check)
 
 
@@ -269,7 +272,8 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
             pub,
             PubState.missed,
             f"not sent: {int((now - pub.scheduled_at).total_seconds() // 60)} min late; "
-            "a person must reschedule or cancel it",
+            "a person must reschedule or cancel it"
+            + (f" (last error: {pub.last_error})" if pub.last_error else ""),
         )
         return "missed"
     if content_hash(session, item) != pub.approved_hash:

@@ -223,3 +223,19 @@ def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> Non
     out = jobs.publish_due(now=at(0, 8, 1), database_url=db_url)
     assert out == {"reconciled": 1, "published": 1}
     assert len(_posts(sandbox)) == 2  # nothing sent twice
+
+
+def test_a_post_retried_past_the_lateness_limit_is_missed_with_its_last_error(
+        db_url: str, sandbox) -> None:
+    planned_and_rendered(db_url, sandbox.public_url)
+    _approve_all(db_url)
+    requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next": ["http_500"] * 2},
+                  timeout=5).raise_for_status()
+    assert jobs.publish_due(now=at(0, 8, 1), database_url=db_url) == {"retry": 2}
+    assert jobs.publish_due(now=at(0, 10, 5), database_url=db_url) == {"missed": 2}
+    with Session(jobs.engine(db_url)) as s:
+        missed = s.exec(select(Publication).where(Publication.state == PubState.missed)).all()
+    assert len(missed) == 2 and all(
+        "min late" in (p.last_error or "") and "(last error: Facebook" in (p.last_error or "")
+        for p in missed), [p.last_error for p in missed]
+    assert _posts(sandbox) == []
