@@ -101,7 +101,12 @@ def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdi
     setup_s = time.perf_counter() - t0
     requests.post(f"{sandbox_url}/_sandbox/faults", timeout=5,
                   json={"rate": rate, "seed": seed}).raise_for_status()
+    # The drill packs an hour of posts into 30 s of wall time and each worker acts at one
+    # instant (`--now`), so real-time pacing gaps would let one paced post per channel out
+    # per run and turn the drill into a pacing test (tests/test_pacing.py is that);
+    # one send per channel at a time stays on.
     env = os.environ | {"PHUXANH_HTTP_TIMEOUT_S": "2", "PHUXANH_LATENESS_LIMIT_MINUTES": "1440",
+                        "PHUXANH_SEND_GAP_S": "{}",
                         "PHUXANH_PUBLIC_MEDIA_URL": f"{sandbox_url}/media",
                         "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     engine = engine_for(db_url)
