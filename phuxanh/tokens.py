@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from phuxanh.errors import ConfigError
@@ -85,7 +86,14 @@ def _stored(engine: Bind, channel: Channel, seed: TokenSet, fingerprint: str) ->
             row.sealed, row.seed_sha256, row.expires_at = sealed, fingerprint, seed.expires_at
             row.last_error = None
         session.add(row)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # another worker stored it first: use theirs
+            session.rollback()
+            stored = session.get(ChannelToken, channel.id, populate_existing=True)
+            if stored is None:
+                raise
+            return _open(stored, channel)
         return seed
 
 

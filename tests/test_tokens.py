@@ -122,6 +122,28 @@ def test_two_workers_spend_a_rotating_refresh_token_once(db_url: str, sandbox, k
     assert _stored(db_url, channel).lock_until is None  # the lease was given back
 
 
+def test_racing_first_uses_store_one_set_and_refresh_once(
+        db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch) -> None:
+    channel = _channel(db_url, sandbox, "tiktok", monkeypatch)
+    engine = jobs.engine(db_url)
+    start, tokens_seen, errors = threading.Barrier(4), [], []
+
+    def first_use() -> None:
+        start.wait()
+        try:
+            tokens_seen.append(adapter_for(channel, engine=engine).token)
+        except Exception as exc:  # the assertion below shows it
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(tokens_seen)) == 1 and len(tokens_seen) == 4
+    assert _oauth(sandbox)["refreshes"] == {"tiktok": 1}
+
+
 def test_a_revoked_token_is_refreshed_and_the_post_goes_out_once(
         db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch) -> None:
     channel = _channel(db_url, sandbox, "x", monkeypatch)
