@@ -78,7 +78,8 @@ def list_channels(session: Session) -> list[dict[str, Any]]:
 
 
 # why the publisher stops a channel by itself; a check that passes again restarts it
-STOPPED = ("token expired", "channel configuration")
+TOKEN_EXPIRED, BROKEN_SETTING = "token expired", "channel configuration"
+STOPPED = (TOKEN_EXPIRED, BROKEN_SETTING)
 
 
 def check_channels(session: Session, *, code: str | None = None) -> list[dict[str, Any]]:
@@ -92,10 +93,10 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
     if code and not channels:
         raise NotFound(f"--channel: no channel {code!r}")
     out = []
+    engine = session.get_bind()
     for channel in channels:
         row: dict[str, Any] = {"channel": channel.code, "platform": channel.platform,
                                "last_error": channel.last_error, "paused": channel.paused}
-        engine = session.get_bind()
         try:
             adapter = adapter_for(channel, engine=engine)
             row |= {"ok": True, **tokens.call(engine, channel, adapter, adapter.check_token)}
@@ -107,7 +108,7 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
                 session.commit()
                 row |= {"paused": False, "restored": True}
         except AuthExpired as exc:
-            channel.paused, channel.pause_reason = True, "token expired"
+            channel.paused, channel.pause_reason = True, TOKEN_EXPIRED
             channel.last_error = str(exc)
             session.add(channel)
             session.commit()

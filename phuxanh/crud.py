@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh.errors import ValidationFailed
 from phuxanh.models import (
+    WAITING_FOR_A_PERSON,
     Approval,
     Campaign,
     Channel,
@@ -381,8 +382,8 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]
     counts: dict[tuple[int, str], int] = {}
     for channel_id, state, n in session.exec(
         select(Publication.channel_id, Publication.state, func.count(col(Publication.id)))
-        .where((col(Publication.updated_at) >= week) | col(Publication.state).in_(
-            [PubState.failed, PubState.needs_check, PubState.missed]))
+        .where((col(Publication.updated_at) >= week)
+               | col(Publication.state).in_(WAITING_FOR_A_PERSON))
         .group_by(col(Publication.channel_id), col(Publication.state))
     ):
         counts[(channel_id, str(state))] = int(n)
@@ -393,7 +394,7 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]
     out = []
     for c in session.exec(select(Channel).order_by(col(Channel.code))):
         published_at, metrics_at = last.get(c.id or 0, (None, None))
-        waiting = sum(counts.get((c.id or 0, s), 0) for s in ("failed", "needs_check", "missed"))
+        waiting = sum(counts.get((c.id or 0, str(s)), 0) for s in WAITING_FOR_A_PERSON)
         out.append({
             "code": c.code, "name": c.display_name, "platform": c.platform,
             "unit": units.get(c.unit_id, ""), "paused": c.paused, "pause_reason": c.pause_reason,
@@ -410,8 +411,7 @@ def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[dict[str
         select(Publication, Channel, ContentItem)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-        .where(col(Publication.state).in_([PubState.needs_check, PubState.missed,
-                                           PubState.failed]))
+        .where(col(Publication.state).in_(WAITING_FOR_A_PERSON))
         .order_by(col(Publication.scheduled_at), col(Publication.id)).limit(limit))
     return [{"id": pub.id, "state": str(pub.state), "channel": channel.display_name,
              "platform": channel.platform, "scheduled_at": pub.scheduled_at,

@@ -85,6 +85,10 @@ class PubState(StrEnum):
     paused = "paused"
 
 
+# the publisher leaves these for a person (phuxanh publication resolve, Channel health)
+WAITING_FOR_A_PERSON = (PubState.needs_check, PubState.missed, PubState.failed)
+
+
 class Unit(SQLModel, table=True):
     """An office: the city, a department, a ward, a university."""
 

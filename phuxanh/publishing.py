@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from phuxanh import audit, pacing, tokens
+from phuxanh.channels import BROKEN_SETTING, TOKEN_EXPIRED
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
@@ -108,15 +109,7 @@ def _mark_published(
         last_error=None,
     ):
         return
-    item = session.get(ContentItem, pub.content_item_id)
-    assert item is not None
-    states = {
-        p.state
-        for p in session.exec(select(Publication).where(Publication.content_item_id == item.id))
-    }
-    if states == {PubState.published}:
-        item.status = ItemStatus.published
-        session.add(item)
+    mark_item_if_all_published(session, pub.content_item_id)
     audit.record(
         session,
         actor="publisher",
@@ -126,6 +119,17 @@ def _mark_published(
         detail={"remote_id": result.remote_id},
     )
     session.commit()
+
+
+def mark_item_if_all_published(session: Session, item_id: int) -> None:
+    """The item is published once every one of its publications is (not committed)."""
+    states = set(session.exec(select(Publication.state)
+                              .where(col(Publication.content_item_id) == item_id)))
+    if states == {PubState.published}:
+        item = session.get(ContentItem, item_id)
+        assert item is not None
+        item.status = ItemStatus.published
+        session.add(item)
 
 
 def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> None:
@@ -166,13 +170,11 @@ def _settle(session: Session, pub: Publication, result: PublishResult | None,
     return via
 
 
-def _resolve(session: Session, pub: Publication, adapter: Adapter, post: Post,
-             now: dt.datetime) -> str:
+def _resolve(session: Session, pub: Publication, channel: Channel, adapter: Adapter,
+             post: Post, now: dt.datetime) -> str:
     """For a publication we hold in `sending` whose last send is in doubt: resume from the
     saved handle, or ask the platform whether our post exists. Never re-send blindly."""
     session.refresh(pub)  # the handle may have been saved during the send
-    channel = session.get(Channel, pub.channel_id)
-    assert channel is not None
 
     def check() -> PublishResult | None:
         if pub.handle:
@@ -200,7 +202,7 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
     if not transition(session, pub.id or 0, expect=PubState.needs_check, state=PubState.sending,
                       claimed_by=worker_name(), claimed_at=now):
         return "taken_by_other"
-    return _resolve(session, pub, adapter, post, now)
+    return _resolve(session, pub, channel, adapter, post, now)
 
 
 def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str:
@@ -231,7 +233,7 @@ def _stop_channel(session: Session, channel: Channel, pub: Publication,
     unreadable): stop the channel, alert, keep its queue for when a person has fixed it."""
     expired = isinstance(exc, AuthExpired)
     channel.paused, channel.last_error = True, str(exc)
-    channel.pause_reason = "token expired" if expired else "channel configuration"
+    channel.pause_reason = TOKEN_EXPIRED if expired else BROKEN_SETTING
     session.add(channel)
     audit.record(session, actor="publisher",
                  action="channel.auth_expired" if expired else "channel.config_error",
@@ -303,9 +305,9 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
         return _stop_channel(session, channel, pub, exc)
     except Ambiguous as exc:
         transition(session, pub.id or 0, expect=PubState.sending, last_error=str(exc))
-        return _resolve(session, pub, adapter, post, now)
+        return _resolve(session, pub, channel, adapter, post, now)
     except Duplicate as exc:
-        outcome = _resolve(session, pub, adapter, post, now)
+        outcome = _resolve(session, pub, channel, adapter, post, now)
         if outcome == "requeued":  # the platform says duplicate but we cannot find ours
             transition(session, pub.id or 0, expect=PubState.scheduled, state=PubState.failed,
                        last_error=f"platform calls it a duplicate: {exc}")

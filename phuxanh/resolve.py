@@ -8,23 +8,23 @@ After looking at the account, they say one of:
   version is unchanged, so no new approval is needed);
 - cancel: it will not go out → `failed`, with their reason.
 
-Each is one conditional UPDATE from the states above, so a person and a publisher that
-reconciles the same post at the same moment cannot both win; each is audited.
+Each is one conditional UPDATE from the states above (`publishing.transition`), so a
+person and a publisher that reconciles the same post at the same moment cannot both win;
+each is audited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from phuxanh import audit
 from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
-from phuxanh.models import ContentItem, ItemStatus, Publication, PubState, Role
+from phuxanh.models import WAITING_FOR_A_PERSON, Publication, PubState, Role
+from phuxanh.publishing import mark_item_if_all_published, transition
 from phuxanh.users import get_user
 
-SETTLEABLE = (PubState.needs_check, PubState.missed, PubState.failed)
 RESOLVERS = {Role.approver, Role.manager, Role.admin}
 
 
@@ -44,9 +44,9 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     pub = session.get(Publication, pub_id)
     if pub is None:
         raise NotFound(f"publication {pub_id} does not exist")
-    if pub.state not in SETTLEABLE:
+    if pub.state not in WAITING_FOR_A_PERSON:
         raise ValidationFailed([f"publication {pub_id} is {pub.state}; only "
-                                f"{', '.join(SETTLEABLE)} wait for a person"])
+                                f"{', '.join(WAITING_FOR_A_PERSON)} wait for a person"])
     now = dt.datetime.now(dt.UTC)
     values: dict[str, object]
     if live_url is not None:
@@ -71,29 +71,14 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
             raise ValidationFailed(["--cancel: give the reason people will read"])
         values = {"state": PubState.failed, "last_error": f"cancelled by {actor}: {reason}"}
         action = "publication.cancelled"
-    done = session.execute(
-        update(Publication)
-        .where(col(Publication.id) == pub_id, col(Publication.state) == pub.state)
-        .values(updated_at=now, **values))
-    if getattr(done, "rowcount", 0) != 1:
+    if not transition(session, pub_id, expect=PubState(pub.state), updated_at=now, **values):
         raise ValidationFailed([f"publication {pub_id} changed while you looked (the "
                                 "publisher may be checking it); look again"])
     audit.record(session, actor=actor, action=action, entity="publication", entity_id=pub_id,
                  detail={"from": str(pub.state), "remote_url": live_url, "reason": cancel,
                          "at": at.isoformat() if at else None})
     if live_url is not None:
-        _mark_item(session, pub.content_item_id)
+        mark_item_if_all_published(session, pub.content_item_id)
     session.commit()
     session.refresh(pub)
     return pub
-
-
-def _mark_item(session: Session, item_id: int) -> None:
-    """The item is published once every one of its publications is."""
-    states = session.exec(select(Publication.state)
-                          .where(col(Publication.content_item_id) == item_id)).all()
-    if all(state == PubState.published for state in states):
-        item = session.get(ContentItem, item_id)
-        if item is not None:
-            item.status = ItemStatus.published
-            session.add(item)

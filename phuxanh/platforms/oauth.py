@@ -110,16 +110,18 @@ def from_stored(raw: str) -> TokenSet:
     return TokenSet(**data)
 
 
-def refresh_grant(adapter: Adapter, url: str, tokens: TokenSet, *, data: dict[str, str],
+def refresh_grant(adapter: Adapter, url: str, tokens: TokenSet, *, client: dict[str, str],
                   headers: dict[str, str] | None = None,
                   auth: tuple[str, str] | None = None) -> TokenSet:
-    """POST the refresh grant and read the new set. A refused grant (expired, revoked or
-    already used refresh token, wrong client) is AuthExpired: a person must re-authorise.
-    The platform may rotate the refresh token; the old one is kept when it does not."""
+    """POST the refresh grant (`grant_type`, `refresh_token`, plus the platform's own
+    `client` fields) and read the new set. A refused grant (expired, revoked or already
+    used refresh token, wrong client) is AuthExpired: a person must re-authorise. The
+    platform may rotate the refresh token; the old one is kept when it does not."""
     now = dt.datetime.now(dt.UTC)
+    data = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token or ""}
     try:
-        response = adapter.http.post(url, data=data, headers=headers or {}, auth=auth,
-                                     timeout=adapter.timeout_s)
+        response = adapter.http.post(url, data=data | client, headers=headers or {},
+                                     auth=auth, timeout=adapter.timeout_s)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise Transient(f"{adapter.name} token endpoint unreachable: "
                         f"{exc.__class__.__name__}") from exc

@@ -77,8 +77,7 @@ class TikTokAccount(Adapter):
         """TikTok's docs disagree on lifetimes (24 h / 365 d or 2 h / 180 d) and the newer
         say refresh tokens rotate [T6]: expiry is taken from `expires_in`, and whatever
         refresh token comes back is kept as the newest."""
-        return refresh_grant(self, self.refresh_url(tokens), tokens, data={
-            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
+        return refresh_grant(self, self.refresh_url(tokens), tokens, client={
             "client_key": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:

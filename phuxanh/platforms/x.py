@@ -64,9 +64,8 @@ class XAccount(Adapter):
         `offline.access`) are single-use and rotate [X4]. A confidential client
         authenticates with HTTP Basic; a public one sends its client_id only."""
         auth = (tokens.client_id or "", tokens.client_secret) if tokens.client_secret else None
-        return refresh_grant(self, self.refresh_url(tokens), tokens, auth=auth, data={
-            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
-            "client_id": tokens.client_id or ""})
+        return refresh_grant(self, self.refresh_url(tokens), tokens, auth=auth,
+                             client={"client_id": tokens.client_id or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:

@@ -62,8 +62,7 @@ class YouTubeChannel(Adapter):
     def refresh(self, tokens: TokenSet) -> TokenSet:
         """Google keeps the refresh token (it is not rotated); `invalid_grant` means it
         was revoked, unused for six months, or from an app still in Testing (7 days)."""
-        return refresh_grant(self, self.refresh_url(tokens), tokens, data={
-            "grant_type": "refresh_token", "refresh_token": tokens.refresh_token or "",
+        return refresh_grant(self, self.refresh_url(tokens), tokens, client={
             "client_id": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
 
     def classify(self, response: requests.Response) -> PlatformError:

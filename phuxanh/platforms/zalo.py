@@ -56,10 +56,8 @@ class ZaloOA(Adapter):
         any error from this endpoint (HTTP 200 with `error` ≠ 0) stops the channel for a
         person rather than being retried blindly."""
         return refresh_grant(self, self.refresh_url(tokens), tokens,
-                             headers={"secret_key": tokens.client_secret or ""}, data={
-                                 "app_id": tokens.client_id or "",
-                                 "grant_type": "refresh_token",
-                                 "refresh_token": tokens.refresh_token or ""})
+                             headers={"secret_key": tokens.client_secret or ""},
+                             client={"app_id": tokens.client_id or ""})
 
     def _headers(self) -> dict[str, str]:
         return {"access_token": self.token}

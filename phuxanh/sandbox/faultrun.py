@@ -36,8 +36,9 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from phuxanh import items, users
+from phuxanh.channels import TOKEN_EXPIRED
 from phuxanh.db import engine_for, migrate
-from phuxanh.models import Channel, ContentItem, Publication, PubState
+from phuxanh.models import WAITING_FOR_A_PERSON, Channel, ContentItem, Publication, PubState
 from phuxanh.sandbox.samples import tiny_card, tiny_clip
 
 SPEED = 120.0  # simulated seconds per real second
@@ -118,7 +119,7 @@ def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdi
         now = start + dt.timedelta(seconds=(time.perf_counter() - t1) * SPEED)
         with engine.begin() as c:  # the person on duty renews the token
             c.execute(text("UPDATE channel SET paused = false, pause_reason = NULL "
-                           "WHERE pause_reason = 'token expired'"))
+                           "WHERE pause_reason = :stopped"), {"stopped": TOKEN_EXPIRED})
         if quiet >= 1 and rate:  # the storm is over: settle without faults
             requests.post(f"{sandbox_url}/_sandbox/faults", json={"rate": 0}, timeout=5)
             rate = 0.0
@@ -166,7 +167,7 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
             ContentItem, col(ContentItem.id) == col(Publication.content_item_id)).join(
             Channel, col(Channel.id) == col(Publication.channel_id))).all()
         for pub, caption, platform in rows:
-            if pub.state in (PubState.failed, PubState.needs_check, PubState.missed):
+            if pub.state in WAITING_FOR_A_PERSON:
                 why = re.sub(r"\d+", "N", (pub.last_error or "")[:70])
                 waiting[f"{pub.state} {platform}: {why}"] += 1
             item_text = f"publication {pub.id} (channel {pub.channel_id})"
