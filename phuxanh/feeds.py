@@ -1,28 +1,50 @@
 """Official news feeds → link-post drafts in the review queue.
 
-Each feed is fetched with a conditional GET (ETag / Last-Modified), capped in size and
-time, and parsed by feedparser from the raw bytes (it honours the declared encoding).
-Entries are de-duplicated by GUID and by canonical link, matched to themes by keywords
-with accents ignored, and proposed as drafts that credit the outlet. A broken, huge,
-slow or wrongly encoded feed is logged and skipped; the others go on.
+Each feed is fetched with a conditional GET (ETag / Last-Modified) within a wall-clock
+budget (`--timeout`: connecting, redirects, headers and body all count) and a size cap, and
+parsed by feedparser from the raw bytes (it honours the declared encoding). Feeds are fetched
+side by side in a few threads, so one slow feed never holds up the others; the database is
+written only by the calling thread, one transaction per feed. Only public addresses are
+fetched (every redirect hop is checked again) unless a feed is marked `internal`. Entries are
+de-duplicated by GUID and by canonical link, matched to themes by keywords with accents
+ignored, and proposed as drafts that credit the outlet; only http(s) links become drafts. A
+broken, huge, slow, refused or wrongly encoded feed is reported in one line and skipped; the
+others go on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
+import io
+import ipaddress
 import logging
+import math
+import os
 import re
+import socket
+import threading
 import time
 import unicodedata
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 import requests
-from pydantic import BaseModel, ConfigDict, Field
+import urllib3
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from requests.adapters import HTTPAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import create_connection
 
 from phuxanh import audit
 from phuxanh.db import session_scope
@@ -41,7 +63,14 @@ from phuxanh.yamlio import load_located, validate_doc
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+MAX_WORKERS = 8  # feeds fetched at once
+# After its budget runs out a feed's sockets are shut down, which ends any read at once; a
+# thread still busy GRACE_S later (stuck in a name lookup, which nothing can interrupt) is
+# left behind: it writes nothing, and its feed is reported as timed out.
+GRACE_S = 0.5
 TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|zarsrc|zaloapp)$", re.I)
+WEB_SCHEMES = ("http", "https")
 
 
 class _Strict(BaseModel):
@@ -49,10 +78,25 @@ class _Strict(BaseModel):
 
 
 class FeedSpec(_Strict):
-    code: str
+    code: str = Field(min_length=1, max_length=64)
     outlet: str
     url: str
     enabled: bool = True
+    # True only for a feed on the office's own network: it may then be fetched from (and
+    # redirect to) private, loopback and other non-public addresses.
+    internal: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 (raises ValueError on a bad port)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a URL ({exc})") from exc
+        if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+            raise ValueError(f"{value!r}: a feed URL must be http:// or https:// with a host")
+        return value.strip()
 
 
 class FeedsFile(_Strict):
@@ -61,6 +105,14 @@ class FeedsFile(_Strict):
     channels: list[str] = []
     feeds: list[FeedSpec]
     keywords: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> FeedsFile:
+        codes = [f.code for f in self.feeds]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"feed code used twice: {', '.join(twice)}")
+        return self
 
 
 def load_feeds(path: Path) -> FeedsFile:
@@ -99,34 +151,411 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())
 
 
-def fetch(
-    spec: FeedSpec, state: FeedState, http: requests.Session, timeout_s: float
-) -> bytes | None:
-    """The feed's bytes, or None when unchanged (304). Raises ValueError with a reason."""
-    headers = {"User-Agent": "phuxanh feed reader (official channels)"}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
+def entry_link(raw: str, base: str) -> tuple[str | None, str]:
+    """An entry's link as it would go out (relative links resolved against `base`, the
+    feed's URL, then canonical), or None and why not: only http(s) links with a host and
+    no user name or password become drafts (never javascript:, data:, file:, mailto: …)."""
     try:
-        with http.get(spec.url, headers=headers, timeout=timeout_s, stream=True) as response:
-            if response.status_code == 304:
-                return None
-            if response.status_code >= 400:
-                raise ValueError(f"HTTP {response.status_code}")
-            body = b""
-            deadline = time.monotonic() + 2 * timeout_s  # a slow drip is cut off too
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > MAX_BYTES:
-                    raise ValueError(f"larger than {MAX_BYTES // 2**20} MB")
-                if time.monotonic() > deadline:
-                    raise ValueError(f"still downloading after {2 * timeout_s:.0f} s")
-            state.etag = response.headers.get("ETag")
-            state.last_modified = response.headers.get("Last-Modified")
-            return body
-    except requests.RequestException as exc:
-        raise ValueError(f"{exc.__class__.__name__}: {exc}") from exc
+        link = canonical_link(urljoin(base, raw.strip()))
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        return None, f"not a valid link ({exc})"
+    if parts.scheme not in WEB_SCHEMES:
+        scheme = f"a {parts.scheme}: link" if parts.scheme else "not a web link"
+        return None, f"{scheme}; only http(s) links become drafts"
+    if not parts.hostname:
+        return None, "a link without a host"
+    if parts.username is not None or parts.password is not None:
+        return None, "a link with a user name or password in it"
+    return link, ""
+
+
+# --- where a feed may be fetched from ---------------------------------------------------
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolve(host: str, port: int) -> list[str]:
+    """Every address of `host` (the system resolver, /etc/hosts included), in its order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def address_problem(address: str) -> str | None:
+    """What is wrong with fetching a feed from `address` (e.g. "loopback"), or None when it
+    is a public address. An IPv6 address that carries an IPv4 one (IPv4-mapped, 6to4,
+    Teredo) is judged by the IPv4 address as well."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (%eth0)
+    except ValueError:
+        return "not an IP"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return address_problem(str(ip.ipv4_mapped))
+        for inner in (ip.sixtofour, ip.teredo[1] if ip.teredo else None):
+            if inner is not None and (problem := address_problem(str(inner))):
+                return problem
+    for problem, flag in (
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
+        ("non-public", not ip.is_global),  # e.g. 100.64.0.0/10, shared by carriers
+    ):
+        if flag:
+            return problem
+    return None
+
+
+@dataclass(frozen=True)
+class NetPolicy:
+    """How feed hosts are looked up and judged. The defaults are the real thing; tests swap
+    in a resolver (a name → addresses seam) or a judge that takes a test server as public."""
+
+    resolve: Resolver = system_resolve
+    problem: Callable[[str], str | None] = address_problem
+
+
+def check_hop(
+    url: str, *, internal: bool, net: NetPolicy | None = None
+) -> tuple[str, int, list[str]]:
+    """The host, port and checked addresses to fetch `url` from (the feed's own URL or any
+    redirect), or ValueError with the reason it may not be fetched: not http(s), no host, a
+    name that does not resolve or, unless the feed is `internal`, any address of the host
+    that is not public (loopback, private, link-local, multicast, reserved, unspecified)."""
+    net = net or NetPolicy()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not a URL ({exc})") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in WEB_SCHEMES:
+        raise ValueError(f"{url[:100]!r}: only http(s) URLs are fetched")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise ValueError(f"{url[:100]!r} has no host")
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        addresses = net.resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"cannot resolve {host} ({exc})") from exc
+    if not addresses:
+        raise ValueError(f"{host} has no address")
+    if not internal:
+        for address in addresses:
+            problem = net.problem(address)
+            if problem:
+                where = host if host == address else f"{host} ({address})"
+                raise ValueError(
+                    f"refused {where}: a {problem} address; only public addresses are "
+                    "fetched unless the feed is marked `internal: true`"
+                )
+    return host, port, addresses
+
+
+class _Watchdog:
+    """Ends a fetch when its budget is spent. A per-read timeout cannot: a server sending
+    one byte every second never leaves a read waiting long, and reads of a 64 KB chunk wait
+    for all of it. So every socket the fetch opens is registered here (as a duplicate
+    descriptor, which stays valid when TLS takes the socket over) and shut down when the
+    budget runs out: a read in progress then returns at once, and the fetch fails."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+        self.deadline = time.monotonic() + budget_s
+        self.expired = False
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self._timer = threading.Timer(budget_s, self.expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._socks.append(sock.dup())
+            if self.expired:
+                _shut(self._socks[-1])
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shut(sock)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._socks:
+                sock.close()
+            self._socks.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other end
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _pinned_session(
+    pins: dict[tuple[str, int], list[str]], watchdog: _Watchdog
+) -> requests.Session:
+    """A session that connects only to the addresses check_hop approved for each host and
+    port in `pins` (a host not in it is refused), and hands every socket to the watchdog.
+
+    Connecting to the checked address, not to whatever a second lookup returns, rules out
+    DNS rebinding (a name that answers public for the check and loopback for the connect).
+    HTTPS still sends the host name (SNI) and verifies the certificate against it.
+    Proxies from the environment are not used: a proxy would look the name up itself. A
+    CA bundle named in REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (an office's own CA) still is.
+    What remains: an internal feed is trusted, with all its redirects; and a public host
+    may itself forward the request inward (that is the host's business, not a fetch of
+    ours).
+    """
+
+    def connect(conn: HTTPConnection) -> socket.socket:
+        addresses = pins.get((conn.host.lower(), conn.port or 0))
+        if not addresses:
+            raise NewConnectionError(conn, f"{conn.host} was not checked; not connecting")
+        failure: OSError = OSError("no address")
+        for address in addresses:
+            try:
+                sock = create_connection(
+                    (address, conn.port or 0),
+                    conn.timeout,
+                    source_address=conn.source_address,
+                    socket_options=conn.socket_options,
+                )
+            except OSError as exc:
+                failure = exc
+                continue
+            watchdog.watch(sock)
+            return sock
+        if isinstance(failure, TimeoutError):
+            raise ConnectTimeoutError(conn, f"connecting to {conn.host} timed out") from failure
+        raise NewConnectionError(conn, f"cannot connect: {failure}") from failure
+
+    class PinnedHTTP(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return connect(self)
+
+    class PinnedHTTPS(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return connect(self)
+
+    class PinnedPool(HTTPConnectionPool):
+        ConnectionCls = PinnedHTTP
+
+    class PinnedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = PinnedHTTPS
+
+    adapter = HTTPAdapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = {"http": PinnedPool, "https": PinnedHTTPSPool}
+    session = requests.Session()
+    session.trust_env = False
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = ca_bundle or True
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@dataclass
+class Fetched:
+    """A feed's answer: its bytes (None when unchanged since the last poll, a 304), the URL
+    they came from after redirects (relative entry links resolve against it) and the
+    validators for the next conditional GET."""
+
+    body: bytes | None
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n % 2**20 == 0 else f"{n:,} bytes"
+
+
+def _request_problem(exc: Exception) -> str:
+    """One readable line for a failed request (urllib3's wrappers and pool names dropped)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "could not connect in time"
+    if isinstance(exc, requests.ReadTimeout):
+        return "the server stopped sending"
+    reason: Any = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", None) or reason  # urllib3's MaxRetryError wraps it
+    text = re.sub(r"\s+", " ", str(reason))
+    text = re.sub(r"^\w+\(host=[^)]*\): ", "", text)
+    return f"{exc.__class__.__name__}: {text}"[:300]
+
+
+def fetch(
+    spec: FeedSpec,
+    *,
+    budget_s: float,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    net: NetPolicy | None = None,
+) -> Fetched:
+    """The feed's answer within `budget_s` seconds of wall-clock time, connecting, every
+    redirect, headers and body all included, and at most MAX_BYTES; ValueError with a reason
+    otherwise. Redirects (at most MAX_REDIRECTS) are followed here, each hop checked by
+    check_hop and connected only to the addresses it checked."""
+    watchdog = _Watchdog(budget_s)
+    pins: dict[tuple[str, int], list[str]] = {}
+    http = _pinned_session(pins, watchdog)
+    timed_out = f"timed out: no complete answer within {budget_s:g} s"
+    headers = {"User-Agent": "phuxanh feed reader (official channels)"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    url = spec.url
+    try:
+        for hop in range(MAX_REDIRECTS + 1):
+            request = http.prepare_request(requests.Request("GET", url, headers=headers))
+            url = request.url or url
+            try:
+                host, port, addresses = check_hop(url, internal=spec.internal, net=net)
+            except ValueError as exc:
+                raise ValueError(f"redirect to {url[:200]}: {exc}" if hop else str(exc)) from None
+            pins[(host.lower(), port)] = addresses
+            remaining = watchdog.remaining()
+            if remaining <= 0 or watchdog.expired:
+                raise ValueError(timed_out)
+            # The socket's own timeout, shorter than the budget, ends a read that has stalled
+            # even if the watchdog's shutdown could not reach it.
+            read_s = max(0.05, min(remaining, budget_s / 2))
+            with http.send(
+                request, stream=True, allow_redirects=False, timeout=(remaining, read_s)
+            ) as response:
+                target = http.get_redirect_target(response)
+                if target:
+                    url = urljoin(url, target)
+                    continue
+                if response.status_code == 304:
+                    return Fetched(None, url)
+                if response.status_code >= 400:
+                    raise ValueError(f"HTTP {response.status_code}")
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > MAX_BYTES:
+                    raise ValueError(f"larger than {_size(MAX_BYTES)} ({declared} bytes declared)")
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > MAX_BYTES:
+                        raise ValueError(f"larger than {_size(MAX_BYTES)}")
+                    if watchdog.expired:
+                        break
+                if watchdog.expired:  # a body cut short by the shutdown is not the feed
+                    raise ValueError(timed_out)
+                return Fetched(
+                    bytes(body),
+                    url,
+                    response.headers.get("ETag"),
+                    response.headers.get("Last-Modified"),
+                )
+        raise ValueError(f"more than {MAX_REDIRECTS} redirects")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # requests wraps nearly everything; urllib3's and the socket's own errors are the
+        # rest (a URL urllib3 cannot parse, a descriptor the watchdog closed under a read)
+        raise ValueError(timed_out if watchdog.expired else _request_problem(exc)) from exc
+    finally:
+        watchdog.close()
+        http.close()
+
+
+@dataclass
+class _Outcome:
+    """What a worker thread learnt about one feed: why it failed, or its answer parsed."""
+
+    error: str | None = None
+    fetched: Fetched | None = None
+    parsed: Any = None
+
+
+def _fetch_and_parse(
+    spec: FeedSpec,
+    budget_s: float,
+    net: NetPolicy | None,
+    validators: tuple[str | None, str | None],
+) -> _Outcome:
+    """Runs in a worker thread: network and parsing only, never the database."""
+    try:
+        fetched = fetch(
+            spec, budget_s=budget_s, etag=validators[0], last_modified=validators[1], net=net
+        )
+        if fetched.body is None:
+            return _Outcome(fetched=fetched)
+        # A stream, never the bytes: given bytes, feedparser first tries them as a file
+        # name, and a feed whose body is a path would be read from this machine's disk.
+        parsed = feedparser.parse(io.BytesIO(fetched.body))
+        problem = parsed.get("bozo_exception") if parsed.bozo else None
+        if problem is not None and not isinstance(problem, feedparser.NonXMLContentType):
+            # Malformed XML or bytes that do not match the declared encoding: the loose
+            # parser would still guess, and a wrong guess would put mojibake in a draft.
+            raise ValueError(f"not a well-formed feed ({problem.__class__.__name__}: {problem})")
+    except ValueError as exc:
+        return _Outcome(error=str(exc))
+    return _Outcome(fetched=fetched, parsed=parsed)
+
+
+def _run_all(
+    tasks: dict[str, Callable[[], _Outcome]], *, budget_s: float, workers: int
+) -> dict[str, _Outcome]:
+    """Run the tasks in up to `workers` daemon threads and return every outcome. A task
+    still running GRACE_S after its budget is reported as timed out and left behind (its
+    thread writes nothing), and a fresh thread takes its place in the pool."""
+    pending = deque(tasks)
+    started: dict[str, float] = {}
+    results: dict[str, _Outcome] = {}
+    changed = threading.Condition()
+
+    def work() -> None:
+        while True:
+            with changed:
+                if not pending:
+                    return
+                key = pending.popleft()
+                started[key] = time.monotonic()
+                changed.notify_all()
+            try:
+                outcome = tasks[key]()
+            except Exception as exc:  # a bug must not take the other feeds down
+                log.exception("feed %s: unexpected error", key)
+                outcome = _Outcome(error=f"unexpected error: {exc.__class__.__name__}: {exc}")
+            with changed:
+                results.setdefault(key, outcome)
+                changed.notify_all()
+
+    def spawn() -> None:
+        threading.Thread(target=work, name="feed-poll", daemon=True).start()
+
+    for _ in range(min(workers, len(tasks))):
+        spawn()
+    with changed:
+        while len(results) < len(tasks):
+            now = time.monotonic()
+            wake: float | None = None
+            for key, t0 in list(started.items()):
+                if key in results:
+                    continue
+                limit = t0 + budget_s + GRACE_S
+                if now >= limit:
+                    results[key] = _Outcome(
+                        error=f"timed out: no complete answer within {budget_s:g} s"
+                    )
+                    spawn()
+                else:
+                    wake = limit if wake is None else min(wake, limit)
+            if len(results) < len(tasks):
+                changed.wait(None if wake is None else wake - now)
+    return results
 
 
 def _draft(
@@ -164,47 +593,39 @@ def _draft(
     return item
 
 
-def poll_feed(
-    session: Session, cfg: FeedsFile, spec: FeedSpec, http: requests.Session, timeout_s: float
-) -> dict[str, Any]:
+def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome) -> dict[str, Any]:
+    """Write one feed's outcome (its state, seen entries, drafts) in the caller's session."""
     state = session.exec(select(FeedState).where(FeedState.code == spec.code)).first() or FeedState(
         code=spec.code, url=spec.url
     )
+    state.url = spec.url
     state.polled_at = utcnow()
-    try:
-        body = fetch(spec, state, http, timeout_s)
-        if body is None:
-            state.last_error = None
-            session.add(state)
-            return {"status": "unchanged", "new": 0}
-        parsed = feedparser.parse(body)
-        problem = parsed.get("bozo_exception") if parsed.bozo else None
-        if problem is not None and not isinstance(problem, feedparser.NonXMLContentType):
-            # Malformed XML or bytes that do not match the declared encoding: the loose
-            # parser would still guess, and a wrong guess would put mojibake in a draft.
-            raise ValueError(f"not a well-formed feed ({problem.__class__.__name__}: {problem})")
-    except ValueError as exc:
-        state.last_error = str(exc)
-        session.add(state)
-        log.warning("feed %s skipped: %s", spec.code, exc)
-        return {"status": "skipped", "reason": str(exc), "new": 0}
-    state.last_error = None
     session.add(state)
-    themes = {t.code: t for t in session.exec(select(Theme))}
+    error, fetched, parsed = outcome.error, outcome.fetched, outcome.parsed
+    if error is None and fetched is not None and fetched.body is None:  # 304: nothing new
+        state.last_error = None
+        return {"status": "unchanged", "new": 0}
     author = session.exec(select(User).where(User.username == cfg.author)).first()
     unit = session.exec(select(Unit).where(Unit.code == cfg.unit)).first()
-    if author is None or unit is None:
-        return {
-            "status": "skipped",
-            "new": 0,
-            "reason": f"feeds.yaml: author {cfg.author!r} or unit {cfg.unit!r} does not exist",
-        }
+    if error is None and (author is None or unit is None):
+        error = f"feeds.yaml: author {cfg.author!r} or unit {cfg.unit!r} does not exist"
+    if error is not None or fetched is None or parsed is None or author is None or unit is None:
+        # The validators stay as they were, so the next poll fetches the feed in full.
+        state.last_error = error = error or "no answer"
+        log.warning("feed %s skipped: %s", spec.code, error)
+        return {"status": "failed", "outlet": spec.outlet, "reason": error, "new": 0}
+    state.etag, state.last_modified, state.last_error = fetched.etag, fetched.last_modified, None
+    themes = {t.code: t for t in session.exec(select(Theme))}
     new = irrelevant = 0
+    skipped: list[dict[str, str]] = []
     for entry in parsed.entries:
-        raw_link = entry.get("link") or ""
-        if not raw_link:
+        raw_link = str(entry.get("link") or "")
+        link, why = entry_link(raw_link, fetched.url) if raw_link else (None, "no link")
+        if link is None:
+            skipped.append({"title": _plain(entry.get("title", ""))[:120], "link": raw_link[:200],
+                            "reason": why})
+            log.warning("feed %s: entry %r skipped: %s", spec.code, raw_link[:200], why)
             continue
-        link = canonical_link(raw_link)
         guid = str(entry.get("id") or link)
         seen = session.exec(
             select(FeedEntry).where((col(FeedEntry.guid) == guid) | (col(FeedEntry.link) == link))
@@ -228,18 +649,45 @@ def poll_feed(
             irrelevant += 1
         session.add(row)
         session.flush()
-    return {"status": "ok", "new": new, "not_matched": irrelevant}
+    result: dict[str, Any] = {
+        "status": "ok", "new": new, "not_matched": irrelevant, "skipped_entries": len(skipped)
+    }
+    if skipped:
+        result["skipped"] = skipped[:20]
+    return result
 
 
-def poll_all(engine: Engine, feeds_file: Path, *, timeout_s: float = 15.0) -> dict[str, Any]:
-    """Poll every enabled feed; one feed's failure never stops the others."""
+def poll_all(
+    engine: Engine, feeds_file: Path, *, timeout_s: float = 15.0, net: NetPolicy | None = None
+) -> dict[str, Any]:
+    """Poll every enabled feed; one feed's failure never stops the others.
+
+    Feeds are fetched MAX_WORKERS at a time, each within `timeout_s` seconds of wall-clock
+    time, so the poll takes about the budget of its slowest feed, not the sum. Then, in this
+    thread, each feed's outcome is written in a transaction of its own. Per feed code:
+    {"status": "ok" | "unchanged" | "failed" | "disabled", "new": drafts made, and for "ok"
+    "not_matched" and "skipped_entries" (entries whose link may not go out, listed under
+    "skipped" with the reason); for "failed" the "outlet" and the "reason"}.
+    """
+    if not 0 < timeout_s < math.inf:
+        raise ValueError(f"timeout_s must be a positive number of seconds, not {timeout_s!r}")
     cfg = load_feeds(feeds_file)
-    http = requests.Session()
+    enabled = [spec for spec in cfg.feeds if spec.enabled]
+    with session_scope(engine) as session:
+        states = {s.code: s for s in session.exec(select(FeedState))}
+    tasks: dict[str, Callable[[], _Outcome]] = {}
+    for spec in enabled:
+        state = states.get(spec.code)
+        validators: tuple[str | None, str | None] = (None, None)
+        if state is not None and state.url == spec.url:  # a feed moved is fetched in full
+            validators = (state.etag, state.last_modified)
+        tasks[spec.code] = functools.partial(_fetch_and_parse, spec, timeout_s, net, validators)
+    outcomes = _run_all(tasks, budget_s=timeout_s, workers=MAX_WORKERS)
     out: dict[str, Any] = {}
     for spec in cfg.feeds:
         if not spec.enabled:
             out[spec.code] = {"status": "disabled", "new": 0}
             continue
         with session_scope(engine) as session:
-            out[spec.code] = poll_feed(session, cfg, spec, http, timeout_s)
+            out[spec.code] = _record(session, cfg, spec, outcomes[spec.code])
     return out
