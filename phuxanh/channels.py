@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phuxanh import audit, tokens
+from phuxanh.credentials import protected_env_problem
 from phuxanh.errors import ConfigError, NotFound, ValidationFailed
 from phuxanh.models import Channel, Unit
 from phuxanh.platforms.base import AuthExpired, PlatformError
@@ -47,6 +48,8 @@ def add_channel(session: Session, *, platform: str, name: str, account_id: str,
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
         problems.append(f"--credential-env: {credential_env!r} is not an environment variable "
                         "name (the secret itself is never given on the command line)")
+    elif problem := protected_env_problem(credential_env):
+        problems.append(f"--credential-env: {problem}")
     code = code or f"{platform}-{slug(name)}"
     if session.exec(select(Channel).where(Channel.code == code)).first():
         problems.append(f"--code: a channel {code!r} already exists")

@@ -17,14 +17,36 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from phuxanh import audit, review
 from phuxanh.best_time import best_start, hint, history
-from phuxanh.errors import NotFound
-from phuxanh.models import Campaign, Channel, ContentItem, KeyDate, Slot, Theme
+from phuxanh.credentials import credential_env_problem
+from phuxanh.errors import InvalidTransition, ValidationFailed
+from phuxanh.models import (
+    Campaign,
+    Channel,
+    ChannelToken,
+    ContentItem,
+    KeyDate,
+    Publication,
+    PubState,
+    Slot,
+    Theme,
+    Unit,
+    utcnow,
+)
 from phuxanh.users import ensure_unit
-from phuxanh.yamlio import load_located, validate_doc
+from phuxanh.yamlio import Loc, LocatedDoc, format_loc, load_located, validate_doc
 
 Window = Annotated[
     str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
@@ -50,6 +72,14 @@ class ChannelSpec(_Strict):
     min_spacing_minutes: int = Field(default=120, ge=0)
     formats: list[str] = ["card"]
     languages: list[str] = ["vi"]
+
+    @field_validator("credential_env")
+    @classmethod
+    def _credential_env_allowed(cls, value: str) -> str:
+        problem = credential_env_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _formats_known(self) -> ChannelSpec:
@@ -180,7 +210,22 @@ class CampaignSpec(_Strict):
 
 
 def load_campaign(path: Path) -> CampaignSpec:
-    return validate_doc(load_located(path), CampaignSpec)
+    return load_campaign_doc(path)[0]
+
+
+def load_campaign_doc(path: Path) -> tuple[CampaignSpec, LocatedDoc]:
+    """The campaign and its located document (so later problems can name file and line)."""
+    doc = load_located(path)
+    spec = validate_doc(doc, CampaignSpec)
+    codes = [c.code for c in spec.channels]
+    twice = [i for i, code in enumerate(codes) if code in codes[:i]]
+    if twice:
+        raise ValidationFailed([
+            f"{doc.path}:{doc.line_of(('channels', i, 'code'))}: channels[{i}].code: "
+            f"channel {codes[i]!r} is given twice (each channel once)"
+            for i in twice
+        ])
+    return spec, doc
 
 
 def _hm(value: str) -> dt.time:
@@ -203,8 +248,163 @@ def slot_times(spec: ChannelSpec, day: dt.date, tz: ZoneInfo,
     return chosen
 
 
-def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | None) -> Campaign:
-    """Create or update the campaign, its unit and its channels from the campaign file."""
+# the fields that decide where a channel's posts go and with which credential: changing
+# one re-points the channel (audited; its approved, unsent items go back to review)
+DESTINATION = ("platform", "account_id", "api_base_url", "credential_ref")
+# publications that are not settled and would reach the new destination if a person sends
+# them again (`publication resolve --not-sent`) or the publisher resumes them
+_UNSETTLED = (PubState.processing, PubState.needs_check, PubState.missed, PubState.failed)
+
+
+def _where(spec: CampaignSpec, source: LocatedDoc | None, loc: Loc) -> str:
+    """`file:line: field` when the campaign came from a file, else `campaign C: field`."""
+    if source is None:
+        return f"campaign {spec.code}: {format_loc(loc)}"
+    return f"{source.path}:{source.line_of(loc)}: {format_loc(loc)}"
+
+
+def _ownership_problems(session: Session, spec: CampaignSpec,
+                        source: LocatedDoc | None) -> list[str]:
+    """A channel is planned by one campaign at a time and belongs to one of its units: a
+    campaign file may not take over another campaign's channel (their slots would collide)
+    or another unit's."""
+    units = {u.id: u.code for u in session.exec(select(Unit))}
+    ours = {spec.unit.code, *(u.code for u in spec.units)}
+    start, end = spec.period["from"], spec.period["to"]
+    owner: dict[str, Campaign] = {}
+    for other in session.exec(select(Campaign).where(Campaign.code != spec.code)
+                              .order_by(col(Campaign.code))):
+        if other.starts_on <= end and start <= other.ends_on:  # periods overlap
+            for c in other.config.get("channels", []):
+                owner.setdefault(str(c.get("code")), other)
+    problems = []
+    for i, c in enumerate(spec.channels):
+        where = _where(spec, source, ("channels", i, "code"))
+        planner = owner.get(c.code)
+        if planner is not None:
+            problems.append(
+                f"{where}: channel {c.code!r} belongs to campaign {planner.code!r} (unit "
+                f"{units.get(planner.unit_id)}, {planner.starts_on:%d/%m/%Y}–"
+                f"{planner.ends_on:%d/%m/%Y}); a channel is planned by one campaign at a "
+                "time: give this one its own code")
+            continue
+        channel = session.exec(select(Channel).where(Channel.code == c.code)).first()
+        if channel is not None and units.get(channel.unit_id) not in ours:
+            problems.append(
+                f"{where}: channel {c.code!r} belongs to unit {units.get(channel.unit_id)!r}, "
+                "which is not one of this campaign's units: list it under units: or give "
+                "this channel its own code")
+    return problems
+
+
+def _masked_url(url: str) -> str:
+    """A URL without the user:password it may carry (the audit log keeps no secret)."""
+    scheme, sep, rest = url.partition("://")
+    authority = rest.split("/", 1)[0]
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def repoint(session: Session, channel: Channel, after: dict[str, str], *, where: str,
+            actor: str) -> dict[str, object] | None:
+    """Point `channel` at another platform, account, server or credential, or do nothing
+    when `after` says where it already posts. Audited (`channel.repointed`, before and
+    after; credential variable names, never their values). What was approved for the old
+    destination does not go to the new one unseen: every item with a publication on this
+    channel that no worker has taken yet goes back to review; an item that is already out,
+    on its way or unknown somewhere is left alone, its publication here held as failed for a
+    person (`publication resolve`). The channel's stored OAuth token set belonged to the old
+    destination and is dropped. Refused while a post on this channel is being sent (it would
+    read the new destination half way). Not committed."""
+    def norm(field: str, value: str) -> str:
+        return value.rstrip("/") if field == "api_base_url" else value
+
+    before = {f: str(getattr(channel, f)) for f in DESTINATION}
+    changed = [f for f in DESTINATION if norm(f, before[f]) != norm(f, after[f])]
+    if channel.id is None or not changed:
+        return None
+    pubs = session.exec(select(Publication).where(Publication.channel_id == channel.id)
+                        .order_by(col(Publication.id))).all()
+    sending = [p for p in pubs if p.state in (PubState.claimed, PubState.sending)]
+    if sending:
+        raise ValidationFailed([
+            f"{where}: channel {channel.code!r} is sending publication {sending[0].id} right "
+            "now; change where it posts when that has settled (run plan again in a minute)"])
+    reason = (f"channel {channel.code} re-pointed ({', '.join(changed)} changed); approve "
+              "again for the new destination")
+    back, held = [], []
+    # a scheduled publication with a saved handle is a send the platform has begun: it is
+    # in doubt (review.unsettled), like one being processed or waiting for a check
+    waiting = sorted({p.content_item_id for p in pubs
+                      if p.state == PubState.scheduled and p.handle is None})
+    doubt = review.unsettled(session, waiting)
+    for item_id in waiting:
+        item = session.get(ContentItem, item_id)
+        assert item is not None
+        out = session.exec(select(Publication.id).where(
+            Publication.content_item_id == item_id, Publication.state == PubState.published
+        )).first()
+        if item_id in doubt or out is not None:  # the item stays as it is; its post here
+            for pub in pubs:  # waits for a person instead of going out unseen
+                if pub.content_item_id != item_id or pub.state != PubState.scheduled:
+                    continue
+                done = session.execute(
+                    update(Publication)
+                    .where(col(Publication.id) == pub.id,
+                           col(Publication.state) == PubState.scheduled,
+                           col(Publication.handle).is_(None))
+                    .values(state=PubState.failed, last_error=reason, updated_at=utcnow()))
+                if done.rowcount != 1:  # type: ignore[attr-defined]
+                    raise _taken(where, channel, pub)
+                held.append(pub.id)
+            continue
+        try:  # its unsent publications are withdrawn, each only if no worker has taken it
+            review.reopen(session, item=item, actor=actor, reason=reason)
+        except InvalidTransition as exc:
+            raise ValidationFailed([f"{where}: channel {channel.code!r}: {exc}; nothing was "
+                                    "changed, run plan again in a minute"]) from exc
+        back.append(item_id)
+    dropped = session.execute(delete(ChannelToken)
+                              .where(col(ChannelToken.channel_id) == channel.id))
+    detail: dict[str, object] = {
+        "changed": changed,
+        "before": {f: _masked_url(v) if f == "api_base_url" else v for f, v in before.items()},
+        "after": {f: _masked_url(after[f]) if f == "api_base_url" else after[f]
+                  for f in DESTINATION},
+        "source": where,
+        "back_to_review": back,
+        "held_for_a_person": held,
+        # not settled, and now reaching the new destination if a person sends them again
+        "left_as_is": [p.id for p in pubs if p.state in _UNSETTLED
+                       or (p.state == PubState.scheduled and p.handle is not None)],
+        "token_set_dropped": bool(dropped.rowcount),  # type: ignore[attr-defined]
+    }
+    audit.record(session, actor=actor, action="channel.repointed", entity="channel",
+                 entity_id=channel.code, detail=detail)
+    return detail
+
+
+def _taken(where: str, channel: Channel, pub: Publication) -> ValidationFailed:
+    return ValidationFailed([
+        f"{where}: channel {channel.code!r}: publication {pub.id} was taken by a worker "
+        "while planning; nothing was changed, run plan again in a minute"])
+
+
+def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | None,
+                    source: LocatedDoc | None = None, actor: str = "plan") -> Campaign:
+    """Create or update the campaign, its unit and its channels from the campaign file.
+
+    Refuses (one problem per line, nothing written by the caller's transaction) a channel
+    another campaign plans or another unit owns. A channel whose platform, account, server
+    or credential changes is re-pointed (`repoint`)."""
+    problems = _ownership_problems(session, spec, source)
+    for i, c in enumerate(spec.channels):
+        if c.api_base == "sandbox" and not sandbox_url:
+            problems.append(f"{_where(spec, source, ('channels', i, 'api_base'))}: channel "
+                            f"{c.code}: api_base is 'sandbox' but no sandbox is running")
+    if problems:
+        raise ValidationFailed(problems)
     unit = ensure_unit(session, code=spec.unit.code, name=spec.unit.name, level=spec.unit.level)
     assert unit.id is not None
     unit_ids = {unit.code: unit.id}
@@ -214,28 +414,24 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
             member.parent_id = unit.id
             session.add(member)
         unit_ids[u.code] = member.id or 0
-    for c in spec.channels:
+    for i, c in enumerate(spec.channels):
         owner = unit_ids[c.unit or unit.code]
-        if c.api_base == "sandbox" and not sandbox_url:
-            raise NotFound(f"channel {c.code}: api_base is 'sandbox' but no sandbox is running")
         base = sandbox_url if c.api_base == "sandbox" else c.api_base
-        channel = session.exec(select(Channel).where(Channel.code == c.code)).first() or Channel(
-            code=c.code,
-            platform=c.platform,
-            display_name=c.name,
-            unit_id=owner,
-            account_id=c.account_id,
-            api_base_url=str(base),
-            credential_ref=f"env:{c.credential_env}",
-        )
+        destination = {"platform": c.platform, "account_id": c.account_id,
+                       "api_base_url": str(base), "credential_ref": f"env:{c.credential_env}"}
+        channel = session.exec(select(Channel).where(Channel.code == c.code)).first()
+        if channel is None:
+            channel = Channel(code=c.code, display_name=c.name, unit_id=owner,
+                              platform=c.platform, account_id=c.account_id,
+                              api_base_url=str(base), credential_ref=f"env:{c.credential_env}")
+        else:
+            repoint(session, channel, destination, actor=actor,
+                    where=_where(spec, source, ("channels", i)))
         channel.sqlmodel_update(
             {
-                "platform": c.platform,
+                **destination,
                 "unit_id": owner,
                 "display_name": c.name,
-                "account_id": c.account_id,
-                "api_base_url": str(base),
-                "credential_ref": f"env:{c.credential_env}",
                 "posting_windows": list(c.windows),
                 "max_per_day": c.max_per_day,
                 "min_spacing_minutes": c.min_spacing_minutes,
@@ -363,7 +559,19 @@ def plan(
     hints = {code: hint(history(session, channel_id=ch.id or 0, tz=tz))
              for code, ch in channels.items()}
     existing = session.exec(select(Slot).where(Slot.campaign_id == campaign.id)).all()
-    taken = {(s.channel_id, s.scheduled_at) for s in existing}
+    # a time is taken on a channel by any campaign's slot (one that planned the channel
+    # before it was handed over), not only by this campaign's
+    lo = dt.datetime.combine(start, dt.time(), tz) - dt.timedelta(days=1)
+    taken = {
+        (s.channel_id, s.scheduled_at)
+        for s in session.exec(
+            select(Slot).where(
+                col(Slot.channel_id).in_([ch.id for ch in channels.values()]),
+                col(Slot.scheduled_at) >= lo,
+                col(Slot.scheduled_at) < lo + dt.timedelta(days=days + 2),
+            )
+        )
+    }
     code_of = {t.id: code for code, t in themes.items()}
     for s in existing:
         if s.theme_id in code_of:
