@@ -43,6 +43,26 @@ def _lang(lang: str) -> str:
     return lang
 
 
+def _brand(brand: str | None) -> str:
+    """The brand code from --brand (else PHUXANH_BRAND): a plain code, never a path."""
+    from phuxanh.media.cards import BRAND_CODE
+
+    code, name = (brand, "--brand") if brand is not None else (get_settings().brand,
+                                                               "PHUXANH_BRAND")
+    if not BRAND_CODE.fullmatch(code):
+        raise ValidationFailed([f"{name}: {code!r} is not a brand code (a-z, 0-9 and -, "
+                                "as in assets/brands/CODE.yaml)"])
+    return code
+
+
+def _outputs(*paths: Path) -> None:
+    """Refuse, before any work, an output that is a folder or sits in a missing folder."""
+    from phuxanh.cli_common import output_file
+
+    for path in paths:
+        output_file(path, "-o")
+
+
 def _data(path: Path) -> Path:
     if not path.is_file():
         raise ValidationFailed([f"--data: {path}: file not found"])
@@ -62,9 +82,9 @@ def render_drafts(
     if campaign is None:
         typer.echo(ctx.get_help())
         raise typer.Exit(2)
-    from phuxanh.cli import _when
+    from phuxanh.cli_common import when
 
-    _print(jobs.render_pending(campaign, until=_when(until), database_url=database))
+    _print(jobs.render_pending(campaign, until=when(until, "--until"), database_url=database))
 
 
 @render_app.command("card")
@@ -83,13 +103,16 @@ def render_card(
     from phuxanh.media.cards import load_brand
     from phuxanh.media.templates import load_template
 
+    _outputs(output)
     settings = get_settings()
     spec = load_template(settings.assets_dir, template)
     if spec.kind != "card":
         raise ValidationFailed([f"--template: {template} is a {spec.kind} template; "
                                 "use phuxanh render clip"])
-    kit = load_brand(settings.assets_dir, brand or settings.brand)
-    day = dt.date.fromisoformat(today) if today else dt.datetime.now(settings.tz).date()
+    kit = load_brand(settings.assets_dir, _brand(brand))
+    from phuxanh.cli_common import day as parse_day
+
+    day = parse_day(today, "--today") if today else dt.datetime.now(settings.tz).date()
     jobs.init_db(database)
     with session_scope(jobs.engine(database)) as session:
         out = studio.card_from_file(session, spec, _data(data), kit, lang=_lang(lang),
@@ -116,16 +139,23 @@ def render_clip(
     """Render a vertical clip (MP4, 1080x1920, 30 fps, H.264 + AAC) and its .srt."""
     from phuxanh import studio
     from phuxanh.media.cards import load_brand
+    from phuxanh.media.clips import check_preset
+    from phuxanh.media.probe import audio_problem
     from phuxanh.media.templates import load_template
 
+    _outputs(output, output.with_suffix(".srt"),
+             *([output.with_name(f"{output.stem}.x.mp4")] if x_rendition else []))
     settings = get_settings()
+    chosen = check_preset(preset, "--preset") if preset is not None else \
+        check_preset(settings.clip_preset, "PHUXANH_CLIP_PRESET")
+    if music is not None and (bad := audio_problem(music)):
+        raise ValidationFailed([f"--music: {bad}"])
     spec = load_template(settings.assets_dir, template)
-    kit = load_brand(settings.assets_dir, brand or settings.brand)
+    kit = load_brand(settings.assets_dir, _brand(brand))
     jobs.init_db(database)
     with session_scope(jobs.engine(database)) as session:
         _print(studio.clip_from_file(session, spec, _data(data), kit, lang=_lang(lang),
-                                     out=output, music=music,
-                                     preset=preset or settings.clip_preset,
+                                     out=output, music=music, preset=chosen,
                                      x_rendition=x_rendition))
 
 
@@ -157,8 +187,11 @@ def template_sheet(
     from phuxanh.media.cards import load_brand
     from phuxanh.media.sheet import contact_sheet
 
+    if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ValidationFailed([f"-o: {output.name}: a sheet is written as .png or .jpg"])
+    _outputs(output)
     settings = get_settings()
-    kit = load_brand(settings.assets_dir, brand or settings.brand)
+    kit = load_brand(settings.assets_dir, _brand(brand))
     sheet = contact_sheet(settings.assets_dir, settings.content_dir / "samples", kit,
                           lang=_lang(lang), today=dt.datetime.now(settings.tz).date())
     buf = io.BytesIO()

@@ -58,6 +58,7 @@ ROMAN = re.compile(r"^(X{0,3}(?:IX|IV|V?I{0,3}))[.)]\s+(\S.*)$")
 LETTER = re.compile(r"^([A-ZĐ])[.)]\s+(\S.*)$")
 NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(?:[.)]\s*|\s+)(\D\S.*)$")
 BULLET = re.compile(r"^[-+•*–]\s+(.*)$")
+MAX_BYTES = 2 * 1024 * 1024  # real directives are 15-25 KB (content/directives/text/)
 NUMBER = re.compile(
     r"Số\s*:?\s*(\d*)\s*[-–]?\s*([A-ZĐ]{1,6}(?:/[A-ZĐ0-9\-]+)+|[A-ZĐ]{1,6}-[A-ZĐ0-9]+)",
     re.IGNORECASE,
@@ -349,6 +350,32 @@ def _tail(p: Parsed, start: int) -> tuple[list[str], dict[str, str] | None, int]
     if signer is None:
         p.warnings.append("signer: no signature block (title and name) after 'Nơi nhận'")
     return recipients, signer, j
+
+
+def decode(raw: bytes, name: str) -> str:
+    """The text of a directive file's bytes, or ValidationFailed naming `name` when they
+    are not one: empty, more than MAX_BYTES (read at most MAX_BYTES + 1 to tell), binary
+    (NUL bytes: a .docx or .pdf saved under .txt) or not UTF-8."""
+    from phuxanh.errors import ValidationFailed
+
+    def refuse(problem: str) -> ValidationFailed:
+        return ValidationFailed([f"{name}:1: (file): {problem}"])
+
+    if len(raw) > MAX_BYTES:
+        raise refuse(f"larger than {MAX_BYTES // 1024 // 1024} MB; a directive is tens of KB "
+                     "of text")
+    if b"\x00" in raw:
+        raise refuse("not a text file (it has NUL bytes: save the directive as plain text, "
+                     "UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValidationFailed([f"{name}:{line}: (file): not UTF-8 text ({exc.reason} at "
+                                f"byte {exc.start}); save it as UTF-8"]) from exc
+    if not text.strip():
+        raise refuse("empty; a directive is its text (UTF-8)")
+    return text
 
 
 def parse(text: str) -> dict[str, Any]:

@@ -106,3 +106,28 @@ def test_load_is_idempotent_and_nfc(db_url: str) -> None:
         facts = s.exec(select(Fact)).all()
         assert len(facts) == first["facts"] >= 25
         assert all(f.is_sourced for f in facts)
+
+
+def test_hostile_yaml_in_the_catalog_is_named_by_file_and_line(copy: Path) -> None:
+    """An alias bomb (9^9 strings once expanded) is refused at its first anchor, fast, and
+    an impossible date is a `file:line: field` problem beside the other files' problems."""
+    import time
+
+    from tests.test_yamlio import alias_bomb
+
+    bomb = copy / "themes" / "zz-bomb.yaml"
+    bomb.write_text(alias_bomb(), encoding="utf-8")
+    path = copy / THEME
+    text = path.read_text(encoding="utf-8")
+    first_date = next(line for line in text.splitlines() if "date: 20" in line)
+    path.write_text(text.replace(first_date, first_date.split("date:")[0] + "date: 2026-02-30",
+                                 1), encoding="utf-8")
+    started = time.monotonic()
+    problems = _problems(copy)
+    assert time.monotonic() - started < 2.0
+    line = _line_of(path, "date: 2026-02-30")
+    assert f"{bomb}:1: a: anchor &a: anchors (&) and aliases (*) are not allowed; write the " \
+        "value out" in problems
+    assert any(p.startswith(f"{path}:{line}: ") and p.endswith(
+        "'2026-02-30' is not a date (YYYY-MM-DD) (day is out of range for month)")
+        for p in problems), problems

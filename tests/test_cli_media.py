@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from phuxanh import jobs
 from phuxanh.db import engine_for
 from phuxanh.models import Asset, Fact
+from phuxanh.settings import get_settings
 from tests.test_cli import phuxanh
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,3 +161,158 @@ def test_a_changed_template_must_raise_its_version(tmp_path: Path) -> None:
         assert ensure_template_row(session, spec).id == first.id
         with pytest.raises(ValidationFailed, match="raise the version"):
             ensure_template_row(session, changed)
+
+
+# --- hostile input, in-process through phuxanh.cli.main (the console entry point) --------
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`phuxanh ARGV` in this process: (exit code, stdout, stderr)."""
+    import sys
+
+    from phuxanh import cli
+
+    old, sys.argv = sys.argv, ["phuxanh", *argv]
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.main()
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    code = done.value.code
+    return (code if isinstance(code, int) else 1), out.out, out.err
+
+
+def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """A command that must fail: non-zero, one line on stderr, no traceback."""
+    code, _out, err = run_cli(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert code != 0 and len(lines) == 1 and "Traceback" not in err, (argv, code, err)
+    return lines[0]
+
+
+def parts(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if ".part" in p.name]
+
+
+def test_media_outputs_into_a_missing_folder_or_onto_a_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing, folder = tmp_path / "nope", tmp_path / "taken.png"
+    folder.mkdir()
+    (tmp_path / "clip.srt").mkdir()
+    db = ("--database", f"sqlite:///{tmp_path / 'db'}")
+    card_args = ("render", "card", "--template", "quote", "--data",
+                 str(SAMPLES / "quote.yaml"), *db)
+    clip_args = ("render", "clip", "--template", "short-points", "--data",
+                 str(SAMPLES / "short-points.yaml"), *db)
+    cases = [
+        ((*card_args, "-o", str(missing / "c.png")), f"-o: {missing / 'c.png'}: the folder "
+                                                     f"{missing} does not exist"),
+        ((*card_args, "-o", str(folder)), f"-o: {folder} is a folder; give a file name"),
+        ((*clip_args, "-o", str(missing / "c.mp4")), "does not exist"),
+        ((*clip_args, "-o", str(tmp_path / "clip.mp4")), f"-o: {tmp_path / 'clip.srt'} is a "
+                                                         "folder"),
+        (("template", "sheet", "-o", str(missing / "s.jpg")), "does not exist"),
+        (("template", "sheet", "-o", str(folder)), "is a folder"),
+        (("template", "sheet", "-o", str(tmp_path / "s.gif")),
+         "-o: s.gif: a sheet is written as .png or .jpg"),
+    ]
+    for argv, said in cases:
+        line = refused(capsys, *argv)
+        assert line.startswith("-o: ") and said in line, line
+    assert not missing.exists() and not parts(tmp_path) and not any(folder.iterdir())
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob("s.*"))
+
+
+def test_brand_is_a_code_never_a_path(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    card_args = ("render", "card", "--template", "quote", "--data",
+                 str(SAMPLES / "quote.yaml"), "-o", str(tmp_path / "c.png"),
+                 "--database", f"sqlite:///{tmp_path / 'db'}")
+    escape = "../../content/campaigns/demo"  # a real YAML file outside assets/brands
+    assert refused(capsys, *card_args, "--brand", escape) == (
+        f"--brand: {escape!r} is not a brand code (a-z, 0-9 and -, as in "
+        "assets/brands/CODE.yaml)")
+    assert refused(capsys, "template", "sheet", "-o", str(tmp_path / "s.png"), "--brand",
+                   "/etc/passwd").startswith("--brand: '/etc/passwd' is not a brand code")
+    monkeypatch.setenv("PHUXANH_BRAND", "../brands/ttdn-haiphong")
+    get_settings.cache_clear()
+    assert refused(capsys, *card_args).startswith(
+        "PHUXANH_BRAND: '../brands/ttdn-haiphong' is not a brand code")
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_a_json_data_file_and_quoted_dates_render(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    data = tmp_path / "countdown.json"
+    data.write_text(json.dumps({"event": "Ngày bầu cử", "date": "2026-03-15",
+                                "as_of": "2026-02-13", "source": "Nguồn: Luật Bầu cử"},
+                               ensure_ascii=False), encoding="utf-8")
+    code, out, err = run_cli(capsys, "render", "card", "--template", "countdown", "--data",
+                             str(data), "-o", str(tmp_path / "c.png"),
+                             "--database", f"sqlite:///{tmp_path / 'db'}")
+    assert code == 0, err
+    assert Image.open(json.loads(out)["path"]).size == (1080, 1920)
+    data.write_text('{"event": "Bầu cử", "date": "2026-02-30", "source": "Nguồn: Luật"}',
+                    encoding="utf-8")
+    line = refused(capsys, "render", "card", "--template", "countdown", "--data", str(data),
+                   "-o", str(tmp_path / "d.png"), "--database", f"sqlite:///{tmp_path / 'db'}")
+    assert line == f"{data}:1: date: '2026-02-30' is not a date (day is out of range for month)"
+
+
+def test_hostile_data_files_are_one_line_naming_the_file(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tests.test_cards import png_bomb
+    from tests.test_yamlio import alias_bomb
+
+    bomb = png_bomb(tmp_path / "bomb.png", 20_000, 20_000)
+    cases = {
+        "alias.yaml": (alias_bomb(), ":1: a: anchor &a: anchors (&) and aliases (*)"),
+        "feb30.yaml": ("event: Bầu cử\ndate: 2026-02-30\nsource: 'Nguồn: Luật'\n",
+                       ":2: date: '2026-02-30' is not a date (YYYY-MM-DD)"),
+        "deep.yaml": ("event: " + "[" * 50_000 + "]" * 50_000 + "\n", ":1: "),
+        "photo.yaml": ("title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: HP\n"
+                       f"photo: {bomb.name}\n", f":5: photo: {bomb}: more than 60 Mpx"),
+    }
+    for name, (text, said) in cases.items():
+        data = tmp_path / name
+        data.write_text(text, encoding="utf-8")
+        template = "event" if name == "photo.yaml" else "countdown"
+        line = refused(capsys, "render", "card", "--template", template, "--data", str(data),
+                       "-o", str(tmp_path / "c.png"),
+                       "--database", f"sqlite:///{tmp_path / 'db'}")
+        assert line.startswith(f"{data}{said}"), line
+    assert not (tmp_path / "c.png").exists() and not parts(tmp_path)
+
+
+def test_item_media_is_checked_like_every_image(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from phuxanh import demo
+    from phuxanh.errors import ValidationFailed
+    from phuxanh.items import create_item
+    from phuxanh.models import ContentItem
+    from tests.test_cards import big_png, png_bomb
+
+    url = f"sqlite:///{tmp_path / 'db'}"
+    jobs.init_db(url)
+    jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9", database_url=url)
+    demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=url)
+    (tmp_path / "notes.png").write_text("not an image\n", encoding="utf-8")
+    bad = {
+        png_bomb(tmp_path / "bomb.png", 20_000, 20_000): "more than 60 Mpx; scale it down",
+        big_png(tmp_path / "big.png"): "9000×7000 pixels (63 Mpx) is more than the 60 Mpx",
+        tmp_path / "notes.png": "not a readable image (PNG, JPEG, WebP or GIF)",
+    }
+    at = dt.datetime(2026, 4, 29, 8, tzinfo=dt.UTC)
+    with Session(engine_for(url)) as session:
+        for media, said in bad.items():
+            with pytest.raises(ValidationFailed) as err:
+                create_item(session, channel_code="fb-ttdn-haiphong", text="Hải Phòng xanh.",
+                            at=at, actor="lan.nguyen", media=media)
+            (problem,) = err.value.problems
+            assert problem.startswith(f"--media: {media}: {said}"), problem
+        assert session.exec(select(ContentItem)).all() == []
+        ok = create_item(session, channel_code="fb-ttdn-haiphong", text="Hải Phòng xanh.",
+                         at=at, actor="lan.nguyen",
+                         media=ROOT / "tests" / "data" / "tiny.png")
+        assert ok.id is not None

@@ -36,6 +36,7 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> dict:
                                     "source": "Nguồn: Luật Bầu cử (85/2015/QH13)"},
                                    allow_unicode=True), encoding="utf-8")
     out = tmp / "out" / "bau-cu.mp4"
+    out.parent.mkdir()  # -o into a missing folder is refused (test_cli_media)
     done = phuxanh("render", "clip", "--template", "short-points", "--data", str(data),
                    "-o", str(out), "--preset", "veryfast",
                    "--database", f"sqlite:///{tmp / 'db.sqlite'}")
@@ -112,4 +113,90 @@ def test_unreadable_music_is_a_clear_error(tmp_path: Path) -> None:
                    "--database", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert done.returncode == 1
     assert done.stderr.startswith(f"--music: {music}: not a readable audio file")
+    # one line: moviepy's reader never sees the file, so its destructor prints nothing
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
+
+
+def ffmpeg(*args: str) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args],
+                   check=True, timeout=60)
+
+
+@pytest.fixture
+def tools() -> None:
+    if shutil.which("ffprobe") is None:
+        pytest.skip("ffprobe not installed (CI installs ffmpeg)")
+
+
+def test_music_without_sound_or_too_short_is_refused(tmp_path: Path, tools: None) -> None:
+    from phuxanh.media.clips import audio_track
+
+    picture = ROOT / "tests" / "data" / "tiny.png"  # ffprobe reads it: a video stream only
+    with pytest.raises(ValidationFailed) as err:
+        audio_track(10.0, picture)
+    assert err.value.problems == [
+        f"--music: {picture}: not a readable audio file (ffprobe finds no audio stream)"]
+    short = tmp_path / "short.m4a"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "1", "-c:a", "aac",
+           str(short))
+    with pytest.raises(ValidationFailed) as err:
+        audio_track(10.0, short)
+    assert err.value.problems == [
+        f"--music: {short}: 1.0 s is shorter than the clip (10.0 s)"]
+
+
+def test_preset_and_its_setting_are_x264_presets(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from phuxanh.media.clips import PRESETS, check_preset
+    from phuxanh.settings import get_settings
+    from tests.test_cli_media import refused
+
+    args = ("render", "clip", "--template", "short-points", "--data",
+            str(ROOT / "content" / "samples" / "short-points.yaml"), "-o",
+            str(tmp_path / "c.mp4"), "--database", f"sqlite:///{tmp_path / 'db'}")
+    assert refused(capsys, *args, "--preset", "warp9") == (
+        "--preset: 'warp9' is not an x264 preset (one of ultrafast, superfast, veryfast, "
+        "faster, fast, medium, slow, slower, veryslow)")
+    monkeypatch.setenv("PHUXANH_CLIP_PRESET", "-vf drawtext")
+    get_settings.cache_clear()
+    assert refused(capsys, *args).startswith(
+        "PHUXANH_CLIP_PRESET: '-vf drawtext' is not an x264 preset")
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
+    assert [check_preset(p) for p in PRESETS] == list(PRESETS)
+
+
+def test_a_file_that_is_no_video_is_one_error_naming_it(tmp_path: Path, tools: None) -> None:
+    from phuxanh.errors import ConfigError
+
+    picture = ROOT / "tests" / "data" / "tiny.png"
+    with pytest.raises(ConfigError, match=rf"^{picture}: not a video phuxanh can post"):
+        probe(picture)
+    (tmp_path / "notes.txt").write_text("not a video\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"notes\.txt: ffprobe cannot read it: "):
+        probe(tmp_path / "notes.txt")
+    done = phuxanh("media", "check", str(picture), "--platform", "tiktok")
+    assert done.returncode == 1 and done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith(f"error: {picture}: not a video")
+
+
+def test_an_attached_video_is_checked_for_its_frame_size(tmp_path: Path, tools: None) -> None:
+    from phuxanh.media.images import media_problem
+
+    small, big = tmp_path / "small.mp4", tmp_path / "big.mov"
+    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:d=1", "-c:v", "libx264", "-pix_fmt",
+           "yuv420p", str(small))
+    # one 10000 x 7000 frame (70 Mpx), PNG-coded: a few KB on disk
+    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=10000x7000:d=0.04:r=25", "-frames:v", "1",
+           "-c:v", "png", "-pix_fmt", "monob", str(big))
+    assert media_problem(small) is None
+    assert media_problem(big) == (f"{big}: 10000×7000 frames are more than the 60 Mpx an "
+                                  "image may have")
+    (tmp_path / "fake.mp4").write_text("not a video", encoding="utf-8")
+    assert (media_problem(tmp_path / "fake.mp4") or "").startswith(
+        f"{tmp_path / 'fake.mp4'}: ffprobe cannot read it")

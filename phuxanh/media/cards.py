@@ -15,10 +15,12 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from phuxanh.errors import ConfigError, ValidationFailed
+from phuxanh.media.images import image_problem
 from phuxanh.media.inputs import FactText
 from phuxanh.yamlio import load_located, validate_doc
 
 COLOUR = r"^#[0-9A-Fa-f]{6}$"
+BRAND_CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
 ROLES = ("primary", "secondary", "accent", "text", "muted")
 
 
@@ -47,10 +49,21 @@ class Brand:
     sha256: str = ""
 
 
+def _inside(folder: Path, name: str) -> Path | None:
+    """`folder / name` when it stays inside `folder` (no `..`, no absolute path)."""
+    path = folder / name
+    return path if path.resolve().is_relative_to(folder.resolve()) else None
+
+
 def load_brand(assets_dir: Path, code: str) -> Brand:
+    """The brand kit `assets/brands/CODE.yaml`. A code is a plain name (`ttdn-haiphong`),
+    never a path, and the kit's logo and fonts stay inside `assets/`."""
+    known = ", ".join(brand_codes(assets_dir))
+    if not BRAND_CODE.fullmatch(code):
+        raise ConfigError(f"brand kit {code!r} is not a brand code (a-z, 0-9 and -; "
+                          f"known: {known})")
     path = assets_dir / "brands" / f"{code}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in (assets_dir / "brands").glob("*.yaml")))
         raise ConfigError(f"{path}: brand kit {code!r} not found (known: {known})")
     doc = load_located(path)
     data = validate_doc(doc, _BrandFile)
@@ -68,9 +81,17 @@ def load_brand(assets_dir: Path, code: str) -> Brand:
         if role not in fonts or not fonts[role].is_file():
             problems.append(f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: "
                             f"{fonts.get(role)} does not exist")
-    logo = assets_dir / "brands" / data.logo if data.logo else None
-    if logo is not None and not logo.is_file():
+    problems += [f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: {name} is outside "
+                 f"{assets_dir / 'fonts'}" for role, name in data.fonts.items()
+                 if _inside(assets_dir / "fonts", name) is None]
+    logo = _inside(assets_dir / "brands", data.logo) if data.logo else None
+    if data.logo and logo is None:
+        problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {data.logo} is outside "
+                        f"{assets_dir / 'brands'}")
+    elif logo is not None and not logo.is_file():
         problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {logo} does not exist")
+    elif logo is not None and (bad := image_problem(logo)):
+        problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {bad}")
     if problems:
         raise ValidationFailed(problems)
     digest = hashlib.sha256(path.read_bytes() + (logo.read_bytes() if logo else b""))

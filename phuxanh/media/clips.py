@@ -21,11 +21,15 @@ from PIL import Image, ImageDraw
 from phuxanh.errors import ValidationFailed
 from phuxanh.media.cards import Brand
 from phuxanh.media.inputs import CardValues
+from phuxanh.media.probe import audio_problem
 from phuxanh.media.render import Context, compose, font_path, rgb
 from phuxanh.media.templates import Captions, Scene, TemplateSpec
 from phuxanh.media.text import fit_text
 
 MIN_SECONDS, MAX_SECONDS = 6.0, 60.0
+# x264's speed presets, fastest first (its "placebo" is left out: hours for no gain)
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+           "slower", "veryslow")
 PAN = 1.05  # pan scenes are upscaled once by this factor and a window slides over them
 ZOOM = 1.07  # zoom scenes go from 1 to this factor (or back)
 FADE_IN = 0.35  # caption fade-in
@@ -179,16 +183,25 @@ def audio_track(duration: float, music: Path | None) -> Any:
             return np.zeros((n, 2)) if isinstance(t, np.ndarray) else np.zeros(2)
 
         return AudioClip(silent, duration=duration, fps=48000)
-    if not music.is_file():
-        raise ValidationFailed([f"--music: {music}: file not found"])
+    bad = audio_problem(music, at_least=duration)  # ffprobe first: moviepy's own failure
+    if bad:                                        # is a traceback from its destructor
+        raise ValidationFailed([f"--music: {bad}"])
     try:
         track = AudioFileClip(str(music))
     except (OSError, KeyError, IndexError) as exc:
-        raise ValidationFailed([f"--music: {music}: not a readable audio file ({exc})"]) from exc
-    if track.duration < duration:
-        raise ValidationFailed([f"--music: {music}: {track.duration:.1f} s is shorter than "
-                                f"the clip ({duration:.1f} s)"])
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ValidationFailed([f"--music: {music}: not a readable audio file ({why})"]) \
+            from exc
     return track.subclipped(0, duration).with_effects([afx.AudioFadeOut(1.0)])
+
+
+def check_preset(preset: str, name: str = "--preset") -> str:
+    """`preset` when it is one of x264's presets; else ValidationFailed naming `name` (the
+    flag or the setting it came from)."""
+    if preset not in PRESETS:
+        raise ValidationFailed([f"{name}: {preset!r} is not an x264 preset "
+                                f"(one of {', '.join(PRESETS)})"])
+    return preset
 
 
 def encode_params(fps: int) -> list[str]:
@@ -205,6 +218,7 @@ def render_clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: s
 
     if spec.kind != "clip" or spec.clip is None:
         raise ValidationFailed([f"--template: {spec.id} is a {spec.kind} template, not a clip"])
+    check_preset(preset, "preset (--preset or PHUXANH_CLIP_PRESET)")
     clip_spec = spec.clip
     scenes = build_scenes(spec, values, brand, lang=lang)
     duration = scenes[-1].start + scenes[-1].seconds
@@ -234,6 +248,7 @@ def rendition(master: Path, out: Path, *, size: tuple[int, int], fps: int,
 
     import imageio_ffmpeg
 
+    check_preset(preset, "preset (--preset or PHUXANH_CLIP_PRESET)")
     tmp = out.with_name(f".{out.stem}.part.mp4")
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(master),
            "-vf", f"scale={size[0]}:{size[1]}:flags=lanczos", "-c:v", "libx264",

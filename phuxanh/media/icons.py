@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from phuxanh.errors import ConfigError
+from phuxanh.media.images import open_image
 from phuxanh.media.text import load_font
 
 RGB = tuple[int, int, int]
@@ -61,7 +62,7 @@ def draw_icon(img: Image.Image, kind: str, at: tuple[int, int], d: int, n: int,
 def scaled_logo(path: str, width: int, height: int) -> Image.Image:
     """The logo scaled to fit the box (aspect kept), RGBA."""
     try:
-        with Image.open(path) as raw:
+        with open_image(path, "logo") as raw:
             logo = raw.convert("RGBA")
     except OSError as exc:
         raise ConfigError(f"{path}: brand logo is not a readable image ({exc})") from exc

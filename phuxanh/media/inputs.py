@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from phuxanh.errors import ValidationFailed
+from phuxanh.media.images import image_problem
 from phuxanh.media.templates import FieldSpec, TemplateSpec
 from phuxanh.media.text import nfc
 from phuxanh.yamlio import LocatedDoc, load_located
@@ -37,6 +37,7 @@ class FactText:
 
 
 FactLookup = Callable[[str], FactText | None]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -77,19 +78,6 @@ def _text(value: Any) -> str | dict[str, str] | None:
     return None
 
 
-def _check_image(path: Path) -> str | None:
-    if not path.is_file():
-        return f"{path}: file not found"
-    try:
-        with Image.open(path) as img:
-            img.verify()
-        with Image.open(path) as img:
-            img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        return f"{path}: not a readable image ({exc})"
-    return None
-
-
 def _apply_fact(spec: TemplateSpec, raw: dict[str, Any], facts: FactLookup | None,
                 where: Callable[[str], str]) -> tuple[list[int], list[str]]:
     """Fill text, figure, unit and source from `fact: CODE` (the source only from there)."""
@@ -110,6 +98,19 @@ def _apply_fact(spec: TemplateSpec, raw: dict[str, Any], facts: FactLookup | Non
     return [fact.id], problems
 
 
+def _date(value: Any) -> tuple[str | None, str | None]:
+    """An ISO date (YYYY-MM-DD), as YAML reads it or as text (quoted YAML, a JSON file)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat(), None
+    if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip()).isoformat(), None
+        except ValueError as exc:
+            return None, f"{value!r} is not a date ({exc})"
+    shown = repr(value) if isinstance(value, str) else type(value).__name__
+    return None, f"expected a date (YYYY-MM-DD), got {shown}"
+
+
 def _check_field(f: FieldSpec, value: Any, base_dir: Path) -> tuple[Any, str | None]:
     """The checked value of one field, or the reason it is refused."""
     if f.type in ("text", "number"):
@@ -119,14 +120,12 @@ def _check_field(f: FieldSpec, value: Any, base_dir: Path) -> tuple[Any, str | N
         keep_number = f.type == "number" and isinstance(value, int | float)
         return (value if keep_number else checked), None
     if f.type == "date":
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            return None, f"expected a date (YYYY-MM-DD), got {value!r}"
-        return value.isoformat(), None
+        return _date(value)
     if f.type == "image":
         if not isinstance(value, str):
             return None, f"expected an image path, got {type(value).__name__}"
         path = (base_dir / value).resolve()
-        bad = _check_image(path)
+        bad = image_problem(path)
         return (None, bad) if bad else (str(path), None)
     if not isinstance(value, list):
         return None, f"expected a list, got {type(value).__name__}"

@@ -13,6 +13,7 @@ import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from phuxanh.errors import ConfigError
 
@@ -95,32 +96,97 @@ def ffprobe_path() -> str:
     return found
 
 
-def probe(path: Path) -> VideoInfo:
-    out = subprocess.run(
-        [ffprobe_path(), "-v", "error", "-show_streams", "-show_format", "-of", "json",
-         str(path)],
-        capture_output=True, text=True, check=False, timeout=60,
-    )
+def _ffprobe(path: Path) -> dict[str, Any]:
+    """ffprobe's streams and format of `path`; ConfigError (one line) when it cannot."""
+    try:
+        out = subprocess.run(
+            [ffprobe_path(), "-v", "error", "-show_streams", "-show_format", "-of", "json",
+             str(path)],
+            capture_output=True, text=True, check=False, timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"{path}: ffprobe cannot read it ({exc})") from exc
     if out.returncode != 0:
-        raise ConfigError(f"{path}: ffprobe cannot read it: {out.stderr.strip()[:200]}")
-    data = json.loads(out.stdout)
-    video = next(s for s in data["streams"] if s["codec_type"] == "video")
-    audio = next((s for s in data["streams"] if s["codec_type"] == "audio"), None)
-    num, den = (int(x) for x in video["r_frame_rate"].split("/"))
-    return VideoInfo(
-        width=int(video["width"]),
-        height=int(video["height"]),
-        fps=num / den if den else 0.0,
-        vcodec=video["codec_name"],
-        profile=video.get("profile", ""),
-        pix_fmt=video.get("pix_fmt", ""),
-        acodec=audio["codec_name"] if audio else None,
-        sample_rate=int(audio["sample_rate"]) if audio else None,
-        channels=int(audio["channels"]) if audio else None,
-        duration=float(data["format"]["duration"]),
-        size_bytes=int(data["format"]["size"]),
-        moov_first=moov_before_mdat(path),
-    )
+        why = " ".join(out.stderr.split())[:200]
+        raise ConfigError(f"{path}: ffprobe cannot read it: {why}")
+    try:
+        data = json.loads(out.stdout)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: ffprobe gave no readable answer") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _stream(data: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    streams = data.get("streams") or []
+    return next((s for s in streams if isinstance(s, dict) and s.get("codec_type") == kind),
+                None)
+
+
+def probe(path: Path) -> VideoInfo:
+    """What the video at `path` is; ConfigError naming the file when it is not a video."""
+    data = _ffprobe(path)
+    video = _stream(data, "video")
+    audio = _stream(data, "audio")
+    if video is None:
+        raise ConfigError(f"{path}: not a video (ffprobe finds no video stream)")
+    try:
+        num, den = (int(x) for x in video.get("r_frame_rate", "0/0").split("/"))
+        return VideoInfo(
+            width=int(video["width"]),
+            height=int(video["height"]),
+            fps=num / den if den else 0.0,
+            vcodec=video["codec_name"],
+            profile=video.get("profile", ""),
+            pix_fmt=video.get("pix_fmt", ""),
+            acodec=audio["codec_name"] if audio else None,
+            sample_rate=int(audio["sample_rate"]) if audio else None,
+            channels=int(audio["channels"]) if audio else None,
+            duration=float(data["format"]["duration"]),
+            size_bytes=int(data["format"]["size"]),
+            moov_first=moov_before_mdat(path),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a video phuxanh can post (ffprobe gives no {exc})") \
+            from exc
+
+
+def video_problem(path: Path) -> str | None:
+    """Why a video attached to an item cannot be used, as `PATH: reason` (None: it can):
+    unreadable, or frames larger than an image may be (`images.MAX_PIXELS`)."""
+    from phuxanh.media.images import MAX_PIXELS
+
+    if not path.is_file():
+        return f"{path}: file not found"
+    try:
+        info = probe(path)
+    except ConfigError as exc:
+        return str(exc)
+    if info.width * info.height > MAX_PIXELS:
+        return (f"{path}: {info.width}×{info.height} frames are more than the "
+                f"{MAX_PIXELS // 1_000_000} Mpx an image may have")
+    return None
+
+
+def audio_problem(path: Path, *, at_least: float = 0.0) -> str | None:
+    """Why `path` cannot be a clip's music, as `PATH: reason` (None: it can): missing,
+    not something ffprobe reads, no audio stream, or shorter than `at_least` seconds."""
+    if not path.is_file():
+        return f"{path}: file not found"
+    try:
+        data = _ffprobe(path)
+    except ConfigError as exc:
+        return f"{path}: not a readable audio file ({str(exc).removeprefix(f'{path}: ')})"
+    audio = _stream(data, "audio")
+    if audio is None:
+        return f"{path}: not a readable audio file (ffprobe finds no audio stream)"
+    raw: Any = (data.get("format") or {}).get("duration") or audio.get("duration")
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        return f"{path}: not a readable audio file (ffprobe finds no duration)"
+    if seconds < at_least:
+        return f"{path}: {seconds:.1f} s is shorter than the clip ({at_least:.1f} s)"
+    return None
 
 
 def problems(info: VideoInfo, platform: str) -> list[str]:

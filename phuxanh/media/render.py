@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw, ImageOps
 from phuxanh.errors import ConfigError, ValidationFailed
 from phuxanh.media import icons
 from phuxanh.media.cards import Brand
+from phuxanh.media.images import open_image
 from phuxanh.media.inputs import CardValues
 from phuxanh.media.templates import (
     PLACEHOLDER,
@@ -188,7 +189,7 @@ def _background(img: Image.Image, layer: Background, ctx: Context) -> None:
         img.paste(gradient(rgb(brand, layer.color), rgb(brand, layer.to), img.size,
                            layer.direction))
     else:
-        with Image.open(photo_path) as photo:
+        with open_image(photo_path, layer.field or "image") as photo:
             img.paste(cover(photo, img.size, layer.focal))
     if layer.overlay and layer.overlay_opacity > 0:
         tint = Image.new("RGB", img.size, rgb(brand, layer.overlay))

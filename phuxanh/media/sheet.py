@@ -7,7 +7,6 @@ keeps one in `docs/` (`phuxanh template sheet -o docs/templates-vi.jpg`).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -15,7 +14,7 @@ from PIL import Image, ImageDraw
 from phuxanh.errors import ValidationFailed
 from phuxanh.media.cards import Brand
 from phuxanh.media.inputs import computed, load_values
-from phuxanh.media.render import render_card
+from phuxanh.media.render import compose
 from phuxanh.media.templates import list_templates
 from phuxanh.media.text import load_font
 
@@ -35,8 +34,7 @@ def contact_sheet(assets_dir: Path, samples_dir: Path, brand: Brand, *, lang: st
             raise ValidationFailed([f"{data}: no sample data for template {spec.id}"])
         langs = {lang} | ({"vi", "en"} if spec.id == "bilingual" else set())
         values = load_values(spec, data, langs=langs)
-        png = render_card(spec, values, brand, lang=lang, extra=computed(spec, values, today))
-        card = Image.open(io.BytesIO(png)).convert("RGB")
+        card = compose(spec, values, brand, lang=lang, extra=computed(spec, values, today))
         scale = ROW_HEIGHT / card.height
         if card.width * scale > ROW_HEIGHT * 1.25:  # wide link cards: fit a wider cell
             scale = ROW_HEIGHT * 1.25 / card.width
