@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -13,9 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from phuxanh import jobs
+from phuxanh.cli_common import atomic_output, day, when
+from phuxanh.cli_common import port as valid_port
+from phuxanh.cli_deploy import add_deploy_commands
 from phuxanh.cli_items import add_commands, add_pause_commands
 from phuxanh.cli_media import media_app, render_app, template_app
 from phuxanh.cli_ops import add_item_ops, channel_app, publication_app
+from phuxanh.cli_users import add_user_commands
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
 
@@ -55,26 +58,6 @@ Database = Annotated[
 ]
 
 
-def _when(value: str | None) -> dt.datetime | None:
-    """ISO time; a time without a zone is read in the planning time zone."""
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed([f"--now: {value!r} is not an ISO date-time"]) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=get_settings().tz)
-
-
-def _day(value: str, flag: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationFailed([f"{flag}: {value!r} is not a date (dd/mm/yyyy or yyyy-mm-dd)"])
-
-
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -82,8 +65,10 @@ def _print(data: Any) -> None:
 @app.command()
 def init(database: Database = None) -> None:
     """Create or upgrade the database to the newest schema."""
+    from phuxanh.db import masked
+
     url = jobs.init_db(database)
-    typer.echo(f"database ready: {url}")
+    typer.echo(f"database ready: {masked(url)}")
 
 
 @catalog_app.command("check")
@@ -123,14 +108,15 @@ def plan(
     ] = False,
     database: Database = None,
 ) -> None:
-    """Plan the content calendar for a campaign between two dates (inclusive)."""
-    start, end = _day(from_, "--from"), _day(to, "--to")
+    """Plan the content calendar for a campaign between two dates (inclusive). The campaign
+    file and the plan are one transaction: on any problem nothing is written."""
+    start, end = day(from_, "--from"), day(to, "--to")
     if end < start:
         raise ValidationFailed(["--to: before --from"])
     url = sandbox_url or f"http://127.0.0.1:{get_settings().sandbox_port}"
-    code = jobs.setup_campaign(campaign, sandbox_url=url, database_url=database)
     days = (end - start).days + 1
-    _print(jobs.plan_days(code, start=start, days=days, replan=replan, database_url=database))
+    _print(jobs.plan_campaign(campaign, start=start, days=days, replan=replan,
+                              sandbox_url=url, database_url=database))
 
 
 @publish_app.command("due")
@@ -139,7 +125,7 @@ def publish_due(
     database: Database = None,
 ) -> None:
     """Publish every approved item whose time has come."""
-    _print(jobs.publish_due(now=_when(now), database_url=database))
+    _print(jobs.publish_due(now=when(now, "--now"), database_url=database))
 
 
 @metrics_app.command("collect")
@@ -148,7 +134,7 @@ def metrics_collect(
     database: Database = None,
 ) -> None:
     """Read reach metrics of published posts back from the platforms."""
-    _print(jobs.collect_metrics(now=_when(now), database_url=database))
+    _print(jobs.collect_metrics(now=when(now, "--now"), database_url=database))
 
 
 @item_app.command("list")
@@ -230,17 +216,73 @@ def user_add(
         typer.echo(f"password (shown once, not stored): {password}")
 
 
+HeadFile = Annotated[Path | None, typer.Option(
+    "--head-file", help="a head file (`audit head --append`): check against every head in it")]
+
+
 @audit_app.command("verify")
-def audit_verify(database: Database = None) -> None:
-    """Check the hash chain of the audit log; name the first bad row."""
+def audit_verify(
+    head: Annotated[list[str] | None, typer.Option(
+        "--head", help="ROWS:HASH as `audit head` or a report printed it; repeatable")] = None,
+    head_file: HeadFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
+    database: Database = None,
+) -> None:
+    """Check the audit log's chain, and against heads kept outside the database (--head,
+    --head-file: they catch deleted newest rows and a recomputed chain); name the first bad
+    row. See docs/audit.md for what is and is not detectable."""
+    from phuxanh import audit
+    from phuxanh.db import session_scope
+
+    anchors = audit.parse_anchors(head or [])
+    anchors += audit.read_anchors(head_file) if head_file is not None else []
+    with session_scope(jobs.engine(database)) as session:
+        verdict = audit.check(session, anchors)
+    if as_json:
+        _print(verdict.as_json())
+        if not verdict.intact:
+            raise typer.Exit(1)
+        return
+    if not verdict.intact:
+        raise PhuxanhError(verdict.line())
+    typer.echo(verdict.line())
+
+
+@audit_app.command("head")
+def audit_head(
+    append: Annotated[Path | None, typer.Option(
+        "--append", help="verify the log against every head already in FILE, then add this "
+        "one (the file is only ever appended to, created 0600)")] = None,
+    database: Database = None,
+) -> None:
+    """Print the audit log's head, ROWS:HASH: keep it outside the database (a head file, the
+    periodic report) and check later with `audit verify --head`."""
     from phuxanh import audit
     from phuxanh.db import session_scope
 
     with session_scope(jobs.engine(database)) as session:
-        bad = audit.verify(session)
-    if bad is not None:
-        raise PhuxanhError(f"audit log broken at row {bad}: its hash does not chain")
-    typer.echo("audit log intact")
+        if append is None:
+            found = audit.head(session)
+            typer.echo(f"audit head {found.anchor}")
+            return
+        anchors = audit.read_anchors(append) if append.exists() else []
+        verdict = audit.check(session, anchors)
+        if not verdict.intact:
+            raise PhuxanhError(verdict.line() + f" (nothing added to {append})")
+        audit.append_head(append, verdict.head)
+    earlier = f"{len(anchors)} earlier head{'s' if len(anchors) != 1 else ''}"
+    typer.echo(f"audit head {verdict.head} added to {append}; the log matches the {earlier} "
+               "in it")
+
+
+@audit_app.command("new-key")
+def audit_new_key() -> None:
+    """Print a new PHUXANH_AUDIT_KEY, the secret that keys the audit chain. Give every
+    worker the same one and keep it away from the database; to rotate, move the old key
+    to PHUXANH_AUDIT_OLD_KEYS."""
+    from phuxanh import audit
+
+    typer.echo(audit.new_key())
 
 
 @directive_app.command("import")
@@ -254,27 +296,26 @@ def directive_import(
     """Read a directive: print it as JSON, or write a catalog draft for staff to complete."""
     import yaml
 
-    from phuxanh.directives import catalog_draft, parse
+    from phuxanh.cli_common import output_file
+    from phuxanh.directives import MAX_BYTES, catalog_draft, decode, parse
 
+    if out is not None:
+        output_file(out, "-o")
+    if file.is_dir():
+        raise ValidationFailed([f"{file}:1: (file): a folder, not a directive's text file"])
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # enough to tell an oversized file, never all of it
     except OSError as exc:
         raise PhuxanhError(f"{file}: cannot read: {exc.strerror}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        typer.echo(f"warning: {file}: not valid UTF-8; unreadable bytes were replaced", err=True)
-    parsed = parse(text)
+    parsed = parse(decode(raw, str(file)))
     if as_json or out is None:
         typer.echo(json.dumps(parsed, ensure_ascii=False, indent=2))
     if out is not None:
         draft = catalog_draft(parsed, source_file=file.name)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(
-            yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
-        )
-        tmp.replace(out)
+        with atomic_output(out, "-o") as tmp:
+            tmp.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100),
+                           encoding="utf-8")
         typer.echo(
             f"draft written: {out} ({len(draft['themes'])} themes); "
             f"next: phuxanh catalog check {out}",
@@ -285,11 +326,29 @@ def directive_import(
 @feeds_app.command("poll")
 def feeds_poll(
     file: Annotated[Path | None, typer.Option("--file", help="feeds YAML")] = None,
-    timeout: Annotated[float, typer.Option(help="seconds per request")] = 15.0,
+    timeout: Annotated[
+        float, typer.Option(help="seconds each feed gets in all (connect, redirects, download)")
+    ] = 15.0,
     database: Database = None,
 ) -> None:
-    """Poll the official feeds; matching entries become link-post drafts for review."""
-    _print(jobs.poll_feeds(feeds_file=file, timeout_s=timeout, database_url=database))
+    """Poll the official feeds; matching entries become link-post drafts for review. Each
+    failed feed is one line on stderr (its code, outlet and why); exit 1 when any failed."""
+    if not 0 < timeout <= 3600:  # NaN fails this too
+        raise ValidationFailed([f"--timeout: {timeout} is not a number of seconds in (0, 3600]"])
+    results = jobs.poll_feeds(feeds_file=file, timeout_s=timeout, database_url=database)
+    _print(results)
+    failed = {code: r for code, r in results.items() if r["status"] == "failed"}
+    for code, r in failed.items():
+        typer.echo(f"feed {code} ({r['outlet']}): {r['reason']}", err=True)
+    for code, r in results.items():
+        if r.get("skipped_entries"):
+            why = "; ".join(sorted({s["reason"] for s in r["skipped"]}))
+            typer.echo(f"feed {code}: {r['skipped_entries']} entries skipped ({why})", err=True)
+    polled = sum(r["status"] != "disabled" for r in results.values())
+    new = sum(r["new"] for r in results.values())
+    typer.echo(f"feeds: {polled} polled, {len(failed)} failed, {new} new drafts", err=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @audit_app.command("export")
@@ -301,13 +360,12 @@ def audit_export(
     from phuxanh import audit
     from phuxanh.db import session_scope
 
-    tmp = out.with_name(out.name + ".part")
     with (
+        atomic_output(out, "-o") as tmp,  # the CSV replaces `out` only when complete
         session_scope(jobs.engine(database)) as session,
         tmp.open("w", encoding="utf-8-sig", newline="") as fh,
     ):
         n = audit.export_csv(session, fh)
-    tmp.replace(out)
     typer.echo(f"{n} audit events written to {out}")
 
 
@@ -321,6 +379,7 @@ def sandbox_serve(
     """Run the local platform sandbox (seven platforms, one prefix each) on 127.0.0.1."""
     from phuxanh.sandbox.server import SandboxServer
 
+    port = valid_port(port)
     token = os.environ.get(token_env, "sandbox-page-token")
     server = SandboxServer(port if port is not None else get_settings().sandbox_port, {token})
     typer.echo(f"sandbox on {server.public_url} (posts: {server.public_url}/_sandbox/posts)")
@@ -339,7 +398,7 @@ def dashboard(
     env = dict(os.environ)
     if database:
         env["DATABASE_URL"] = database
-    port = port or get_settings().dashboard_port
+    port = valid_port(port) or get_settings().dashboard_port
     typer.echo(f"dashboard on http://127.0.0.1:{port}")
     raise typer.Exit(
         subprocess.call(
@@ -365,29 +424,80 @@ def dashboard(
     )
 
 
-@app.command()
-def serve() -> None:
-    """Serve the Prefect flows on their schedules (daily 06:00, publishing every 5 min)."""
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "flows.serve"], cwd=ROOT))
-
-
+add_deploy_commands(app)  # serve, deploy: the scheduled runs (phuxanh/cli_deploy.py)
 add_commands(app, item_app, metrics_app)  # compose, report, … (phuxanh/cli_items.py)
 add_pause_commands(app)
 add_item_ops(item_app)
+add_user_commands(user_app)  # disable, enable, reset-password (phuxanh/cli_users.py)
 app.add_typer(channel_app, name="channel")
 app.add_typer(publication_app, name="publication")
 
 
+def _line(text: object, *, whole: bool = False) -> str:
+    """A message as one line, credentials of any URL in it masked: phuxanh's own messages
+    `whole` (their lines joined), anything else its first line, cut at 300 characters."""
+    from phuxanh.db import scrub
+
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()] or [""]
+    if whole:
+        return scrub(" / ".join(lines))
+    return scrub(lines[0] if len(lines[0]) <= 300 else lines[0][:299] + "…")
+
+
 def main() -> None:
+    """Run the command line: every error is one line on stderr and a non-zero exit, never
+    a traceback. Errors phuxanh foresaw print as they are; a database that fails or a file
+    the system refuses print as one line too; anything else prints its type and message
+    (PHUXANH_DEBUG=1 shows the traceback instead). A mistyped command or option is one
+    line too, pointing at the command's --help."""
+    from sqlalchemy.exc import DBAPIError
+
+    # typer carries its own click (typer._click); its usage errors are these classes
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+    debug = os.environ.get("PHUXANH_DEBUG", "") not in ("", "0")
     try:
-        app()
+        try:
+            code = app(standalone_mode=False)
+        except NoArgsIsHelpError as exc:  # the help is printed already
+            sys.exit(exc.exit_code)
+        except UsageError as exc:  # no such command or option, a value of a wrong type
+            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+            typer.echo(f"error: {_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            typer.echo(f"error: {_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:  # end of input at a prompt
+            typer.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
     except ValidationFailed as exc:
         for problem in exc.problems:
-            typer.echo(problem, err=True)
+            typer.echo(_line(problem, whole=True), err=True)
         sys.exit(exc.exit_code)
     except PhuxanhError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {_line(exc, whole=True)}", err=True)
         sys.exit(exc.exit_code)
+    except DBAPIError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: database: {_line(exc.orig or exc)} (check DATABASE_URL or "
+                   "--database and that the database is running; PHUXANH_DEBUG=1 for the "
+                   "traceback)", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{_line(exc.strerror or exc)}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(f"error: unexpected {type(exc).__name__}: {_line(exc)} (run with "
+                   "PHUXANH_DEBUG=1 for the traceback)", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

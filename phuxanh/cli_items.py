@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from phuxanh import jobs
+from phuxanh.cli_common import day, output_file
 from phuxanh.errors import ValidationFailed
 
 Database = Annotated[
@@ -17,7 +18,7 @@ Database = Annotated[
 
 def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typer) -> None:
     """Register compose, report, item sample and metrics best-time."""
-    from phuxanh.cli import _day, _print
+    from phuxanh.cli import _print
 
     @app.command()
     def compose(
@@ -31,8 +32,8 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
         """Write a draft for every planned slot without one: the fact or message it
         features, the card, the caption for its platform, alt text and a UTM link; a draft
         failing a quality check is held with the reason."""
-        start = _day(from_, "--from") if from_ else None
-        end = _day(to, "--to") if to else None
+        start = day(from_, "--from") if from_ else None
+        end = day(to, "--to") if to else None
         if start and end and end < start:
             raise ValidationFailed(["--to: before --from"])
         _print(jobs.compose_range(start=start, end=end, campaign_code=campaign,
@@ -52,6 +53,7 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
             raise ValidationFailed([f"--format: {fmt!r} is not docx, xlsx or pdf"])
         if output.suffix.lower() != f".{fmt}":
             raise ValidationFailed([f"-o: {output.name}: a {fmt} report ends in .{fmt}"])
+        output_file(output, "-o")
         _print(jobs.report(period=period, unit_code=unit, fmt=fmt, out=output,
                            database_url=database))
 
@@ -104,6 +106,7 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
 
         if n < 1:
             raise ValidationFailed(["-n: at least 1"])
+        output_file(output, "-o")
         with session_scope(jobs.engine(database)) as session:
             shown = drafts_sample(session, n=n, seed=seed, out=output,
                                   tz_name=get_settings().timezone)
@@ -116,8 +119,9 @@ def add_pause_commands(app: typer.Typer) -> None:
     @app.command()
     def pause(
         reason: Annotated[str, typer.Option(help="why (shown to everyone, kept in the audit)")],
+        actor: Annotated[str, typer.Option("--as", help="who pauses (an approver, manager or "
+                                                        "admin of the channel's unit)")],
         channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
-        actor: Annotated[str, typer.Option("--as", help="who pauses")] = "cli",
         database: Database = None,
     ) -> None:
         """Stop publishing now, everywhere or on one channel (a typhoon, a day of national
@@ -132,8 +136,9 @@ def add_pause_commands(app: typer.Typer) -> None:
 
     @app.command()
     def resume(
+        actor: Annotated[str, typer.Option("--as", help="who resumes (an approver, manager "
+                                                        "or admin of the channel's unit)")],
         channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
-        actor: Annotated[str, typer.Option("--as", help="who resumes")] = "cli",
         database: Database = None,
     ) -> None:
         """End a pause; paused posts go out on the next run (or are marked missed if they

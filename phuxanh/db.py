@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -11,14 +13,47 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
 from phuxanh.errors import ConfigError
-from phuxanh.settings import get_settings
+from phuxanh.settings import get_settings, private_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# `scheme://user:secret@` (to the last @ before the path: a password may hold an @) and a
+# password given as a query parameter (`?password=…`, libpq's own names)
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*):[^\s/]*@")
+_QUERY_SECRET = re.compile(r"(?P<head>[?&](?:password|sslpassword|pass|pwd)=)[^&\s]*",
+                           re.IGNORECASE)
+
+
+def scrub(text: str) -> str:
+    """`text` with every credential of a URL in it replaced by `***` (for messages)."""
+    text = _USERINFO.sub(r"\g<head>:***@", text)
+    return _QUERY_SECRET.sub(r"\g<head>***", text)
+
+
+def masked(url: str) -> str:
+    """A database URL fit to print: never its password, even when it does not parse."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        shown = url
+    return scrub(shown)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another backend or an in-memory database."""
+    if not url.startswith("sqlite"):
+        return None
+    try:
+        database = make_url(url).database
+    except (ArgumentError, ValueError):
+        return None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def normalise_url(url: str) -> str:
@@ -38,18 +73,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for the URL (nothing is opened or created yet). A URL that names no
+    backend phuxanh can use is a ConfigError that never shows the password."""
     url = normalise_url(url)
+    if not url.strip():  # `--database ""` or an empty DATABASE_URL: never a silent default
+        raise ConfigError("DATABASE_URL or --database: empty; give a database URL, e.g. "
+                          "sqlite:///var/phuxanh.db or postgresql://user@host/db")
     try:
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, ModuleNotFoundError) as exc:
-        raise ConfigError(f"DATABASE_URL: cannot use {url!r}: {exc}") from exc
+        args: dict[str, Any] = {}
+        if url.startswith("postgresql") and "connect_timeout" not in url:
+            args["connect_timeout"] = 10  # an unreachable server fails in seconds, not hangs
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
+    except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
+        raise ConfigError(f"DATABASE_URL: cannot use {masked(url)}: {scrub(str(exc))} (a URL "
+                          "like sqlite:///var/phuxanh.db or postgresql://user@host/db)") from exc
+
+
+def connect(engine: Engine, url: str) -> Connection:
+    """Open a connection, or one ConfigError saying which database (without its password),
+    why the driver could not open it, and what to check."""
+    path = sqlite_file(url)
+    try:
+        return engine.connect()
+    except DBAPIError as exc:
+        lines = str(exc.orig or exc).strip().splitlines() or [type(exc).__name__]
+        where = (f"check that {path} is a phuxanh database this user may read and write, "
+                 "in a folder it may write" if path is not None else
+                 "is the server running and reachable, and are the user and password right?")
+        raise ConfigError(f"database {masked(url)} cannot be opened: {scrub(lines[0])}; "
+                          f"{where} (DATABASE_URL or --database)") from exc
+
+
+def prepare_sqlite(url: str) -> None:
+    """Create a new SQLite database's folder (0700) and file (0600) for the owner alone;
+    SQLite gives its -wal and -shm files the database file's mode."""
+    path = sqlite_file(url)
+    if path is None or path.exists():
+        return
+    try:
+        private_dir(path.parent)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise ConfigError(f"database {masked(url)}: cannot create {path}: "
+                          f"{exc.strerror or exc}") from exc
 
 
 @lru_cache(maxsize=8)
@@ -82,10 +152,11 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str | None = None) -> str:
     """Upgrade the database to the newest migration; returns the URL it migrated."""
-    url = normalise_url(url or get_settings().database_url)
+    url = normalise_url(get_settings().database_url if url is None else url)
+    prepare_sqlite(url)
     engine = engine_for(url)
     cfg = alembic_config(url)
-    with engine.begin() as connection:
+    with connect(engine, url) as connection, connection.begin():
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
     return url
@@ -102,12 +173,15 @@ def check_schema(engine: Engine, url: str) -> None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
+    path = sqlite_file(url)
+    if path is not None and not path.exists():  # do not leave an empty file behind a typo
+        raise ConfigError(f"database {masked(url)} does not exist: run `phuxanh init` with "
+                          "the same --database to create it")
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    with engine.connect() as connection:
+    with connect(engine, url) as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     if current != head:
-        shown = url.rsplit("@", maxsplit=1)[-1]  # never print a password
         state = "has no phuxanh schema" if current is None else f"is at schema {current}"
-        raise ConfigError(f"database {shown} {state}, this phuxanh needs {head}: run "
+        raise ConfigError(f"database {masked(url)} {state}, this phuxanh needs {head}: run "
                           "`phuxanh init` with the same --database to create or upgrade it")
     _CURRENT.add(url)

@@ -12,7 +12,14 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from phuxanh.report_files import SIX_COLUMNS, SUBJECT, chart_png, heading, sections
+from phuxanh.report_files import (
+    SIX_COLUMNS,
+    SUBJECT,
+    audit_line,
+    chart_png,
+    heading,
+    sections,
+)
 from phuxanh.reporting import Report
 
 FONT = "Times New Roman"
@@ -98,4 +105,5 @@ def write_docx(report: Report, out: Path) -> None:
     _para(rcell, "(Ký, ghi rõ họ tên)", italic=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(rcell, "\n\n" + (report.spec.signer_name or ""), bold=True,
           align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, audit_line(report), size=8, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
     doc.save(str(out))

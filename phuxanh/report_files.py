@@ -9,14 +9,22 @@ Times New Roman 13-14 pt; the PDF embeds Tinos (same metrics, OFL, full Vietname
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
+import re
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
+from pydantic import BaseModel
 
+from phuxanh.errors import PhuxanhError
 from phuxanh.media.text import load_font
 from phuxanh.report_text import n, pct
 from phuxanh.reporting import Report
+from phuxanh.settings import private_dir
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 SUBJECT = "Kết quả công tác thông tin đối ngoại"
@@ -60,6 +68,11 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
 SIX_COLUMNS = ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"]
 
 
+def audit_line(report: Report) -> str:
+    """The audit log's head, printed at the end so it lives outside the database too."""
+    return f"Mã đối chiếu nhật ký thao tác (phuxanh audit verify --head): {report.audit_head}"
+
+
 def chart_png(report: Report, width: int = 1400) -> bytes:
     """Published against planned, and reach, by theme: a horizontal bar chart."""
     rows = report.themes or []
@@ -92,13 +105,52 @@ def chart_png(report: Report, width: int = 1400) -> bytes:
     return buf.getvalue()
 
 
+# What XML 1.0 (DOCX, XLSX) refuses: C0 controls but tab and newline, lone surrogates,
+# U+FFFE/U+FFFF; C1 controls (ESC sequences' kin) mean nothing in a report either
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+LONGEST = 32_767  # characters in one XLSX cell; no sentence a report writes comes near it
+
+
+def clean_text(text: str) -> str:
+    """Stored text made fit for every report format: NFC, line ends as newlines, and no
+    character XML refuses (a name written by an older version may hold an ESC)."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _NOT_TEXT.sub("", text)
+    return text if len(text) <= LONGEST else text[: LONGEST - 1] + "…"
+
+
+def clean(value: Any) -> Any:
+    """`value` with every string inside it (dataclasses, pydantic models, lists, dicts)
+    passed through `clean_text`; other values as they are."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return type(value)(clean(v) for v in value)
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: clean(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    if isinstance(value, BaseModel):
+        return value.model_copy(update={name: clean(getattr(value, name))
+                                        for name in type(value).model_fields})
+    return value
+
+
 def write(report: Report, out: Path, fmt: str) -> None:
+    """Write the report as docx, xlsx or pdf: whatever text the database holds renders
+    (see `clean`), and `out` appears complete or not at all (no `.part` left behind)."""
     from phuxanh.report_docx import write_docx
     from phuxanh.report_pdf import write_pdf
     from phuxanh.report_xlsx import write_xlsx
 
     writer = {"docx": write_docx, "xlsx": write_xlsx, "pdf": write_pdf}[fmt]
-    tmp = out.with_name(out.name + ".part")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writer(report, tmp)
-    tmp.replace(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        private_dir(out.parent)
+        writer(clean(report), tmp)
+        tmp.replace(out)
+    except OSError as exc:
+        raise PhuxanhError(f"{out}: cannot write the report: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)

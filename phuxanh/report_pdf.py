@@ -7,8 +7,24 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from phuxanh.report_files import FONTS, SIX_COLUMNS, SUBJECT, chart_png, heading, sections
+from phuxanh.report_files import (
+    FONTS,
+    SIX_COLUMNS,
+    SUBJECT,
+    audit_line,
+    chart_png,
+    heading,
+    sections,
+)
 from phuxanh.reporting import Report
+
+# A table row must fit on one page (fpdf refuses a taller one): a "6 rõ" cell, 26-30 mm
+# wide at 10 pt, holds this many characters in about half a page
+CELL_MAX = 400
+
+
+def _fit(text: str, limit: int = CELL_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pdf() -> FPDF:
@@ -76,7 +92,7 @@ def write_pdf(report: Report, out: Path) -> None:
                 for row in report.six:
                     cells = table.row()
                     for name in SIX_COLUMNS:
-                        cells.cell(row[name])
+                        cells.cell(_fit(row[name]))
     pdf.ln(6)
     y = pdf.get_y()
     pdf.set_font("Tinos", "BI", 12)
@@ -84,6 +100,7 @@ def write_pdf(report: Report, out: Path) -> None:
     pdf.set_font("Tinos", "", 11)
     for r in report.spec.recipients:
         pdf.multi_cell(80, 5, f"- {r}", new_x="LMARGIN", new_y="NEXT")
+    recipients_end = pdf.get_y()
     pdf.set_xy(105, y)
     pdf.set_font("Tinos", "B", 13)
     for line in report.spec.signer_title.split("\n"):
@@ -96,4 +113,7 @@ def write_pdf(report: Report, out: Path) -> None:
         pdf.set_xy(105, pdf.get_y() + 20)
         pdf.set_font("Tinos", "B", 13)
         pdf.cell(90, 6, report.spec.signer_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(recipients_end, pdf.get_y()) + 8)
+    pdf.set_font("Tinos", "", 8)
+    pdf.multi_cell(0, 4, audit_line(report), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(out))

@@ -24,8 +24,12 @@ def pct(part: int, whole: int) -> str:
 
 
 def _people(people: list[User], roles: tuple[str, ...]) -> str:
+    """Display names, each cut to the longest `user add` takes (older rows may hold more)."""
+    from phuxanh.users import DISPLAY_NAME_MAX as most
+
     names = [u.display_name or u.username for u in people if str(u.role) in roles]
-    return ", ".join(names) or "—"
+    return ", ".join(name if len(name) <= most else name[: most - 1] + "…"
+                     for name in names) or "—"
 
 
 def assess(report: Report, *, spec: CampaignSpec | None, people: list[User],

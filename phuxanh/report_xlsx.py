@@ -47,6 +47,7 @@ def write_xlsx(report: Report, out: Path) -> None:
         ["Bài theo kế hoạch", t.planned], ["Bài đã duyệt", t.approved],
         ["Bài đã đăng", t.published], ["Lượt tiếp cận", t.reach], ["Lượt xem", t.views],
         ["Lượt tương tác", t.engagement], ["Lập ngày", report.generated_on],
+        ["Mã đối chiếu nhật ký thao tác", report.audit_head],
     ]:
         ws.append(line)
     ws["A1"].font = Font(bold=True, size=13)

@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from phuxanh import audit
+from phuxanh.cli_common import check_year
 from phuxanh.errors import ValidationFailed
+from phuxanh.media import stored
 from phuxanh.models import (
     Campaign,
     Channel,
@@ -49,6 +52,7 @@ def parse_period(text: str) -> Period:
     if not m:
         raise ValidationFailed([f"--period: {text!r} is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"])
     year = int(m.group(1))
+    check_year(year, "--period", text)
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:
@@ -112,6 +116,9 @@ class Report:
     top_posts: list[dict[str, Any]]
     generated_on: dt.date
     plan_days: int = 0  # days of the period the plan covers (first to last planned post)
+    # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
+    # database, for `phuxanh audit verify --head` (see docs/audit.md)
+    audit_head: str = ""
 
 
 def _bounds(period: Period, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -240,6 +247,7 @@ def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | No
         report.plan_days = (_local(last, tz) - _local(first, tz)).days + 1
     key_dates = list(session.exec(select(KeyDate).order_by(col(KeyDate.on_date))))
     assess(report, spec=spec, people=people, key_dates=key_dates, themes=themes)
+    report.audit_head = str(audit.head(session).anchor)
     return report
 
 
@@ -256,7 +264,7 @@ def top_posts(session: Session, *, period: Period, tz: ZoneInfo, channel_ids: li
         .order_by(col(Publication.latest_reach).desc()).limit(limit)
     ).all()
     return [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
-             "reach": p.latest_reach, "views": p.latest_views, "media": i.media_path,
+             "reach": p.latest_reach, "views": p.latest_views, "media": stored.shown(i.media_path),
              "text": i.caption.splitlines()[0] if i.caption else "",
              "published": p.published_at.astimezone(tz) if p.published_at else None}
             for p, i, c in rows]

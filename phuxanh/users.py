@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
@@ -11,6 +14,37 @@ from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
 from phuxanh.models import Role, Unit, User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# a login: what people type at sign-in and what audit rows name (lan.nguyen, drill-author)
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+DISPLAY_NAME_MAX = 120  # characters, after NFC: a name fits a report's table cell
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def check_username(username: str) -> str:
+    """A login name: 2-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or
+    digit. Refused with the rule (never stored otherwise)."""
+    if not USERNAME.fullmatch(username):
+        raise ValidationFailed([f"USERNAME: {_shown(username)} is not a login name: 2-64 "
+                                "characters a-z, 0-9, '.', '_' or '-', starting with a letter "
+                                "or digit (e.g. lan.nguyen)"])
+    return username
+
+
+def check_display_name(name: str) -> str:
+    """The name reports and the desk show: NFC, trimmed, at most DISPLAY_NAME_MAX
+    characters, no control or invisible formatting characters (an ESC or a bidi override
+    would garble or break a report)."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise ValidationFailed([f"--name: {len(name)} characters, at most {DISPLAY_NAME_MAX}"])
+    bad = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c).startswith("C")})
+    if bad:
+        raise ValidationFailed([f"--name: {_shown(name)} holds control or invisible "
+                                f"characters ({', '.join(bad[:5])})"])
+    return name
 
 
 def hash_password(password: str) -> str:
@@ -68,11 +102,13 @@ def add_user(
     email: str | None = None,
     actor: str = "system",
 ) -> User:
+    check_username(username)
+    display_name = check_display_name(display_name)
     try:
         role_value = Role(role)
     except ValueError as exc:
         allowed = ", ".join(r.value for r in Role)
-        raise ValidationFailed([f"--role: {role!r} is not one of {allowed}"]) from exc
+        raise ValidationFailed([f"--role: {_shown(role)} is not one of {allowed}"]) from exc
     if session.exec(select(User).where(User.username == username)).first():
         raise ValidationFailed([f"USERNAME: {username!r} already exists"])
     if email is not None:

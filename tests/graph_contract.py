@@ -1,9 +1,11 @@
-"""A second Graph API server, written for the tests from `shared/reference/platform-apis.md`
-§1 alone and sharing no code with `phuxanh/sandbox/`: if the adapter and the sandbox ever
-shared a misreading of Graph, this server would not share it.
+"""A second Graph API server, written for the tests from the platform API reference (§1,
+Graph API) alone and sharing no code with `phuxanh/sandbox/`: if the adapter and the sandbox
+ever shared a misreading of Graph, this server would not share it.
 
-It is strict where the reference is firm: the API version in every path, `access_token`
-on every Graph call, `Authorization: OAuth` plus `offset` and `file_size` on the upload,
+It is strict where the reference is firm: the API version in every path, the token on
+every Graph call (as Graph takes it: `Authorization: Bearer` or `OAuth`, or the
+`access_token` parameter; `tokens_in_url` counts the calls that put it in the URL, which
+proxies and logs see), `Authorization: OAuth` plus `offset` and `file_size` on the upload,
 multipart `source` for photos, Reel phases in order (start → upload → finish), and
 `{"error": {...}}` with code 100 for anything else. It records every request.
 """
@@ -28,6 +30,7 @@ class GraphContract(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.calls: list[tuple[str, str, dict[str, str]]] = []
+        self.tokens_in_url = 0  # calls whose URL carried access_token or the token itself
         self.posts: dict[str, dict[str, Any]] = {}
         self.reels: dict[str, dict[str, Any]] = {}
         self.ids = itertools.count(5001)
@@ -85,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.calls.append((self.command, url.path, {
                 k: v for k, v in fields.items() if isinstance(v, str)}))
+            if "access_token" in query or TOKEN in self.path:
+                self.server.tokens_in_url += 1
         self._reply(*self._route(parts, fields, body))
 
     do_GET = do_POST = _handle
@@ -104,7 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"success": True}
         if parts[:1] != [VERSION]:
             return _error(f"unknown API version in {'/'.join(parts)}", code=2500)
-        if f.get("access_token") != TOKEN:
+        scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+        given = value if scheme in ("Bearer", "OAuth") else f.get("access_token")
+        if given != TOKEN:
             return _error("Error validating access token", code=190, status=401)
         path, method = parts[1:], self.command
         if method == "POST" and path == [PAGE, "feed"] and f.get("message"):

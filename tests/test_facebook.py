@@ -170,3 +170,44 @@ def test_reel_goes_through_upload_phases_and_reads_insights(sandbox, tmp_path: P
              .json()["posts"] if p["kind"] == "reel"]
     assert len(reels) == 1
     assert fb.fetch_metrics(result.remote_id).views
+
+
+def test_the_token_travels_in_the_authorization_header_never_in_a_url(tmp_path: Path) -> None:
+    """Every Graph call of the adapter (publish text, photo and Reel, status, insights,
+    counts, token check) carries the token as `Authorization: Bearer`: a URL, which proxies
+    and server logs keep, never holds it."""
+    from phuxanh.sandbox.samples import tiny_clip
+    from tests.graph_contract import PAGE, TOKEN, GraphContract
+
+    graph = GraphContract().start()
+    try:
+        fb = FacebookPage(base_url=graph.url, account_id=PAGE, token=TOKEN,
+                          session=requests.Session(), timeout_s=5)
+        assert fb.check_token()["id"] == PAGE
+        link = fb.publish(Post(text="Tin chính thống", marker="t1",
+                               link="https://haiphong.gov.vn/"))
+        photo = fb.publish(Post(text="Ảnh", marker="t2", media_path=PNG, media_kind="image"))
+        reel = fb.publish(Post(text="Reel", marker="t3", media_path=tiny_clip(
+            tmp_path / "r.mp4"), media_kind="video"))
+        assert fb.check_status(reel.remote_id).state == "published"
+        for remote_id in (link.remote_id, photo.remote_id, reel.remote_id):
+            assert fb.fetch_metrics(remote_id).views == 40
+        assert len(graph.calls) >= 12
+        assert graph.tokens_in_url == 0
+        wrong = FacebookPage(base_url=graph.url, account_id=PAGE, token="not-the-token",
+                             session=requests.Session(), timeout_s=5)
+        with pytest.raises(AuthExpired):  # the header is read, not merely tolerated
+            wrong.check_token()
+    finally:
+        graph.shutdown()
+        graph.server_close()
+
+
+def test_the_sandbox_takes_the_token_from_the_header_or_the_query(sandbox) -> None:
+    me = f"{sandbox.public_url}/v25.0/me"
+    assert requests.get(me, headers={"Authorization": "Bearer sandbox-page-token"},
+                        timeout=5).status_code == 200
+    assert requests.get(me, params={"access_token": "sandbox-page-token"},
+                        timeout=5).status_code == 200
+    assert requests.get(me, headers={"Authorization": "Bearer stale"}, timeout=5) \
+        .json()["error"]["code"] == 190

@@ -120,7 +120,52 @@ def test_unit_scope_and_bad_input(measured: str, tmp_path: Path) -> None:
 def test_an_old_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
     from tests.test_cli import phuxanh
 
+    (tmp_path / "empty.db").touch()  # a SQLite file nobody ran `init` on
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     done = phuxanh("item", "list", "--database", empty)
     assert done.returncode == 1 and "has no phuxanh schema" in done.stderr
     assert "run `phuxanh init`" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> None:
+    """Names, theme titles and unit names written by older versions (no validation then):
+    an ESC, a NUL-free C0 control, a 3,000-character name, a lone 1,500-character word.
+    Each format is written, shows the text without the controls, and leaves no `.part`."""
+    from sqlmodel import select
+
+    from phuxanh import demo
+    from phuxanh.models import Role, Theme, Unit, User
+
+    jobs.load_catalog(db_url)
+    code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9",
+                               database_url=db_url)
+    jobs.plan_days(code, start=dt.date(2026, 3, 9), days=2, database_url=db_url)
+    with Session(jobs.engine(db_url)) as s:
+        unit = s.exec(select(Unit).where(Unit.code == "ttdn-haiphong")).one()
+        unit.name = "Ban \x07Tuyên giáo"
+        s.add(unit)
+        for name, shown in (("esc.user", "Lan \x1b[31mđỏ\x0b"), ("long.user", "N" * 3000)):
+            s.add(User(username=name, display_name=shown, unit_id=unit.id or 0,
+                       role=Role.editor))
+        theme = s.exec(select(Theme)).first()
+        assert theme is not None
+        theme.title_vi = "\x1b" + "T" * 1500
+        s.add(theme)
+        s.commit()
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    outs = {fmt: folder / f"r.{fmt}" for fmt in ("docx", "xlsx", "pdf")}
+    for fmt, out in outs.items():
+        done = jobs.report(period="2026-03", unit_code=None, fmt=fmt, out=out,
+                           database_url=db_url, today=dt.date(2026, 4, 5))
+        assert done["planned"] > 0 and out.stat().st_size > 2000
+    assert sorted(p.name for p in folder.iterdir()) == ["r.docx", "r.pdf", "r.xlsx"]
+    docx = Document(str(outs["docx"]))
+    cells = " ".join(c.text for t in docx.tables for row in t.rows for c in row.cells)
+    assert "Lan [31mđỏ" in cells and "\x1b" not in cells
+    assert "N" * 119 + "…" in cells and "N" * 121 not in cells  # the name, shortened
+    assert "Ban Tuyên giáo" in "\n".join(p.text for p in docx.paragraphs)
+    themes = list(load_workbook(outs["xlsx"])["Theo chủ đề"].iter_rows(values_only=True))
+    assert any(r[1] == "T" * 1500 for r in themes)
+    pdf = _pdf_text(outs["pdf"])
+    assert "[31mđỏ" in pdf and "Tuyên giáo" in pdf

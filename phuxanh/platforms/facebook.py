@@ -1,7 +1,9 @@
 """Facebook Page adapter (Graph API): feed posts with link, photo posts, insights.
 
-Facts from `../shared/reference/platform-apis.md` §1. Where that reference says
-"unverified", the adapter is conservative and says so below.
+Facts from the project's platform API reference (§1, Graph API). Where that reference says
+"unverified", the adapter is conservative and says so below. The Page token travels in the
+`Authorization: Bearer` header of every Graph call (the rupload host takes `OAuth`), never
+in a URL, so proxies, server logs and error messages never see it.
 """
 
 from __future__ import annotations
@@ -99,8 +101,8 @@ class FacebookPage(Adapter):
         return classify(response)
 
     def _call(self, method: str, path: str, *, sends: bool = False, **kw: Any) -> dict[str, Any]:
-        params = kw.pop("params", {}) | {"access_token": self.token}
-        return self.json(method, self._url(path), sends=sends, params=params, **kw)
+        headers = kw.pop("headers", {}) | {"Authorization": f"Bearer {self.token}"}
+        return self.json(method, self._url(path), sends=sends, headers=headers, **kw)
 
     def validate(self, post: Post) -> list[str]:
         problems = []

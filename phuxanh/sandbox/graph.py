@@ -42,8 +42,12 @@ def synthetic(post_id: str, name: str, age_s: float) -> int:
 
 
 def token(req: Request) -> str:
-    return (req.query.get("access_token") or str(req.form().get("access_token") or "")
-            or req.headers.get("authorization", "").split(" ")[-1])
+    """The token as Graph takes it: `Authorization: Bearer …` (or `OAuth …`), which the
+    adapter sends, or the `access_token` parameter older clients put in the query or form."""
+    scheme, _, value = req.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() in ("bearer", "oauth") and value.strip():
+        return value.strip()
+    return req.query.get("access_token") or str(req.form().get("access_token") or "")
 
 
 def fault(kind: str) -> Reply:
