@@ -1,7 +1,9 @@
 """One queue item as reviewers see it: the media, the caption as each platform will show it,
 the facts with their sources, the plan slot it fills; and the actions the signed-in user
 may try. Every action calls `phuxanh.review`, which checks role, unit and state itself;
-the buttons are forms, so Tab reaches each field and Enter submits it."""
+the buttons are forms, so Tab reaches each field and Enter submits it. An item with a send
+whose outcome is unknown (`review.unsettled`) offers no action at all: it says why and
+where a person settles it (Channel health)."""
 
 from __future__ import annotations
 
@@ -125,6 +127,23 @@ def _actions(column: Any, row: dict[str, Any], key: str, role: str) -> None:
                                                                       comment=c))
 
 
+def in_doubt(s: Session, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per item, its publications that may be live without phuxanh knowing (what locks
+    the item), for `show`: put them in each row as `in_doubt` to read them in one query."""
+    return {item_id: [{"id": pub.id, "state": str(pub.state), "channel": channel.display_name}
+                      for pub, channel in found]
+            for item_id, found in review.unsettled(s, item_ids).items()}
+
+
+def _locked(column: Any, doubt: list[dict[str, Any]]) -> None:
+    """Why the item cannot change now, and where it is settled."""
+    for pub in doubt:
+        which = "queue.locked_check" if pub["state"] == "needs_check" else "queue.locked_sending"
+        column.warning(t(which, pub=pub["id"], channel=pub["channel"]), icon=":material/lock:")
+    column.page_link("app_pages/health.py", label=t("queue.locked_go"),
+                     icon=":material/monitor_heart:")
+
+
 def _reschedule(column: Any, row: dict[str, Any], key: str) -> None:
     tz = get_settings().tz
     when = row["scheduled_at"].astimezone(tz) if row["scheduled_at"] else dt.datetime.now(tz)
@@ -168,7 +187,13 @@ def show(row: dict[str, Any], *, role: str | None, key: str | None = None) -> No
         if row.get("alt_text"):
             right.caption(t("queue.alt", text=row["alt_text"]))
         _facts(right, row)
-        if role is not None:
+        doubt = row.get("in_doubt")
+        if doubt is None and row["status"] in ("approved", "scheduled"):
+            with session() as s:
+                doubt = in_doubt(s, [row["id"]]).get(row["id"])
+        if doubt:  # no action: each would risk a second post (phuxanh.review.SendInDoubt)
+            _locked(right, doubt)
+        elif role is not None:
             _actions(right, row, key, role)
             if row["status"] in EDITABLE:
                 _reschedule(right, row, key)

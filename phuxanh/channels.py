@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
@@ -43,15 +44,24 @@ def add_channel(session: Session, *, platform: str, name: str, account_id: str,
     base = api_base or PLATFORMS.get(platform)
     if not base and platform in PLATFORMS:
         problems.append("--api-base: a WordPress channel needs its site's URL")
-    elif base and not base.startswith(("https://", "http://")):
+    elif base and (not base.startswith(("https://", "http://"))
+                   or not urlsplit(base).hostname):
         problems.append(f"--api-base: {base!r} is not an http(s) URL")
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
         problems.append(f"--credential-env: {credential_env!r} is not an environment variable "
                         "name (the secret itself is never given on the command line)")
     elif problem := protected_env_problem(credential_env):
         problems.append(f"--credential-env: {problem}")
+    if not name.strip() or len(name) > 120 or any(unicodedata.category(ch)[0] == "C"
+                                                    for ch in name):
+        problems.append("--name: the channel's public name must be 1-120 printable characters")
+    if not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", account_id):
+        problems.append(f"--account-id: {account_id!r} is not a platform account id "
+                        "(letters, digits and _ . : @ -, at most 128)")
     code = code or f"{platform}-{slug(name)}"
-    if session.exec(select(Channel).where(Channel.code == code)).first():
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", code):
+        problems.append(f"--code: {code!r} is not a channel code (a-z, 0-9 and -, at most 64)")
+    elif session.exec(select(Channel).where(Channel.code == code)).first():
         problems.append(f"--code: a channel {code!r} already exists")
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
         else session.exec(select(Unit).order_by(col(Unit.id))).first()

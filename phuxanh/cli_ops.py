@@ -3,28 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from phuxanh import jobs
-from phuxanh.errors import ValidationFailed
+from phuxanh.cli_common import when
 
 channel_app = typer.Typer(help="Official channels: add, list, check.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications a person must settle.", no_args_is_help=True)
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
 ]
-
-
-def _iso(at: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(at)
-    except ValueError as exc:
-        raise ValidationFailed([f"--at: {at!r} is not an ISO 8601 time"]) from exc
 
 
 def _emit(data: object) -> None:
@@ -56,9 +47,11 @@ def channel_add(
                               credential_env=credential_env, api_base=api_base,
                               unit_code=unit, code=code, actor="cli")
         typer.echo(f"channel {channel.code} ({channel.platform}) added")
-    if not os.environ.get(credential_env):
-        typer.echo(f"note: {credential_env} is not set here; set it where phuxanh publishes",
-                   err=True)
+    from phuxanh.settings import env_value
+
+    if not env_value(credential_env):
+        typer.echo(f"note: {credential_env} is not set here (environment or .env); set it "
+                   "on every host that publishes", err=True)
 
 
 @channel_app.command("list")
@@ -126,10 +119,10 @@ def publication_resolve(
     from phuxanh.db import session_scope
     from phuxanh.resolve import resolve
 
-    when = _iso(at) if at is not None else None
+    when_at = when(at, "--at", local=False)
     with session_scope(jobs.engine(database)) as session:
         pub = resolve(session, pub_id=pub_id, actor=actor, live_url=live, remote_id=remote_id,
-                      not_sent=not_sent, at=when, cancel=cancel)
+                      not_sent=not_sent, at=when_at, cancel=cancel)
         _emit({"id": pub.id, "state": str(pub.state), "remote_url": pub.remote_url,
                "scheduled_at": pub.scheduled_at.isoformat(), "last_error": pub.last_error})
 
@@ -149,9 +142,9 @@ def add_item_ops(item_app: typer.Typer) -> None:
         from phuxanh.db import session_scope
         from phuxanh.items import create_item
 
-        when = _iso(at)
+        when_at = when(at, "--at", local=False)
         with session_scope(jobs.engine(database)) as session:
-            item = create_item(session, channel_code=channel, text=text, at=when, actor=actor,
+            item = create_item(session, channel_code=channel, text=text, at=when_at, actor=actor,
                                media=media, theme_code=theme)
             typer.echo(f"in review, waiting for a second person's approval\n{item.id}")
 

@@ -2,7 +2,12 @@
 resume later. Both are audited. `publishing` asks `paused()` right before every send (a
 fresh query, so a pause set by another process stops a run in progress before its next
 post); paused publications stay scheduled and go out after `resume` (or become `missed`
-if they are by then later than the lateness limit, for a person to decide)."""
+if they are by then later than the lateness limit, for a person to decide).
+
+Who pauses or resumes is a person phuxanh knows (an active approver, manager or admin), and
+only over channels they oversee, by the unit rule of approval: one channel of their unit or
+a unit below it; everywhere only if that holds for every channel (an admin, or the lead
+unit). Both are audited under that person's name."""
 
 from __future__ import annotations
 
@@ -11,8 +16,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phuxanh import audit
-from phuxanh.errors import NotFound, ValidationFailed
-from phuxanh.models import Channel, Pause, utcnow
+from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.models import Channel, Pause, Role, User, utcnow
+from phuxanh.users import oversees
+
+PAUSERS = {Role.approver, Role.manager, Role.admin}
 
 
 def _channel(session: Session, code: str | None) -> Channel | None:
@@ -24,10 +32,29 @@ def _channel(session: Session, code: str | None) -> Channel | None:
     return channel
 
 
+def _check_actor(session: Session, actor: str, channel: Channel | None, doing: str) -> User:
+    """The person behind `--as`: active, with a role that answers for what goes out, and
+    overseeing every channel the pause covers."""
+    user = session.exec(select(User).where(User.username == actor)).first()
+    if user is None or not user.active:
+        raise NotFound(f"--as: {actor!r} is not an active phuxanh user")
+    if user.role not in PAUSERS:
+        raise PermissionDenied(f"{actor} is an {user.role}; {doing} publishing needs an "
+                               "approver, a manager or an admin")
+    scope = [channel] if channel is not None else list(session.exec(select(Channel)))
+    outside = [c.code for c in scope if not oversees(session, actor=user, unit_id=c.unit_id)]
+    if outside:
+        raise PermissionDenied(f"{actor} is not in the unit of channel {outside[0]}"
+                               + ("" if channel is not None else
+                                  "; only the lead unit or an admin acts everywhere"))
+    return user
+
+
 def pause(session: Session, *, channel_code: str | None, reason: str, actor: str) -> Pause:
     if not reason.strip():
         raise ValidationFailed(["--reason: a pause needs a reason people will read"])
     channel = _channel(session, channel_code)
+    _check_actor(session, actor, channel, "pausing")
     row = Pause(channel_id=channel.id if channel else None, reason=reason.strip(),
                 started_by=actor)
     session.add(row)
@@ -40,6 +67,7 @@ def pause(session: Session, *, channel_code: str | None, reason: str, actor: str
 def resume(session: Session, *, channel_code: str | None, actor: str) -> int:
     """End the active pauses of that scope; returns how many ended."""
     channel = _channel(session, channel_code)
+    _check_actor(session, actor, channel, "resuming")
     query = select(Pause).where(col(Pause.ended_at).is_(None))
     query = query.where(Pause.channel_id == channel.id) if channel else query.where(
         col(Pause.channel_id).is_(None))

@@ -16,16 +16,54 @@ each is audited.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from phuxanh import audit
 from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
-from phuxanh.models import WAITING_FOR_A_PERSON, Publication, PubState, Role
+from phuxanh.models import (
+    WAITING_FOR_A_PERSON,
+    ContentItem,
+    Publication,
+    PubState,
+    Role,
+    User,
+)
 from phuxanh.publishing import mark_item_if_all_published, transition
-from phuxanh.users import get_user
+from phuxanh.review import check_unit
+from phuxanh.users import get_user, oversees
 
 RESOLVERS = {Role.approver, Role.manager, Role.admin}
+# never part of a post's address; they would let a stored "URL" carry markup or script
+_NOT_IN_A_URL = set('<>"\'`{}|\\^')
+
+
+def live_url_problem(url: str) -> str | None:
+    """Why `url` is not a post's address (only http(s) with a host), or None."""
+    if len(url) > 2048 or any(c.isspace() or not c.isprintable() or c in _NOT_IN_A_URL
+                              for c in url):
+        return "is not the post's http(s) URL (spaces, markup or control characters)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        return "is not the post's http(s) URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not the post's http(s) URL (https://… with the platform's host)"
+    return None
+
+
+def may_settle(session: Session, user: User, pub_ids: list[int]) -> list[int]:
+    """Of these publications, those `user` may settle: the role and the unit rules of
+    approval (a unit's people, or those of a unit above it; an admin everywhere)."""
+    if user.role not in RESOLVERS or not pub_ids:
+        return []
+    rows = session.exec(select(Publication.id, ContentItem.unit_id)
+                        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+                        .where(col(Publication.id).in_(pub_ids))).all()
+    allowed = {pid for pid, unit_id in rows if oversees(session, actor=user, unit_id=unit_id)}
+    return [pid for pid in pub_ids if pid in allowed]
 
 
 def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None = None,
@@ -37,6 +75,10 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     if len(chosen) != 1:
         raise ValidationFailed(["say exactly one of --live URL, --not-sent or --cancel REASON"
                                 + (f" (got {', '.join(chosen)})" if chosen else "")])
+    problem = live_url_problem(live_url) if live_url is not None else None
+    if live_url is not None and problem:  # bad input is refused before anything is read
+        shown = live_url if len(live_url) <= 80 else live_url[:79] + "…"
+        raise ValidationFailed([f"--live: {shown!r} {problem}"])
     user = get_user(session, username=actor)
     if user.role not in RESOLVERS:
         raise PermissionDenied(f"{actor} is an {user.role}; settling a publication needs an "
@@ -44,14 +86,16 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     pub = session.get(Publication, pub_id)
     if pub is None:
         raise NotFound(f"publication {pub_id} does not exist")
+    item = session.get(ContentItem, pub.content_item_id)
+    assert item is not None
+    check_unit(session, user, item)  # the same unit rule as approving it
+    before = PubState(pub.state)
     if pub.state not in WAITING_FOR_A_PERSON:
         raise ValidationFailed([f"publication {pub_id} is {pub.state}; only "
                                 f"{', '.join(WAITING_FOR_A_PERSON)} wait for a person"])
     now = dt.datetime.now(dt.UTC)
     values: dict[str, object]
     if live_url is not None:
-        if not live_url.startswith(("https://", "http://")):
-            raise ValidationFailed([f"--live: {live_url!r} is not the post's http(s) URL"])
         values = {"state": PubState.published, "remote_url": live_url,
                   "remote_id": remote_id or pub.remote_id or live_url,
                   # when it went out: the send that left it in doubt
@@ -71,11 +115,12 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
             raise ValidationFailed(["--cancel: give the reason people will read"])
         values = {"state": PubState.failed, "last_error": f"cancelled by {actor}: {reason}"}
         action = "publication.cancelled"
-    if not transition(session, pub_id, expect=PubState(pub.state), updated_at=now, **values):
+    if not transition(session, pub_id, expect=before, updated_at=now, **values):
         raise ValidationFailed([f"publication {pub_id} changed while you looked (the "
                                 "publisher may be checking it); look again"])
     audit.record(session, actor=actor, action=action, entity="publication", entity_id=pub_id,
-                 detail={"from": str(pub.state), "remote_url": live_url, "reason": cancel,
+                 detail={"from": str(before), "to": str(values["state"]),
+                         "remote_url": live_url, "reason": cancel,
                          "at": at.isoformat() if at else None})
     if live_url is not None:
         mark_item_if_all_published(session, pub.content_item_id)

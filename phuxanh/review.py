@@ -1,9 +1,16 @@
 """Four-eyes review bound to the exact version.
 
 An approval records the SHA-256 of what was approved: the caption for each target channel
-(NFC), the bytes of the media, the scheduled time and the set of channels. Publishing
-recomputes it at send time and refuses a mismatch. Authors never approve their own items;
-sensitive themes need two different approvers; an unsourced fact blocks approval.
+(NFC), the bytes of the media and their alt text, the scheduled time and the set of
+channels. Publishing recomputes it at send time and refuses a mismatch. Authors never
+approve their own items; sensitive themes need two different approvers; an unsourced fact
+blocks approval.
+
+While a send of the item may have reached a platform without phuxanh knowing the outcome
+(`unsettled`), the item is locked: it cannot be edited, rescheduled, rejected, sent back
+for changes or withdrawn until a person settles that publication (`phuxanh publication
+resolve ID`, or the Channel health page), because withdrawing it and approving again would
+post it a second time.
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
-from pathlib import Path
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from phuxanh import audit, quality
 from phuxanh.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.media import stored
 from phuxanh.models import (
     Approval,
     Channel,
@@ -37,36 +45,103 @@ from phuxanh.users import oversees
 SUBMITTERS = {Role.editor, Role.manager, Role.admin}
 APPROVERS = {Role.approver, Role.admin}
 
+# A publication in one of these states may have reached its platform while phuxanh does
+# not know the outcome (it is being sent, the platform is processing it, or the answer was
+# lost): its post may already be live. So may one that is `scheduled` again with a saved
+# handle (an upload session, a publish id: a send that started at the platform, which the
+# publisher resumes and never restarts).
+IN_DOUBT = (PubState.claimed, PubState.sending, PubState.processing, PubState.needs_check)
+
+
+class SendInDoubt(InvalidTransition):
+    """The item has a publication whose outcome at the platform is unknown or still being
+    decided: withdrawing or changing the item now, then approving it again, would post it
+    a second time. A person settles that publication first."""
+
+
+def unsettled(session: Session, item_ids: list[int]) -> dict[int, list[tuple[Publication,
+                                                                            Channel]]]:
+    """Per item (only those that have any), its publications that may be live without
+    phuxanh knowing (`IN_DOUBT`, or scheduled again with a saved handle), oldest first."""
+    if not item_ids:
+        return {}
+    rows = session.exec(
+        select(Publication, Channel)
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .where(col(Publication.content_item_id).in_(item_ids),
+               col(Publication.state).in_(IN_DOUBT)
+               | ((col(Publication.state) == PubState.scheduled)
+                  & col(Publication.handle).is_not(None)))
+        .order_by(col(Publication.id))
+    ).all()
+    out: dict[int, list[tuple[Publication, Channel]]] = {}
+    for pub, channel in rows:
+        out.setdefault(pub.content_item_id, []).append((pub, channel))
+    return out
+
+
+def locked_reason(item_id: int, pub: Publication, channel: Channel) -> str:
+    """Why the item cannot change, naming the publication and what settles it."""
+    where = f"item {item_id}: publication {pub.id} on {channel.code}"
+    if pub.state == PubState.needs_check:
+        return (f"{where} is needs_check: the post may already be live; settle it first with "
+                f"`phuxanh publication resolve {pub.id}` (or on the Channel health page)")
+    doing = "processing" if pub.state == PubState.processing else "being sent"
+    return (f"{where} is {doing}: the post may already be live; wait for the publisher to "
+            f"settle it (if it cannot, it asks for `phuxanh publication resolve {pub.id}`)")
+
+
+def _refuse_if_unsettled(session: Session, item: ContentItem) -> None:
+    doubt = unsettled(session, [item.id or 0]).get(item.id or 0)
+    if doubt:
+        raise SendInDoubt(locked_reason(item.id or 0, *doubt[0]))
+
 
 def caption_for(item: ContentItem, channel: Channel) -> str:
     return unicodedata.normalize("NFC", item.captions.get(channel.code, item.caption))
 
 
-def content_hash(session: Session, item: ContentItem) -> str:
-    """The hash an approval binds (design.md, 'The hash an approval binds')."""
+def content_hash(session: Session, item: ContentItem, *, bind_alt_text: bool = True) -> str:
+    """The hash an approval binds (design.md, 'The hash an approval binds').
+
+    Alt text is bound when the item has some (it is what a blind reader is told the image
+    says, so a change after approval re-opens review). It is left out of the hash when
+    empty, on purpose: approvals recorded before alt text was bound then stay valid for
+    every item without alt text, as nothing they bound has changed. An item with alt text
+    approved before then no longer matches, so the publisher refuses to send it with alt
+    text nobody approved and says why (`bind_alt_text=False` computes that older hash to
+    tell the case apart). A version field in the hash would instead have invalidated every
+    earlier approval, with or without alt text."""
     channels = session.exec(select(Channel).where(col(Channel.id).in_(item.channel_ids))).all()
     media = b""
-    if item.media_path:
-        path = Path(item.media_path)
+    path = stored.resolve(item.media_path)
+    if path is not None:
         media = path.read_bytes() if path.is_file() else b"<missing:" + path.name.encode() + b">"
     body = {
         "captions": {c.code: caption_for(item, c) for c in sorted(channels, key=lambda c: c.code)},
         "channels": sorted(c.code for c in channels),
         "link": item.link,
         "media_sha256": hashlib.sha256(media).hexdigest(),
-        "scheduled_at": item.scheduled_at.isoformat() if item.scheduled_at else None,
+        # In UTC, as the database gives it back: an item scheduled with a +07:00 time and
+        # approved in the same session hashes as it will after a reload (hashes already
+        # stored were made from reloaded, UTC values, so they stay valid).
+        "scheduled_at": item.scheduled_at.astimezone(dt.UTC).isoformat()
+        if item.scheduled_at else None,
     }
+    if bind_alt_text and item.alt_text:
+        body["alt_text"] = unicodedata.normalize("NFC", item.alt_text)
     blob = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _check_unit(session: Session, actor: User, item: ContentItem) -> None:
+def check_unit(session: Session, actor: User, item: ContentItem) -> None:
+    """The actor's unit is the item's or one above it (an admin acts everywhere)."""
     if not oversees(session, actor=actor, unit_id=item.unit_id):
         raise PermissionDenied(f"{actor.username} is not in the unit of item {item.id}")
 
 
 def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
-    _check_unit(session, actor, item)
+    check_unit(session, actor, item)
     if actor.role not in SUBMITTERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not submit items for review")
     if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
@@ -110,7 +185,7 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     """Record an approval of the current version; schedule the item once enough approve."""
     if actor.role not in APPROVERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not approve")
-    _check_unit(session, actor, item)
+    check_unit(session, actor, item)
     if actor.id == item.author_id:
         raise PermissionDenied(f"{actor.username} wrote item {item.id} and may not approve it")
     if item.status != ItemStatus.in_review:
@@ -192,12 +267,13 @@ def _decide(
 ) -> ContentItem:
     if actor.role not in APPROVERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not {decision} items")
-    _check_unit(session, actor, item)
+    check_unit(session, actor, item)
     if item.status not in (ItemStatus.in_review, ItemStatus.approved, ItemStatus.scheduled):
         raise InvalidTransition(f"item {item.id} is {item.status}; there is nothing to {decision}")
+    _refuse_if_unsettled(session, item)
     if not text.strip():
         raise ValidationFailed([f"{field}: a {decision} needs a reason the author can act on"])
-    _unschedule(session, item)
+    _unschedule(session, item, actor=actor.username)
     digest = content_hash(session, item)
     session.add(
         Approval(
@@ -249,21 +325,39 @@ def request_changes(
     )
 
 
-def _unschedule(session: Session, item: ContentItem) -> None:
-    """Withdraw publications that have not started; refuse if one is out or on its way."""
-    pubs = session.exec(select(Publication).where(Publication.content_item_id == item.id)).all()
-    busy = [
-        p
-        for p in pubs
-        if p.state in (PubState.claimed, PubState.sending, PubState.processing, PubState.published)
-    ]
-    if busy:
+def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
+    """Withdraw the item's publications that cannot be live: scheduled ones with no send
+    under way, and failed, missed or paused ones. Refuse (changing nothing) when one may be
+    live (`unsettled`: a person must settle it) or is published (publish a correction).
+
+    Withdrawn rows are deleted: the one-publication-per-item-and-channel rule keeps a new
+    approval's publication from living beside them, and their story stays in the audit log
+    (each withdrawal is recorded with the state and last error it had). Publication ids are
+    never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so an audit row never
+    comes to name another post. Each delete is conditional on the state read here, so a
+    publisher that claims the publication at the same moment either wins (and this refuses)
+    or finds it gone."""
+    _refuse_if_unsettled(session, item)
+    pubs = session.exec(select(Publication).where(Publication.content_item_id == item.id)
+                        .order_by(col(Publication.id))).all()
+    out = [p for p in pubs if p.state == PubState.published]
+    if out:
         raise InvalidTransition(
-            f"item {item.id} is already {busy[0].state} on a channel; "
+            f"item {item.id} is already {out[0].state} on a channel; "
             "publish a correction instead of editing it"
         )
     for pub in pubs:
-        session.delete(pub)
+        state, pub_id, last_error = PubState(pub.state), pub.id, pub.last_error
+        where = [col(Publication.id) == pub_id, col(Publication.state) == state]
+        if state == PubState.scheduled:
+            where.append(col(Publication.handle).is_(None))
+        gone = session.execute(delete(Publication).where(*where))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise SendInDoubt(f"item {item.id}: publication {pub_id} changed while you looked "
+                              "(the publisher may be sending it); look again")
+        audit.record(session, actor=actor, action="publication.withdrawn",
+                     entity="publication", entity_id=pub_id,
+                     detail={"item": item.id, "from": str(state), "last_error": last_error})
     session.flush()
 
 
@@ -280,9 +374,10 @@ def edit(
     """Change what an item says, shows or when; any change after approval re-opens review."""
     if actor.role not in SUBMITTERS | APPROVERS:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not edit items")
-    _check_unit(session, actor, item)
+    check_unit(session, actor, item)
     if item.status in (ItemStatus.published, ItemStatus.rejected):
         raise InvalidTransition(f"item {item.id} is {item.status} and can no longer change")
+    _refuse_if_unsettled(session, item)
     before = content_hash(session, item)
     changes = {
         "caption": caption,
@@ -297,7 +392,7 @@ def edit(
     if after == before:
         return item
     if item.status in (ItemStatus.approved, ItemStatus.scheduled):
-        _unschedule(session, item)
+        _unschedule(session, item, actor=actor.username)
         item.status = ItemStatus.in_review
     if caption is not None or captions is not None:
         item.hold_reasons = quality.recheck(session, item)
@@ -313,5 +408,28 @@ def edit(
         before_hash=before,
         after_hash=after,
         detail={"changed": sorted(k for k, v in changes.items() if v is not None)},
+    )
+    return item
+
+
+def reopen(session: Session, *, item: ContentItem, actor: str, reason: str) -> ContentItem:
+    """Send an approved item back to review although its content did not change, because
+    where it would go did (its channel was re-pointed: another account, server or
+    credential). Its unsent publications are withdrawn the way every other way back into
+    review withdraws them (`_unschedule` refuses one that is out or on its way) and it
+    waits for a person to approve it again. Not committed."""
+    digest = content_hash(session, item)
+    _unschedule(session, item, actor=actor)
+    item.status = ItemStatus.in_review
+    item.updated_at = utcnow()
+    session.add(item)
+    audit.record(
+        session,
+        actor=actor,
+        action="item.reopen",
+        entity="item",
+        entity_id=item.id,
+        before_hash=digest,
+        detail={"reason": reason},
     )
     return item

@@ -3,18 +3,20 @@ its next send."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
 import requests
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from phuxanh import jobs
-from phuxanh.errors import NotFound, ValidationFailed
-from phuxanh.models import AuditEvent, Channel, Publication, PubState
+from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.models import AuditEvent, Channel, Pause, Publication, PubState
 from phuxanh.pauses import active, pause, resume
-from tests.helpers import at, planned_and_rendered
+from phuxanh.users import add_user
+from tests.helpers import at, planned_and_rendered, user
 from tests.test_publishing import _approve_all
 
 
@@ -84,7 +86,55 @@ def test_pause_command(due: str) -> None:
     done = phuxanh("pause", "--reason", "Quốc tang", "--channel", "fb-ttdn-haiphong",
                    "--as", "minh.tran", "--database", due)
     assert done.stdout.strip() == "publishing paused on fb-ttdn-haiphong: Quốc tang"
-    again = phuxanh("resume", "--channel", "fb-ttdn-haiphong", "--database", due)
+    again = phuxanh("resume", "--channel", "fb-ttdn-haiphong", "--as", "minh.tran",
+                    "--database", due)
     assert again.stdout.strip() == "publishing resumed on fb-ttdn-haiphong (1 pause ended)"
     missing = phuxanh("pause", "--database", due)
     assert missing.returncode != 0 and "--reason" in missing.stderr
+
+
+def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
+        due: str, monkeypatch, capsys) -> None:
+    """Issue 13 (Low): `pause --as nobody` was accepted and audited under a name that is no
+    user. Now: an active approver, manager or admin, over channels of their unit or below."""
+    with Session(jobs.engine(due)) as s:
+        add_user(s, username="an.le", unit_code="dh-y-duoc-haiphong", role="approver")
+        gone = user(s, "hoa.pham")
+        gone.active = False
+        s.add(gone)
+        s.commit()
+        for who, scope, problem in (
+            ("nobody", None, r"^--as: 'nobody' is not an active phuxanh user$"),
+            ("hoa.pham", None, r"^--as: 'hoa.pham' is not an active phuxanh user$"),
+            ("lan.nguyen", None, r"^lan\.nguyen is an editor; pausing publishing needs an "
+                                 r"approver, a manager or an admin$"),
+            ("an.le", "fb-ttdn-haiphong", r"^an\.le is not in the unit of channel "
+                                          r"fb-ttdn-haiphong$"),
+            ("an.le", None, r"only the lead unit or an admin acts everywhere$"),
+        ):
+            with pytest.raises((NotFound, PermissionDenied), match=problem):
+                pause(s, channel_code=scope, reason="Bão số 3", actor=who)
+            s.rollback()
+        pause(s, channel_code="fb-dh-y-duoc-hp", reason="Bão số 3", actor="an.le")  # its own
+        s.commit()
+        with pytest.raises(NotFound, match="'nobody' is not an active"):
+            resume(s, channel_code="fb-dh-y-duoc-hp", actor="nobody")
+        with pytest.raises(PermissionDenied, match=r"lan\.nguyen is an editor; resuming"):
+            resume(s, channel_code="fb-dh-y-duoc-hp", actor="lan.nguyen")
+        s.rollback()
+        assert resume(s, channel_code="fb-dh-y-duoc-hp", actor="minh.tran") == 1  # the lead
+        s.commit()
+    from phuxanh import cli
+
+    monkeypatch.setattr(sys, "argv", ["phuxanh", "pause", "--reason", "x", "--as", "nobody",
+                                      "--database", due])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    err = capsys.readouterr().err
+    assert done.value.code == 1
+    assert err == "error: --as: 'nobody' is not an active phuxanh user\n"
+    with Session(jobs.engine(due)) as s:
+        assert len(s.exec(select(Pause)).all()) == 1  # only an.le's, now ended
+        assert [(e.action, e.actor) for e in s.exec(select(AuditEvent).where(
+            col(AuditEvent.action).startswith("publishing.")).order_by(col(AuditEvent.id)))] \
+            == [("publishing.pause", "an.le"), ("publishing.resume", "minh.tran")]

@@ -4,15 +4,17 @@ post sent again (once), a post cancelled; on SQLite and PostgreSQL, and from the
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import requests
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from phuxanh import jobs
 from phuxanh.errors import PermissionDenied, ValidationFailed
-from phuxanh.models import AuditEvent, ContentItem, ItemStatus, Publication, PubState
+from phuxanh.models import AuditEvent, ContentItem, ItemStatus, Publication, PubState, Unit
 from phuxanh.resolve import resolve
+from phuxanh.users import add_user
 from tests.helpers import at, planned_and_rendered
 from tests.test_cli import phuxanh
 from tests.test_publishing import _approve_all, _posts
@@ -96,3 +98,84 @@ def test_cli_resolve(tmp_path, sandbox) -> None:  # type: ignore[no-untyped-def]
                     "minh.tran", "--database", url)
     assert wrong.returncode == 1 and "is scheduled; only needs_check, missed, failed" in \
         wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run `phuxanh ARGS` in this process as a person would (`phuxanh.cli.main`): the exit
+    code and what it printed on stderr."""
+    from phuxanh import cli
+
+    monkeypatch.setattr(sys, "argv", ["phuxanh", *args])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    return int(done.value.code or 0), capsys.readouterr().err
+
+
+def test_resolve_keeps_the_unit_rule_and_takes_only_http_urls(db_url: str, sandbox,
+                                                              monkeypatch, capsys) -> None:
+    """Issue 13, Medium 5: an approver of a unit below settled the lead unit's post, and
+    `--live` took `javascript:` and markup. Also (Low): the audit row's `from` was the new
+    state."""
+    planned_and_rendered(db_url, sandbox.public_url)
+    _approve_all(db_url)
+    assert jobs.publish_due(now=at(0, 12), database_url=db_url) == {"missed": 2}
+    with Session(jobs.engine(db_url)) as s:
+        units = {u.id: u.code for u in s.exec(select(Unit))}
+        late = {units[item.unit_id]: (pub.id or 0, item.id) for pub, item in s.exec(
+            select(Publication, ContentItem).where(
+                Publication.content_item_id == ContentItem.id,
+                Publication.state == PubState.missed))}
+        (lead, lead_item), (own, _) = late["ttdn-haiphong"], late["dh-y-duoc-haiphong"]
+        # an approver of the university, a unit below the lead unit
+        add_user(s, username="an.le", unit_code="dh-y-duoc-haiphong", role="approver")
+        s.commit()
+        with pytest.raises(PermissionDenied, match=rf"an\.le is not in the unit of item "
+                                                   rf"{lead_item}$"):
+            resolve(s, pub_id=lead, actor="an.le", not_sent=True)
+        for bad in ("javascript:alert(document.cookie)", "data:text/html,<b>x</b>",
+                    "https://facebook.com/<script>alert(1)</script>", "https://face book.com/1",
+                    "https://", "vbscript:msgbox", 'https://x.vn/"onmouseover="alert(1)'):
+            with pytest.raises(ValidationFailed, match=r"^--live: .* is not the post's "
+                                                       r"http\(s\) URL"):
+                resolve(s, pub_id=own, actor="an.le", live_url=bad)
+        s.rollback()
+    code, err = _cli(monkeypatch, capsys, "publication", "resolve", str(own), "--live",
+                     "javascript:alert(1)", "--as", "an.le", "--database", db_url)
+    assert code == 1 and err.startswith("--live: 'javascript:alert(1)' is not the post's")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    code, err = _cli(monkeypatch, capsys, "publication", "resolve", str(lead), "--cancel",
+                     "x", "--as", "an.le", "--database", db_url)
+    assert code == 1 and err.strip() == f"error: an.le is not in the unit of item {lead_item}"
+    assert len(_by_state(db_url, PubState.missed)) == 2  # nothing changed
+    with Session(jobs.engine(db_url)) as s:  # each settled by a person of its unit
+        resolve(s, pub_id=own, actor="an.le", live_url="https://facebook.com/1")
+        resolve(s, pub_id=lead, actor="minh.tran", cancel="không đăng nữa")
+        moves = {(e.entity_id, e.detail["from"], e.detail["to"]) for e in s.exec(
+            select(AuditEvent).where(col(AuditEvent.action).startswith("publication.c")))}
+        assert moves == {(str(own), "missed", "published"), (str(lead), "missed", "failed")}
+
+
+def test_the_health_page_offers_only_the_posts_of_ones_units(app_db: str) -> None:
+    """The settle form lists what the signed-in person may settle (the unit rule), and says
+    so when that is nothing."""
+    from tests.test_dashboard_pages import _page
+
+    _approve_all(app_db)
+    assert jobs.publish_due(now=at(0, 12), database_url=app_db) == {"missed": 2}
+    with Session(jobs.engine(app_db)) as s:
+        add_user(s, username="an.le", unit_code="dh-y-duoc-haiphong", role="approver",
+                 password="phuxanh-demo")
+        add_user(s, username="binh.vo", unit_code="so-vhttdl-haiphong", role="approver",
+                 password="phuxanh-demo")
+        s.commit()
+        university = s.exec(select(Unit).where(Unit.code == "dh-y-duoc-haiphong")).one()
+        own = [p.id for p, i in s.exec(select(Publication, ContentItem).where(
+            Publication.content_item_id == ContentItem.id,
+            Publication.state == PubState.missed, ContentItem.unit_id == university.id))]
+    assert len(own) == 1
+    assert _page("health", "vi", "an.le").selectbox(key="pub").options == [str(own[0])]
+    lead = _page("health", "vi", "minh.tran").selectbox(key="pub").options
+    assert len(lead) == 2  # the lead unit oversees both
+    other = _page("health", "vi", "binh.vo")
+    assert not other.main.button and other.main.caption[-1].value.startswith(
+        "Các bài này thuộc đơn vị khác")

@@ -13,7 +13,7 @@ from dashboard.i18n import error, status, t
 from phuxanh import crud
 from phuxanh.errors import PhuxanhError
 from phuxanh.pauses import active
-from phuxanh.resolve import RESOLVERS, resolve
+from phuxanh.resolve import RESOLVERS, may_settle, resolve
 
 st.title(t("nav.health"))
 with session() as s:
@@ -21,6 +21,8 @@ with session() as s:
     pauses = active(s)
     waiting = crud.waiting_for_a_person(s)
     user = current_user(s)
+    # the unit rule of approval: only posts of the user's unit or a unit below it
+    mine = may_settle(s, user, [w["id"] for w in waiting]) if user is not None else []
 for p in pauses:
     st.error(t("health.paused", scope=p["channel"] or t("queue.all"), reason=p["reason"],
                by=p["by"], since=local(p["since"])), icon=":material/pause_circle:")
@@ -53,10 +55,12 @@ else:
     } for w in waiting]), hide_index=True, width="stretch")
     if user is None or user.role not in RESOLVERS:
         st.caption(t("health.resolvers"))
+    elif not mine:
+        st.caption(t("health.not_yours"))
     else:
         with st.form("resolve"):
             st.markdown(f"**{t('health.resolve')}**")
-            pub_id = st.selectbox(t("health.pub"), [w["id"] for w in waiting], key="pub")
+            pub_id = st.selectbox(t("health.pub"), mine, key="pub")
             found = st.radio(t("health.action"), ["live", "not_sent", "cancel"],
                              format_func=lambda k: t(f"health.{k}"), key="found")
             url = st.text_input(t("health.url"), key="url")

@@ -1,6 +1,7 @@
 """Queue: filter by unit, theme, channel, dates, language and status; submit, approve,
 reject (reason), request changes (comment), reschedule; bulk-approve the filtered set.
-Every action goes through `phuxanh.review`, which checks role and unit itself."""
+Every action goes through `phuxanh.review`, which checks role and unit itself. An item
+whose send is in doubt offers none of them and points at Channel health."""
 
 from __future__ import annotations
 
@@ -64,6 +65,10 @@ with session() as s:
                           theme_code=chosen_theme or None, channel_code=chosen_channel or None,
                           language=chosen_lang or None, day_from=day_from, day_to=day_to,
                           tz=get_settings().tz)
+    # items with a send in doubt are locked; each row says so (one query for the page)
+    doubt = item_view.in_doubt(s, [row["id"] for row in rows])
+    for row in rows:
+        row["in_doubt"] = doubt.get(row["id"], [])
 st.caption(t("queue.count", n=len(rows)))
 if signed_in:
     st.caption(t("auth.keys"))
