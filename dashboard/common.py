@@ -1,21 +1,25 @@
-"""Shared by the dashboard pages: the engine (cached), the signed-in user, formatting."""
+"""Shared by the dashboard pages: the engine (cached), signing in and the signed-in user,
+formatting."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from dashboard import web
 from dashboard.i18n import error, lang, t, word
+from phuxanh import auth
 from phuxanh.db import make_engine, normalise_url
 from phuxanh.errors import PermissionDenied
 from phuxanh.models import User
 from phuxanh.settings import get_settings
-from phuxanh.users import authenticate, sso_user
 
 
 @st.cache_resource
@@ -37,13 +41,26 @@ def local(when: dt.datetime | None) -> str:
     return when.astimezone(get_settings().tz).strftime("%d/%m/%Y %H:%M") if when else "—"
 
 
+# what a tab keeps across a change of person: the language only (filters reset per user)
+KEEP = ("lang",)
+HAND_OFF_WAIT_S = 5.0
+
+
+def client() -> str:
+    """Who is asking, for throttling: the browser's address ("local" on this machine, or
+    behind a proxy on it that does not pass the address on)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "local"
+
+
 def current_user(s: Session) -> User | None:
-    """The signed-in user, re-read each run (a deactivated user loses access at once)."""
-    username = st.session_state.get("username")
-    if not username:
+    """The signed-in user, re-read each run: a session that ended (signed out in another
+    tab, expired, the user disabled) loses access at once."""
+    session_id = st.session_state.get("px_session")
+    if session_id is None:
         return None
-    user = s.exec(select(User).where(User.username == username)).first()
-    return user if user is not None and user.active else None
+    found = auth.session_user(s, session_id=int(session_id))
+    return found[1] if found is not None else None
 
 
 def sso_configured() -> bool:
@@ -54,53 +71,166 @@ def sso_configured() -> bool:
         return False
 
 
-def _sso_sign_in() -> None:
-    """After the provider's redirect: map its verified e-mail to a phuxanh user, or refuse."""
+def _new_person(session_id: int | None = None, username: str | None = None) -> None:
+    """Forget what the previous person left in this tab (filters, choices, forms), keep
+    the language, and hold the new session (if any)."""
+    for key in list(st.session_state.keys()):
+        if key not in KEEP:
+            del st.session_state[key]
+    if session_id is not None and username is not None:
+        st.session_state["px_session"] = session_id
+        st.session_state["username"] = username
+
+
+def _sso_sign_in(s: Session) -> User | None:
+    """After the provider's redirect: map its verified e-mail to a phuxanh user, or refuse
+    (once per address and tab, not on every rerun)."""
     info = st.user
-    if not info.get("is_logged_in"):
-        return
+    email = str(info.get("email") or "")
+    if not info.get("is_logged_in") or st.session_state.get("px_sso_refused") == email:
+        return None
+    try:
+        user = auth.sso_sign_in(s, email=email, verified=bool(info.get("email_verified", True)),
+                                client=client())
+    except PermissionDenied as exc:
+        st.session_state["px_sso_refused"] = email
+        st.session_state["auth_error"] = error(exc)
+        return None
+    started = auth.start_session(s, user=user, client=client(), method="sso", lang=lang())
+    s.commit()
+    _new_person(started.session_id, user.username)
+    st.session_state["px_handoff"] = started.handoff
+    return user
+
+
+def signed_in() -> User | None:
+    """Who is signed in on this tab, decided before anything is drawn: the session this
+    tab holds, else the one the browser's cookie names (a reload), else the office's single
+    sign-on. None: the tab shows the sign-in form and nothing else."""
+    with session() as s:
+        session_id = st.session_state.get("px_session")
+        if session_id is not None:
+            found = auth.session_user(s, session_id=int(session_id))
+            if found is not None:
+                return found[1]
+            _new_person()  # ended elsewhere: signed out in another tab, expired, disabled
+        token = web.cookie_token(st.context.cookies)
+        if token and st.session_state.get("px_dead") != auth.sha256(token):
+            found = auth.session_user(s, token=token)
+            if found is not None:
+                row, user = found
+                assert row.id is not None
+                _new_person(row.id, user.username)
+                if row.lang in ("vi", "en"):
+                    st.session_state["lang"] = row.lang
+                return user
+            st.session_state["px_dead"] = auth.sha256(token)  # ended: clear it, once
+            st.session_state["px_clear_cookie"] = True
+        if sso_configured():
+            return _sso_sign_in(s)
+    return None
+
+
+def _attempt() -> None:
+    """The sign-in form's submit (a callback, so it runs before the page is drawn again):
+    sign in and start a session, or keep the refusal to show. The password is dropped
+    from the tab's state either way."""
+    username = str(st.session_state.get("auth_user") or "")
+    password = str(st.session_state.get("auth_password") or "")
+    st.session_state["auth_password"] = ""
     with session() as s:
         try:
-            user = sso_user(s, email=str(info.get("email") or ""),
-                            verified=bool(info.get("email_verified", True)))
+            user = auth.authenticate(s, username=username, password=password, client=client())
         except PermissionDenied as exc:
-            st.sidebar.error(error(exc))
+            st.session_state["auth_error"] = error(exc)
             return
-    st.session_state["username"] = user.username
+        started = auth.start_session(s, user=user, client=client(), lang=lang())
+        s.commit()
+    _new_person(started.session_id, user.username)
+    st.session_state["px_handoff"] = started.handoff
 
 
-def sidebar_sign_in() -> None:
-    if not st.session_state.get("username") and sso_configured():
-        _sso_sign_in()
-    with st.sidebar:
-        if st.session_state.get("username"):
+def _post(path: str, body: str = "") -> None:
+    """Have the page POST to one of the dashboard's own routes (dashboard/web.py); the
+    answer sets or clears the HttpOnly cookie, which no script can touch."""
+    url = json.dumps(web.base_path() + path)
+    st.html(f"<script>fetch({url}, {{method: 'POST', body: {json.dumps(body)}, "
+            "credentials: 'same-origin', headers: {'Content-Type': 'text/plain'}})</script>",
+            unsafe_allow_javascript=True)
+
+
+def language_switch(where: Any) -> None:
+    """Tiếng Việt / English; kept with the session, so a reload keeps it. Drawn by the main
+    script (not a page): a widget belongs to the page that draws it, and this one must keep
+    its value when the pages change at signing in and out."""
+    where.radio(t("app.lang"), ["vi", "en"], key="lang", horizontal=True,
+                format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
+                on_change=_keep_lang)
+
+
+def _keep_lang() -> None:
+    session_id = st.session_state.get("px_session")
+    if session_id is not None:
+        with session() as s:
+            auth.set_lang(s, int(session_id), lang())
+            s.commit()
+
+
+def sign_in_page() -> None:
+    """The sign-in form: with the title and the language switch (drawn by the main script,
+    so the switch is the same widget signed in or out), the only thing a signed-out
+    visitor sees, whatever address of the desk they open."""
+    if st.session_state.pop("px_clear_cookie", False):
+        _post(web.SIGN_OUT_PATH)
+    with st.form("sign_in"):
+        st.subheader(t("auth.title"), anchor=False)
+        st.text_input(t("auth.user"), key="auth_user", autocomplete="username")
+        st.text_input(t("auth.password"), type="password", key="auth_password",
+                      autocomplete="current-password")
+        st.form_submit_button(t("auth.sign_in"), on_click=_attempt, type="primary")
+    refusal = st.session_state.pop("auth_error", None)
+    if refusal:
+        st.error(refusal)
+    if sso_configured() and st.button(t("auth.sso"), key="sso"):
+        st.login()
+    st.caption(t("auth.keys"))
+
+
+def hand_off() -> None:
+    """Right after a sign-in, before any page of the office is drawn, the browser gets its
+    cookie (the desk's cards and downloads are served only to a browser that has it): the
+    page posts the session's hand-off code, and this run waits (a few seconds at most)
+    until the dashboard's route has traded it, then draws the page. Without a browser
+    (AppTest) there is no cookie to wait for."""
+    handoff = st.session_state.pop("px_handoff", None)
+    session_id = st.session_state.get("px_session")
+    if not handoff or session_id is None or not isinstance(st.context.headers.get("host"), str):
+        return
+    _post(web.SESSION_PATH, str(handoff))
+    deadline = time.monotonic() + HAND_OFF_WAIT_S
+    while time.monotonic() < deadline:
+        with session() as s:
+            if not auth.handoff_pending(s, int(session_id)):
+                break
+        time.sleep(0.05)
+    st.rerun()
+
+
+def sidebar_account(user: User) -> None:
+    """Who is signed in, and signing out (this tab's session ends at once, and the page
+    clears the cookie)."""
+    session_id = st.session_state.get("px_session")
+    st.sidebar.caption(t("auth.as", who=user.username, role=word(str(user.role))))
+    if st.sidebar.button(t("auth.sign_out"), key="sign_out"):
+        if session_id is not None:
             with session() as s:
-                user = current_user(s)
-            if user is None:
-                st.session_state.pop("username")
-                st.rerun()
-            st.caption(t("auth.as", who=user.username, role=word(str(user.role))))
-            if st.button(t("auth.sign_out"), key="sign_out"):
-                st.session_state.pop("username")
-                if sso_configured() and st.user.get("is_logged_in"):
-                    st.logout()
-                st.rerun()
-            return
-        with st.form("sign_in"):
-            st.subheader(t("auth.title"))
-            username = st.text_input(t("auth.user"), key="auth_user")
-            password = st.text_input(t("auth.password"), type="password", key="auth_password")
-            if st.form_submit_button(t("auth.sign_in")):
-                with session() as s:
-                    try:
-                        user = authenticate(s, username=username, password=password)
-                    except PermissionDenied as exc:
-                        st.error(error(exc))
-                        return
-                st.session_state["username"] = user.username
-                st.rerun()
-        if sso_configured() and st.button(t("auth.sso"), key="sso"):
-            st.login()
+                auth.end_session(s, session_id=int(session_id))
+                s.commit()
+        _new_person()
+        st.session_state["px_clear_cookie"] = True
+        if sso_configured() and st.user.get("is_logged_in"):
+            st.logout()
+        st.rerun()
 
 
 def choice(where: Any, label: str, options: list[Any], *, name: str,

@@ -12,30 +12,50 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the pa
 
 import streamlit as st  # noqa: E402
 
-from dashboard.common import sidebar_sign_in  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-
-st.set_page_config(page_title="phuxanh · TTĐN", page_icon=":material/sailing:", layout="wide")
-st.sidebar.radio(
-    t("app.lang"),
-    ["vi", "en"],
-    key="lang",
-    horizontal=True,
-    format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
-)
-sidebar_sign_in()
+from dashboard.web import middleware, routes  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
-nav = st.navigation(
-    [
-        st.Page(PAGES / "queue.py", title=t("nav.queue"), icon=":material/fact_check:",
-                default=True),
-        st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
-        st.Page(PAGES / "coverage.py", title=t("nav.coverage"), icon=":material/donut_large:"),
-        st.Page(PAGES / "metrics.py", title=t("nav.metrics"), icon=":material/monitoring:"),
-        st.Page(PAGES / "health.py", title=t("nav.health"), icon=":material/monitor_heart:"),
-        st.Page(PAGES / "reports.py", title=t("nav.reports"), icon=":material/description:"),
-        st.Page(PAGES / "audit.py", title=t("nav.audit"), icon=":material/verified_user:"),
-    ]
-)
-nav.run()
+# each page of the desk: its file in app_pages/ (also its address: /calendar …), title, icon
+DESK = [
+    ("queue", "nav.queue", ":material/fact_check:"),
+    ("calendar", "nav.calendar", ":material/calendar_month:"),
+    ("coverage", "nav.coverage", ":material/donut_large:"),
+    ("metrics", "nav.metrics", ":material/monitoring:"),
+    ("health", "nav.health", ":material/monitor_heart:"),
+    ("reports", "nav.reports", ":material/description:"),
+    ("audit", "nav.audit", ":material/verified_user:"),
+]
+
+
+def main() -> None:
+    """Decide who is signed in before anything is drawn. Signed out, every address of the
+    desk is the sign-in form and nothing else: no page of the office runs, so none of its
+    data, menus or downloads reach the browser; after signing in, the same address opens
+    the page that was asked for."""
+    from dashboard.common import hand_off, language_switch, sidebar_account, sign_in_page, signed_in
+
+    user = signed_in()
+    st.set_page_config(page_title="phuxanh · TTĐN", page_icon=":material/sailing:",
+                       layout="wide" if user is not None else "centered")
+    if user is None:
+        st.title(t("auth.heading"), anchor=False)
+        language_switch(st)
+        st.navigation([st.Page(sign_in_page, title=t("auth.title"), url_path=name,
+                               default=name == "queue") for name, _, _ in DESK],
+                      position="hidden").run()
+        return
+    hand_off()
+    language_switch(st.sidebar)
+    sidebar_account(user)
+    st.navigation([st.Page(PAGES / f"{name}.py", title=t(title), icon=icon,
+                           default=name == "queue") for name, title, icon in DESK]).run()
+
+
+if __name__ == "__main__":  # each browser session runs this file as __main__
+    main()
+else:
+    # `streamlit run` finds this app, serves it with uvicorn and imports this file as a
+    # module: Streamlit's routes plus the desk's own, which set and clear the HttpOnly
+    # session cookie, and a gate that keeps /media/ to live sessions (dashboard/web.py)
+    app = st.App(__file__, routes=routes(), middleware=middleware())

@@ -38,6 +38,8 @@ VI: dict[str, str] = {
     "health.submit": "Ghi nhận",
     "health.done": "Bài {id}: {state}",
     "health.resolvers": "Chỉ người duyệt, lãnh đạo hoặc quản trị mới xử lý được.",
+    "health.not_yours": "Các bài này thuộc đơn vị khác: chỉ người của đơn vị đó hoặc đơn vị "
+                        "cấp trên mới xử lý được.",
     "rep.lang": "vi",
     "rep.due": "Hạn nộp",
     "rep.left": "Còn (ngày)",
@@ -57,6 +59,7 @@ VI: dict[str, str] = {
     "auth.as": "Đang dùng: {who} ({role})",
     "auth.needed": "Đăng nhập để gửi duyệt, duyệt, từ chối hoặc đổi lịch.",
     "auth.keys": "Bàn phím: Tab để chuyển ô, Enter để gửi biểu mẫu đang chọn.",
+    "auth.heading": "phuxanh · Thông tin đối ngoại",
     "queue.status": "Trạng thái",
     "queue.unit": "Đơn vị",
     "queue.theme": "Chủ đề",
@@ -97,6 +100,15 @@ VI: dict[str, str] = {
     "queue.held": "Đang giữ lại, chưa gửi duyệt được: {reason}",
     "queue.machine": "Có phần chữ do trợ lý máy soạn: cần đọc kỹ trước khi duyệt.",
     "queue.alt": "Mô tả ảnh (alt): {text}",
+    "queue.locked_check": "Bài đăng {pub} trên {channel} cần kiểm tra: bài có thể đã lên trang. "
+                          "Chưa thể sửa, đổi lịch, từ chối hay yêu cầu sửa mục này cho đến khi "
+                          "có người xác nhận kết quả ở trang Tình trạng kênh (hoặc "
+                          "`phuxanh publication resolve {pub}`).",
+    "queue.locked_sending": "Bài đăng {pub} trên {channel} đang được gửi hoặc nền tảng đang xử "
+                            "lý: bài có thể đã lên trang. Chưa thể sửa, đổi lịch, từ chối hay "
+                            "yêu cầu sửa mục này cho đến khi việc gửi có kết quả; nếu cần người "
+                            "kiểm tra, bài sẽ hiện ở trang Tình trạng kênh.",
+    "queue.locked_go": "Mở trang Tình trạng kênh",
     "cal.from": "Từ ngày",
     "cal.view": "Chế độ xem",
     "cal.week": "Tuần",
@@ -196,6 +208,8 @@ EN: dict[str, str] = {
     "health.submit": "Record",
     "health.done": "Publication {id}: {state}",
     "health.resolvers": "Only approvers, managers and admins can settle posts.",
+    "health.not_yours": "These posts belong to other units: only their people, or those of a "
+                        "unit above, can settle them.",
     "rep.lang": "en",
     "rep.due": "Due",
     "rep.left": "Days left",
@@ -215,6 +229,7 @@ EN: dict[str, str] = {
     "auth.as": "Signed in: {who} ({role})",
     "auth.needed": "Sign in to submit, approve, reject or reschedule.",
     "auth.keys": "Keyboard: Tab moves between fields, Enter submits the focused form.",
+    "auth.heading": "phuxanh · External communications",
     "queue.status": "Status",
     "queue.unit": "Unit",
     "queue.theme": "Theme",
@@ -255,6 +270,16 @@ EN: dict[str, str] = {
     "queue.held": "Held, cannot be submitted yet: {reason}",
     "queue.machine": "Part of this text was drafted by the writing assistant: read it closely.",
     "queue.alt": "Image description (alt): {text}",
+    "queue.locked_check": "Publication {pub} on {channel} needs a check: the post may already "
+                          "be live. This item cannot be edited, rescheduled, rejected or sent "
+                          "back for changes until someone settles it on the Channel health "
+                          "page (or with `phuxanh publication resolve {pub}`).",
+    "queue.locked_sending": "Publication {pub} on {channel} is being sent or processed by the "
+                            "platform: the post may already be live. This item cannot be "
+                            "edited, rescheduled, rejected or sent back for changes until the "
+                            "send has an outcome; if it needs a person, it appears on the "
+                            "Channel health page.",
+    "queue.locked_go": "Open Channel health",
     "cal.from": "From",
     "cal.view": "View",
     "cal.week": "Week",
@@ -360,6 +385,8 @@ WORDS_EN = {
 # domain errors (phuxanh raises them in English, for logs and the CLI) shown in Vietnamese
 ERRORS_VI: list[tuple[str, str]] = [
     (r"wrong username or password", "Sai tên đăng nhập hoặc mật khẩu."),
+    (r"too many failed sign-ins: try again in (?P<s>\d+) s",
+     "Đăng nhập sai quá nhiều lần: hãy thử lại sau {s} giây."),
     (r"item (?P<id>\d+): held: (?P<reason>.+)", "Mục #{id} đang bị giữ lại: {reason}"),
     (r"(?P<u>\S+) \((?P<role>\w+)\) may not (?P<what>.+)",
      "{u} ({role}) không có quyền {what}."),
@@ -377,6 +404,14 @@ ERRORS_VI: list[tuple[str, str]] = [
      "Mục #{id} đang ở trạng thái “{status}”, không thể sửa nữa."),
     (r"item (?P<id>\d+) is already (?P<status>\w+) on a channel; .*",
      "Mục #{id} đã “{status}” trên một kênh: hãy đăng bài đính chính thay vì sửa."),
+    (r"item (?P<id>\d+): publication (?P<pub>\d+) on (?P<ch>\S+) is needs_check: .*",
+     "Mục #{id}: bài đăng {pub} trên kênh {ch} cần kiểm tra, có thể đã lên trang; hãy xác "
+     "nhận kết quả ở trang Tình trạng kênh (hoặc `phuxanh publication resolve {pub}`) trước."),
+    (r"item (?P<id>\d+): publication (?P<pub>\d+) on (?P<ch>\S+) is (processing|being sent): .*",
+     "Mục #{id}: bài đăng {pub} trên kênh {ch} đang được gửi, có thể đã lên trang; hãy chờ "
+     "việc gửi có kết quả."),
+    (r"item (?P<id>\d+): publication (?P<pub>\d+) changed while you looked .*",
+     "Mục #{id}: bài đăng {pub} vừa thay đổi (có thể đang được gửi); hãy xem lại."),
     (r"item (?P<id>\d+): fact without a source: (?P<code>\S+)",
      "Mục #{id}: dữ kiện {code} chưa có nguồn."),
     (r"item (?P<id>\d+): needs at least one channel and a time",

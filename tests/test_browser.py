@@ -91,11 +91,17 @@ def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
     assert "Traceback" not in log.read_text(), log.read_text()
 
 
-def sign_in(page, username: str) -> None:
+def sign_in(page, username: str, password: str = "phuxanh-demo", *, check: bool = True) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill("phuxanh-demo")
+    page.get_by_label("Mật khẩu").fill(password)
     page.get_by_label("Mật khẩu").press("Enter")  # the keyboard submits the form
-    page.get_by_text(f"Đang dùng: {username}").wait_for()
+    if check:
+        page.get_by_text(f"Đang dùng: {username}").wait_for()
+    else:  # refused: the answer clears the password field (it is never kept)
+        from playwright.sync_api import expect
+
+        expect(page.get_by_label("Mật khẩu")).to_have_value("", timeout=30_000)
+        idle(page)
 
 
 def pick(page, key: str, option: str) -> None:
@@ -133,8 +139,9 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
         page = browser.new_page(viewport={"width": 1440, "height": 1024}, locale="vi-VN")
         page.set_default_timeout(30_000)
         page.goto(base)
-        expect(page.get_by_role("heading", name="Hàng chờ duyệt")).to_be_visible()
+        expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
         sign_in(page, "lan.nguyen")
+        expect(page.get_by_role("heading", name="Hàng chờ duyệt")).to_be_visible()
         pick(page, "f_status-vi", "Bản nháp")
         expect(page.get_by_text("12 mục", exact=True)).to_be_visible()
         first = page.locator("[class*='st-key-submit-']").first
@@ -173,3 +180,137 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
         browser.close()
     made = sorted(f.name for f in shots.glob("*.png"))
     assert {f"{n}-{lang}.png" for n in FILES for lang in ("vi", "en")} <= set(made)
+
+
+# every address of the desk (st.navigation's url paths: the page files; the queue is "/")
+ADDRESSES = ["/", *(f"/{name}" for name in FILES[1:])]
+SIGN_IN_TEXT = {"phuxanh · Thông tin đối ngoại", "Ngôn ngữ", "Tiếng Việt", "English",
+                "Đăng nhập", "Tên đăng nhập", "Mật khẩu", "visibility",  # the eye icon's name
+                "Bàn phím: Tab để chuyển ô, Enter để gửi biểu mẫu đang chọn."}
+
+
+def only_the_sign_in_form(page) -> None:
+    """The page shows the sign-in form and nothing of the office: no menu, data, image,
+    table or download."""
+    page.get_by_label("Tên đăng nhập").wait_for()
+    idle(page)
+    page.wait_for_timeout(500)
+    shown = {line.strip() for line in page.locator("[data-testid=stMain]").inner_text()
+             .splitlines() if line.strip()}
+    assert shown <= SIGN_IN_TEXT, shown - SIGN_IN_TEXT
+    for part in ("stSidebar", "stSidebarNav", "stDataFrame", "stDownloadButton", "stImage",
+                 "stTabs"):
+        assert page.locator(f"[data-testid={part}]").count() == 0, part
+
+
+def test_the_desk_is_locked_to_outsiders_in_chromium(dashboard: tuple[str, str]) -> None:
+    """Signed out, every address shows only the sign-in form and the browser receives
+    nothing of the office; six wrong passwords lock the username (the right one is then
+    refused too); a sign-in survives a reload and a new tab (HttpOnly, SameSite=Strict
+    cookie) until sign-out or expiry; downloads and cards are served only to a browser
+    with a live session."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from phuxanh.models import Channel, UserSession
+
+    base, url = dashboard
+    shots = Path(os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output"
+                                / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    with Session(jobs.engine(url)) as s:
+        office = [c.display_name for c in s.exec(select(Channel))]
+        office += [i.caption[:60] for i in s.exec(select(ContentItem))]
+    assert len(office) > 20
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
+        context = browser.new_context(viewport={"width": 1440, "height": 1024},
+                                      locale="vi-VN", accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        received: list[bytes] = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda frame: received.append(
+                frame if isinstance(frame, bytes) else frame.encode())))
+        for address in ADDRESSES:
+            page.goto(base + address)
+            only_the_sign_in_form(page)
+        sent = b"".join(received)
+        assert sent and [t for t in office if t.encode() in sent] == []
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(shots / "signin-vi.png"))
+        page.get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        idle(page)
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(shots / "signin-en.png"))
+        page.get_by_text("Tiếng Việt", exact=True).click()
+        expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+
+        for n in range(6):  # the fifth failure locks minh.tran for 30 s
+            sign_in(page, "minh.tran", f"sai-{n}", check=False)
+            expect(page.get_by_text("Sai tên đăng nhập hoặc mật khẩu." if n < 5 else
+                                    "Đăng nhập sai quá nhiều lần")).to_be_visible()
+        sign_in(page, "minh.tran", check=False)
+        expect(page.get_by_text("Đăng nhập sai quá nhiều lần: hãy thử lại sau")).to_be_visible()
+        assert page.get_by_text("Đang dùng:").count() == 0
+
+        page.goto(base + "/calendar")
+        sign_in(page, "lan.nguyen")
+        expect(page.get_by_role("heading", name="Lịch nội dung")).to_be_visible()
+        idle(page)
+        page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Content calendar")).to_be_visible()
+        idle(page)
+        page.wait_for_timeout(1_000)  # the page has posted its hand-off code
+        cookie = next(c for c in context.cookies() if c["name"] == "phuxanh_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        assert "phuxanh_session" not in page.evaluate("document.cookie")  # no script sees it
+        assert cookie["value"] not in page.url
+        page.reload()  # a new page load: same page, same person, same language
+        expect(page.get_by_role("heading", name="Content calendar")).to_be_visible()
+        page.get_by_text("Signed in: lan.nguyen").wait_for()
+        second = context.new_page()  # a new tab of the same browser
+        second.goto(base + "/audit")
+        second.get_by_text("Signed in: lan.nguyen").wait_for()
+        with second.expect_download() as download:
+            second.get_by_role("button", name="Download CSV").click()
+        csv = download.value.url
+        assert context.request.get(csv).status == 200
+        second.close()
+        stranger = browser.new_context()  # another browser: nothing, not even by the link
+        assert stranger.request.get(csv).status == 403
+        stranger_page = stranger.new_page()
+        stranger_page.goto(base + "/audit")
+        only_the_sign_in_form(stranger_page)
+        stranger.close()
+
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_label("Username").wait_for()
+        assert context.request.get(csv).status == 403  # the download went with the session
+        page.reload()  # signed out, the language is the default again
+        only_the_sign_in_form(page)
+
+        page.goto(base)
+        sign_in(page, "hoa.pham")
+        cards = page.get_by_test_id("stImage").locator("img")
+        cards.first.wait_for()
+        idle(page)  # the cookie came before the page: every card is served at once
+        assert cards.count() > 0 and page.evaluate(
+            "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+        with Session(jobs.engine(url)) as s:  # the session runs out (PHUXANH_SESSION_HOURS)
+            live = s.exec(select(UserSession).where(UserSession.revoked_at == None)  # noqa: E711
+                          ).all()
+            assert len(live) == 1
+            live[0].expires_at = live[0].created_at
+            s.add(live[0])
+            s.commit()
+        page.reload()
+        only_the_sign_in_form(page)
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        phone.goto(base + "/calendar")
+        only_the_sign_in_form(phone)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        phone.screenshot(path=str(shots / "signin-390-vi.png"))
+        browser.close()

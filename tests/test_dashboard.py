@@ -13,9 +13,13 @@ from tests.helpers import START, at
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py")
 
 
-def _page(name: str | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+def _page(name: str | None, who: str | None = "minh.tran") -> AppTest:
+    """A page as `who` sees it once signed in (None: signed out)."""
+    if who:
+        at = _signed_in(who)
+    else:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
     if name:
         at.switch_page(f"app_pages/{name}.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -67,13 +71,14 @@ def test_calendar_shows_the_election_wave(app_db: str) -> None:
 
 
 def _signed_in(name: str, lang: str = "vi") -> AppTest:
-    at = _page(None)
+    at = _page(None, who=None)
     if lang != "vi":  # before any filter holds a value formatted in the other language
-        at.sidebar.radio[0].set_value(lang).run()
+        at.radio(key="lang").set_value(lang).run()
     at.text_input(key="auth_user").input(name)
     at.text_input(key="auth_password").input("phuxanh-demo")
     at.button[0].click().run()  # the form's submit button
-    assert not at.exception
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["username"] == name
     return at
 
 
@@ -135,7 +140,7 @@ def test_author_is_refused_in_the_queue_too(app_db: str) -> None:
 
 def test_reject_needs_a_reason_and_wrong_password_is_refused(app_db: str) -> None:
     item_id = _in_review(app_db)
-    at = _page(None)
+    at = _page(None, who=None)
     at.text_input(key="auth_user").input("minh.tran")
     at.text_input(key="auth_password").input("sai")
     at.button[0].click().run()
@@ -162,3 +167,100 @@ def test_audit_page_shows_the_chain(app_db: str) -> None:
     at = _page("audit")
     assert at.success[0].value == "Chuỗi băm nguyên vẹn."
     assert len(at.dataframe[0].value) > 0
+
+
+DESK = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit"]
+SIGN_IN_ONLY = {"Title", "Radio", "Subheader", "TextInput", "Button", "Caption"}
+
+
+def _elements(node) -> list:
+    """Every element drawn, depth first (blocks opened)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    return [leaf for child in children.values() for leaf in _elements(child)]
+
+
+def test_signed_out_every_page_is_only_the_sign_in_form(app_db: str) -> None:
+    """Whatever address a visitor opens, before signing in they get the title, the
+    language switch and the form: no menu, no data, no download, in either language."""
+    for lang in ("vi", "en"):
+        for name in DESK:
+            at = AppTest.from_file(APP, default_timeout=60)
+            at.switch_page(f"app_pages/{name}.py")  # the page's own address, e.g. /calendar
+            at.run()
+            if lang == "en":
+                at.radio(key="lang").set_value("en").run()
+            assert not at.exception, [e.value for e in at.exception]
+            kinds = {type(e).__name__ for e in _elements(at.main)}
+            assert kinds <= SIGN_IN_ONLY | {"Block", "SpecialBlock"}, (name, kinds)
+            assert [type(e).__name__ for e in _elements(at.sidebar)
+                    if type(e).__name__ != "SpecialBlock"] == []
+            assert [e.value for e in at.title] == [
+                {"vi": "phuxanh · Thông tin đối ngoại",
+                 "en": "phuxanh · External communications"}[lang]]
+            assert [w.key for w in at.text_input] == ["auth_user", "auth_password"]
+            assert [b.label for b in at.button] == [{"vi": "Đăng nhập", "en": "Sign in"}[lang]]
+            assert not at.dataframe and not at.get("download_button") and not at.tabs
+
+
+def test_after_signing_in_the_page_asked_for_opens(app_db: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("app_pages/calendar.py")
+    at.run()
+    at.text_input(key="auth_user").input("minh.tran")
+    at.text_input(key="auth_password").input("phuxanh-demo")
+    at.button[0].click().run()
+    assert [e.value for e in at.title] == ["Lịch nội dung"]
+    assert any("minh.tran" in c.value for c in at.sidebar.caption)
+    assert "auth_password" not in at.session_state  # the password is not kept in the tab
+
+
+def test_a_locked_username_is_refused_with_the_right_password(app_db: str) -> None:
+    at = _page(None, who=None)
+    for _ in range(5):
+        at.text_input(key="auth_user").input("minh.tran")
+        at.text_input(key="auth_password").input("sai-mat-khau")
+        at.button[0].click().run()
+        assert at.error[0].value == "Sai tên đăng nhập hoặc mật khẩu."
+    at.text_input(key="auth_user").input("minh.tran")
+    at.text_input(key="auth_password").input("phuxanh-demo")
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Đăng nhập sai quá nhiều lần: hãy thử lại sau ")
+    assert at.text_input(key="auth_user") and not at.sidebar.caption
+
+
+def test_a_session_ended_elsewhere_closes_the_desk_at_once(app_db: str) -> None:
+    """Disabling a user (or their session expiring, or signing out in another tab) takes
+    an open desk back to the sign-in form on its next rerun."""
+    from sqlmodel import Session
+
+    from phuxanh import auth
+    from phuxanh.users import add_user
+
+    with Session(jobs.engine(app_db)) as s:
+        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
+                 password="phuxanh-demo")
+        s.commit()
+    at = _signed_in("lan.nguyen")
+    assert at.title[0].value == "Hàng chờ duyệt"
+    with Session(jobs.engine(app_db)) as s:
+        assert auth.disable_user(s, username="lan.nguyen", actor="quan.tri") == 1
+        s.commit()
+    at.run()
+    assert [w.key for w in at.text_input] == ["auth_user", "auth_password"]
+    assert not at.sidebar.caption and "username" not in at.session_state
+
+
+def test_filters_do_not_carry_over_to_the_next_person(app_db: str) -> None:
+    at = _signed_in("lan.nguyen")
+    at.selectbox(key="f_status.vi").set_value("draft").run()
+    assert at.caption[0].value == "8 mục"
+    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.button(key="sign_out").click().run()
+    assert [w.key for w in at.text_input] == ["auth_user", "auth_password"]
+    assert at.radio(key="lang").value == "en"  # the language stays with the tab
+    at.text_input(key="auth_user").input("minh.tran")
+    at.text_input(key="auth_password").input("phuxanh-demo")
+    at.button[0].click().run()
+    assert at.selectbox(key="f_status.en").value == "in_review"  # not the editor's choice

@@ -46,13 +46,8 @@ def _labels(app: AppTest) -> list[str]:
     return out
 
 
-def _page(name: str | None, lang: str = "vi", who: str | None = None) -> AppTest:
-    if who:
-        app = _signed_in(who, lang)
-    else:
-        app = AppTest.from_file(APP, default_timeout=60).run()
-        if lang != "vi":
-            app.sidebar.radio[0].set_value(lang).run()
+def _page(name: str | None, lang: str = "vi", who: str = "minh.tran") -> AppTest:
+    app = _signed_in(who, lang)
     if name:
         app.switch_page(f"app_pages/{name}.py").run()
     assert not app.exception, [e.value for e in app.exception]
@@ -164,7 +159,7 @@ def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
     app.secrets["auth"] = {"client_id": "phuxanh", "server_metadata_url": "https://sso/x"}
     app.user = {"is_logged_in": False}
     app.run()
-    assert any(b.label == "Đăng nhập bằng tài khoản cơ quan (SSO)" for b in app.sidebar.button)
+    assert any(b.label == "Đăng nhập bằng tài khoản cơ quan (SSO)" for b in app.button)
     app.user = {"is_logged_in": True, "email": "Quan.Tri@haiphong.gov.vn",
                 "email_verified": True}
     app.run()
@@ -173,14 +168,16 @@ def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
     stranger.secrets["auth"] = {"client_id": "phuxanh", "server_metadata_url": "https://sso/x"}
     stranger.user = {"is_logged_in": True, "email": "ai.do@example.com", "email_verified": True}
     stranger.run()
-    assert [e.value for e in stranger.sidebar.error] == [
+    assert [e.value for e in stranger.error] == [
         "ai.do@example.com chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm."]
     assert not any("ai.do" in c.value for c in stranger.sidebar.caption)
+    assert stranger.text_input(key="auth_user")  # still only the sign-in form
 
 
 def test_no_sso_button_without_an_auth_section(app_db: str) -> None:
     app = AppTest.from_file(APP, default_timeout=60).run()
-    assert not any("SSO" in b.label for b in app.sidebar.button)
+    assert app.text_input(key="auth_user")
+    assert not any("SSO" in b.label for b in app.button)
 
 
 def test_reports_page_shows_due_dates_and_drafts_a_report(app_db: str) -> None:

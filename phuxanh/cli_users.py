@@ -1,0 +1,85 @@
+"""`phuxanh user disable`, `user enable` and `user reset-password` (an admin's acts, each
+audited; see phuxanh/auth.py)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+
+from phuxanh import jobs
+from phuxanh.errors import ValidationFailed
+
+Database = Annotated[
+    str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
+]
+Admin = Annotated[str, typer.Option("--as", help="the admin who does it")]
+
+
+def add_user_commands(user_app: typer.Typer) -> None:
+    """Register disable, enable and reset-password under `phuxanh user`."""
+
+    @user_app.command("disable")
+    def user_disable(
+        username: Annotated[str, typer.Argument()],
+        actor: Admin,
+        database: Database = None,
+    ) -> None:
+        """Disable a user: no more sign-in, and every session of theirs ends at once."""
+        from phuxanh.auth import disable_user
+        from phuxanh.db import session_scope
+
+        with session_scope(jobs.engine(database)) as session:
+            ended = disable_user(session, username=username, actor=actor)
+        typer.echo(f"user {username} disabled ({ended} session{'s' if ended != 1 else ''} "
+                   "ended)")
+
+    @user_app.command("enable")
+    def user_enable(
+        username: Annotated[str, typer.Argument()],
+        actor: Admin,
+        database: Database = None,
+    ) -> None:
+        """Let a disabled user sign in again."""
+        from phuxanh.auth import enable_user
+        from phuxanh.db import session_scope
+
+        with session_scope(jobs.engine(database)) as session:
+            enable_user(session, username=username, actor=actor)
+        typer.echo(f"user {username} enabled")
+
+    @user_app.command("reset-password")
+    def user_reset_password(
+        username: Annotated[str, typer.Argument()],
+        actor: Admin,
+        password_env: Annotated[
+            str | None, typer.Option(help="variable holding the new password")
+        ] = None,
+        database: Database = None,
+    ) -> None:
+        """Give a user a new password; their sessions end, their failed sign-ins go.
+
+        The password comes from --password-env, else a hidden prompt on a terminal, else
+        one is generated and printed once (it is stored only as an argon2 hash).
+        """
+        from phuxanh.auth import reset_password
+        from phuxanh.db import session_scope
+
+        generated = False
+        if password_env:
+            password = os.environ.get(password_env) or ""
+            if not password:
+                raise ValidationFailed([f"--password-env: {password_env} is not set"])
+        elif sys.stdin.isatty():
+            password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+        else:
+            password, generated = secrets.token_urlsafe(12), True
+        with session_scope(jobs.engine(database)) as session:
+            ended = reset_password(session, username=username, password=password, actor=actor)
+        typer.echo(f"password of {username} reset ({ended} session{'s' if ended != 1 else ''} "
+                   "ended)")
+        if generated:
+            typer.echo(f"password (shown once, not stored): {password}")
