@@ -162,8 +162,13 @@ VI: dict[str, str] = {
     "met.posts_all": "Bài đã đăng",
     "met.top": "Bài tiếp cận nhiều nhất",
     "audit.title": "Nhật ký thao tác",
-    "audit.intact": "Chuỗi băm nguyên vẹn.",
+    "audit.intact": "Chuỗi băm nguyên vẹn: {rows} dòng.",
     "audit.broken": "Chuỗi băm bị sửa từ dòng {row}.",
+    "audit.broken_end": "Chuỗi băm không khớp sau dòng {row}: có thể đã bị xóa các dòng cuối.",
+    "audit.head": "Mã đầu chuỗi hiện tại (lưu ra ngoài cơ sở dữ liệu để đối chiếu về sau "
+                  "bằng `phuxanh audit verify --head`): `{head}`",
+    "audit.unkeyed": "Nhật ký chưa có khóa (PHUXANH_AUDIT_KEY chưa đặt): người sửa được cơ sở "
+                     "dữ liệu có thể tính lại toàn bộ chuỗi mà không bị phát hiện.",
     "audit.download": "Tải CSV",
     "audit.empty": "Chưa có thao tác nào.",
     "audit.col.at": "Thời điểm",
@@ -333,8 +338,14 @@ EN: dict[str, str] = {
     "met.posts_all": "Posts published",
     "met.top": "Top posts by reach",
     "audit.title": "Audit log",
-    "audit.intact": "The hash chain is intact.",
+    "audit.intact": "The hash chain is intact: {rows} rows.",
     "audit.broken": "The hash chain is broken from row {row}.",
+    "audit.broken_end": "The hash chain does not match after row {row}: rows may have been "
+                        "cut from the end.",
+    "audit.head": "The chain's head now (keep it outside the database to check against later "
+                  "with `phuxanh audit verify --head`): `{head}`",
+    "audit.unkeyed": "The log is not keyed (PHUXANH_AUDIT_KEY is not set): someone who can "
+                     "edit the database could recompute the whole chain unnoticed.",
     "audit.download": "Download CSV",
     "audit.empty": "Nothing has happened yet.",
     "audit.col.at": "When",

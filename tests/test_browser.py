@@ -153,6 +153,10 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
             assert s.get(ContentItem, item_id).status == "in_review"
 
         page.get_by_role("button", name="Đăng xuất").click()
+        # signing out reloads the page (the cookie is cleared by the desk's route): fill the
+        # form only once the new one is there, or the reload wipes what was typed
+        expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
+        idle(page)
         sign_in(page, "minh.tran")
         pick(page, "f_status-vi", "Chờ duyệt")
         expect(page.get_by_text("5 mục", exact=True)).to_be_visible()

@@ -240,3 +240,20 @@ def test_a_person_settles_a_missed_post_on_the_health_page(app_db: str) -> None:
     with Session(jobs.engine(app_db)) as s:
         pub = s.get(Publication, first)
         assert pub is not None and pub.remote_url == "https://facebook.com/123_456"
+
+
+def test_the_audit_page_tells_a_cut_log_from_an_intact_one(app_db: str) -> None:
+    """The page checks the chain as `audit verify` does: intact with its head to keep, and
+    rows cut from the end are named, not reported as intact."""
+    from sqlalchemy import text
+
+    page = _page("audit", "en")
+    assert any("intact" in e.value for e in page.success), [e.value for e in page.success]
+    assert any("audit verify --head" in c.value for c in page.caption)
+    with jobs.engine(app_db).begin() as conn:
+        last = conn.execute(text("SELECT max(id) FROM auditevent")).scalar_one()
+        conn.execute(text("DELETE FROM auditevent WHERE id = :id"), {"id": last})
+    page = _page("audit", "en")
+    assert not page.success
+    assert any("after row" in e.value or "broken" in e.value for e in page.error), [
+        e.value for e in page.error]

@@ -15,14 +15,19 @@ from phuxanh.models import AuditEvent
 
 st.title(t("audit.title"))
 with session() as s:
-    bad = audit.verify(s)
+    verdict = audit.check(s)
     events = s.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(500)).all()
     buf = io.StringIO()
     audit.export_csv(s, buf)
-if bad is None:
-    st.success(t("audit.intact"))
+if verdict.intact:
+    st.success(t("audit.intact", rows=verdict.rows))
+    st.caption(t("audit.head", head=verdict.head))
+    if not verdict.key_set:
+        st.warning(t("audit.unkeyed"))
+elif verdict.bad_row is not None:
+    st.error(t("audit.broken", row=verdict.bad_row))
 else:
-    st.error(t("audit.broken", row=bad))
+    st.error(t("audit.broken_end", row=verdict.last_id or 0))
 if not events:
     st.info(t("audit.empty"))
 else:
