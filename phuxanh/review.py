@@ -102,7 +102,7 @@ def caption_for(item: ContentItem, channel: Channel) -> str:
 
 
 def content_hash(session: Session, item: ContentItem, *, bind_alt_text: bool = True) -> str:
-    """The hash an approval binds (design.md, 'The hash an approval binds').
+    """The hash an approval binds (docs/architecture.md, "The approved hash").
 
     Alt text is bound when the item has some (it is what a blind reader is told the image
     says, so a change after approval re-opens review). It is left out of the hash when

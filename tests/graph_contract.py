@@ -1,5 +1,5 @@
-"""A second Graph API server, written for the tests from the platform API reference (§1,
-Graph API) alone and sharing no code with `phuxanh/sandbox/`: if the adapter and the sandbox
+"""A second Graph API server, written for the tests from `docs/platforms.md` §1 (Facebook
+Page) alone and sharing no code with `phuxanh/sandbox/`: if the adapter and the sandbox
 ever shared a misreading of Graph, this server would not share it.
 
 It is strict where the reference is firm: the API version in every path, the token on

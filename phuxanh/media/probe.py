@@ -1,6 +1,6 @@
 """What a video file is (ffprobe) and whether each platform accepts it.
 
-Limits come from `../shared/reference/platform-apis.md`; where that file marks a figure
+Limits come from `docs/platforms.md` (one section per platform); where it marks a figure
 unverified or gives several, the strictest one is used. The MP4 box order (moov before
 mdat, "faststart") is read from the file itself.
 """

@@ -1,6 +1,6 @@
 """Facebook Page adapter (Graph API): feed posts with link, photo posts, insights.
 
-Facts from the project's platform API reference (§1, Graph API). Where that reference says
+Facts from `docs/platforms.md` §1 (Facebook Page). Where that page says
 "unverified", the adapter is conservative and says so below. The Page token travels in the
 `Authorization: Bearer` header of every Graph call (the rupload host takes `OAuth`), never
 in a URL, so proxies, server logs and error messages never see it.
@@ -45,7 +45,7 @@ INSIGHT_METRICS = (
     "post_clicks",
     "post_reactions_by_type_total",
 )
-# Graph retires insight metrics on announced dates (platform-apis.md, [F9]/[F10]); a name
+# Graph retires insight metrics on announced dates (docs/platforms.md §1, [F9]/[F10]); a name
 # Graph calls invalid is replaced by its successor, or dropped (its value stays null).
 REPLACED_BY = {
     "post_impressions": "post_media_view",

@@ -7,7 +7,7 @@ U+10FF weighs 2, which includes most toned Vietnamese letters such as ả, ầ, 
 Extended Additional, so a Vietnamese post holds far fewer than 280 letters), Telegram
 caps a media caption at 1,024 characters, Zalo articles have a 150-character title and a
 300-character summary, YouTube titles stop at 100. Limits come from
-`shared/reference/platform-apis.md`; a limit the platform does not document is not invented
+`docs/platforms.md`; a limit the platform does not document is not invented
 here (Facebook posts are shown in full).
 
 A caption over a hard limit is a problem to fix before approval, never cut silently.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import socket
 from pathlib import Path
 
 import requests
 from sqlalchemy.engine import Connection, Engine
 
 from phuxanh import tokens
+from phuxanh.credentials import protected_env_problem
 from phuxanh.errors import ConfigError
 from phuxanh.models import Channel
 from phuxanh.platforms.base import Adapter
@@ -19,16 +20,22 @@ from phuxanh.platforms.wordpress import WordPressSite
 from phuxanh.platforms.x import XAccount
 from phuxanh.platforms.youtube import YouTubeChannel
 from phuxanh.platforms.zalo import ZaloOA
-from phuxanh.settings import get_settings
+from phuxanh.settings import env_value, get_settings
 
 
 def resolve_credential(channel: Channel) -> str:
-    """`env:VAR` or `file:/path`; the secret itself is never stored or logged."""
+    """`env:VAR` or `file:/path`; the secret itself is never stored or logged. A variable
+    that is one of phuxanh's own secrets or settings is refused before it is read, so its
+    value is never sent as a token (a channel stored before that rule was checked)."""
     kind, _, ref = channel.credential_ref.partition(":")
     if kind == "env":
-        value = os.environ.get(ref)
+        problem = protected_env_problem(ref)
+        if problem:
+            raise ConfigError(f"channel {channel.code}: credential: {problem}")
+        value = env_value(ref)
         if not value:
-            raise ConfigError(f"channel {channel.code}: environment variable {ref} is not set")
+            raise ConfigError(f"channel {channel.code}: environment variable {ref} is not set "
+                              f"on this worker ({socket.gethostname()}), nor in its .env")
         return value
     if kind == "file":
         path = Path(ref)

@@ -1,6 +1,6 @@
 """Telegram channel adapter (Bot API): sendMessage, sendPhoto, sendVideo.
 
-Facts from `../shared/reference/platform-apis.md` §7. The token is part of the URL
+Facts from `docs/platforms.md` §7 (Telegram). The token is part of the URL
 (`/bot<token>/<method>`), so URLs are never logged or put in error messages. Responses are
 synchronous; failures come as `{"ok": false, "error_code", "description", "parameters"}`,
 sometimes with HTTP 200. The Bot API cannot list a channel's messages, so a lost answer

@@ -1,7 +1,7 @@
 """TikTok adapter (Content Posting API): direct video posts with chunked upload and status
 polling; photo posts pulled from the office's public media URL.
 
-Facts from `../shared/reference/platform-apis.md` §4. `init` returns a publish_id, saved
+Facts from `docs/platforms.md` §4 (TikTok). `init` returns a publish_id, saved
 at once; nothing is public until the bytes are uploaded, so a lost `init` answer is safe to
 redo and everything after it resumes from the publish_id (`status/fetch`). The post id only
 appears after moderation (`PUBLISH_COMPLETE`). Unverified in our reference, so kept

@@ -1,6 +1,6 @@
 """WordPress adapter (REST API, application passwords): the office's own website.
 
-Facts from `../shared/reference/platform-apis.md` §8. The channel's account id is the
+Facts from `docs/platforms.md` §8 (WordPress). The channel's account id is the
 WordPress user name and its credential the application password (or `user:password`).
 The post's slug is our idempotency key, so reconciliation is exact: `GET posts?slug=`.
 Media is uploaded first (an orphan upload is harmless); only the post is an ambiguous send.

@@ -1,6 +1,6 @@
 """X adapter (API v2): posts with a link, a photo or a video (chunked media upload v2).
 
-Facts from `../shared/reference/platform-apis.md` §5. Media is uploaded first (initialize →
+Facts from `docs/platforms.md` §5 (X). Media is uploaded first (initialize →
 append segments → finalize → poll STATUS until `succeeded`); nothing is public until
 `POST /2/tweets`, so a lost media answer is safe to redo and only the tweet itself is an
 ambiguous send. X has no idempotency key: reconciliation reads the account's recent posts

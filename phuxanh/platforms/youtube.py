@@ -1,6 +1,6 @@
 """YouTube adapter (Data API v3): resumable upload of vertical clips (Shorts).
 
-Facts from `../shared/reference/platform-apis.md` §3. A video ≤ 3 min in a square or
+Facts from `docs/platforms.md` §3 (YouTube). A video ≤ 3 min in a square or
 vertical frame becomes a Short by itself (there is no API flag). The upload session URI is
 saved the moment YouTube returns it; after a crash or a lost answer the upload is resumed
 from it (`Content-Range: bytes */total` tells how much arrived), so a clip is never

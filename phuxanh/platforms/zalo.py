@@ -1,7 +1,7 @@
 """Zalo Official Account adapter (OA API v2.0): articles (text, link, cover photo) and video
 articles.
 
-Facts from `../shared/reference/platform-apis.md` §6, which marks much of Zalo unverified;
+Facts from `docs/platforms.md` §6 (Zalo OA), which marks much of Zalo unverified;
 this adapter is conservative where it is:
 - failures come as HTTP 200 with `error != 0`; only -216 (token invalid/expired) is known,
   any other non-zero code is Permanent unless its message speaks of a limit (then we wait
