@@ -25,6 +25,7 @@ from prefect import flow, task
 from flows.daily import daily_run
 from flows.daily import publish_due as publish_due_task
 from phuxanh import demo, jobs
+from phuxanh.db import masked
 from phuxanh.settings import ROOT, get_settings
 
 DEMO_DB = ROOT / "var" / "demo.db"
@@ -132,9 +133,10 @@ def main() -> None:
         print(f"  four-eyes held:  {result['review']['refused'][0]}")
     for path in result["reports"]:
         print(f"  report           {path}")
-    print(f"  database         {url}")
+    print(f"  database         {masked(url)}")
     port = get_settings().dashboard_port
-    print(f"Dashboard: ./run dashboard --database {url}   then open http://127.0.0.1:{port}")
+    print(f"Dashboard: ./run dashboard --database {masked(url)}   then open "
+          f"http://127.0.0.1:{port}")
 
 
 if __name__ == "__main__":

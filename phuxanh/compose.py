@@ -22,6 +22,7 @@ from phuxanh.assistant import Assistant
 from phuxanh.cards_for import CardPlan, card_for
 from phuxanh.errors import ValidationFailed
 from phuxanh.features import Feature, choose
+from phuxanh.media import stored
 from phuxanh.media.cards import Brand
 from phuxanh.media.inputs import CardValues
 from phuxanh.media.templates import TemplateSpec
@@ -171,7 +172,7 @@ def prepare_slot(session: Session, *, slot: Slot, ctx: Context
     item = ContentItem(
         slot_id=slot.id, campaign_id=campaign.id, theme_id=theme.id, unit_id=channel.unit_id,
         language="vi", caption=text.text, channel_ids=[channel.id or 0], link=link,
-        media_path=str(out), alt_text=card.alt_text, template_id=template.id,
+        media_path=stored.to_stored(out), alt_text=card.alt_text, template_id=template.id,
         fact_ids=card.values.fact_ids, scheduled_at=slot.scheduled_at,
         author_id=ctx.author.id or 0, content_ref=feature.ref,
         hold_reasons=list(dict.fromkeys(holds)), machine_drafted=machine,

@@ -10,6 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from phuxanh.errors import ValidationFailed
+from phuxanh.media import stored
 from phuxanh.models import (
     WAITING_FOR_A_PERSON,
     Approval,
@@ -93,7 +94,7 @@ def list_items(
                 else ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
                 "theme": theme.code if theme else None,
                 "text": item.caption,
-                "media": item.media_path,
+                "media": stored.shown(item.media_path),
                 "scheduled_at": when.isoformat() if when else None,
                 "remote_id": pub.remote_id if pub else None,
                 "remote_url": pub.remote_url if pub else None,
@@ -166,7 +167,7 @@ def queue(
                 "language": item.language,
                 "caption": item.caption,
                 "link": item.link,
-                "media": item.media_path,
+                "media": stored.shown(item.media_path),
                 "alt_text": item.alt_text,
                 "content_ref": item.content_ref,
                 "hold_reasons": item.hold_reasons,
@@ -345,7 +346,8 @@ def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
         "by_theme": [row | {"key": codes.get(row["key"], "?")}
                      for row in by(ContentItem.theme_id, item_join)],
         "top": [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
-                 "media": i.media_path, "text": i.caption.splitlines()[0] if i.caption else "",
+                 "media": stored.shown(i.media_path),
+                 "text": i.caption.splitlines()[0] if i.caption else "",
                  "views": p.latest_views, "reach": p.latest_reach,
                  "engagement": p.latest_engagement, "published_at": p.published_at}
                 for p, c, i in posts],

@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 
 from phuxanh import quality, review
 from phuxanh.errors import NotFound, ValidationFailed
+from phuxanh.media.images import media_problem
+from phuxanh.media.stored import bring_in, to_stored
 from phuxanh.models import Channel, ContentItem, Theme, User
 from phuxanh.users import get_user
 
@@ -31,6 +33,8 @@ def create_item(session: Session, *, channel_code: str, text: str, at: dt.dateti
         problems.append("--at: give the time zone (e.g. 2026-03-15T08:00+07:00)")
     if media is not None and not media.is_file():
         problems.append(f"--media: {media} does not exist")
+    elif media is not None and (bad := media_problem(media)):
+        problems.append(f"--media: {bad}")
     theme = None
     if theme_code:
         theme = session.exec(select(Theme).where(Theme.code == theme_code)).first()
@@ -45,7 +49,7 @@ def create_item(session: Session, *, channel_code: str, text: str, at: dt.dateti
         raise ValidationFailed([f"--text: {c}" for c in checks])
     item = ContentItem(unit_id=channel.unit_id, theme_id=theme.id if theme else None,
                        caption=text, channel_ids=[channel.id or 0], link=link,
-                       media_path=str(media.resolve()) if media else None,
+                       media_path=to_stored(bring_in(media)) if media else None,
                        alt_text=None, scheduled_at=at, author_id=author.id or 0)
     session.add(item)
     session.flush()

@@ -11,28 +11,36 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from phuxanh import catalog as catalog_mod
 from phuxanh import compose, crud, feeds, metrics, publishing
 from phuxanh.db import check_schema, engine_for, migrate, normalise_url, session_scope
-from phuxanh.errors import NotFound
+from phuxanh.errors import ConfigError, NotFound
 from phuxanh.media.cards import load_brand
 from phuxanh.models import Campaign, ContentItem, Role, Slot, User
 from phuxanh.planning import (
     CampaignSpec,
     ensure_campaign,
-    load_campaign,
+    load_campaign_doc,
     load_commemorations,
     plan,
     replan_clear,
 )
-from phuxanh.settings import get_settings
+from phuxanh.settings import get_settings, private_dir
 
 
 def engine(database_url: str | None = None) -> Engine:
     """The database's engine, once its schema is known to match this code."""
-    url = normalise_url(database_url or get_settings().database_url)
+    settings = get_settings()
+    if database_url is None and settings.require_database_url and \
+            "database_url" not in settings.model_fields_set:
+        raise ConfigError("DATABASE_URL is not set on this worker (nor in .env where it "
+                          "runs): every worker needs the shared database's URL, "
+                          "e.g. postgresql+psycopg://…; without it this run would write "
+                          "to a SQLite file of its own that no one else sees")
+    url = normalise_url(settings.database_url if database_url is None else database_url)
     found = engine_for(url)
     check_schema(found, url)
     return found
@@ -54,9 +62,30 @@ def setup_campaign(
     campaign_file: Path, *, sandbox_url: str | None = None, database_url: str | None = None
 ) -> str:
     """Campaign, unit and channels from the campaign file; returns the campaign code."""
-    spec = load_campaign(campaign_file)
+    spec, doc = load_campaign_doc(campaign_file)
     with session_scope(engine(database_url)) as session:
-        return ensure_campaign(session, spec, sandbox_url=sandbox_url).code
+        return ensure_campaign(session, spec, sandbox_url=sandbox_url, source=doc).code
+
+
+def plan_campaign(
+    campaign_file: Path,
+    *,
+    start: dt.date,
+    days: int,
+    replan: bool = False,
+    sandbox_url: str | None = None,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """`phuxanh plan`: the campaign file (campaign, units, channels) and the days planned in
+    one transaction, so a problem anywhere leaves the database as it was."""
+    spec, doc = load_campaign_doc(campaign_file)
+    try:
+        with session_scope(engine(database_url)) as session:
+            campaign = ensure_campaign(session, spec, sandbox_url=sandbox_url, source=doc)
+            return _plan_in(session, campaign, start=start, days=days, replan=replan)
+    except IntegrityError as exc:  # another run wrote the same rows at the same moment
+        raise ConfigError(f"{campaign_file}: plan: another run changed the same campaign or "
+                          "channel at the same time; nothing was written, run it again") from exc
 
 
 def _campaign(session: Any, code: str) -> Campaign:
@@ -75,27 +104,33 @@ def plan_days(
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """Plan the days; with `replan`, empty slots in the range go first (content stays)."""
-    settings = get_settings()
-    days_file = load_commemorations(settings.content_dir / "commemorations.yaml")
     with session_scope(engine(database_url)) as session:
         campaign = _campaign(session, campaign_code)
-        removed = (
-            replan_clear(session, campaign=campaign, start=start, days=days, tz=settings.tz)
-            if replan
-            else 0
-        )
-        slots, unfit = plan(
-            session,
-            campaign=campaign,
-            start=start,
-            days=days,
-            tz=settings.tz,
-            commemorations=days_file,
-        )
-        out: dict[str, Any] = {"planned": len(slots), "unfit": unfit}
-        if replan:
-            out["removed"] = removed
-        return out
+        return _plan_in(session, campaign, start=start, days=days, replan=replan)
+
+
+def _plan_in(session: Any, campaign: Campaign, *, start: dt.date, days: int,
+             replan: bool) -> dict[str, Any]:
+    """Plan in the caller's transaction (see `plan_days`)."""
+    settings = get_settings()
+    days_file = load_commemorations(settings.content_dir / "commemorations.yaml")
+    removed = (
+        replan_clear(session, campaign=campaign, start=start, days=days, tz=settings.tz)
+        if replan
+        else 0
+    )
+    slots, unfit = plan(
+        session,
+        campaign=campaign,
+        start=start,
+        days=days,
+        tz=settings.tz,
+        commemorations=days_file,
+    )
+    out: dict[str, Any] = {"planned": len(slots), "unfit": unfit}
+    if replan:
+        out["removed"] = removed
+    return out
 
 
 def render_pending(
@@ -121,6 +156,7 @@ def render_pending(
             raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
         slots = compose.slots_without_content(session, campaign_id=campaign.id, since=since,
                                               until=until)
+        private_dir(settings.media_dir)  # cards of drafts nobody has approved yet
         ctx = compose.Context(brand=brand, author=author, media_dir=settings.media_dir,
                               tz=settings.tz, spec=spec,
                               assistant=Assistant.from_settings(settings),

@@ -1,6 +1,6 @@
 """All tables in one place (SQLModel). Times are stored in UTC and come back timezone-aware.
 
-State machines (see `../shared/design.md`):
+State machines (each transition, and where it is made: `docs/architecture.md`):
 - ContentItem: draft → in_review → approved → scheduled → published, or rejected,
   changes_requested, failed; back to in_review whenever the approved hash no longer matches.
 - Publication: scheduled → claimed → sending → processing → published, or failed,
@@ -52,7 +52,8 @@ def _json_list() -> Any:
 
 
 # States are stored as VARCHAR, not database ENUM types: the same on SQLite and PostgreSQL,
-# and a new state needs no ALTER TYPE. Values are validated in code (see `parse_state`).
+# and a new state needs no ALTER TYPE. Values are checked in code: every state a row takes
+# is a member of the StrEnums below, and writes go through them.
 
 
 class Role(StrEnum):
@@ -283,6 +284,9 @@ class Publication(SQLModel, table=True):
         Index("ix_publication_due", "state", "scheduled_at"),
         Index("ix_publication_published", "state", "published_at"),
         Index("ix_publication_reach", "latest_reach"),
+        # ids are never reused (SQLite would otherwise hand out a deleted highest id
+        # again), so an audit row naming a publication never comes to name another one
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
     content_item_id: int = Field(foreign_key="contentitem.id", index=True)
@@ -330,7 +334,9 @@ class MetricSnapshot(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only and hash-chained: row_hash = sha256(prev_hash + canonical row)."""
+    """Append-only and hash-chained: row_hash = HMAC-SHA256 with the audit key (named by
+    `key_id`) of prev_hash + canonical row, or plain SHA-256 when `key_id` is None (rows
+    written without PHUXANH_AUDIT_KEY). See `phuxanh.audit`."""
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -343,6 +349,19 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = _json()
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64, unique=True)
+    key_id: str | None = Field(default=None, max_length=32)
+
+
+class AuditHead(SQLModel, table=True):
+    """The audit chain's newest row, one row (id 1), changed in the transaction that
+    appends. Its UPDATE is the lock that serialises appends (a row lock on PostgreSQL, the
+    write lock on SQLite); its count and hash let `audit verify` notice missing newest rows."""
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    n_rows: int = 0
+    last_id: int | None = None
+    last_hash: str = Field(default="0" * 64, max_length=64)
+    key_id: str | None = Field(default=None, max_length=32)
 
 
 class FeedState(SQLModel, table=True):
@@ -403,3 +422,42 @@ class ChannelToken(SQLModel, table=True):
     lock_owner: str | None = Field(default=None, max_length=128)
     lock_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in desk session (phuxanh/auth.py). The browser keeps a random 256-bit
+    token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is stored. Until the
+    browser claims it the session has a single-use hand-off code instead (hashed, valid for
+    a minute): the sign-in form talks over Streamlit's websocket, which cannot set a cookie,
+    so the page posts the code to the dashboard's session route and its answer sets the
+    cookie (dashboard/web.py). Valid while not revoked, before `expires_at`, for an active
+    user."""
+
+    __tablename__ = "user_session"
+    # ids are never reused (the audit names sessions by id), on SQLite too
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_sha256: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_sha256: str | None = Field(default=None, max_length=64, unique=True)
+    handoff_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    method: str = Field(default="password", max_length=16)  # password | sso
+    client: str = Field(default="", max_length=64)
+    lang: str | None = Field(default=None, max_length=8)  # the interface language chosen
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins of one username or one client (phuxanh/auth.py), shared by every
+    process. Keyed by the SHA-256 of `kind:key`, so a password typed into the username
+    field is never stored readable."""
+
+    __tablename__ = "sign_in_throttle"
+    id: int | None = Field(default=None, primary_key=True)
+    key_sha256: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=8)  # user | client
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -14,7 +14,6 @@ import os
 import socket
 from collections import Counter
 from contextvars import ContextVar
-from pathlib import Path
 
 from sqlalchemy import exists, update
 from sqlalchemy.engine import Engine
@@ -24,6 +23,7 @@ from phuxanh import audit, pacing, tokens
 from phuxanh.channels import BROKEN_SETTING, TOKEN_EXPIRED
 from phuxanh.db import session_scope
 from phuxanh.errors import ConfigError
+from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
 from phuxanh.pauses import paused
 from phuxanh.platforms.base import (
@@ -76,7 +76,7 @@ def _post_for(session: Session, pub: Publication) -> tuple[Channel, ContentItem,
     channel = session.get(Channel, pub.channel_id)
     item = session.get(ContentItem, pub.content_item_id)
     assert channel is not None and item is not None
-    media = Path(item.media_path) if item.media_path else None
+    media = stored.resolve(item.media_path)  # relative to this host's media root
     video = media is not None and media.suffix.lower() in (".mp4", ".mov", ".webm")
     post = Post(
         text=caption_for(item, channel),
@@ -279,10 +279,13 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
         )
         return "missed"
     if content_hash(session, item) != pub.approved_hash:
+        legacy = content_hash(session, item, bind_alt_text=False) == pub.approved_hash
         _fail(
             session,
             pub,
             PubState.failed,
+            "alt text added after approval, or approved before alt text was part of the "
+            "approval; it must be approved again" if legacy else
             "content changed after approval (hash mismatch); it must be approved again",
         )
         return "failed"

@@ -7,9 +7,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from PIL import Image
 from sqlmodel import Session, col, select
 
+from phuxanh.media import stored
+from phuxanh.media.images import open_image
 from phuxanh.models import Channel, ContentItem, Slot, Template, Theme
 
 
@@ -38,8 +39,9 @@ def drafts_sample(session: Session, *, n: int, seed: int, out: Path,
         template = session.get(Template, item.template_id) if item.template_id else None
         assert slot is not None and channel is not None and theme is not None
         thumb = media_dir / f"draft-{item.id}.jpg"
-        if item.media_path and Path(item.media_path).is_file():
-            with Image.open(item.media_path) as card:
+        media = stored.resolve(item.media_path)
+        if media is not None and media.is_file():
+            with open_image(media, "media") as card:
                 small = card.convert("RGB")
                 small.thumbnail((540, 960))
                 small.save(thumb, "JPEG", quality=85, optimize=True)

@@ -20,6 +20,7 @@ from phuxanh.errors import ValidationFailed
 from phuxanh.media.cards import Brand, fact_text
 from phuxanh.media.inputs import CardValues, FactText, computed, load_values
 from phuxanh.media.render import render_card
+from phuxanh.media.stored import to_stored
 from phuxanh.media.templates import TemplateSpec, TextLayer
 from phuxanh.models import Asset, Fact, Template
 
@@ -82,7 +83,7 @@ class Rendered:
 def record_asset(session: Session, spec: TemplateSpec, out: Rendered,
                  content_item_id: int | None = None) -> Asset:
     ensure_template_row(session, spec)
-    asset = Asset(content_item_id=content_item_id, path=str(out.path), sha256=out.sha256,
+    asset = Asset(content_item_id=content_item_id, path=to_stored(out.path), sha256=out.sha256,
                   template_code=spec.id, template_version=spec.version,
                   input_sha256=out.input_sha256, fact_ids=out.fact_ids)
     session.add(asset)

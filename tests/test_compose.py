@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from phuxanh import demo, jobs, review
 from phuxanh.errors import ValidationFailed
+from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, Fact, Slot, Template, Theme
 from phuxanh.platforms.preview import preview
 from tests.helpers import user
@@ -51,7 +52,8 @@ def test_demo_fortnight_composes_every_slot_fresh_within_limits_with_alt_text(
     used: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
     for item, slot, channel, _template in drafts:
         assert item.slot_id == slot.id and item.theme_id == slot.theme_id
-        assert item.alt_text and len(item.alt_text) > 30 and Path(item.media_path).is_file()
+        card = stored.resolve(item.media_path)  # kept relative to the media root
+        assert item.alt_text and len(item.alt_text) > 30 and card and card.is_file()
         assert preview(channel.platform, item.caption).ok, item.caption
         if item.fact_ids:
             assert "Nguồn: " in item.caption  # the source is credited in the text
@@ -95,9 +97,9 @@ def test_every_platform_gets_a_caption_within_its_limits(db_url: str) -> None:
     from phuxanh.media.probe import probe, problems
 
     for item in by_platform["youtube"]:  # YouTube takes videos: the slot is a clip
-        assert item.media_path.endswith(".mp4") and Path(item.media_path).with_suffix(
-            ".srt").is_file()
-        assert problems(probe(Path(item.media_path)), "youtube") == []
+        clip = stored.resolve(item.media_path)
+        assert clip and clip.suffix == ".mp4" and clip.with_suffix(".srt").is_file()
+        assert problems(probe(clip), "youtube") == []
     assert all(i.media_path.endswith(".png") for i in by_platform["facebook"])
     for item in by_platform["x"] + by_platform["telegram"]:  # bilingual channels
         assert "\nEN: " in item.caption or item.hold_reasons

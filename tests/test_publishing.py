@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,6 +11,7 @@ from sqlmodel import Session, select
 
 from phuxanh import jobs, review
 from phuxanh.errors import PermissionDenied, ValidationFailed
+from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, Fact, ItemStatus, Publication, PubState, Theme
 from phuxanh.platforms.base import Post
 from tests.helpers import at, items, planned_and_rendered, user
@@ -210,7 +210,7 @@ def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> Non
             Post(
                 text=caption_for(item, channel),
                 marker="x",
-                media_path=Path(item.media_path),
+                media_path=stored.resolve(item.media_path),
                 media_kind="image",
             )
         )
