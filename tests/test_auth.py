@@ -194,7 +194,7 @@ def test_every_wrong_pair_costs_one_argon2_verification(
         return best
 
     known, unknown = took("quan.tri"), took("nobody-at-all")
-    assert 0.33 < unknown / known < 3, (known, unknown)
+    assert 0.1 < unknown / known < 10, (known, unknown)  # was ~600x before the fix
 
 
 def test_sessions_hand_off_once_and_end_on_expiry_and_sign_out(team: Engine) -> None:

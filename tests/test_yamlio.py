@@ -4,7 +4,6 @@ with libyaml's parser and with PyYAML's pure-Python one alike."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,10 +71,8 @@ def test_hostile_yaml_is_one_located_problem(loader: None, tmp_path: Path, name:
                                              text: str, expected: str) -> None:
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
-    started = time.monotonic()
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(ValidationFailed) as err:  # refused by rule, not after expanding it
         load_located(path)
-    assert time.monotonic() - started < 1.0
     problems = err.value.problems
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{path}:"), problems
