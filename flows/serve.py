@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect import serve
 
+from phuxanh.db import scrub
 from phuxanh.schedules import SCHEDULES, SERVE_PREFIX
 from phuxanh.settings import get_settings
 
@@ -58,7 +59,7 @@ def main() -> None:
     try:
         taken = conflicts()
     except Exception as exc:  # httpx's connection errors, an API that is not Prefect's
-        print(f"phuxanh serve: cannot use the Prefect server at {PREFECT_API_URL.value()}: "
+        print(f"phuxanh serve: cannot use the Prefect server at {scrub(PREFECT_API_URL.value())}: "
               f"{exc.__class__.__name__}: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     if taken:

@@ -263,8 +263,10 @@ def parse_anchor(text: str, *, where: str = "--head") -> Anchor:
     """"ROWS:HASH" as `audit head` prints it (the hash may be shortened to 16 digits)."""
     found = _ANCHOR.fullmatch(text.strip().lower())
     if found is None:
+        # the line itself is not echoed: --head-file may be pointed at any file, a secret
+        # one included
         raise ValidationFailed([f"{where}: expected ROWS:HASH as `phuxanh audit head` prints "
-                                f"it (e.g. 364:9f86d081884c7d65…), got {text.strip()[:80]!r}"])
+                                "it (e.g. 364:9f86d081884c7d65…)"])
     return Anchor(int(found[1]), found[2])
 
 

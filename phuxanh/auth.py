@@ -371,8 +371,13 @@ def reset_password(session: Session, *, username: str, password: str, actor: str
     sessions end, their failed sign-ins are forgotten. Returns how many sessions ended."""
     admin = _admin(session, actor)
     user = _target(session, username)
-    if len(password) < MIN_PASSWORD:
-        raise ValidationFailed([f"password: at least {MIN_PASSWORD} characters"])
+    if user.password_hash is None:  # added with --sso-only: the identity provider vouches
+        raise ValidationFailed([f"{username}: signs in through the office's single sign-on "
+                                "only; a password would go around it (add the person again "
+                                "without --sso-only if that is meant)"])
+    if len(password.strip()) < MIN_PASSWORD or not password.isprintable():
+        raise ValidationFailed([f"password: at least {MIN_PASSWORD} characters, printable, "
+                                "not only spaces"])
     assert user.id is not None
     user.password_hash = hash_password(password)
     session.add(user)

@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
 from phuxanh import audit, tokens
-from phuxanh.credentials import protected_env_problem
+from phuxanh.credentials import api_base_problem, protected_env_problem
 from phuxanh.errors import ConfigError, NotFound, ValidationFailed
 from phuxanh.models import Channel, Unit
 from phuxanh.platforms.base import AuthExpired, PlatformError
@@ -44,9 +43,8 @@ def add_channel(session: Session, *, platform: str, name: str, account_id: str,
     base = api_base or PLATFORMS.get(platform)
     if not base and platform in PLATFORMS:
         problems.append("--api-base: a WordPress channel needs its site's URL")
-    elif base and (not base.startswith(("https://", "http://"))
-                   or not urlsplit(base).hostname):
-        problems.append(f"--api-base: {base!r} is not an http(s) URL")
+    elif base and (problem := api_base_problem(base)):
+        problems.append(f"--api-base: {problem}")
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
         problems.append(f"--credential-env: {credential_env!r} is not an environment variable "
                         "name (the secret itself is never given on the command line)")

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from phuxanh.db import scrub
 from phuxanh.errors import ConfigError, ValidationFailed
 from phuxanh.schedules import SCHEDULES, SERVE_PREFIX, WORKER_ENV
 from phuxanh.settings import ROOT, get_settings
@@ -83,7 +84,7 @@ def serve(
         typer.echo(f"phuxanh serve: local Prefect server (pid {server.process.pid}, scheduler "
                    f"on) at {server.ui_url}, data and log in {server.home}; it stops with serve")
     else:
-        typer.echo(f"phuxanh serve: Prefect server {api} (PREFECT_API_URL)")
+        typer.echo(f"phuxanh serve: Prefect server {scrub(api)} (PREFECT_API_URL)")
     tz = get_settings().timezone
     for s in SCHEDULES:
         typer.echo(f"  {SERVE_PREFIX}{s.name:<16} {s.when()} ({tz}): {s.description}")
@@ -137,7 +138,8 @@ def deploy(
     if not source.is_absolute():
         raise ValidationFailed([f"--source: {source} is not an absolute path"])
     made = _ensure_pool(pool)
-    typer.echo(f"work pool {pool} ({'created' if made else 'exists'}, type process) on {api}")
+    typer.echo(f"work pool {pool} ({'created' if made else 'exists'}, type process) on "
+               f"{scrub(api)}")
     for s, deployment_id in zip(SCHEDULES, _deploy_all(pool, source), strict=True):
         typer.echo(f"  {s.flow_name}/{s.name:<16} {s.when()}  id {deployment_id}")
     typer.echo(f"workers: prefect worker start --pool {pool} --limit 4   (from phuxanh's "

@@ -70,3 +70,23 @@ def _assistant_key() -> set[str]:
         return {get_settings().assistant_key_env.upper()}
     except ValueError:  # a broken setting is reported where settings are used, not here
         return set()
+
+
+def api_base_problem(url: str) -> str | None:
+    """Why a channel's API base URL cannot be used, or None. It is where the credential is
+    sent, so: http(s), a host, a valid port, no user:password in it (a secret in a URL ends
+    up in logs and listings) and no whitespace or control characters."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return f"{url!r} contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is out of range or not a number
+    except ValueError as exc:  # a port out of range or not a number
+        return f"{url!r} is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL with a host"
+    if parts.username is not None or parts.password is not None:
+        return "a user name or password in the URL is refused: credentials go in the variable"
+    return None

@@ -47,13 +47,19 @@ def create_item(session: Session, *, channel_code: str, text: str, at: dt.dateti
                            unsourced=[], has_media=media is not None)
     if checks:
         raise ValidationFailed([f"--text: {c}" for c in checks])
-    item = ContentItem(unit_id=channel.unit_id, theme_id=theme.id if theme else None,
-                       caption=text, channel_ids=[channel.id or 0], link=link,
-                       media_path=to_stored(bring_in(media)) if media else None,
-                       alt_text=None, scheduled_at=at, author_id=author.id or 0)
-    session.add(item)
-    session.flush()
-    review.submit(session, item=item, actor=author)
+    copied = bring_in(media) if media else None
+    try:
+        item = ContentItem(unit_id=channel.unit_id, theme_id=theme.id if theme else None,
+                           caption=text, channel_ids=[channel.id or 0], link=link,
+                           media_path=to_stored(copied) if copied else None,
+                           alt_text=None, scheduled_at=at, author_id=author.id or 0)
+        session.add(item)
+        session.flush()
+        review.submit(session, item=item, actor=author)
+    except BaseException:  # refused (e.g. not an editor): no upload is left without its item
+        if copied is not None:
+            copied.unlink(missing_ok=True)
+        raise
     return item
 
 

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh import audit, review
 from phuxanh.best_time import best_start, hint, history
-from phuxanh.credentials import credential_env_problem
+from phuxanh.credentials import api_base_problem, credential_env_problem
 from phuxanh.errors import InvalidTransition, ValidationFailed
 from phuxanh.models import (
     Campaign,
@@ -72,6 +72,14 @@ class ChannelSpec(_Strict):
     min_spacing_minutes: int = Field(default=120, ge=0)
     formats: list[str] = ["card"]
     languages: list[str] = ["vi"]
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_usable(cls, value: str) -> str:
+        problem = None if value == "sandbox" else api_base_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("credential_env")
     @classmethod

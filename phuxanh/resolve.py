@@ -51,6 +51,8 @@ def live_url_problem(url: str) -> str | None:
         return "is not the post's http(s) URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "is not the post's http(s) URL (https://… with the platform's host)"
+    if parts.username is not None or parts.password is not None:
+        return "is not a post's public URL (it carries a user name or password)"
     return None
 
 

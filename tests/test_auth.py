@@ -332,7 +332,14 @@ def test_user_reset_password_prints_a_new_one_once(team: Engine, db_url: str,
     monkeypatch.setenv("SHORT", "ngan")
     short = runner.invoke(cli, ["user", "reset-password", "lan.nguyen", "--password-env",
                                 "SHORT", "--as", "quan.tri", "--database", db_url])
-    assert str(short.exception) == "password: at least 10 characters"
+    assert str(short.exception).startswith("password: at least 10 characters")
+    monkeypatch.setenv("SPACES", " " * 12)
+    spaces = runner.invoke(cli, ["user", "reset-password", "lan.nguyen", "--password-env",
+                                 "SPACES", "--as", "quan.tri", "--database", db_url])
+    assert str(spaces.exception).startswith("password: at least 10 characters")
+    sso = runner.invoke(cli, ["user", "reset-password", "sso.only", "--password-env",
+                              "NEW_PASSWORD", "--as", "quan.tri", "--database", db_url])
+    assert "single sign-on" in str(sso.exception)  # a password would go around the provider
     with Session(team) as s:
         dump = json.dumps([r.model_dump(mode="json") for r in s.exec(select(AuditEvent))])
     assert new not in dump and "mat-khau-moi-2026" not in dump

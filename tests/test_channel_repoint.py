@@ -380,3 +380,38 @@ def test_two_plans_racing_for_one_channel_leave_one_whole_campaign(db_url: str,
     with Session(jobs.engine(db_url)) as s:
         (campaign,) = s.exec(select(Campaign)).all()
         assert {sl.campaign_id for sl in s.exec(select(Slot))} == {campaign.id}
+
+
+def test_a_stored_channel_with_an_unusable_api_address_stops_alone(tmp_path: Path, sandbox) -> None:
+    """A channel stored with an API base no request can be made to (a port out of range,
+    written before the check or by hand): the run does not crash and strand the post in
+    `sending`; the channel stops with a readable reason and keeps its queue."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    jobs.init_db(url)
+    jobs.load_catalog(url)
+    jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=sandbox.public_url, database_url=url)
+    item_id = approved_item(url, demo.DEMO_CAMPAIGN)
+    with Session(jobs.engine(url)) as s:
+        channel = s.exec(select(Channel).where(Channel.code == "fb-ttdn-haiphong")).one()
+        channel.api_base_url = "https://graph.example.vn:99999"
+        s.add(channel)
+        s.commit()
+    outcome = jobs.publish_due(now=AT + dt.timedelta(minutes=1), database_url=url)
+    assert outcome == {"config_error": 1}
+    with Session(jobs.engine(url)) as s:
+        channel = s.exec(select(Channel).where(Channel.code == "fb-ttdn-haiphong")).one()
+        assert channel.paused and "API address" in (channel.last_error or "")
+        item = s.get(ContentItem, item_id)
+        assert item is not None and item.status == ItemStatus.scheduled
+        pubs = s.exec(select(Publication).where(Publication.content_item_id == item_id)).all()
+        assert [p.state for p in pubs] == [PubState.scheduled]  # not stranded in `sending`
+
+
+@pytest.mark.parametrize("base", ["https://graph.example.vn:99999", "https://u:secret@graph.vn",
+                                  "https://graph.vn/\n\x1b[31m", "ftp://graph.vn", "https://"])
+def test_an_api_base_must_be_a_usable_url(base: str) -> None:
+    from phuxanh.credentials import api_base_problem
+
+    assert api_base_problem(base)
+    assert api_base_problem("https://graph.facebook.com") is None
+    assert api_base_problem("http://127.0.0.1:8765/facebook") is None

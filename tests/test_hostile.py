@@ -122,6 +122,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         demo_text.replace("code: demo-2026", "code: other-2026", 1), encoding="utf-8")
     (files / "campaign-nounit.yaml").write_text(
         demo_text.replace("unit: {code: ttdn-haiphong", "unit: {code: ''", 1), encoding="utf-8")
+    (files / "secret.env").write_text(f"PHUXANH_AUDIT_KEY={SECRET}\n", encoding="utf-8")
     card = files / "card.yaml"
     card.write_text("title: Hải Phòng\n", encoding="utf-8")
     yield {"db": url, "tmp": str(root), "files": str(files), "sandbox": server.public_url}
@@ -352,6 +353,23 @@ CASES += [
     Case("channel-env-name", ("channel", "add", "--platform", "facebook", "--name", "X",
                               "--account-id", "1", "--credential-env", "A B;rm"),
          "--credential-env"),
+    Case("channel-api-port", ("channel", "add", "--platform", "facebook", "--name", "X",
+                              "--account-id", "1", "--credential-env", "TOK", "--api-base",
+                              "https://graph.example.vn:99999"), "--api-base"),
+    Case("channel-api-userinfo", ("channel", "add", "--platform", "facebook", "--name", "X",
+                                  "--account-id", "1", "--credential-env", "TOK", "--api-base",
+                                  f"https://u:{SECRET}@graph.example.vn"), "--api-base",
+         forbid=SECRET),
+    Case("channel-api-control", ("channel", "add", "--platform", "facebook", "--name", "X",
+                                 "--account-id", "1", "--credential-env", "TOK", "--api-base",
+                                 "https://graph.example.vn/\n\x1b[31m"), "--api-base"),
+    Case("resolve-userinfo", ("publication", "resolve", "1", "--as", "minh.tran", "--live",
+                              f"https://admin:{SECRET}@evil.example/x"), "--live"),
+    Case("audit-head-file-secret", ("audit", "verify", "--head-file", "{files}/secret.env"),
+         "head", forbid=SECRET),
+    Case("item-media-approver", ("item", "create", "--channel", "fb-ttdn-haiphong", "--text",
+                                 "Tin", "--at", "2026-03-20T08:00+07:00", "--as", "minh.tran",
+                                 "--media", "tests/data/tiny.png"), "minh.tran"),
     Case("channel-check", ("channel", "check", "--channel", "nope"), "nope"),
     Case("best-time", ("metrics", "best-time", "--channel", "nope"), "nope"),
     # reports and exports
@@ -497,3 +515,5 @@ def test_hostile_invocation(
     assert before == after, f"the database changed\n{shown}"
     leftovers = [p for p in Path(world["tmp"]).rglob("*.part")]
     assert not leftovers, leftovers
+    uploads = Path(world["tmp"]) / "media" / "uploads"  # a refused upload leaves no copy
+    assert not uploads.is_dir() or not any(uploads.iterdir()), list(uploads.iterdir())

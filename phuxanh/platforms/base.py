@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from phuxanh.errors import ConfigError
+
 if TYPE_CHECKING:
     from phuxanh.platforms.oauth import TokenSet
 
@@ -209,6 +211,13 @@ class Adapter(ABC):
         kw.setdefault("timeout", self.timeout_s)
         try:
             response = self.http.request(method, url, **kw)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            # refused before a byte was sent: the channel's API address is broken, which is
+            # a setting to fix (the channel stops and keeps its queue), not a failed post
+            raise ConfigError(f"{self.name}: the channel's API address is not a usable URL "
+                              f"({exc.__class__.__name__}); fix it with the campaign file "
+                              "or channel add") from exc
         except requests.ConnectionError as exc:
             if never_sent(exc) or not sends:
                 raise Transient(f"{self.name} unreachable: {exc.__class__.__name__}") from exc
