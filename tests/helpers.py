@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -67,3 +68,32 @@ def desk_week(db_url: str, sandbox_url: str, monday: dt.date) -> str:
         jobs.publish_due(now=when + dt.timedelta(minutes=1), database_url=db_url)
     jobs.collect_metrics(now=third, database_url=db_url)
     return code
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`phuxanh ARGV` in this process through the console entry point (`cli.main`, with its
+    error handling): (exit code, stdout, stderr)."""
+    import sys
+
+    from phuxanh import cli
+
+    capsys.readouterr()
+    old, sys.argv = sys.argv, ["phuxanh", *argv]
+    code: int | str | None = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return (code if isinstance(code, int) else 1), out.out, out.err
+
+
+def refused(capsys: Any, *argv: str) -> str:
+    """A command that must fail: non-zero, one line on stderr, no traceback. The line."""
+    code, _out, err = run_cli(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert code != 0 and len(lines) == 1, (argv, code, err)
+    assert "Traceback" not in err
+    return lines[0]

@@ -20,31 +20,9 @@ from phuxanh.cli_common import atomic_output, day, when
 from phuxanh.db import masked, scrub
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.reporting import parse_period
+from tests.helpers import refused, run_cli
 
 SECRET = "S3cr3tPassw0rd"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`phuxanh ARGV` in this process: (exit code, stdout, stderr)."""
-    old = sys.argv
-    sys.argv = ["phuxanh", *argv]
-    try:
-        with pytest.raises(SystemExit) as done:
-            cli.main()
-    finally:
-        sys.argv = old
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.out, out.err
-
-
-def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run a command that must fail: non-zero, one line on stderr, no traceback."""
-    code, _out, err = run_cli(capsys, *argv)
-    lines = err.strip().splitlines()
-    assert code != 0 and len(lines) == 1, (argv, code, err)
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def parts(folder: Path) -> list[Path]:

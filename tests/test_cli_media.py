@@ -14,6 +14,7 @@ from phuxanh import jobs
 from phuxanh.db import engine_for
 from phuxanh.models import Asset, Fact
 from phuxanh.settings import get_settings
+from tests.helpers import refused, run_cli
 from tests.test_cli import phuxanh
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,31 +164,7 @@ def test_a_changed_template_must_raise_its_version(tmp_path: Path) -> None:
             ensure_template_row(session, changed)
 
 
-# --- hostile input, in-process through phuxanh.cli.main (the console entry point) --------
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`phuxanh ARGV` in this process: (exit code, stdout, stderr)."""
-    import sys
-
-    from phuxanh import cli
-
-    old, sys.argv = sys.argv, ["phuxanh", *argv]
-    try:
-        with pytest.raises(SystemExit) as done:
-            cli.main()
-    finally:
-        sys.argv = old
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out.out, out.err
-
-
-def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """A command that must fail: non-zero, one line on stderr, no traceback."""
-    code, _out, err = run_cli(capsys, *argv)
-    lines = err.strip().splitlines()
-    assert code != 0 and len(lines) == 1 and "Traceback" not in err, (argv, code, err)
-    return lines[0]
+# --- hostile input, in-process through phuxanh.cli.main (tests.helpers.run_cli) ----------
 
 
 def parts(folder: Path) -> list[Path]:

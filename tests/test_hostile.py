@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,11 +21,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from phuxanh import cli, jobs
+from phuxanh import jobs
 from phuxanh.db import engine_for
 from phuxanh.sandbox.server import start_in_thread
 from phuxanh.settings import get_settings
 from tests import helpers
+from tests.helpers import run_cli
 
 SECRET = "S3cr3tPassw0rd"
 
@@ -144,21 +144,6 @@ def _digest(url: str) -> str:
             rows = conn.execute(text(f'SELECT * FROM "{table.name}" ORDER BY 1')).all()
             h.update(f"{table.name}:{len(rows)}:{rows!r}".encode())
     return h.hexdigest()
-
-
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    capsys.readouterr()
-    saved = sys.argv
-    sys.argv = ["phuxanh", *argv]
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 F = "{files}"
@@ -502,7 +487,7 @@ def test_hostile_invocation(
     if case.db:
         argv += ["--database", world["db"]]
     before = _digest(world["db"])
-    code, out, err = _run(argv, capsys)
+    code, out, err = run_cli(capsys, *argv)
     after = _digest(world["db"])
     lines = [line for line in err.splitlines() if line.strip()]
     shown = f"exit {code}\nstdout: {out[-2000:]}\nstderr: {err[-2000:]}"
