@@ -19,6 +19,7 @@ from phuxanh.cli_items import add_commands, add_pause_commands
 from phuxanh.cli_media import media_app, render_app, template_app
 from phuxanh.cli_ops import add_item_ops, channel_app, publication_app
 from phuxanh.cli_users import add_user_commands
+from phuxanh.credentials import protected_env_problem
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
 
@@ -191,6 +192,9 @@ def user_add(
         if not email:
             raise ValidationFailed(["--sso-only: needs --email (the address sign-in vouches for)"])
     elif password_env:
+        if protected_env_problem(password_env):  # never a setting's or the system's value
+            raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
+                                      "settings or a system variable, never a password"])
         password = os.environ.get(password_env)
         if not password:
             raise ValidationFailed([f"--password-env: {password_env} is not set"])

@@ -11,6 +11,8 @@ import typer
 from phuxanh import jobs
 from phuxanh.cli_common import when
 
+ROW_ID_MAX = 2**63 - 1  # a row id the database can hold (SQLite and PostgreSQL BIGINT)
+
 channel_app = typer.Typer(help="Official channels: add, list, check.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications a person must settle.", no_args_is_help=True)
 Database = Annotated[
@@ -101,8 +103,9 @@ def channel_new_key() -> None:
 
 @publication_app.command("resolve")
 def publication_resolve(
-    pub_id: Annotated[int, typer.Argument(metavar="ID", help="publication id (item list "
-                                                              "--json: publication_id)")],
+    pub_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX,
+                                          help="publication id (item list --json: "
+                                               "publication_id)")],
     actor: Annotated[str, typer.Option("--as", help="who looked (approver, manager, admin)")],
     live: Annotated[str | None, typer.Option(help="it is live: the post's URL")] = None,
     remote_id: Annotated[str | None, typer.Option("--remote-id",
@@ -150,7 +153,7 @@ def add_item_ops(item_app: typer.Typer) -> None:
 
     @item_app.command("approve")
     def item_approve(
-        item_id: Annotated[int, typer.Argument(metavar="ID")],
+        item_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX)],
         actor: Annotated[str, typer.Option("--as", help="the approver (not the author)")],
         database: Database = None,
     ) -> None:

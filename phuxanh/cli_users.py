@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from phuxanh import jobs
+from phuxanh.credentials import protected_env_problem
 from phuxanh.errors import ValidationFailed
 
 Database = Annotated[
@@ -70,6 +71,9 @@ def add_user_commands(user_app: typer.Typer) -> None:
 
         generated = False
         if password_env:
+            if protected_env_problem(password_env):  # never a setting's or the system's value
+                raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
+                                      "settings or a system variable, never a password"])
             password = os.environ.get(password_env) or ""
             if not password:
                 raise ValidationFailed([f"--password-env: {password_env} is not set"])

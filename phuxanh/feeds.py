@@ -37,7 +37,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import feedparser
 import requests
 import urllib3
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 from requests.adapters import HTTPAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -84,7 +91,7 @@ class FeedSpec(_Strict):
     enabled: bool = True
     # True only for a feed on the office's own network: it may then be fetched from (and
     # redirect to) private, loopback and other non-public addresses.
-    internal: bool = False
+    internal: StrictBool = False
 
     @field_validator("url")
     @classmethod

@@ -53,6 +53,8 @@ def _check_actor(session: Session, actor: str, channel: Channel | None, doing: s
 def pause(session: Session, *, channel_code: str | None, reason: str, actor: str) -> Pause:
     if not reason.strip():
         raise ValidationFailed(["--reason: a pause needs a reason people will read"])
+    if len(reason) > 500 or not reason.isprintable():
+        raise ValidationFailed(["--reason: one line of at most 500 printable characters"])
     channel = _channel(session, channel_code)
     _check_actor(session, actor, channel, "pausing")
     row = Pause(channel_id=channel.id if channel else None, reason=reason.strip(),

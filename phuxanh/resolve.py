@@ -81,6 +81,9 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     if live_url is not None and problem:  # bad input is refused before anything is read
         shown = live_url if len(live_url) <= 80 else live_url[:79] + "…"
         raise ValidationFailed([f"--live: {shown!r} {problem}"])
+    if cancel is not None and cancel.strip() and (len(cancel) > 500
+                                                  or not cancel.strip().isprintable()):
+        raise ValidationFailed(["--cancel: one line of at most 500 printable characters"])
     user = get_user(session, username=actor)
     if user.role not in RESOLVERS:
         raise PermissionDenied(f"{actor} is an {user.role}; settling a publication needs an "

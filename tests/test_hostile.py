@@ -122,6 +122,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         demo_text.replace("code: demo-2026", "code: other-2026", 1), encoding="utf-8")
     (files / "campaign-nounit.yaml").write_text(
         demo_text.replace("unit: {code: ttdn-haiphong", "unit: {code: ''", 1), encoding="utf-8")
+    (files / "feeds-internal-text.yaml").write_text(
+        "unit: ttdn-haiphong\nauthor: lan.nguyen\nchannels: [fb-ttdn-haiphong]\n"
+        "feeds:\n  - {code: a, outlet: A, url: 'http://127.0.0.1:9/rss', internal: 'yes'}\n",
+        encoding="utf-8")
     (files / "secret.env").write_text(f"PHUXANH_AUDIT_KEY={SECRET}\n", encoding="utf-8")
     card = files / "card.yaml"
     card.write_text("title: Hải Phòng\n", encoding="utf-8")
@@ -355,6 +359,22 @@ CASES += [
     Case("item-media-approver", ("item", "create", "--channel", "fb-ttdn-haiphong", "--text",
                                  "Tin", "--at", "2026-03-20T08:00+07:00", "--as", "minh.tran",
                                  "--media", "tests/data/tiny.png"), "minh.tran"),
+    Case("resolve-huge-id", ("publication", "resolve", "9" * 20, "--as", "minh.tran",
+                             "--cancel", "x"), "ID"),
+    Case("approve-huge-id", ("item", "approve", "9" * 20, "--as", "minh.tran"), "ID"),
+    Case("approve-zero-id", ("item", "approve", "0", "--as", "minh.tran"), "ID"),
+    Case("resolve-cancel-escape", ("publication", "resolve", "1", "--as", "minh.tran",
+                                   "--cancel", "ok\x1b[2J"), "--cancel"),
+    Case("pause-reason-escape", ("pause", "--reason", "bão\nline2\x1b[31m", "--as",
+                                 "minh.tran"), "--reason"),
+    Case("pause-reason-long", ("pause", "--reason", "b" * 5000, "--as", "minh.tran"),
+         "--reason"),
+    Case("user-password-env-db", ("user", "add", "new.one", "--unit", "ttdn-haiphong",
+                                  "--role", "editor", "--password-env", "DATABASE_URL"),
+         "--password-env", forbid="campaign.db"),
+    Case("user-reset-password-env-key", ("user", "reset-password", "lan.nguyen",
+                                         "--password-env", "PHUXANH_SECRET_KEY", "--as",
+                                         "minh.tran"), "--password-env"),
     Case("channel-check", ("channel", "check", "--channel", "nope"), "nope"),
     Case("best-time", ("metrics", "best-time", "--channel", "nope"), "nope"),
     # reports and exports
@@ -458,6 +478,8 @@ for name, expect in (("secret-key", "PHUXANH_SECRET_KEY"), ("db-url", "DATABASE_
     CASES.append(Case(f"plan-campaign-{name}", ("plan", "--campaign", F + f"/campaign-{name}.yaml",
                                                 "--from", "09/03/2026", "--to", "10/03/2026"),
                       expect, lines=3 if name == "shared" else 1))
+CASES.append(Case("feeds-internal-text", ("feeds", "poll", "--file",
+                                         F + "/feeds-internal-text.yaml"), "internal"))
 CASES.append(Case("catalog-load-bomb", ("catalog", "load", F + "/bomb.yaml"), "bomb.yaml"))
 CASES.append(Case("catalog-check-big", ("catalog", "check", F + "/big.yaml"), "big.yaml",
                   db=False))
