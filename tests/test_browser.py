@@ -300,6 +300,9 @@ def test_the_desk_is_locked_to_outsiders_in_chromium(dashboard: tuple[str, str])
         cards = page.get_by_test_id("stImage").locator("img")
         cards.first.wait_for()
         idle(page)  # the cookie came before the page: every card is served at once
+        # wait for the browser to finish loading them (slow under load), then each must have
+        # arrived: a card refused by the session gate would end complete with no pixels
+        page.wait_for_function("[...document.images].every(i => i.complete)", timeout=30_000)
         assert cards.count() > 0 and page.evaluate(
             "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
         with Session(jobs.engine(url)) as s:  # the session runs out (PHUXANH_SESSION_HOURS)
