@@ -12,14 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from phuxanh import jobs
-from phuxanh.cli_common import atomic_output, day, when
+from phuxanh.cli_common import atomic_output, day, password_from, when
 from phuxanh.cli_common import port as valid_port
 from phuxanh.cli_deploy import add_deploy_commands
 from phuxanh.cli_items import add_commands, add_pause_commands
 from phuxanh.cli_media import media_app, render_app, template_app
 from phuxanh.cli_ops import add_item_ops, channel_app, publication_app
 from phuxanh.cli_users import add_user_commands
-from phuxanh.credentials import protected_env_problem
 from phuxanh.errors import PhuxanhError, ValidationFailed
 from phuxanh.settings import ROOT, get_settings
 
@@ -180,8 +179,6 @@ def user_add(
     The password comes from --password-env, else a hidden prompt on a terminal, else one is
     generated and printed once (it is stored only as an argon2 hash).
     """
-    import secrets
-    import sys
 
     from phuxanh.db import session_scope
     from phuxanh.users import add_user
@@ -191,17 +188,8 @@ def user_add(
     if sso_only:
         if not email:
             raise ValidationFailed(["--sso-only: needs --email (the address sign-in vouches for)"])
-    elif password_env:
-        if protected_env_problem(password_env):  # never a setting's or the system's value
-            raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
-                                      "settings or a system variable, never a password"])
-        password = os.environ.get(password_env)
-        if not password:
-            raise ValidationFailed([f"--password-env: {password_env} is not set"])
-    elif sys.stdin.isatty():
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     else:
-        password, generated = secrets.token_urlsafe(12), True
+        password, generated = password_from(password_env, prompt="password")
     if password is not None and len(password) < 10:
         raise ValidationFailed(["password: at least 10 characters"])
     with session_scope(jobs.engine(database)) as session:

@@ -104,3 +104,27 @@ def atomic_output(path: Path, flag: str = "-o") -> Iterator[Path]:
         raise PhuxanhError(f"{flag}: cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def password_from(password_env: str | None, *, prompt: str) -> tuple[str, bool]:
+    """The password a command sets: from the variable `--password-env` names (never one of
+    phuxanh's own settings or a system variable), else a hidden prompt on a terminal, else
+    a generated one. Returns (password, generated): a generated one is printed once."""
+    import secrets
+    import sys
+
+    from phuxanh.credentials import protected_env_problem
+
+    if password_env:
+        if protected_env_problem(password_env):
+            raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
+                                    "settings or a system variable, never a password"])
+        password = os.environ.get(password_env) or ""
+        if not password:
+            raise ValidationFailed([f"--password-env: {password_env} is not set"])
+        return password, False
+    if sys.stdin.isatty():
+        import typer
+
+        return typer.prompt(prompt, hide_input=True, confirmation_prompt=True), False
+    return secrets.token_urlsafe(12), True

@@ -3,16 +3,12 @@ audited; see phuxanh/auth.py)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import sys
 from typing import Annotated
 
 import typer
 
 from phuxanh import jobs
-from phuxanh.credentials import protected_env_problem
-from phuxanh.errors import ValidationFailed
+from phuxanh.cli_common import password_from
 
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
@@ -69,18 +65,7 @@ def add_user_commands(user_app: typer.Typer) -> None:
         from phuxanh.auth import reset_password
         from phuxanh.db import session_scope
 
-        generated = False
-        if password_env:
-            if protected_env_problem(password_env):  # never a setting's or the system's value
-                raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
-                                      "settings or a system variable, never a password"])
-            password = os.environ.get(password_env) or ""
-            if not password:
-                raise ValidationFailed([f"--password-env: {password_env} is not set"])
-        elif sys.stdin.isatty():
-            password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
-        else:
-            password, generated = secrets.token_urlsafe(12), True
+        password, generated = password_from(password_env, prompt="new password")
         with session_scope(jobs.engine(database)) as session:
             ended = reset_password(session, username=username, password=password, actor=actor)
         typer.echo(f"password of {username} reset ({ended} session{'s' if ended != 1 else ''} "
