@@ -92,16 +92,33 @@ def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
 
 
 def sign_in(page, username: str, password: str = "phuxanh-demo", *, check: bool = True) -> None:
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_label("Mật khẩu").press("Enter")  # the keyboard submits the form
-    if check:
-        page.get_by_text(f"Đang dùng: {username}").wait_for()
-    else:  # refused: the answer clears the password field (it is never kept)
-        from playwright.sync_api import expect
+    """Type and submit the sign-in form with the keyboard. The form is filled only after the
+    script run that drew it has finished (a run still going redraws the form and drops what
+    was typed: the CI flake of 2026-11-30), and each field is read back before Enter."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
 
-        expect(page.get_by_label("Mật khẩu")).to_have_value("", timeout=30_000)
+    signed_in = page.get_by_text(f"Đang dùng: {username}")
+    for attempt in range(3):
         idle(page)
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(password)
+        expect(page.get_by_label("Tên đăng nhập")).to_have_value(username)
+        expect(page.get_by_label("Mật khẩu")).to_have_value(password)
+        page.get_by_label("Mật khẩu").press("Enter")  # the keyboard submits the form
+        if not check:  # refused: the answer clears the password field (it is never kept)
+            expect(page.get_by_label("Mật khẩu")).to_have_value("", timeout=30_000)
+            idle(page)
+            return
+        try:
+            signed_in.wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            refused = page.get_by_role("alert")
+            if refused.count():  # a real refusal is an answer, not a lost keystroke
+                raise AssertionError(f"sign-in refused: {refused.first.inner_text()}") from None
+            if attempt == 2:
+                raise
 
 
 def pick(page, key: str, option: str) -> None:
