@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from phuxanh import studio  # noqa: E402
+from phuxanh.compose import studio  # noqa: E402
 from phuxanh.media import inputs  # noqa: E402
 from phuxanh.media.cards import load_brand  # noqa: E402
 from phuxanh.media.inputs import CardValues, load_values  # noqa: E402

@@ -34,6 +34,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from phuxanh import crud, jobs  # noqa: E402
+from phuxanh.core.settings import get_settings  # noqa: E402
 from phuxanh.models import (  # noqa: E402
     Campaign,
     Channel,
@@ -45,7 +46,6 @@ from phuxanh.models import (  # noqa: E402
     Unit,
     User,
 )
-from phuxanh.settings import get_settings  # noqa: E402
 
 CHANNELS = 30
 SNAPS = 10

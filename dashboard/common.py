@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from dashboard import web
 from dashboard.i18n import error, lang, t, word
-from phuxanh import auth
-from phuxanh.db import make_engine, normalise_url
-from phuxanh.errors import PermissionDenied
+from phuxanh.core import auth
+from phuxanh.core.db import make_engine, normalise_url
+from phuxanh.core.errors import PermissionDenied
+from phuxanh.core.settings import get_settings
 from phuxanh.models import User
-from phuxanh.settings import get_settings
 
 
 @st.cache_resource

@@ -18,10 +18,10 @@ from sqlmodel import Session
 from dashboard.common import current_user, local, session
 from dashboard.i18n import error, lang, status, t, why, word
 from phuxanh import review
-from phuxanh.errors import PhuxanhError
+from phuxanh.core.errors import PhuxanhError
+from phuxanh.core.settings import get_settings
 from phuxanh.models import ContentItem, User
 from phuxanh.platforms.preview import preview
-from phuxanh.settings import get_settings
 
 Action = Callable[[Session, ContentItem, User], object]
 EDITABLE = {"draft", "changes_requested", "in_review", "approved", "scheduled"}

@@ -4,7 +4,7 @@ with a live session.
 
 A Streamlit script talks to the browser over a websocket and cannot set a cookie, let alone
 an HttpOnly one. So the sign-in form (a script) makes the session with a single-use,
-one-minute hand-off code (phuxanh/auth.py), and the page posts that code here; the answer
+one-minute hand-off code (phuxanh/core/auth.py), and the page posts that code here; the answer
 sets the cookie: a random 256-bit token, HttpOnly (no script can read it), SameSite=Strict
 (no other site's page can send it), Secure and `__Host-` over https, for as long as the
 session lasts. Only the token's SHA-256 is stored. On a reload the script reads the cookie
@@ -24,8 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from phuxanh import auth
-from phuxanh.db import get_engine
+from phuxanh.core import auth
+from phuxanh.core.db import get_engine
 from phuxanh.models import utcnow
 
 COOKIE = "phuxanh_session"

@@ -30,7 +30,7 @@ def compose(campaign: str, until: dt.datetime, database_url: str | None = None) 
 
 def transient_only(task: object, task_run: object, state: State) -> bool:
     """Retry a task only for a transient cause (the database or network briefly away).
-    Platform errors never reach here: `phuxanh.publishing` types them and decides itself;
+    Platform errors never reach here: `phuxanh.publish.publisher` types them and decides itself;
     anything else (a bug, bad configuration) would fail the same way again."""
     try:
         state.result()
@@ -62,7 +62,7 @@ def now_for_this_run() -> dt.datetime:
     return run_time(dt.datetime.now(dt.UTC), flow_run.get_scheduled_start_time())
 
 
-# outcomes of `phuxanh.publishing.publish_due` that need a person; the others (published,
+# outcomes of `phuxanh.publish.publisher.publish_due` that need a person; the others (published,
 # retry, rate_limited, paused, processing, lost_claim …) are the system working as meant
 NEEDS_A_PERSON = {
     "failed": "failed",

@@ -24,9 +24,10 @@ from prefect import flow, task
 
 from flows.daily import daily_run
 from flows.daily import publish_due as publish_due_task
-from phuxanh import demo, jobs
-from phuxanh.db import masked
-from phuxanh.settings import ROOT, get_settings
+from phuxanh import jobs
+from phuxanh.core.db import masked
+from phuxanh.core.settings import ROOT, get_settings
+from phuxanh.sandbox import demo
 
 DEMO_DB = ROOT / "var" / "demo.db"
 

@@ -1,5 +1,5 @@
 """Publish due items (served every minute). Two copies at once never double-post:
-each publication is claimed by a conditional UPDATE inside `phuxanh.publishing`.
+each publication is claimed by a conditional UPDATE inside `phuxanh.publish.publisher`.
 
 A run that stopped a channel (dead token, credential variable missing on this worker) or
 left posts failed or missed ends Failed, its counts in the message and the log, so the

@@ -15,9 +15,9 @@ from typing import Any
 
 from prefect import serve
 
-from phuxanh.db import scrub
-from phuxanh.schedules import SCHEDULES, SERVE_PREFIX
-from phuxanh.settings import get_settings
+from phuxanh.core.db import scrub
+from phuxanh.core.settings import get_settings
+from phuxanh.runs.schedules import SCHEDULES, SERVE_PREFIX
 
 
 def deployments(prefix: str = SERVE_PREFIX) -> list[Any]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import stored
 from phuxanh.models import (
     WAITING_FOR_A_PERSON,

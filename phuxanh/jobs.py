@@ -14,13 +14,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from phuxanh import catalog as catalog_mod
-from phuxanh import compose, crud, feeds, metrics, publishing
-from phuxanh.db import check_schema, engine_for, migrate, normalise_url, session_scope
-from phuxanh.errors import ConfigError, NotFound
+from phuxanh import crud
+from phuxanh.catalog import themes as catalog_mod
+from phuxanh.compose import drafts as compose
+from phuxanh.compose import feeds
+from phuxanh.core.db import check_schema, engine_for, migrate, normalise_url, session_scope
+from phuxanh.core.errors import ConfigError, NotFound
+from phuxanh.core.settings import get_settings, private_dir
 from phuxanh.media.cards import load_brand
 from phuxanh.models import Campaign, ContentItem, Role, Slot, User
-from phuxanh.planning import (
+from phuxanh.planning.campaign import (
     CampaignSpec,
     ensure_campaign,
     load_campaign_doc,
@@ -28,7 +31,8 @@ from phuxanh.planning import (
     plan,
     replan_clear,
 )
-from phuxanh.settings import get_settings, private_dir
+from phuxanh.publish import metrics
+from phuxanh.publish import publisher as publishing
 
 
 def engine(database_url: str | None = None) -> Engine:
@@ -138,7 +142,7 @@ def render_pending(
     since: dt.datetime | None = None, database_url: str | None = None,
 ) -> dict[str, Any]:
     """Compose a draft (card, caption, checks) for every planned slot that has none yet."""
-    from phuxanh.assistant import Assistant
+    from phuxanh.compose.assistant import Assistant
 
     settings = get_settings()
     with session_scope(engine(database_url)) as session:
@@ -260,7 +264,8 @@ def summary(*, database_url: str | None = None) -> dict[str, int]:
 def report(*, period: str, unit_code: str | None, fmt: str, out: Path,
            database_url: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf."""
-    from phuxanh import report_files, reporting
+    from phuxanh.reports import figures as reporting
+    from phuxanh.reports import files as report_files
 
     settings = get_settings()
     parsed = reporting.parse_period(period)

@@ -336,7 +336,7 @@ class MetricSnapshot(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Append-only and hash-chained: row_hash = HMAC-SHA256 with the audit key (named by
     `key_id`) of prev_hash + canonical row, or plain SHA-256 when `key_id` is None (rows
-    written without PHUXANH_AUDIT_KEY). See `phuxanh.audit`."""
+    written without PHUXANH_AUDIT_KEY). See `phuxanh.core.audit`."""
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -425,7 +425,7 @@ class ChannelToken(SQLModel, table=True):
 
 
 class UserSession(SQLModel, table=True):
-    """A signed-in desk session (phuxanh/auth.py). The browser keeps a random 256-bit
+    """A signed-in desk session (phuxanh/core/auth.py). The browser keeps a random 256-bit
     token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is stored. Until the
     browser claims it the session has a single-use hand-off code instead (hashed, valid for
     a minute): the sign-in form talks over Streamlit's websocket, which cannot set a cookie,
@@ -450,7 +450,7 @@ class UserSession(SQLModel, table=True):
 
 
 class SignInThrottle(SQLModel, table=True):
-    """Failed sign-ins of one username or one client (phuxanh/auth.py), shared by every
+    """Failed sign-ins of one username or one client (phuxanh/core/auth.py), shared by every
     process. Keyed by the SHA-256 of `kind:key`, so a password typed into the username
     field is never stored readable."""
 

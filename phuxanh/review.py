@@ -23,8 +23,10 @@ import unicodedata
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from phuxanh import audit, quality
-from phuxanh.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.compose import quality
+from phuxanh.core import audit
+from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.core.users import oversees
 from phuxanh.media import stored
 from phuxanh.models import (
     Approval,
@@ -40,7 +42,6 @@ from phuxanh.models import (
     utcnow,
 )
 from phuxanh.platforms.preview import preview
-from phuxanh.users import oversees
 
 SUBMITTERS = {Role.editor, Role.manager, Role.admin}
 APPROVERS = {Role.approver, Role.admin}

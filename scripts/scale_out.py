@@ -125,8 +125,9 @@ def setup_posts(db_url: str, sandbox_url: str, media: Path, *, posts: int, chann
     """A unit, an editor and an approver, `channels` Facebook Pages on the sandbox, each with
     its own credential variable, and `posts` approved photo posts due from `first` on.
     Returns the credential variables' names."""
-    from phuxanh import items, users
-    from phuxanh.channels import add_channel
+    from phuxanh.compose import items
+    from phuxanh.core import users
+    from phuxanh.publish.channels import add_channel
     from phuxanh.sandbox.samples import tiny_card
 
     engine = create_engine(db_url)
@@ -306,8 +307,8 @@ def main() -> None:  # noqa: PLR0915  (one drill, step by step, as the README re
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupt)
 
-    from phuxanh import prefect_server
     from phuxanh.models import Publication, PubState
+    from phuxanh.runs import prefect_server
     from tests import pg
 
     work = Path(tempfile.mkdtemp(prefix="phuxanh-scale-out-"))
@@ -356,7 +357,7 @@ def main() -> None:  # noqa: PLR0915  (one drill, step by step, as the README re
         first = (now + dt.timedelta(minutes=3)).replace(second=0, microsecond=0)
         secret, audit_key = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         os.environ |= {"PHUXANH_MEDIA_DIR": str(office_media), "PHUXANH_AUDIT_KEY": audit_key}
-        from phuxanh.settings import get_settings
+        from phuxanh.core.settings import get_settings
 
         get_settings.cache_clear()
         variables = setup_posts(db_url, sandbox_url, office_media, posts=args.posts,

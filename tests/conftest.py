@@ -15,9 +15,9 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PHUXANH_SANDBOX_TOKEN"] = "sandbox-page-token"
 
-from phuxanh.db import engine_for, migrate
+from phuxanh.core.db import engine_for, migrate
+from phuxanh.core.settings import get_settings
 from phuxanh.sandbox.server import SandboxServer, start_in_thread
-from phuxanh.settings import get_settings
 from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent

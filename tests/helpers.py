@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs
+from phuxanh import jobs
 from phuxanh.models import ContentItem, User
+from phuxanh.sandbox import demo
 
 START = dt.date(2026, 3, 9)  # the week before the 15/3/2026 election
 CAMPAIGN = "demo-2026"
@@ -32,7 +33,7 @@ def items(session: Session) -> list[ContentItem]:
 
 
 def at(day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
-    from phuxanh.settings import get_settings
+    from phuxanh.core.settings import get_settings
 
     return dt.datetime.combine(
         START + dt.timedelta(days=day_offset), dt.time(hour, minute), get_settings().tz
@@ -43,7 +44,7 @@ def desk_week(db_url: str, sandbox_url: str, monday: dt.date) -> str:
     """A week as the approval desk sees it mid-campaign: the first days approved, published
     and measured; the next day in review; the rest drafts."""
     from phuxanh import review
-    from phuxanh.settings import get_settings
+    from phuxanh.core.settings import get_settings
 
     tz = get_settings().tz
     jobs.load_catalog(db_url)
@@ -75,7 +76,7 @@ def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
     error handling): (exit code, stdout, stderr)."""
     import sys
 
-    from phuxanh import cli
+    from phuxanh.cli import main as cli
 
     capsys.readouterr()
     old, sys.argv = sys.argv, ["phuxanh", *argv]

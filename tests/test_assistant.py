@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from phuxanh import jobs
-from phuxanh.settings import get_settings
+from phuxanh.core.settings import get_settings
 from tests.test_compose import ALL, _blank_english_title, _campaign, _drafts
 
 THEMES = ("bau-cu-2026", "hai-phong-cang-xanh", "doi-ngoai-apec-2027", "dai-hoi-xiv",
@@ -90,6 +90,6 @@ def test_a_failing_assistant_never_blocks_composing(db_url: str, chat) -> None:
 
 
 def test_without_a_url_there_is_no_assistant(db_url: str) -> None:
-    from phuxanh.assistant import Assistant
+    from phuxanh.compose.assistant import Assistant
 
     assert Assistant.from_settings(get_settings()) is None

@@ -21,12 +21,13 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from phuxanh import audit, jobs
-from phuxanh.cli import app
-from phuxanh.db import alembic_config, engine_for
-from phuxanh.errors import ConfigError, PhuxanhError, ValidationFailed
+from phuxanh import jobs
+from phuxanh.cli.main import app
+from phuxanh.core import audit
+from phuxanh.core.db import alembic_config, engine_for
+from phuxanh.core.errors import ConfigError, PhuxanhError, ValidationFailed
+from phuxanh.core.settings import get_settings
 from phuxanh.models import AuditEvent
-from phuxanh.settings import get_settings
 
 KEY = "k" * 8 + "-test-audit-key-0123456789abcdef"
 OTHER_KEY = "attacker-chosen-key-0123456789abcdef"

@@ -1,4 +1,4 @@
-"""Signing in (phuxanh/auth.py): lockout per username and per client, a growing delay, one
+"""Signing in (phuxanh/core/auth.py): lockout per username and per client, a growing delay, one
 argon2 verification for every wrong pair, sessions that hand off once and end on expiry,
 sign-out and `user disable`, an audit row for each; `user disable` / `reset-password`."""
 
@@ -15,12 +15,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from phuxanh import auth
-from phuxanh.cli import app as cli
-from phuxanh.errors import NotFound, PermissionDenied
+from phuxanh.cli.main import app as cli
+from phuxanh.core import auth
+from phuxanh.core.errors import NotFound, PermissionDenied
+from phuxanh.core.settings import get_settings
+from phuxanh.core.users import add_user, ensure_unit
 from phuxanh.models import AuditEvent, SignInThrottle, UserSession
-from phuxanh.settings import get_settings
-from phuxanh.users import add_user, ensure_unit
 
 PASSWORD = "dung-mat-khau-1"
 T0 = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
@@ -144,7 +144,7 @@ def test_a_success_forgets_the_usernames_failures_not_the_clients(
 def test_failures_from_many_processes_at_once_all_count(team: Engine, db_url: str) -> None:
     """The counts live in the database: concurrent sign-ins (separate engines, as separate
     dashboard processes have) lose no failure."""
-    from phuxanh.db import make_engine
+    from phuxanh.core.db import make_engine
 
     engines = [make_engine(db_url) for _ in range(6)]
     barrier = threading.Barrier(6)

@@ -7,9 +7,11 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from phuxanh import best_time, demo, jobs
+from phuxanh import jobs
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Channel, ContentItem, Publication, Slot, User
-from phuxanh.settings import get_settings
+from phuxanh.planning import best_time
+from phuxanh.sandbox import demo
 
 MONDAY = dt.date(2026, 3, 2)
 

@@ -21,8 +21,8 @@ import pytest
 from sqlmodel import Session, select
 
 from phuxanh import jobs
+from phuxanh.core.settings import get_settings
 from phuxanh.models import ContentItem, Publication
-from phuxanh.settings import get_settings
 from tests.helpers import desk_week
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from phuxanh import studio
-from phuxanh.errors import ValidationFailed
+from phuxanh.compose import studio
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import inputs
 from phuxanh.media.cards import load_brand
 from phuxanh.media.inputs import CardValues, load_values
@@ -215,7 +215,7 @@ def test_a_brand_logo_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_brand_is_a_plain_code_and_stays_inside_assets(tmp_path: Path) -> None:
-    from phuxanh.errors import ConfigError
+    from phuxanh.core.errors import ConfigError
 
     for code in ("../../content/campaigns/demo", "/etc/passwd", "TTDN", ""):
         with pytest.raises(ConfigError, match=r"^brand kit .* is not a brand code"):

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import Session, select
 
 from phuxanh import jobs
-from phuxanh.catalog import check_catalog
-from phuxanh.errors import ValidationFailed
+from phuxanh.catalog.themes import check_catalog
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.models import Fact, Theme
 
 ROOT = Path(__file__).resolve().parent.parent

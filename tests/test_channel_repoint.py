@@ -16,9 +16,10 @@ import requests
 from sqlalchemy import func, inspect, table
 from sqlmodel import Session, select
 
-from phuxanh import cli, demo, jobs, review
-from phuxanh.errors import PhuxanhError
-from phuxanh.items import create_item
+from phuxanh import jobs, review
+from phuxanh.cli import main as cli
+from phuxanh.compose.items import create_item
+from phuxanh.core.errors import PhuxanhError
 from phuxanh.models import (
     AuditEvent,
     Campaign,
@@ -29,7 +30,8 @@ from phuxanh.models import (
     PubState,
     Slot,
 )
-from phuxanh.publishing import transition
+from phuxanh.publish.publisher import transition
+from phuxanh.sandbox import demo
 from tests.helpers import user
 
 PNG = Path(__file__).parent / "data" / "tiny.png"
@@ -410,7 +412,7 @@ def test_a_stored_channel_with_an_unusable_api_address_stops_alone(tmp_path: Pat
 @pytest.mark.parametrize("base", ["https://graph.example.vn:99999", "https://u:secret@graph.vn",
                                   "https://graph.vn/\n\x1b[31m", "ftp://graph.vn", "https://"])
 def test_an_api_base_must_be_a_usable_url(base: str) -> None:
-    from phuxanh.credentials import api_base_problem
+    from phuxanh.platforms.credentials import api_base_problem
 
     assert api_base_problem(base)
     assert api_base_problem("https://graph.facebook.com") is None

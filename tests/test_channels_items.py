@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from phuxanh import demo, jobs
+from phuxanh import jobs
+from phuxanh.sandbox import demo
 from tests.test_cli import phuxanh
 
 PNG = Path(__file__).parent / "data" / "tiny.png"

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def phuxanh(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "phuxanh.cli", *args],
+        [sys.executable, "-m", "phuxanh.cli.main", *args],
         capture_output=True,
         check=False,
         text=True,

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import typer
 
-from phuxanh import cli, jobs
-from phuxanh.cli_common import atomic_output, day, when
-from phuxanh.db import masked, scrub
-from phuxanh.errors import PhuxanhError, ValidationFailed
-from phuxanh.reporting import parse_period
+from phuxanh import jobs
+from phuxanh.cli import main as cli
+from phuxanh.cli.common import atomic_output, day, when
+from phuxanh.core.db import masked, scrub
+from phuxanh.core.errors import PhuxanhError, ValidationFailed
+from phuxanh.reports.figures import parse_period
 from tests.helpers import refused, run_cli
 
 SECRET = "S3cr3tPassw0rd"

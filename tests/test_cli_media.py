@@ -11,9 +11,9 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from phuxanh import jobs
-from phuxanh.db import engine_for
+from phuxanh.core.db import engine_for
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Asset, Fact
-from phuxanh.settings import get_settings
 from tests.helpers import refused, run_cli
 from tests.test_cli import phuxanh
 
@@ -149,9 +149,9 @@ def test_template_sheet_shows_every_card_template(tmp_path: Path) -> None:
 
 
 def test_a_changed_template_must_raise_its_version(tmp_path: Path) -> None:
-    from phuxanh.errors import ValidationFailed
+    from phuxanh.compose.studio import ensure_template_row
+    from phuxanh.core.errors import ValidationFailed
     from phuxanh.media.templates import load_template
-    from phuxanh.studio import ensure_template_row
 
     url = f"sqlite:///{tmp_path / 'db'}"
     jobs.init_db(url)
@@ -264,10 +264,10 @@ def test_hostile_data_files_are_one_line_naming_the_file(
 def test_item_media_is_checked_like_every_image(tmp_path: Path) -> None:
     import datetime as dt
 
-    from phuxanh import demo
-    from phuxanh.errors import ValidationFailed
-    from phuxanh.items import create_item
+    from phuxanh.compose.items import create_item
+    from phuxanh.core.errors import ValidationFailed
     from phuxanh.models import ContentItem
+    from phuxanh.sandbox import demo
     from tests.test_cards import big_png, png_bomb
 
     url = f"sqlite:///{tmp_path / 'db'}"

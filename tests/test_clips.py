@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media.cards import load_brand
 from phuxanh.media.clips import build_scenes
 from phuxanh.media.inputs import CardValues
@@ -153,8 +153,8 @@ def test_music_without_sound_or_too_short_is_refused(tmp_path: Path, tools: None
 def test_preset_and_its_setting_are_x264_presets(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from phuxanh.core.settings import get_settings
     from phuxanh.media.clips import PRESETS, check_preset
-    from phuxanh.settings import get_settings
     from tests.test_cli_media import refused
 
     args = ("render", "clip", "--template", "short-points", "--data",
@@ -172,7 +172,7 @@ def test_preset_and_its_setting_are_x264_presets(tmp_path: Path,
 
 
 def test_a_file_that_is_no_video_is_one_error_naming_it(tmp_path: Path, tools: None) -> None:
-    from phuxanh.errors import ConfigError
+    from phuxanh.core.errors import ConfigError
 
     picture = ROOT / "tests" / "data" / "tiny.png"
     with pytest.raises(ConfigError, match=rf"^{picture}: not a video phuxanh can post"):

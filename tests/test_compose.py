@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs, review
-from phuxanh.errors import ValidationFailed
+from phuxanh import jobs, review
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, Fact, Slot, Template, Theme
 from phuxanh.platforms.preview import preview
+from phuxanh.sandbox import demo
 from tests.helpers import user
 
 ALL = Path(__file__).resolve().parent / "data" / "campaign-all-platforms.yaml"

@@ -114,7 +114,7 @@ def test_author_is_refused_in_the_queue_too(app_db: str) -> None:
     from sqlmodel import Session
 
     from phuxanh import review
-    from phuxanh.users import add_user
+    from phuxanh.core.users import add_user
     from tests.helpers import items
 
     with Session(jobs.engine(app_db)) as s:
@@ -235,8 +235,8 @@ def test_a_session_ended_elsewhere_closes_the_desk_at_once(app_db: str) -> None:
     an open desk back to the sign-in form on its next rerun."""
     from sqlmodel import Session
 
-    from phuxanh import auth
-    from phuxanh.users import add_user
+    from phuxanh.core import auth
+    from phuxanh.core.users import add_user
 
     with Session(jobs.engine(app_db)) as s:
         add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from phuxanh import jobs, review
+from phuxanh.core.users import add_user
 from phuxanh.models import ContentItem
-from phuxanh.users import add_user
 from tests.helpers import START, at, items, user
 from tests.test_dashboard import APP, _signed_in
 
@@ -201,7 +201,7 @@ def test_channel_health_names_a_channel_with_a_problem(app_db: str) -> None:
         channel.last_error = "Facebook 400 code 190/463: Error validating access token"
         s.add(channel)
         s.commit()
-    from phuxanh.pauses import pause
+    from phuxanh.publish.pauses import pause
 
     with Session(jobs.engine(app_db)) as s:
         pause(s, channel_code=None, reason="Bão số 3", actor="minh.tran")

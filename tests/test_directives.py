@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phuxanh.catalog import check_catalog
-from phuxanh.directives import parse
-from phuxanh.errors import ValidationFailed
+from phuxanh.catalog.directives import parse
+from phuxanh.catalog.themes import check_catalog
+from phuxanh.core.errors import ValidationFailed
 
 TEXTS = Path(__file__).resolve().parent.parent / "content" / "directives" / "text"
 HD21 = TEXTS / "21-HD-BTGDVTW_2025-07-23_TTDN-Dai-hoi-XIV.txt"
@@ -156,7 +156,7 @@ def test_any_text_never_crashes(text: str) -> None:
 
 
 def test_cli_json_and_draft_then_catalog_check(tmp_path: Path) -> None:
-    run = [sys.executable, "-m", "phuxanh.cli", "directive", "import"]
+    run = [sys.executable, "-m", "phuxanh.cli.main", "directive", "import"]
     out = subprocess.run([*run, str(HD05), "--json"], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["number"] == "05-HD/ĐU"
     draft = tmp_path / "draft.yaml"
@@ -173,7 +173,7 @@ def test_import_refuses_what_is_no_directive_text(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Empty, blank, binary, non-UTF-8, oversized input and a folder: one line naming the
     file and exit 1 (each used to exit 0 with an empty parse, or take minutes)."""
-    from phuxanh.directives import MAX_BYTES
+    from phuxanh.catalog.directives import MAX_BYTES
     from tests.test_cli_media import refused
 
     files = {

@@ -20,10 +20,13 @@ import yaml
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from phuxanh import cli, demo, feeds, jobs
-from phuxanh.errors import ValidationFailed
+from phuxanh import jobs
+from phuxanh.cli import main as cli
+from phuxanh.compose import feeds
+from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.settings import get_settings
 from phuxanh.models import ContentItem, FeedEntry, FeedState, ItemStatus, Theme
-from phuxanh.settings import get_settings
+from phuxanh.sandbox import demo
 
 RSS = """<?xml version="1.0" encoding="{enc}"?>
 <rss version="2.0"><channel><title>Tin chính thống</title><link>http://x/</link>

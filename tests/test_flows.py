@@ -9,8 +9,8 @@ import requests
 from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily, demo
-from phuxanh import demo as demo_steps
 from phuxanh import jobs
+from phuxanh.sandbox import demo as demo_steps
 
 
 @pytest.fixture(scope="session")

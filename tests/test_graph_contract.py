@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs
-from phuxanh.channels import add_channel, check_channels
-from phuxanh.items import approve_item, create_item
+from phuxanh import jobs
+from phuxanh.compose.items import approve_item, create_item
 from phuxanh.models import MetricSnapshot, Publication, PubState
+from phuxanh.publish.channels import add_channel, check_channels
+from phuxanh.sandbox import demo
 from phuxanh.sandbox.samples import tiny_card, tiny_clip
 from tests.graph_contract import PAGE, TOKEN, VERSION, GraphContract
 

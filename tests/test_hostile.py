@@ -22,9 +22,9 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from phuxanh import jobs
-from phuxanh.db import engine_for
+from phuxanh.core.db import engine_for
+from phuxanh.core.settings import get_settings
 from phuxanh.sandbox.server import start_in_thread
-from phuxanh.settings import get_settings
 from tests import helpers
 from tests.helpers import run_cli
 

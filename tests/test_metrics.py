@@ -9,8 +9,8 @@ import requests
 from sqlmodel import Session, col, select
 
 from phuxanh import jobs
-from phuxanh.metrics import SCHEDULE, due_step
 from phuxanh.models import Channel, MetricSnapshot, Publication, PubState
+from phuxanh.publish.metrics import SCHEDULE, due_step
 from tests.helpers import at, planned_and_rendered
 from tests.test_publishing import _approve_all
 
@@ -72,7 +72,7 @@ def test_a_rate_limited_channel_waits_for_the_next_run(db_url: str, sandbox) -> 
 
 
 def test_at_most_calls_per_channel_a_run(db_url: str, sandbox) -> None:
-    from phuxanh.metrics import collect
+    from phuxanh.publish.metrics import collect
 
     _published(db_url, sandbox)
     jobs.publish_due(now=at(0, 19, 31), database_url=db_url)

@@ -10,10 +10,12 @@ import requests
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs, pacing
-from phuxanh.channels import add_channel
-from phuxanh.items import approve_item, create_item
+from phuxanh import jobs
+from phuxanh.compose.items import approve_item, create_item
 from phuxanh.models import Publication, PubState
+from phuxanh.publish import pacing
+from phuxanh.publish.channels import add_channel
+from phuxanh.sandbox import demo
 
 T0 = dt.datetime(2026, 4, 29, 1, 0, tzinfo=dt.UTC)
 

@@ -12,10 +12,10 @@ import requests
 from sqlmodel import Session, col, select
 
 from phuxanh import jobs
-from phuxanh.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.users import add_user
 from phuxanh.models import AuditEvent, Channel, Pause, Publication, PubState
-from phuxanh.pauses import active, pause, resume
-from phuxanh.users import add_user
+from phuxanh.publish.pauses import active, pause, resume
 from tests.helpers import at, planned_and_rendered, user
 from tests.test_publishing import _approve_all
 
@@ -124,7 +124,7 @@ def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
         s.rollback()
         assert resume(s, channel_code="fb-dh-y-duoc-hp", actor="minh.tran") == 1  # the lead
         s.commit()
-    from phuxanh import cli
+    from phuxanh.cli import main as cli
 
     monkeypatch.setattr(sys, "argv", ["phuxanh", "pause", "--reason", "x", "--as", "nobody",
                                       "--database", due])

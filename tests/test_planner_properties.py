@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, SQLModel, select
 
-from phuxanh import catalog, demo, jobs
-from phuxanh.db import make_engine
+from phuxanh import jobs
+from phuxanh.catalog import themes as catalog
+from phuxanh.core.db import make_engine
 from phuxanh.models import ContentItem, Slot, Theme
-from phuxanh.planning import CampaignSpec, ensure_campaign, load_campaign, plan
+from phuxanh.planning.campaign import CampaignSpec, ensure_campaign, load_campaign, plan
+from phuxanh.sandbox import demo
 from tests.helpers import planned_and_rendered
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

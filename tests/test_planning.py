@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs
+from phuxanh import jobs
 from phuxanh.models import Slot, Theme
-from phuxanh.planning import ChannelSpec, load_campaign, slot_times
+from phuxanh.planning.campaign import ChannelSpec, load_campaign, slot_times
+from phuxanh.sandbox import demo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -91,7 +92,7 @@ def test_election_wave_raises_its_theme(db_url: str, sandbox) -> None:
 def test_same_week_number_of_another_year_is_planned_afresh(db_url: str, sandbox, tmp_path) -> None:
     _setup(db_url, sandbox)
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
-    from phuxanh.db import migrate
+    from phuxanh.core.db import migrate
 
     migrate(fresh)
     _setup(fresh, sandbox)
@@ -102,7 +103,7 @@ def test_same_week_number_of_another_year_is_planned_afresh(db_url: str, sandbox
 
 
 def test_channels_belong_to_their_units(db_url: str, sandbox, tmp_path) -> None:
-    from phuxanh.errors import ValidationFailed
+    from phuxanh.core.errors import ValidationFailed
     from phuxanh.models import Channel, Unit
 
     _setup(db_url, sandbox)

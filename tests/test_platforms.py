@@ -53,7 +53,7 @@ def box(sandbox, monkeypatch: pytest.MonkeyPatch):
     requests.post(f"{sandbox.public_url}/_sandbox/reset", timeout=5)
     requests.post(f"{sandbox.public_url}/_sandbox/config", json={"processing_s": 0.3}, timeout=5)
     monkeypatch.setenv("PHUXANH_PUBLIC_MEDIA_URL", f"{sandbox.public_url}/media")
-    from phuxanh.settings import get_settings
+    from phuxanh.core.settings import get_settings
     get_settings.cache_clear()
     return sandbox
 

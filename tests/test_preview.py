@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from phuxanh import jobs, review
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.models import Channel
 from phuxanh.platforms.preview import LIMITS, preview
 from tests.helpers import items, planned_and_rendered, user

@@ -10,7 +10,7 @@ import requests
 from sqlmodel import Session, select
 
 from phuxanh import jobs, review
-from phuxanh.errors import PermissionDenied, ValidationFailed
+from phuxanh.core.errors import PermissionDenied, ValidationFailed
 from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, Fact, ItemStatus, Publication, PubState, Theme
 from phuxanh.platforms.base import Post

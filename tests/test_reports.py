@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from phuxanh import jobs
-from phuxanh.errors import ValidationFailed
-from phuxanh.reporting import build, parse_period, period_of
+from phuxanh.core.errors import ValidationFailed
+from phuxanh.reports.figures import build, parse_period, period_of
 from tests.helpers import at, planned_and_rendered
 from tests.test_publishing import _approve_all
 
@@ -133,8 +133,8 @@ def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> 
     Each format is written, shows the text without the controls, and leaves no `.part`."""
     from sqlmodel import select
 
-    from phuxanh import demo
     from phuxanh.models import Role, Theme, Unit, User
+    from phuxanh.sandbox import demo
 
     jobs.load_catalog(db_url)
     code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9",

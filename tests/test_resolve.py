@@ -11,10 +11,10 @@ import requests
 from sqlmodel import Session, col, select
 
 from phuxanh import jobs
-from phuxanh.errors import PermissionDenied, ValidationFailed
+from phuxanh.core.errors import PermissionDenied, ValidationFailed
+from phuxanh.core.users import add_user
 from phuxanh.models import AuditEvent, ContentItem, ItemStatus, Publication, PubState, Unit
-from phuxanh.resolve import resolve
-from phuxanh.users import add_user
+from phuxanh.publish.resolve import resolve
 from tests.helpers import at, planned_and_rendered
 from tests.test_cli import phuxanh
 from tests.test_publishing import _approve_all, _posts
@@ -103,7 +103,7 @@ def test_cli_resolve(tmp_path, sandbox) -> None:  # type: ignore[no-untyped-def]
 def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     """Run `phuxanh ARGS` in this process as a person would (`phuxanh.cli.main`): the exit
     code and what it printed on stderr."""
-    from phuxanh import cli
+    from phuxanh.cli import main as cli
 
     monkeypatch.setattr(sys, "argv", ["phuxanh", *args])
     with pytest.raises(SystemExit) as done:

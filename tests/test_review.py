@@ -10,11 +10,12 @@ import pytest
 import requests
 from sqlmodel import Session, col, select
 
-from phuxanh import audit, jobs, review
-from phuxanh.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh import jobs, review
+from phuxanh.core import audit
+from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.core.users import add_user, check_password, ensure_unit
 from phuxanh.media import stored
 from phuxanh.models import ContentItem, ItemStatus, Publication, PubState
-from phuxanh.users import add_user, check_password, ensure_unit
 from tests.helpers import at, items, planned_and_rendered, user
 from tests.test_publishing import _approve_all
 
@@ -256,7 +257,7 @@ def test_an_upgraded_database_never_reuses_a_publication_id(tmp_path) -> None:
     import sqlalchemy as sa
     from alembic import command
 
-    from phuxanh.db import alembic_config, engine_for
+    from phuxanh.core.db import alembic_config, engine_for
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine, cfg = engine_for(url), alembic_config(url)
@@ -312,7 +313,7 @@ def test_the_approved_hash_does_not_depend_on_the_time_zone_in_memory(ready: str
     """An item scheduled at a +07:00 time hashes the same before and after a reload (the
     database gives UTC back): otherwise an item approved in the session that scheduled it
     would fail at send time as 'changed after approval'."""
-    from phuxanh.items import create_item
+    from phuxanh.compose.items import create_item
 
     local = dt.timezone(dt.timedelta(hours=7))
     with Session(jobs.engine(ready)) as s:

@@ -27,12 +27,14 @@ import requests
 import yaml
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs, prefect_server
-from phuxanh.db import migrate
-from phuxanh.items import approve_item, create_item
+from phuxanh import jobs
+from phuxanh.compose.items import approve_item, create_item
+from phuxanh.core.db import migrate
+from phuxanh.core.settings import ROOT
 from phuxanh.models import Publication, PubState
-from phuxanh.schedules import INTERVAL_ANCHOR, SCHEDULES, SERVE_PREFIX, WORKER_ENV
-from phuxanh.settings import ROOT
+from phuxanh.runs import prefect_server
+from phuxanh.runs.schedules import INTERVAL_ANCHOR, SCHEDULES, SERVE_PREFIX, WORKER_ENV
+from phuxanh.sandbox import demo
 
 pytestmark = pytest.mark.slow
 

@@ -14,14 +14,16 @@ from cryptography.fernet import Fernet
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from phuxanh import demo, jobs, tokens
-from phuxanh.channels import add_channel, check_channels
-from phuxanh.errors import ConfigError
-from phuxanh.items import approve_item, create_item
+from phuxanh import jobs
+from phuxanh.compose.items import approve_item, create_item
+from phuxanh.core.errors import ConfigError
+from phuxanh.core.settings import get_settings
 from phuxanh.models import AuditEvent, Channel, ChannelToken, Publication, PubState
 from phuxanh.platforms.oauth import parse_credential
 from phuxanh.platforms.registry import adapter_for
-from phuxanh.settings import get_settings
+from phuxanh.publish import tokens
+from phuxanh.publish.channels import add_channel, check_channels
+from phuxanh.sandbox import demo
 
 KEY = Fernet.generate_key().decode()
 ENV = "OAUTH_TOKENSET"

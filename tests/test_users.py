@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import Session, select
 
 from phuxanh import jobs
-from phuxanh.errors import PermissionDenied
+from phuxanh.core.errors import PermissionDenied
+from phuxanh.core.users import check_password, ensure_unit, sso_user
 from phuxanh.models import User
-from phuxanh.users import check_password, ensure_unit, sso_user
 from tests.test_cli import phuxanh
 
 

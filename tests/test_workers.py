@@ -12,13 +12,13 @@ import requests
 from sqlmodel import Session, select
 
 from phuxanh import jobs, review
-from phuxanh.channels import add_channel
-from phuxanh.errors import ConfigError
-from phuxanh.items import approve_item, create_item
+from phuxanh.compose.items import approve_item, create_item
+from phuxanh.core.errors import ConfigError
+from phuxanh.core.settings import get_settings
 from phuxanh.media import stored
 from phuxanh.models import Asset, ContentItem, ItemStatus, Publication, PubState
+from phuxanh.publish.channels import add_channel
 from phuxanh.sandbox.server import start_in_thread
-from phuxanh.settings import get_settings
 from tests.helpers import at, items, planned_and_rendered, user
 
 
@@ -85,7 +85,7 @@ def test_a_credential_in_dotenv_publishes(db_url: str, tmp_path: Path,
     server = start_in_thread(tokens={"dotenv-page-token"})
     try:
         jobs.load_catalog(db_url)
-        from phuxanh import demo
+        from phuxanh.sandbox import demo
 
         jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=server.public_url,
                             database_url=db_url)
@@ -163,7 +163,7 @@ def test_migration_makes_media_paths_under_the_root_relative(db_url: str) -> Non
     from alembic import command
     from sqlalchemy import text
 
-    from phuxanh.db import alembic_config, engine_for
+    from phuxanh.core.db import alembic_config, engine_for
 
     root = get_settings().media_dir.resolve()
     rows = {"under": str(root / "cards" / "slot1-ab.png"), "outside": "/srv/elsewhere/x.png",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from phuxanh import yamlio
-from phuxanh.errors import ValidationFailed
-from phuxanh.yamlio import MAX_BYTES, MAX_DEPTH, load_located
+from phuxanh.core import yamlio
+from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.yamlio import MAX_BYTES, MAX_DEPTH, load_located
 
 LOADERS = [pytest.param(yaml.SafeLoader, id="python")]
 if hasattr(yaml, "CSafeLoader"):

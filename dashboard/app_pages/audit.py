@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from dashboard.common import local, session
 from dashboard.i18n import t
-from phuxanh import audit
+from phuxanh.core import audit
 from phuxanh.models import AuditEvent
 
 st.title(t("audit.title"))

@@ -15,7 +15,7 @@ from dashboard import item_view
 from dashboard.common import choice, current_user, session
 from dashboard.i18n import lang, status, t, why
 from phuxanh import crud
-from phuxanh.settings import get_settings
+from phuxanh.core.settings import get_settings
 
 COLOURS = {  # background, text
     "planned": ("#e5e7eb", "#374151"),

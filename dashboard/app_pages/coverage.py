@@ -12,9 +12,10 @@ from sqlmodel import select
 
 from dashboard.common import session
 from dashboard.i18n import lang, t
-from phuxanh import crud, reporting
+from phuxanh import crud
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Theme, Unit
-from phuxanh.settings import get_settings
+from phuxanh.reports import figures as reporting
 
 st.title(t("nav.coverage"))
 tz = get_settings().tz

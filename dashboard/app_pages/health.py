@@ -11,9 +11,9 @@ import streamlit as st
 from dashboard.common import current_user, local, session
 from dashboard.i18n import error, status, t
 from phuxanh import crud
-from phuxanh.errors import PhuxanhError
-from phuxanh.pauses import active
-from phuxanh.resolve import RESOLVERS, may_settle, resolve
+from phuxanh.core.errors import PhuxanhError
+from phuxanh.publish.pauses import active
+from phuxanh.publish.resolve import RESOLVERS, may_settle, resolve
 
 st.title(t("nav.health"))
 with session() as s:

@@ -14,9 +14,9 @@ from dashboard import item_view
 from dashboard.common import choice, current_user, session
 from dashboard.i18n import error, lang, status, t
 from phuxanh import crud, review
-from phuxanh.errors import PhuxanhError
+from phuxanh.core.errors import PhuxanhError
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Channel, ContentItem, Theme, Unit
-from phuxanh.settings import get_settings
 
 STATES = ["in_review", "draft", "changes_requested", "approved", "scheduled", "published",
           "rejected", "failed"]

@@ -12,10 +12,11 @@ from sqlmodel import select
 
 from dashboard.common import session
 from dashboard.i18n import error, t
-from phuxanh import jobs, reporting
-from phuxanh.errors import PhuxanhError
+from phuxanh import jobs
+from phuxanh.core.errors import PhuxanhError
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Unit
-from phuxanh.settings import get_settings
+from phuxanh.reports import figures as reporting
 
 st.title(t("nav.reports"))
 tz = get_settings().tz

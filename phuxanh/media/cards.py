@@ -14,10 +14,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from phuxanh.errors import ConfigError, ValidationFailed
+from phuxanh.core.errors import ConfigError, ValidationFailed
+from phuxanh.core.yamlio import load_located, validate_doc
 from phuxanh.media.images import image_problem
 from phuxanh.media.inputs import FactText
-from phuxanh.yamlio import load_located, validate_doc
 
 COLOUR = r"^#[0-9A-Fa-f]{6}$"
 BRAND_CODE = re.compile(r"[a-z0-9][a-z0-9-]*")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media.cards import Brand
 from phuxanh.media.inputs import CardValues
 from phuxanh.media.probe import audio_problem

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
 from phuxanh.media.images import open_image
 from phuxanh.media.text import load_font
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 
 MAX_PIXELS = 60_000_000
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm")  # what the publisher sends as a video

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.yamlio import LocatedDoc, load_located
 from phuxanh.media.images import image_problem
 from phuxanh.media.templates import FieldSpec, TemplateSpec
 from phuxanh.media.text import nfc
-from phuxanh.yamlio import LocatedDoc, load_located
 
 
 @dataclass(frozen=True)

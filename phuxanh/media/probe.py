@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
 
 MB = 1024 * 1024
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from phuxanh.errors import ConfigError, ValidationFailed
+from phuxanh.core.errors import ConfigError, ValidationFailed
 from phuxanh.media import icons
 from phuxanh.media.cards import Brand
 from phuxanh.media.images import open_image

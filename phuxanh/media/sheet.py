@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from phuxanh.errors import ValidationFailed
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media.cards import Brand
 from phuxanh.media.inputs import computed, load_values
 from phuxanh.media.render import compose

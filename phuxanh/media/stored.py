@@ -12,7 +12,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from phuxanh.settings import get_settings
+from phuxanh.core.settings import get_settings
 
 UPLOADS = "uploads"  # files given with `item create --media`, copied in by content
 

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from phuxanh.errors import NotFound, ValidationFailed
-from phuxanh.yamlio import load_located, validate_doc
+from phuxanh.core.errors import NotFound, ValidationFailed
+from phuxanh.core.yamlio import load_located, validate_doc
 
 SIZES: dict[str, tuple[int, int]] = {
     "feed": (1080, 1350),

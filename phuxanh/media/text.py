@@ -18,7 +18,7 @@ from typing import ParamSpec, TypeVar
 from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
-from phuxanh.errors import PhuxanhError
+from phuxanh.core.errors import PhuxanhError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `phuxanh.db.migrate` hands over."""
+"""Alembic environment: runs on the connection `phuxanh.core.db.migrate` hands over."""
 
 from __future__ import annotations
 

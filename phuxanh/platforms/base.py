@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from phuxanh.platforms.oauth import TokenSet
@@ -303,7 +303,7 @@ def dumps(handle: dict[str, Any]) -> str:
 
 def video_problems(path: Path, platform: str) -> list[str]:
     """Why `platform` would refuse this video file (ffprobe), as `media:` problems."""
-    from phuxanh.errors import ConfigError
+    from phuxanh.core.errors import ConfigError
     from phuxanh.media import probe
 
     try:

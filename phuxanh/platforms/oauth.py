@@ -10,7 +10,7 @@ either that plain secret or a JSON token set:
 
 `access_token` may be left out (the first use refreshes); `client_secret` is optional for
 X public clients. Platforms that rotate refresh tokens (TikTok, X, Zalo) return a new one
-each time; the caller must store the newest (see `phuxanh.tokens`).
+each time; the caller must store the newest (see `phuxanh.publish.tokens`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
 from phuxanh.platforms.base import AuthExpired, RateLimited, Transient, retry_after
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ from pathlib import Path
 import requests
 from sqlalchemy.engine import Connection, Engine
 
-from phuxanh import tokens
-from phuxanh.credentials import protected_env_problem
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
+from phuxanh.core.settings import env_value, get_settings
 from phuxanh.models import Channel
 from phuxanh.platforms.base import Adapter
+from phuxanh.platforms.credentials import protected_env_problem
 from phuxanh.platforms.facebook import FacebookPage
 from phuxanh.platforms.telegram import TelegramChannel
 from phuxanh.platforms.tiktok import TikTokAccount
@@ -20,7 +20,7 @@ from phuxanh.platforms.wordpress import WordPressSite
 from phuxanh.platforms.x import XAccount
 from phuxanh.platforms.youtube import YouTubeChannel
 from phuxanh.platforms.zalo import ZaloOA
-from phuxanh.settings import env_value, get_settings
+from phuxanh.publish import tokens
 
 
 def resolve_credential(channel: Channel) -> str:

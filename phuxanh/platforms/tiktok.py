@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from phuxanh.core.settings import get_settings
 from phuxanh.platforms.base import (
     Adapter,
     AuthExpired,
@@ -32,7 +33,6 @@ from phuxanh.platforms.base import (
     video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
-from phuxanh.settings import get_settings
 
 TITLE_MAX = 2200
 CHUNK_MAX = 64 * 1024 * 1024  # whole files up to this; chunks are 5-64 MB [T2]

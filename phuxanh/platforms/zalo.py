@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from phuxanh.core.settings import get_settings
 from phuxanh.platforms.base import (
     Adapter,
     AuthExpired,
@@ -35,7 +36,6 @@ from phuxanh.platforms.base import (
     video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
-from phuxanh.settings import get_settings
 
 TITLE_MAX, DESCRIPTION_MAX = 150, 300
 IMAGE_MAX_BYTES = 1024 * 1024

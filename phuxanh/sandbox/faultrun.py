@@ -35,10 +35,11 @@ import requests
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from phuxanh import items, users
-from phuxanh.channels import TOKEN_EXPIRED
-from phuxanh.db import engine_for, migrate
+from phuxanh.compose import items
+from phuxanh.core import users
+from phuxanh.core.db import engine_for, migrate
 from phuxanh.models import WAITING_FOR_A_PERSON, Channel, ContentItem, Publication, PubState
+from phuxanh.publish.channels import TOKEN_EXPIRED
 from phuxanh.sandbox.samples import tiny_card, tiny_clip
 
 SPEED = 120.0  # simulated seconds per real second

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from phuxanh.errors import ConfigError
+from phuxanh.core.errors import ConfigError
 
 
 def ffmpeg_path() -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from phuxanh.settings import get_settings
+from phuxanh.core.settings import get_settings
 
 revision = "0011_media_rel"
 down_revision = "0010_sign_in"

@@ -1,0 +1,1 @@
+"""The directives and the sourced theme catalog drawn from them."""

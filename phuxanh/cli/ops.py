@@ -1,0 +1,166 @@
+"""`phuxanh channel add|list|check|new-key`, `phuxanh item create|approve` and
+`phuxanh publication resolve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from phuxanh import jobs
+from phuxanh.cli.common import when
+
+ROW_ID_MAX = 2**63 - 1  # a row id the database can hold (SQLite and PostgreSQL BIGINT)
+
+channel_app = typer.Typer(help="Official channels: add, list, check.", no_args_is_help=True)
+publication_app = typer.Typer(help="Publications a person must settle.", no_args_is_help=True)
+Database = Annotated[
+    str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
+]
+
+
+def _emit(data: object) -> None:
+    from phuxanh.cli.main import _print
+
+    _print(data)
+
+
+@channel_app.command("add")
+def channel_add(
+    platform: Annotated[str, typer.Option(help="facebook|youtube|tiktok|x|zalo|telegram|"
+                                               "wordpress")],
+    name: Annotated[str, typer.Option(help="the channel's public name")],
+    account_id: Annotated[str, typer.Option("--account-id", help="page/channel/account id")],
+    credential_env: Annotated[str, typer.Option("--credential-env",
+                                                help="the variable holding the token")],
+    api_base: Annotated[str | None, typer.Option("--api-base", help="API base URL")] = None,
+    unit: Annotated[str | None, typer.Option(help="owning unit code")] = None,
+    code: Annotated[str | None, typer.Option(help="channel code (default from the name)")]
+    = None,
+    database: Database = None,
+) -> None:
+    """Add an official channel; the credential stays in the environment, never stored."""
+    from phuxanh.core.db import session_scope
+    from phuxanh.publish.channels import add_channel
+
+    with session_scope(jobs.engine(database)) as session:
+        channel = add_channel(session, platform=platform, name=name, account_id=account_id,
+                              credential_env=credential_env, api_base=api_base,
+                              unit_code=unit, code=code, actor="cli")
+        typer.echo(f"channel {channel.code} ({channel.platform}) added")
+    from phuxanh.core.settings import env_value
+
+    if not env_value(credential_env):
+        typer.echo(f"note: {credential_env} is not set here (environment or .env); set it "
+                   "on every host that publishes", err=True)
+
+
+@channel_app.command("list")
+def channel_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    database: Database = None,
+) -> None:
+    """Every channel with its platform, unit, credential reference and state."""
+    from phuxanh.core.db import session_scope
+    from phuxanh.publish.channels import list_channels
+
+    with session_scope(jobs.engine(database)) as session:
+        rows = list_channels(session)
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        state = "paused" if r["paused"] else ("error" if r["last_error"] else "ok")
+        typer.echo(f"{r['code']:<24} {r['platform']:<10} {state:<7} {r['name']}")
+
+
+@channel_app.command("check")
+def channel_check(
+    channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
+    database: Database = None,
+) -> None:
+    """Ask each platform whether the channel's token is valid; a dead token pauses the
+    channel (its queue is kept). Exit 1 when any channel is not ready."""
+    from phuxanh.core.db import session_scope
+    from phuxanh.publish.channels import check_channels
+
+    with session_scope(jobs.engine(database)) as session:
+        rows = check_channels(session, code=channel)
+    _emit(rows)
+    if not all(r["ok"] for r in rows):
+        raise typer.Exit(1)
+
+
+@channel_app.command("new-key")
+def channel_new_key() -> None:
+    """Print a new PHUXANH_SECRET_KEY, the key that seals stored OAuth token sets. Keep it
+    with the other secrets; changing it makes stored sets unreadable (re-authorise)."""
+    from phuxanh.publish.tokens import new_key
+
+    typer.echo(new_key())
+
+
+@publication_app.command("resolve")
+def publication_resolve(
+    pub_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX,
+                                          help="publication id (item list --json: "
+                                               "publication_id)")],
+    actor: Annotated[str, typer.Option("--as", help="who looked (approver, manager, admin)")],
+    live: Annotated[str | None, typer.Option(help="it is live: the post's URL")] = None,
+    remote_id: Annotated[str | None, typer.Option("--remote-id",
+                                                  help="with --live: the platform's id")] = None,
+    not_sent: Annotated[bool, typer.Option("--not-sent", help="it is not there: send again")]
+    = False,
+    at: Annotated[str | None, typer.Option(help="with --not-sent: send at this ISO time")]
+    = None,
+    cancel: Annotated[str | None, typer.Option(help="it will not go out: the reason")] = None,
+    database: Database = None,
+) -> None:
+    """Settle a publication in needs_check, missed or failed after looking at the account:
+    --live URL, --not-sent [--at ISO] or --cancel REASON. Audited."""
+    from phuxanh.core.db import session_scope
+    from phuxanh.publish.resolve import resolve
+
+    when_at = when(at, "--at", local=False)
+    with session_scope(jobs.engine(database)) as session:
+        pub = resolve(session, pub_id=pub_id, actor=actor, live_url=live, remote_id=remote_id,
+                      not_sent=not_sent, at=when_at, cancel=cancel)
+        _emit({"id": pub.id, "state": str(pub.state), "remote_url": pub.remote_url,
+               "scheduled_at": pub.scheduled_at.isoformat(), "last_error": pub.last_error})
+
+
+def add_item_ops(item_app: typer.Typer) -> None:
+    @item_app.command("create")
+    def item_create(
+        channel: Annotated[str, typer.Option(help="channel code")],
+        text: Annotated[str, typer.Option(help="the caption")],
+        at: Annotated[str, typer.Option(help="when, ISO 8601 with zone")],
+        actor: Annotated[str, typer.Option("--as", help="the author (an editor)")],
+        media: Annotated[Path | None, typer.Option(help="an image or video")] = None,
+        theme: Annotated[str | None, typer.Option(help="theme code")] = None,
+        database: Database = None,
+    ) -> None:
+        """Create an item for one channel and submit it for review; prints its id last."""
+        from phuxanh.compose.items import create_item
+        from phuxanh.core.db import session_scope
+
+        when_at = when(at, "--at", local=False)
+        with session_scope(jobs.engine(database)) as session:
+            item = create_item(session, channel_code=channel, text=text, at=when_at, actor=actor,
+                               media=media, theme_code=theme)
+            typer.echo(f"in review, waiting for a second person's approval\n{item.id}")
+
+    @item_app.command("approve")
+    def item_approve(
+        item_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX)],
+        actor: Annotated[str, typer.Option("--as", help="the approver (not the author)")],
+        database: Database = None,
+    ) -> None:
+        """Approve an item as a second person; it is scheduled on its channels."""
+        from phuxanh.compose.items import approve_item
+        from phuxanh.core.db import session_scope
+
+        with session_scope(jobs.engine(database)) as session:
+            item = approve_item(session, item_id=item_id, actor=actor)
+            typer.echo(f"item {item.id}: {item.status}")

@@ -1,0 +1,2 @@
+"""The exactly-once core: the publisher, pacing, pauses, resolving in-doubt sends,
+channel tokens, channels and reach metrics."""

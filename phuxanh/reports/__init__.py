@@ -1,0 +1,2 @@
+"""Periodic reports: figures from the database, their wording, then the layout as
+DOCX, PDF and XLSX."""

@@ -1,0 +1,76 @@
+"""The report's tables as XLSX: summary, by theme, by channel, waves, "6 rõ", top posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from phuxanh.reports.figures import Report, Row
+from phuxanh.reports.files import SIX_COLUMNS, SUBJECT
+
+HEAD = PatternFill("solid", fgColor="0B4F8A")
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEAD
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append(row)
+    for i, name in enumerate(header, 1):
+        longest = max([len(str(name))] + [len(str(r[i - 1] or "")) for r in rows])
+        ws.column_dimensions[get_column_letter(i)].width = min(60, max(10, longest + 2))
+    ws.freeze_panes = "A2"
+
+
+def _rows(rows: list[Row]) -> list[list[Any]]:
+    return [[r.code, r.name, r.planned, r.approved, r.published, r.reach, r.views,
+             r.engagement] for r in rows]
+
+
+def write_xlsx(report: Report, out: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Tổng hợp"
+    t = report.totals
+    for line in [
+        [f"BÁO CÁO {SUBJECT} {report.period.label_vi}".upper()],
+        ["Đơn vị", report.unit], ["Kỳ báo cáo", report.period.code],
+        ["Từ ngày", report.period.start], ["Đến ngày", report.period.end],
+        ["Bài theo kế hoạch", t.planned], ["Bài đã duyệt", t.approved],
+        ["Bài đã đăng", t.published], ["Lượt tiếp cận", t.reach], ["Lượt xem", t.views],
+        ["Lượt tương tác", t.engagement], ["Lập ngày", report.generated_on],
+        ["Mã đối chiếu nhật ký thao tác", report.audit_head],
+    ]:
+        ws.append(line)
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 24, 60
+    for row in ws.iter_rows(min_row=4, max_row=5, min_col=2, max_col=2):
+        for cell in row:
+            cell.number_format = "DD/MM/YYYY"
+    ws.cell(row=13, column=2).number_format = "DD/MM/YYYY"
+    columns = ["Mã", "Tên", "Kế hoạch", "Đã duyệt", "Đã đăng", "Tiếp cận", "Lượt xem",
+               "Tương tác"]
+    _sheet(wb, "Theo chủ đề", columns, _rows(report.themes))
+    _sheet(wb, "Theo kênh", columns, _rows(report.channels))
+    _sheet(wb, "Đợt cao điểm", ["Đợt", "Từ", "Đến", "Ngày chính", "Đã đăng", "Kế hoạch"],
+           [[w["name"], w["from"], w["to"], w["date"], w["published"], w["planned"]]
+            for w in report.waves])
+    _sheet(wb, "6 rõ", [c.capitalize() for c in SIX_COLUMNS],
+           [[row[c] for c in SIX_COLUMNS] for row in report.six])
+    _sheet(wb, "Bài nổi bật", ["Kênh", "Nền tảng", "Ngày đăng", "Tiếp cận", "Lượt xem",
+                               "Nội dung", "Liên kết"],
+           [[p["channel"], p["platform"], p["published"].replace(tzinfo=None)
+             if p["published"] else None, p["reach"], p["views"], p["text"], p["url"]]
+            for p in report.top_posts])
+    _sheet(wb, "Đánh giá", ["Loại", "Nội dung"],
+           [["Ưu điểm", s] for s in report.strengths] + [["Hạn chế", g] for g in report.gaps]
+           + [["Phương hướng", s] for s in report.next_steps])
+    wb.save(out)

@@ -1,0 +1,1 @@
+"""The automated runs: the schedules phuxanh deploys and the Prefect server it starts."""
