@@ -5,7 +5,7 @@
 A fresh SQLite file, the catalog, the demo campaign's three Facebook Pages on the local
 sandbox (a real HTTP server on 127.0.0.1), and a simulated fortnight: each morning the
 daily run plans, composes drafts and collects metrics; the team reviews the drafts
-(four-eyes); the publish-due task (what the 5-minute deployment runs) posts to the sandbox
+(four-eyes); the publish-due task (what the every-minute deployment runs) posts to the sandbox
 on time. Four more weeks of daily runs read every post on its 1 h … 28 d metrics schedule,
 then the quarter's report is written as DOCX, PDF and XLSX under var/reports/.
 """
@@ -74,7 +74,7 @@ def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: i
         )
         reviews.append(team_review(campaign, database_url))
         for when in publish_times(campaign, day, database_url):
-            # What the publish-due deployment runs every 5 minutes: the same task, on time.
+            # What the publish-due deployment runs every minute: the same task, on time.
             publish_due_task(when + dt.timedelta(minutes=1), database_url)
     # The four weeks after: each morning's run reads the posts on their 1 h … 28 d schedule,
     # so the last post's month of metrics history is complete.

@@ -1,4 +1,4 @@
-"""Serve the flows on their schedules (flows/schedules.py) from this process.
+"""Serve the flows on their schedules (phuxanh/runs/schedules.py) from this process.
 
     phuxanh serve            (starts a local Prefect server first when none is configured)
     python -m flows.serve    (needs PREFECT_API_URL pointing at a running Prefect server)

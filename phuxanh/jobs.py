@@ -23,14 +23,8 @@ from phuxanh.core.errors import ConfigError, NotFound
 from phuxanh.core.settings import get_settings, private_dir
 from phuxanh.media.cards import load_brand
 from phuxanh.models import Campaign, ContentItem, Role, Slot, User
-from phuxanh.planning.campaign import (
-    CampaignSpec,
-    ensure_campaign,
-    load_campaign_doc,
-    load_commemorations,
-    plan,
-    replan_clear,
-)
+from phuxanh.planning.campaign import CampaignSpec, load_campaign_doc
+from phuxanh.planning.planner import ensure_campaign, load_commemorations, plan, replan_clear
 from phuxanh.publish import metrics
 from phuxanh.publish import publisher as publishing
 
@@ -266,9 +260,10 @@ def report(*, period: str, unit_code: str | None, fmt: str, out: Path,
     """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf."""
     from phuxanh.reports import figures as reporting
     from phuxanh.reports import files as report_files
+    from phuxanh.reports.model import parse_period
 
     settings = get_settings()
-    parsed = reporting.parse_period(period)
+    parsed = parse_period(period)
     with session_scope(engine(database_url)) as session:
         built = reporting.build(session, period=parsed, tz=settings.tz, unit_code=unit_code,
                                 today=today)

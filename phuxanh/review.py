@@ -23,7 +23,7 @@ import unicodedata
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from phuxanh.compose import quality
+from phuxanh import quality
 from phuxanh.core import audit
 from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from phuxanh.core.users import oversees

@@ -20,7 +20,7 @@ from phuxanh.cli import main as cli
 from phuxanh.cli.common import atomic_output, day, when
 from phuxanh.core.db import masked, scrub
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
-from phuxanh.reports.figures import parse_period
+from phuxanh.reports.model import parse_period
 from tests.helpers import refused, run_cli
 
 SECRET = "S3cr3tPassw0rd"

@@ -15,8 +15,9 @@ from phuxanh.core.errors import ValidationFailed
 from phuxanh.media.cards import load_brand
 from phuxanh.media.clips import build_scenes
 from phuxanh.media.inputs import CardValues
-from phuxanh.media.probe import LIMITS, probe, problems
+from phuxanh.media.probe import probe
 from phuxanh.media.templates import load_template
+from phuxanh.platforms.video import LIMITS, problems
 from tests.test_cli import phuxanh
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +187,7 @@ def test_a_file_that_is_no_video_is_one_error_naming_it(tmp_path: Path, tools: N
 
 
 def test_an_attached_video_is_checked_for_its_frame_size(tmp_path: Path, tools: None) -> None:
-    from phuxanh.media.images import media_problem
+    from phuxanh.media.checks import media_problem
 
     small, big = tmp_path / "small.mp4", tmp_path / "big.mov"
     ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:d=1", "-c:v", "libx264", "-pix_fmt",

@@ -95,7 +95,8 @@ def test_every_platform_gets_a_caption_within_its_limits(db_url: str) -> None:
             channel.platform, 5)
     assert set(by_platform) == {"facebook", "x", "youtube", "tiktok", "zalo", "telegram",
                                 "wordpress"}
-    from phuxanh.media.probe import probe, problems
+    from phuxanh.media.probe import probe
+    from phuxanh.platforms.video import problems
 
     for item in by_platform["youtube"]:  # YouTube takes videos: the slot is a clip
         clip = stored.resolve(item.media_path)

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from phuxanh.platforms.base import (
+from phuxanh.platforms.base import Post
+from phuxanh.platforms.errors import (
     Ambiguous,
     AuthExpired,
     Duplicate,
     InvalidMedia,
     Permanent,
-    Post,
     RateLimited,
     Transient,
 )

@@ -16,7 +16,8 @@ from phuxanh import jobs
 from phuxanh.catalog import themes as catalog
 from phuxanh.core.db import make_engine
 from phuxanh.models import ContentItem, Slot, Theme
-from phuxanh.planning.campaign import CampaignSpec, ensure_campaign, load_campaign, plan
+from phuxanh.planning.campaign import CampaignSpec, load_campaign
+from phuxanh.planning.planner import ensure_campaign, plan
 from phuxanh.sandbox import demo
 from tests.helpers import planned_and_rendered
 

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from phuxanh import jobs
 from phuxanh.models import Slot, Theme
-from phuxanh.planning.campaign import ChannelSpec, load_campaign, slot_times
+from phuxanh.planning.campaign import ChannelSpec, load_campaign
+from phuxanh.planning.planner import slot_times
 from phuxanh.sandbox import demo
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

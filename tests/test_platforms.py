@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Post, PublishResult
+from phuxanh.platforms.errors import (
     Ambiguous,
     AuthExpired,
     CannotReconcile,
     Duplicate,
     InvalidMedia,
-    Post,
-    PublishResult,
     RateLimited,
     Transient,
 )

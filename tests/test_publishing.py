@@ -196,7 +196,7 @@ def test_item_list_refuses_an_unknown_state(db_url: str) -> None:
 
 
 def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> None:
-    from phuxanh.platforms.registry import adapter_for
+    from phuxanh.publish.adapters import adapter_for
     from phuxanh.review import caption_for
 
     planned_and_rendered(db_url, sandbox.public_url)

@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from phuxanh import jobs
 from phuxanh.core.errors import ValidationFailed
-from phuxanh.reports.figures import build, parse_period, period_of
+from phuxanh.reports.figures import build
+from phuxanh.reports.model import parse_period, period_of
 from tests.helpers import at, planned_and_rendered
 from tests.test_publishing import _approve_all
 

@@ -20,8 +20,8 @@ from phuxanh.core.errors import ConfigError
 from phuxanh.core.settings import get_settings
 from phuxanh.models import AuditEvent, Channel, ChannelToken, Publication, PubState
 from phuxanh.platforms.oauth import parse_credential
-from phuxanh.platforms.registry import adapter_for
 from phuxanh.publish import tokens
+from phuxanh.publish.adapters import adapter_for
 from phuxanh.publish.channels import add_channel, check_channels
 from phuxanh.sandbox import demo
 

@@ -16,11 +16,12 @@ from phuxanh import crud
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Theme, Unit
 from phuxanh.reports import figures as reporting
+from phuxanh.reports.model import Period, period_of
 
 st.title(t("nav.coverage"))
 tz = get_settings().tz
 today = dt.datetime.now(tz).date()
-quarter = reporting.period_of("quarter", today)
+quarter = period_of("quarter", today)
 picked = st.date_input(t("cov.range"), value=(quarter.start, quarter.end), format="DD/MM/YYYY",
                        key="cov_range")
 start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (
@@ -85,7 +86,7 @@ with session() as s:
     units = {u.code: u.name for u in s.exec(select(Unit))}
 unit = st.selectbox(t("queue.unit"), ["", *units], key="cov_unit",
                     format_func=lambda u: units.get(u, t("queue.all")))
-span = reporting.Period("range", "range", start, end, f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
+span = Period("range", "range", start, end, f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
                         f"{start:%d/%m/%Y} - {end:%d/%m/%Y}")
 with session() as s:
     built = reporting.build(s, period=span, tz=tz, unit_code=unit or None, today=today)

@@ -17,6 +17,7 @@ from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Unit
 from phuxanh.reports import figures as reporting
+from phuxanh.reports.model import period_of
 
 st.title(t("nav.reports"))
 tz = get_settings().tz
@@ -35,7 +36,7 @@ if due:
 else:
     st.info(t("rep.no_due"))
 a, b = st.columns(2)
-default = due[0]["period"] if due else reporting.period_of("quarter", today).code
+default = due[0]["period"] if due else period_of("quarter", today).code
 period = a.text_input(t("rep.period_code"), value=default, key="rep_period")
 unit = b.selectbox(t("queue.unit"), ["", *units], key="rep_unit",
                    format_func=lambda u: units.get(u, t("queue.all")))

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from phuxanh.core.text import fold
+
 DOC_TYPES = (
     "HƯỚNG DẪN",
     "KẾ HOẠCH",
@@ -115,8 +117,7 @@ def clean_line(line: str) -> str:
 
 def _fold(text: str) -> str:
     """Accent-insensitive, upper case (for matching headings such as NỘI DUNG)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").upper()
+    return fold(text).upper()
 
 
 def parse_date(text: str, *, default_year: int | None = None) -> dt.date | None:

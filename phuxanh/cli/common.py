@@ -4,32 +4,33 @@ Each parser takes the flag it reads, so an error names the flag the person typed
 (`--until: …`, not `--now: …`), and every year is bounded to FIRST_YEAR..LAST_YEAR: an
 office plans and reports within them, and outside them date arithmetic overflows
 (`0001-01-01T00:00+14:00` is before the first instant Python can hold in UTC). The periods
-of `report --period` keep the same bounds (`reporting.parse_period`).
+of `report --period` keep the same bounds (`reports.model.parse_period`).
 
-A leaf module (errors and settings only), so cli.py, cli_items.py, cli_media.py,
-cli_ops.py and the domain can all import it without a cycle.
+Every command module imports it; it imports only core/, so no command module needs another
+(the domain checks years with `core.dates`, never through here).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
+import typer
+
+from phuxanh.core.dates import check_year
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 
-def check_year(year: int, flag: str, value: str) -> None:
-    """Refuse a year outside FIRST_YEAR..LAST_YEAR, naming the flag and the value."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed([f"{flag}: {value!r}: the year must be between {FIRST_YEAR} "
-                                f"and {LAST_YEAR}"])
+def print_json(data: Any) -> None:
+    """What a command answers on stdout: JSON, non-ASCII kept as is, dates as text."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @overload

@@ -18,7 +18,7 @@ Database = Annotated[
 
 def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typer) -> None:
     """Register compose, report, item sample and metrics best-time."""
-    from phuxanh.cli.main import _print
+    from phuxanh.cli.common import print_json as _print
 
     @app.command()
     def compose(

@@ -7,13 +7,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from phuxanh import jobs
 from phuxanh.cli.common import atomic_output, day, password_from, when
 from phuxanh.cli.common import port as valid_port
+from phuxanh.cli.common import print_json as _print
 from phuxanh.cli.deploy import add_deploy_commands
 from phuxanh.cli.items import add_commands, add_pause_commands
 from phuxanh.cli.media import media_app, render_app, template_app
@@ -56,10 +57,6 @@ app.add_typer(media_app, name="media")
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
 ]
-
-
-def _print(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @app.command()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from phuxanh import jobs
+from phuxanh.cli.common import print_json as _print
 from phuxanh.core.db import session_scope
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.settings import get_settings
@@ -31,10 +31,6 @@ Data = Annotated[Path, typer.Option("--data", help="data file (YAML) with the te
 Lang = Annotated[str, typer.Option("--lang", help="language of the card: vi or en")]
 BrandOpt = Annotated[str | None, typer.Option("--brand", help="brand kit (default: PHUXANH_BRAND)")]
 Out = Annotated[Path, typer.Option("-o", "--output", help="output file")]
-
-
-def _print(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _lang(lang: str) -> str:
@@ -209,7 +205,8 @@ def media_check(
     platform: Annotated[list[str] | None, typer.Option(help="platform (repeatable)")] = None,
 ) -> None:
     """Probe a video (ffprobe) and check it against each platform's limits."""
-    from phuxanh.media.probe import LIMITS, probe, problems
+    from phuxanh.media.probe import probe
+    from phuxanh.platforms.video import LIMITS, problems
 
     if not path.is_file():
         raise ValidationFailed([f"{path}: file not found"])

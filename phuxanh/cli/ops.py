@@ -21,7 +21,7 @@ Database = Annotated[
 
 
 def _emit(data: object) -> None:
-    from phuxanh.cli.main import _print
+    from phuxanh.cli.common import print_json as _print
 
     _print(data)
 

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phuxanh.compose import captions, quality, studio
+from phuxanh import quality
+from phuxanh.compose import captions, studio
 from phuxanh.compose.assistant import Assistant
 from phuxanh.compose.card_values import CardPlan, card_for
 from phuxanh.compose.features import Feature, choose

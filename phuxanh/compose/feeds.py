@@ -55,6 +55,7 @@ from urllib3.util.connection import create_connection
 
 from phuxanh.core import audit
 from phuxanh.core.db import session_scope
+from phuxanh.core.text import fold as text_fold
 from phuxanh.core.yamlio import load_located, validate_doc
 from phuxanh.models import (
     Channel,
@@ -128,8 +129,7 @@ def load_feeds(path: Path) -> FeedsFile:
 
 def fold(text: str) -> str:
     """Lower case without Vietnamese accents (đ → d), for keyword matching."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
+    return text_fold(text).lower()
 
 
 def canonical_link(url: str) -> str:

@@ -9,11 +9,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from phuxanh import review
-from phuxanh.compose import quality
+from phuxanh import quality, review
 from phuxanh.core.errors import NotFound, ValidationFailed
 from phuxanh.core.users import get_user
-from phuxanh.media.images import media_problem
+from phuxanh.media.checks import media_problem
 from phuxanh.media.stored import bring_in, to_stored
 from phuxanh.models import Channel, ContentItem, Theme, User
 

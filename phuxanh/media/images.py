@@ -76,14 +76,3 @@ def open_image(path: Path | str, field: str) -> Image.Image:
         return _open_checked(Path(path))
     except _Bad as exc:
         raise ValidationFailed([f"{field}: {path}: {exc}"]) from exc
-
-
-def media_problem(path: Path) -> str | None:
-    """Why a file attached to an item cannot be posted, as `PATH: reason` (None: it can):
-    a video (by its suffix, as the publisher tells them apart) per `probe.video_problem`,
-    anything else per `image_problem`."""
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        from phuxanh.media.probe import video_problem
-
-        return video_problem(path)
-    return image_problem(path)

@@ -10,13 +10,19 @@ password …): a campaign file that names one would send it to whatever server i
 documented sandbox token.
 
 The rule is checked where a name comes in (the campaign file, `channel add`) and again
-where the value is read to be sent (`platforms.registry.resolve_credential`), so a channel
+where the value is read to be sent (`resolve_credential`), so a channel
 stored before the rule existed cannot send one either.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+from pathlib import Path
+from typing import Protocol
+
+from phuxanh.core.errors import ConfigError
+from phuxanh.core.settings import env_value
 
 NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name, not a secret)
@@ -90,3 +96,34 @@ def api_base_problem(url: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "a user name or password in the URL is refused: credentials go in the variable"
     return None
+
+
+class HoldsCredential(Protocol):
+    """A channel as far as its credential goes (a `models.Channel` has it)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def credential_ref(self) -> str: ...
+
+
+def resolve_credential(channel: HoldsCredential) -> str:
+    """`env:VAR` or `file:/path`; the secret itself is never stored or logged. A variable
+    that is one of phuxanh's own secrets or settings is refused before it is read, so its
+    value is never sent as a token (a channel stored before that rule was checked)."""
+    kind, _, ref = channel.credential_ref.partition(":")
+    if kind == "env":
+        problem = protected_env_problem(ref)
+        if problem:
+            raise ConfigError(f"channel {channel.code}: credential: {problem}")
+        value = env_value(ref)
+        if not value:
+            raise ConfigError(f"channel {channel.code}: environment variable {ref} is not set "
+                              f"on this worker ({socket.gethostname()}), nor in its .env")
+        return value
+    if kind == "file":
+        path = Path(ref)
+        if not path.is_file():
+            raise ConfigError(f"channel {channel.code}: credential file {ref} does not exist")
+        return path.read_text(encoding="utf-8").strip()
+    raise ConfigError(f"channel {channel.code}: credential reference must be env:VAR or file:PATH")

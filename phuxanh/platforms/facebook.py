@@ -14,20 +14,15 @@ from typing import Any
 
 import requests
 
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Metrics, Post, PublishResult, SaveHandle, media_problems
+from phuxanh.platforms.errors import (
     AuthExpired,
     Duplicate,
     InvalidMedia,
-    Metrics,
     Permanent,
     PlatformError,
-    Post,
-    PublishResult,
     RateLimited,
-    SaveHandle,
     Transient,
-    media_problems,
 )
 
 PHOTO_MAX_BYTES = 4 * 1024 * 1024  # "Photos should be smaller than 4MB and saved as JPG or PNG"

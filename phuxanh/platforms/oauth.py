@@ -18,15 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import requests
 
 from phuxanh.core.errors import ConfigError
-from phuxanh.platforms.base import AuthExpired, RateLimited, Transient, retry_after
+from phuxanh.platforms.errors import AuthExpired, RateLimited, Transient, retry_after
 
-if TYPE_CHECKING:
-    from phuxanh.platforms.base import Adapter
+
+class Adapter(Protocol):
+    """What the refresh grant needs of an adapter (`base.Adapter` has it): its name for
+    messages, its HTTP session and its timeout. A protocol, so this module does not import
+    `base`, which imports TokenSet from here."""
+
+    name: str
+    http: requests.Session
+    timeout_s: float
 
 FIELDS = ("access_token", "refresh_token", "expires_at", "client_id", "client_secret",
           "token_url")

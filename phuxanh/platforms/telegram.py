@@ -13,20 +13,15 @@ from typing import Any
 
 import requests
 
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Metrics, Post, PublishResult, SaveHandle, media_problems
+from phuxanh.platforms.errors import (
     AuthExpired,
     CannotReconcile,
     InvalidMedia,
-    Metrics,
     Permanent,
     PlatformError,
-    Post,
-    PublishResult,
     RateLimited,
-    SaveHandle,
     Transient,
-    media_problems,
 )
 
 TEXT_MAX = 4096

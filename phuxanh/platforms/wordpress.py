@@ -12,17 +12,13 @@ from typing import Any
 
 import requests
 
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Metrics, Post, PublishResult, SaveHandle
+from phuxanh.platforms.errors import (
     AuthExpired,
     InvalidMedia,
-    Metrics,
     Permanent,
     PlatformError,
-    Post,
-    PublishResult,
     RateLimited,
-    SaveHandle,
     Transient,
     retry_after,
 )

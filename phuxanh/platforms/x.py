@@ -18,20 +18,15 @@ from typing import Any
 import requests
 from twitter_text import parse_tweet  # type: ignore[import-untyped]
 
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Metrics, Post, PublishResult, SaveHandle, media_problems
+from phuxanh.platforms.errors import (
     AuthExpired,
     Duplicate,
     InvalidMedia,
-    Metrics,
     Permanent,
     PlatformError,
-    Post,
-    PublishResult,
     RateLimited,
-    SaveHandle,
     Transient,
-    media_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
 

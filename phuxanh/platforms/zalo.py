@@ -21,19 +21,14 @@ from typing import Any
 import requests
 
 from phuxanh.core.settings import get_settings
-from phuxanh.platforms.base import (
-    Adapter,
+from phuxanh.platforms.base import Adapter, Metrics, Post, PublishResult, SaveHandle, video_problems
+from phuxanh.platforms.errors import (
     AuthExpired,
     InvalidMedia,
-    Metrics,
     Permanent,
     PlatformError,
-    Post,
-    PublishResult,
     RateLimited,
-    SaveHandle,
     Transient,
-    video_problems,
 )
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
 

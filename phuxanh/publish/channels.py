@@ -12,11 +12,12 @@ from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
 from phuxanh.core.errors import ConfigError, NotFound, ValidationFailed
+from phuxanh.core.text import fold
 from phuxanh.models import Channel, Unit
-from phuxanh.platforms.base import AuthExpired, PlatformError
 from phuxanh.platforms.credentials import api_base_problem, protected_env_problem
-from phuxanh.platforms.registry import adapter_for
+from phuxanh.platforms.errors import AuthExpired, PlatformError
 from phuxanh.publish import tokens
+from phuxanh.publish.adapters import adapter_for
 
 PLATFORMS = {  # the official API hosts; tests and sandboxes pass --api-base
     "facebook": "https://graph.facebook.com",
@@ -30,9 +31,7 @@ PLATFORMS = {  # the official API hosts; tests and sandboxes pass --api-base
 
 
 def slug(text: str) -> str:
-    plain = "".join(c for c in unicodedata.normalize("NFD", text)
-                    if unicodedata.category(c) != "Mn").replace("đ", "d").replace("Đ", "D")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:40]
+    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")[:40]
 
 
 def add_channel(session: Session, *, platform: str, name: str, account_id: str,

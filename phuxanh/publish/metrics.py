@@ -24,9 +24,9 @@ from sqlmodel import col, select
 from phuxanh.core.db import session_scope
 from phuxanh.core.errors import ConfigError
 from phuxanh.models import Channel, MetricSnapshot, Publication, PubState
-from phuxanh.platforms.base import PlatformError, RateLimited
-from phuxanh.platforms.registry import adapter_for
+from phuxanh.platforms.errors import PlatformError, RateLimited
 from phuxanh.publish import tokens
+from phuxanh.publish.adapters import adapter_for
 
 SCHEDULE = (dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24),
             dt.timedelta(days=3), dt.timedelta(days=7), dt.timedelta(days=28))

@@ -25,19 +25,10 @@ from phuxanh.core.errors import ConfigError
 from phuxanh.core.settings import get_settings
 from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
-from phuxanh.platforms.base import (
-    Adapter,
-    Ambiguous,
-    AuthExpired,
-    Duplicate,
-    PlatformError,
-    Post,
-    PublishResult,
-    RateLimited,
-    dumps,
-)
-from phuxanh.platforms.registry import adapter_for
+from phuxanh.platforms.base import Adapter, Post, PublishResult, dumps
+from phuxanh.platforms.errors import Ambiguous, AuthExpired, Duplicate, PlatformError, RateLimited
 from phuxanh.publish import pacing, tokens
+from phuxanh.publish.adapters import adapter_for
 from phuxanh.publish.channels import BROKEN_SETTING, TOKEN_EXPIRED
 from phuxanh.publish.pauses import paused
 from phuxanh.review import caption_for, content_hash

@@ -26,7 +26,9 @@ from sqlmodel import Session, col
 from phuxanh.core.errors import ConfigError
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Channel, ChannelToken
-from phuxanh.platforms.base import Adapter, AuthExpired, Transient
+from phuxanh.platforms.base import Adapter
+from phuxanh.platforms.credentials import resolve_credential
+from phuxanh.platforms.errors import AuthExpired, Transient
 from phuxanh.platforms.oauth import TokenSet, from_stored, parse_credential
 
 T = TypeVar("T")
@@ -56,8 +58,6 @@ def new_key() -> str:
 
 
 def _seed(channel: Channel) -> tuple[TokenSet, str]:
-    from phuxanh.platforms.registry import resolve_credential
-
     raw = resolve_credential(channel)
     where = f"channel {channel.code}: credential {channel.credential_ref}"
     return parse_credential(raw, where), hashlib.sha256(raw.encode()).hexdigest()

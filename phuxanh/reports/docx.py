@@ -12,8 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from phuxanh.reports.figures import Report
-from phuxanh.reports.files import (
+from phuxanh.reports.layout import (
     SIX_COLUMNS,
     SUBJECT,
     audit_line,
@@ -21,6 +20,7 @@ from phuxanh.reports.files import (
     heading,
     sections,
 )
+from phuxanh.reports.model import Report
 
 FONT = "Times New Roman"
 

@@ -1,19 +1,16 @@
 """What a periodic report says: the period, results by theme and channel against the plan,
 gaps, the "6 rõ" table, an assessment and next steps; computed with SQL aggregates so a
-year over a large office stays fast. The writers (`report_files.py`) only lay it out."""
+year over a large office stays fast. The writers (`layout`, `files`) only lay it out."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from phuxanh.cli.common import check_year
 from phuxanh.core import audit
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import stored
@@ -31,94 +28,10 @@ from phuxanh.models import (
     User,
 )
 from phuxanh.planning.campaign import CampaignSpec, ReportSpec
+from phuxanh.reports.model import Period, Report, Row, period_of
+from phuxanh.reports.wording import assess  # the wording lives apart from the numbers
 
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
-
-
-@dataclass(frozen=True)
-class Period:
-    code: str
-    kind: str
-    start: dt.date
-    end: dt.date  # inclusive
-    label_vi: str
-    label_en: str
-
-
-def parse_period(text: str) -> Period:
-    """2026-03 (month), 2026-Q1, 2026-H1, 2026 (year)."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?", text.strip())
-    if not m:
-        raise ValidationFailed([f"--period: {text!r} is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"])
-    year = int(m.group(1))
-    check_year(year, "--period", text)
-    if m.group(2):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValidationFailed([f"--period: month {month} does not exist"])
-        first, months, kind = month, 1, "month"
-        vi, en = f"tháng {month} năm {year}", f"{dt.date(year, month, 1):%B %Y}"
-    elif m.group(3):
-        q = int(m.group(3))
-        first, months, kind = 3 * q - 2, 3, "quarter"
-        vi, en = f"quý {ROMAN[q]} năm {year}", f"Q{q} {year}"
-    elif m.group(4):
-        h = int(m.group(4))
-        first, months, kind = 6 * h - 5, 6, "half"
-        vi = f"6 tháng {'đầu' if h == 1 else 'cuối'} năm {year}"
-        en = f"{'first' if h == 1 else 'second'} half of {year}"
-    else:
-        first, months, kind, vi, en = 1, 12, "year", f"năm {year}", str(year)
-    start = dt.date(year, first, 1)
-    last = first + months
-    end = (dt.date(year + (last > 12), (last - 1) % 12 + 1, 1) - dt.timedelta(days=1))
-    return Period(text.strip(), kind, start, end, vi, en)
-
-
-def period_of(kind: str, day: dt.date) -> Period:
-    """The period of `kind` that contains `day`."""
-    if kind == "month":
-        return parse_period(f"{day.year}-{day.month:02d}")
-    if kind == "quarter":
-        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
-    if kind == "half":
-        return parse_period(f"{day.year}-H{1 if day.month <= 6 else 2}")
-    return parse_period(str(day.year))
-
-
-@dataclass
-class Row:
-    code: str
-    name: str
-    planned: int = 0
-    approved: int = 0
-    published: int = 0
-    reach: int | None = None
-    views: int | None = None
-    engagement: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    period: Period
-    unit: str
-    spec: ReportSpec
-    themes: list[Row]
-    channels: list[Row]
-    totals: Row
-    waves: list[dict[str, Any]]
-    six: list[dict[str, str]]
-    gaps: list[str]
-    strengths: list[str]
-    next_steps: list[str]
-    top_posts: list[dict[str, Any]]
-    generated_on: dt.date
-    plan_days: int = 0  # days of the period the plan covers (first to last planned post)
-    # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
-    # database, for `phuxanh audit verify --head` (see docs/audit.md)
-    audit_head: str = ""
 
 
 def _bounds(period: Period, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -210,8 +123,6 @@ def _total(rows: list[Row]) -> Row:
 
 def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | None = None,
           today: dt.date | None = None) -> Report:
-    from phuxanh.reports.wording import assess  # the wording lives apart from the numbers
-
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
         else None
     if unit_code and unit is None:

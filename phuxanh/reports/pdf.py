@@ -7,8 +7,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from phuxanh.reports.figures import Report
-from phuxanh.reports.files import (
+from phuxanh.reports.layout import (
     FONTS,
     SIX_COLUMNS,
     SUBJECT,
@@ -17,6 +16,7 @@ from phuxanh.reports.files import (
     heading,
     sections,
 )
+from phuxanh.reports.model import Report
 
 # A table row must fit on one page (fpdf refuses a taller one): a "6 rõ" cell, 26-30 mm
 # wide at 10 pt, holds this many characters in about half a page

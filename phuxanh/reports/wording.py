@@ -5,13 +5,10 @@ database holds)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from phuxanh.models import KeyDate, User
 from phuxanh.planning.campaign import CampaignSpec
-
-if TYPE_CHECKING:
-    from phuxanh.reports.figures import Report
+from phuxanh.reports.model import Report
 
 
 def n(value: int | None) -> str:

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from phuxanh.reports.figures import Report, Row
-from phuxanh.reports.files import SIX_COLUMNS, SUBJECT
+from phuxanh.reports.layout import SIX_COLUMNS, SUBJECT
+from phuxanh.reports.model import Report, Row
 
 HEAD = PatternFill("solid", fgColor="0B4F8A")
 

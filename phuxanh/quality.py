@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from phuxanh.core.text import fold
 from phuxanh.models import Channel, ContentItem, Fact, Theme
 from phuxanh.platforms.preview import preview
 
@@ -28,9 +29,7 @@ NAMES = ["Hải Phòng", "Việt Nam", "Hà Nội", "Đổi mới", "Quốc hộ
 
 def plain(text: str) -> str:
     """Lower case without tone or vowel marks (đ → d): how a misspelling still matches."""
-    stripped = "".join(c for c in unicodedata.normalize("NFD", text)
-                       if unicodedata.category(c) != "Mn")
-    return stripped.replace("đ", "d").replace("Đ", "D").casefold()
+    return fold(text).casefold()
 
 
 def misspelt(text: str, names: Iterable[str]) -> list[str]:

@@ -1,0 +1,100 @@
+"""What a report is, apart from how it is computed (`figures`), worded (`wording`) or laid
+out (`layout`, `docx`, `pdf`, `xlsx`): the period it covers and its rows and sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from phuxanh.core.dates import check_year
+from phuxanh.core.errors import ValidationFailed
+from phuxanh.planning.campaign import ReportSpec
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    kind: str
+    start: dt.date
+    end: dt.date  # inclusive
+    label_vi: str
+    label_en: str
+
+
+def parse_period(text: str) -> Period:
+    """2026-03 (month), 2026-Q1, 2026-H1, 2026 (year)."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?", text.strip())
+    if not m:
+        raise ValidationFailed([f"--period: {text!r} is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"])
+    year = int(m.group(1))
+    check_year(year, "--period", text)
+    if m.group(2):
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValidationFailed([f"--period: month {month} does not exist"])
+        first, months, kind = month, 1, "month"
+        vi, en = f"tháng {month} năm {year}", f"{dt.date(year, month, 1):%B %Y}"
+    elif m.group(3):
+        q = int(m.group(3))
+        first, months, kind = 3 * q - 2, 3, "quarter"
+        vi, en = f"quý {ROMAN[q]} năm {year}", f"Q{q} {year}"
+    elif m.group(4):
+        h = int(m.group(4))
+        first, months, kind = 6 * h - 5, 6, "half"
+        vi = f"6 tháng {'đầu' if h == 1 else 'cuối'} năm {year}"
+        en = f"{'first' if h == 1 else 'second'} half of {year}"
+    else:
+        first, months, kind, vi, en = 1, 12, "year", f"năm {year}", str(year)
+    start = dt.date(year, first, 1)
+    last = first + months
+    end = (dt.date(year + (last > 12), (last - 1) % 12 + 1, 1) - dt.timedelta(days=1))
+    return Period(text.strip(), kind, start, end, vi, en)
+
+
+def period_of(kind: str, day: dt.date) -> Period:
+    """The period of `kind` that contains `day`."""
+    if kind == "month":
+        return parse_period(f"{day.year}-{day.month:02d}")
+    if kind == "quarter":
+        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    if kind == "half":
+        return parse_period(f"{day.year}-H{1 if day.month <= 6 else 2}")
+    return parse_period(str(day.year))
+
+
+@dataclass
+class Row:
+    code: str
+    name: str
+    planned: int = 0
+    approved: int = 0
+    published: int = 0
+    reach: int | None = None
+    views: int | None = None
+    engagement: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    period: Period
+    unit: str
+    spec: ReportSpec
+    themes: list[Row]
+    channels: list[Row]
+    totals: Row
+    waves: list[dict[str, Any]]
+    six: list[dict[str, str]]
+    gaps: list[str]
+    strengths: list[str]
+    next_steps: list[str]
+    top_posts: list[dict[str, Any]]
+    generated_on: dt.date
+    plan_days: int = 0  # days of the period the plan covers (first to last planned post)
+    # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
+    # database, for `phuxanh audit verify --head` (see docs/audit.md)
+    audit_head: str = ""
