@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.states import Failed, State
+from prefect import State, flow, get_run_logger, task
+from prefect.states import Failed
 from sqlalchemy.exc import OperationalError
 
 from phuxanh import jobs
@@ -18,12 +18,14 @@ def active_campaigns(on: dt.date, database_url: str | None = None) -> list[str]:
 
 
 @task(retries=2, retry_delay_seconds=[5, 30])
-def plan(campaign: str, start: dt.date, days: int, database_url: str | None = None) -> dict:
+def plan(campaign: str, start: dt.date, days: int,
+         database_url: str | None = None) -> dict[str, Any]:
     return jobs.plan_days(campaign, start=start, days=days, database_url=database_url)
 
 
 @task(retries=1, retry_delay_seconds=[30])
-def compose(campaign: str, until: dt.datetime, database_url: str | None = None) -> dict:
+def compose(campaign: str, until: dt.datetime,
+            database_url: str | None = None) -> dict[str, Any]:
     """Drafts (card, caption, alt text, checks) for the planned slots up to `until`."""
     return jobs.render_pending(campaign, until=until, database_url=database_url)
 
@@ -86,12 +88,12 @@ def verdict(counts: dict[str, int], run: str) -> Any:
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], retry_condition_fn=transient_only)
-def publish_due(now: dt.datetime, database_url: str | None = None) -> dict:
+def publish_due(now: dt.datetime, database_url: str | None = None) -> dict[str, int]:
     return jobs.publish_due(now=now, database_url=database_url)
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
-def collect_metrics(now: dt.datetime, database_url: str | None = None) -> dict:
+def collect_metrics(now: dt.datetime, database_url: str | None = None) -> dict[str, int]:
     return jobs.collect_metrics(now=now, database_url=database_url)
 
 
@@ -103,7 +105,7 @@ def daily_run(
     Failed (the counts in its message) when publishing left something for a person."""
     now = now or now_for_this_run()
     today = jobs.local_date(now)
-    out: dict = {"campaigns": {}}
+    out: dict[str, Any] = {"campaigns": {}}
     for code in active_campaigns(today, database_url):
         planned = plan(code, today, plan_days, database_url) if plan_days > 0 else {"planned": 0}
         horizon = jobs.end_of_local_day(now, days=max(plan_days, 1))

@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -27,13 +28,14 @@ from flows.daily import publish_due as publish_due_task
 from phuxanh import jobs
 from phuxanh.core.db import masked
 from phuxanh.core.settings import ROOT, get_settings
+from phuxanh.crud import Summary
 from phuxanh.sandbox import demo
 
 DEMO_DB = ROOT / "var" / "demo.db"
 
 
 @task
-def prepare(database_url: str, campaign_file: str) -> dict:
+def prepare(database_url: str, campaign_file: str) -> dict[str, Any]:
     jobs.init_db(database_url)
     loaded = jobs.load_catalog(database_url)
     code = jobs.setup_campaign(
@@ -44,7 +46,7 @@ def prepare(database_url: str, campaign_file: str) -> dict:
 
 
 @task
-def team_review(campaign: str, database_url: str) -> dict:
+def team_review(campaign: str, database_url: str) -> dict[str, Any]:
     return demo.team_review(campaign, database_url=database_url)
 
 
@@ -54,13 +56,13 @@ def publish_times(campaign: str, day: dt.date, database_url: str) -> list[dt.dat
 
 
 @task
-def summary(database_url: str) -> dict:
+def summary(database_url: str) -> Summary:
     return jobs.summary(database_url=database_url)
 
 
 @flow(name="demo-campaign", log_prints=True)
 def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: int = 14,
-                  after_days: int = 28) -> dict:
+                  after_days: int = 28) -> dict[str, Any]:
     ready = prepare(database_url, campaign_file)
     campaign = ready["campaign"]
     tz = get_settings().tz
@@ -125,11 +127,11 @@ def main() -> None:
     s = result["summary"]
     print()
     print(f"phuxanh demo: {start:%d/%m/%Y} + {args.days} days, 3 channels, sandbox on 127.0.0.1")
-    print(f"  items planned    {s['planned']}")
-    print(f"  cards rendered   {s['rendered']}")
-    print(f"  items approved   {s['approved']}")
-    print(f"  posts published  {s['published']}")
-    print(f"  metrics collected {s['metrics']}")
+    print(f"  items planned    {s.planned}")
+    print(f"  cards rendered   {s.rendered}")
+    print(f"  items approved   {s.approved}")
+    print(f"  posts published  {s.published}")
+    print(f"  metrics collected {s.metrics}")
     if result["review"].get("refused"):
         print(f"  four-eyes held:  {result['review']['refused'][0]}")
     for path in result["reports"]:

@@ -1,8 +1,11 @@
-"""Read queries, keyword-only, returning plain rows. The dashboard and the CLI read here."""
+"""Read queries, keyword-only, returning typed rows (frozen dataclasses). The dashboard and
+the CLI read here."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,34 +34,274 @@ from phuxanh.models import (
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
 
 
-def summary(session: Session) -> dict[str, int]:
+def _id(value: int | None) -> int:
+    """The id of a row read back from the database (always set there)."""
+    if value is None:
+        raise ValueError("a row read from the database has no id")
+    return value
+
+
+def _int(value: Any) -> int | None:
+    """A SQL aggregate as an int (None stays None: nothing to add up)."""
+    return None if value is None else int(value)
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    """A sum of figures that may be missing: None only when both are."""
+    return a if b is None else (a or 0) + b
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The demo's headline figures."""
+
+    planned: int
+    rendered: int
+    approved: int
+    published: int
+    metrics: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListedItem:
+    """`phuxanh item list`: an item on one of its channels, or not yet scheduled."""
+
+    id: int
+    publication_id: int | None
+    state: str  # the publication state, or the item status when it has none
+    item_status: str
+    channel: str  # the channel code; the item's intended channels joined by "," if none
+    theme: str | None
+    text: str
+    media: str | None
+    scheduled_at: dt.datetime | None
+    remote_id: str | None
+    remote_url: str | None
+    last_error: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """What `phuxanh item list --json` prints for the row (a contract: keys, order and
+        values stay as they are; the time in ISO 8601)."""
+        out = asdict(self)
+        out["scheduled_at"] = self.scheduled_at.isoformat() if self.scheduled_at else None
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPreview:
+    """A channel an item is meant for, with the caption that channel gets."""
+
+    code: str
+    platform: str
+    name: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSlot:
+    """The plan slot an item fills: when, and why the planner put it there."""
+
+    when: dt.datetime
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalNote:
+    """One decision on an item: who, what, when, and their comment."""
+
+    by: str | None
+    decision: str
+    at: dt.datetime
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CitedFact:
+    """A fact an item cites, with its source (`ref`: the document number or address)."""
+
+    code: str
+    text: str
+    source: str
+    ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """An item in the review queue, with everything a reviewer weighs."""
+
+    id: int
+    status: str
+    theme: str
+    theme_vi: str
+    theme_en: str
+    sensitive: bool
+    unit: str
+    language: str
+    caption: str
+    link: str | None
+    media: str | None
+    alt_text: str | None
+    content_ref: str | None
+    hold_reasons: tuple[str, ...]
+    machine_drafted: bool
+    scheduled_at: dt.datetime | None
+    version: int
+    author: str | None
+    channels: tuple[ChannelPreview, ...]
+    slot: PlanSlot | None
+    approvals: tuple[ApprovalNote, ...]
+    facts: tuple[CitedFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A planned post on the calendar, in the office's time zone."""
+
+    when: dt.datetime
+    channel: str  # display name
+    channel_code: str
+    platform: str
+    theme: str
+    theme_vi: str
+    theme_en: str
+    status: str  # the item's status, or "planned" while the slot has none
+    why: str
+    item_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCell:
+    """One theme in one ISO week (`2026-W11`): planned, approved, published, reach."""
+
+    theme: str
+    week: str
+    planned: int = 0
+    approved: int = 0
+    published: int = 0
+    reach: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTotals:
+    """Posts and the sum of their newest readings for one channel, platform, unit, language
+    or theme (`key`). None where no post of the group has that figure."""
+
+    key: str
+    posts: int
+    measured: int
+    views: int | None
+    reach: int | None
+    engagement: int | None
+
+    def plus(self, other: MetricTotals) -> MetricTotals:
+        return replace(self, posts=self.posts + other.posts,
+                       measured=self.measured + other.measured,
+                       views=_add(self.views, other.views),
+                       reach=_add(self.reach, other.reach),
+                       engagement=_add(self.engagement, other.engagement))
+
+
+@dataclass(frozen=True, slots=True)
+class TopPost:
+    """A published post among those that reached the most people."""
+
+    channel: str
+    platform: str
+    url: str | None
+    media: str | None
+    text: str  # the caption's first line
+    views: int | None
+    reach: int | None
+    engagement: int | None
+    published_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsOverview:
+    """The Metrics page: totals per grouping and the top posts by reach."""
+
+    by_channel: tuple[MetricTotals, ...]
+    by_platform: tuple[MetricTotals, ...]
+    by_unit: tuple[MetricTotals, ...]
+    by_language: tuple[MetricTotals, ...]
+    by_theme: tuple[MetricTotals, ...]
+    top: tuple[TopPost, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignWave:
+    """A campaign wave: the build-up from `start`, the `peak` day (and `peak_days` after
+    it), the follow-up until `end`."""
+
+    campaign: str
+    name: str
+    theme: str
+    peak: dt.date
+    start: dt.date
+    end: dt.date
+    peak_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelHealth:
+    """One channel: paused or not, its last error, the last week's posts, what waits for a
+    person, and when posts and metrics last came back."""
+
+    code: str
+    name: str
+    platform: str
+    unit: str
+    paused: bool
+    pause_reason: str | None
+    last_error: str | None
+    published_7d: int
+    waiting: int
+    last_published: dt.datetime | None
+    last_metrics: dt.datetime | None
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingPublication:
+    """A publication a person must settle (needs_check, missed or failed), and why."""
+
+    id: int
+    state: str
+    channel: str  # display name
+    platform: str
+    scheduled_at: dt.datetime
+    text: str
+    reason: str
+
+
+def summary(session: Session) -> Summary:
     """The demo's headline figures."""
 
     def count(query: Any) -> int:
         return int(session.exec(query).one())
 
-    return {
-        "planned": count(select(func.count()).select_from(Slot)),
-        "rendered": count(
+    return Summary(
+        planned=count(select(func.count()).select_from(Slot)),
+        rendered=count(
             select(func.count())
             .select_from(ContentItem)
             .where(col(ContentItem.media_path).is_not(None))
         ),
-        "approved": count(
+        approved=count(
             select(func.count()).select_from(ContentItem).where(col(ContentItem.status).in_(DONE))
         ),
-        "published": count(
+        published=count(
             select(func.count())
             .select_from(Publication)
             .where(Publication.state == PubState.published)
         ),
-        "metrics": count(select(func.count()).select_from(MetricSnapshot)),
-    }
+        metrics=count(select(func.count()).select_from(MetricSnapshot)),
+    )
 
 
 def list_items(
     session: Session, *, state: str | None = None, limit: int = 1000
-) -> list[dict[str, Any]]:
+) -> list[ListedItem]:
     """Items with their publication (one row per item × channel; items not yet scheduled too).
 
     `state` matches the publication state, or the item status for unscheduled items.
@@ -78,28 +321,28 @@ def list_items(
             | (col(Publication.id).is_(None) & (col(ContentItem.status) == state))
         )
     query = query.order_by(col(ContentItem.scheduled_at), col(ContentItem.id)).limit(limit)
-    rows = []
+    rows: list[ListedItem] = []
     channel_codes = {c.id: c.code for c in session.exec(select(Channel))}
     for item, pub, channel, theme in session.exec(query):
         row_state = str(pub.state) if pub is not None else str(item.status)
         when = pub.scheduled_at if pub is not None else item.scheduled_at
         rows.append(
-            {
-                "id": item.id,
-                "publication_id": pub.id if pub else None,
-                "state": row_state,
-                "item_status": str(item.status),
-                "channel": channel.code
+            ListedItem(
+                id=_id(item.id),
+                publication_id=pub.id if pub else None,
+                state=row_state,
+                item_status=str(item.status),
+                channel=channel.code
                 if channel
                 else ",".join(channel_codes.get(i, "?") for i in item.channel_ids),
-                "theme": theme.code if theme else None,
-                "text": item.caption,
-                "media": stored.shown(item.media_path),
-                "scheduled_at": when.isoformat() if when else None,
-                "remote_id": pub.remote_id if pub else None,
-                "remote_url": pub.remote_url if pub else None,
-                "last_error": pub.last_error if pub else None,
-            }
+                theme=theme.code if theme else None,
+                text=item.caption,
+                media=stored.shown(item.media_path),
+                scheduled_at=when,
+                remote_id=pub.remote_id if pub else None,
+                remote_url=pub.remote_url if pub else None,
+                last_error=pub.last_error if pub else None,
+            )
         )
     return rows
 
@@ -117,7 +360,7 @@ def queue(
     item_id: int | None = None,
     tz: ZoneInfo | None = None,
     limit: int = 200,
-) -> list[dict[str, Any]]:
+) -> list[QueueItem]:
     """Items for the review queue: each with its caption as every target platform shows it,
     the facts it cites and their sources, the plan slot it fills and its approvals so far."""
     query = (
@@ -145,7 +388,7 @@ def queue(
         query = query.where(col(ContentItem.scheduled_at) < hi)
     channels = {c.id: c for c in session.exec(select(Channel))}
     users = {u.id: u.username for u in session.exec(select(User))}
-    out = []
+    out: list[QueueItem] = []
     rows = session.exec(query.order_by(col(ContentItem.scheduled_at), col(ContentItem.id)))
     for item, theme, unit, slot in rows:
         targets = [channels[i] for i in item.channel_ids if i in channels]
@@ -156,50 +399,50 @@ def queue(
             select(Approval).where(Approval.content_item_id == item.id)
         ).all()
         out.append(
-            {
-                "id": item.id,
-                "status": str(item.status),
-                "theme": theme.code,
-                "theme_vi": theme.title_vi,
-                "theme_en": theme.title_en,
-                "sensitive": theme.sensitive,
-                "unit": unit.name,
-                "language": item.language,
-                "caption": item.caption,
-                "link": item.link,
-                "media": stored.shown(item.media_path),
-                "alt_text": item.alt_text,
-                "content_ref": item.content_ref,
-                "hold_reasons": item.hold_reasons,
-                "machine_drafted": item.machine_drafted,
-                "scheduled_at": item.scheduled_at,
-                "version": item.version,
-                "author": users.get(item.author_id),
-                "channels": [
-                    {
-                        "code": c.code,
-                        "platform": c.platform,
-                        "name": c.display_name,
-                        "caption": item.captions.get(c.code, item.caption),
-                    }
+            QueueItem(
+                id=_id(item.id),
+                status=str(item.status),
+                theme=theme.code,
+                theme_vi=theme.title_vi,
+                theme_en=theme.title_en,
+                sensitive=theme.sensitive,
+                unit=unit.name,
+                language=item.language,
+                caption=item.caption,
+                link=item.link,
+                media=stored.shown(item.media_path),
+                alt_text=item.alt_text,
+                content_ref=item.content_ref,
+                hold_reasons=tuple(item.hold_reasons),
+                machine_drafted=item.machine_drafted,
+                scheduled_at=item.scheduled_at,
+                version=item.version,
+                author=users.get(item.author_id),
+                channels=tuple(
+                    ChannelPreview(
+                        code=c.code,
+                        platform=c.platform,
+                        name=c.display_name,
+                        caption=item.captions.get(c.code, item.caption),
+                    )
                     for c in targets
-                ],
-                "slot": {"when": slot.scheduled_at, "why": slot.why} if slot else None,
-                "approvals": [
-                    {"by": users.get(a.user_id), "decision": a.decision, "at": a.at,
-                     "comment": a.comment}
+                ),
+                slot=PlanSlot(when=slot.scheduled_at, why=slot.why) if slot else None,
+                approvals=tuple(
+                    ApprovalNote(by=users.get(a.user_id), decision=a.decision, at=a.at,
+                                 comment=a.comment)
                     for a in approvals
-                ],
-                "facts": [
-                    {
-                        "code": f.code,
-                        "text": f.text_vi,
-                        "source": f.source_title,
-                        "ref": f.source_number or f.source_url,
-                    }
+                ),
+                facts=tuple(
+                    CitedFact(
+                        code=f.code,
+                        text=f.text_vi,
+                        source=f.source_title,
+                        ref=f.source_number or f.source_url,
+                    )
                     for f in facts
-                ],
-            }
+                ),
+            )
         )
         if len(out) >= limit:
             break
@@ -208,7 +451,8 @@ def queue(
 
 def calendar(
     session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo
-) -> list[dict[str, Any]]:
+) -> list[CalendarEntry]:
+    """Planned posts between two local days (inclusive), earliest first."""
     lo = dt.datetime.combine(start, dt.time(), tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
     query = (
@@ -220,18 +464,18 @@ def calendar(
         .order_by(col(Slot.scheduled_at), col(Channel.code))
     )
     return [
-        {
-            "when": slot.scheduled_at.astimezone(tz),
-            "channel": channel.display_name,
-            "channel_code": channel.code,
-            "platform": channel.platform,
-            "theme": theme.code,
-            "theme_vi": theme.title_vi,
-            "theme_en": theme.title_en,
-            "status": str(item.status) if item else "planned",
-            "why": slot.why,
-            "item_id": item.id if item else None,
-        }
+        CalendarEntry(
+            when=slot.scheduled_at.astimezone(tz),
+            channel=channel.display_name,
+            channel_code=channel.code,
+            platform=channel.platform,
+            theme=theme.code,
+            theme_vi=theme.title_vi,
+            theme_en=theme.title_en,
+            status=str(item.status) if item else "planned",
+            why=slot.why,
+            item_id=item.id if item else None,
+        )
         for slot, channel, theme, item in session.exec(query)
     ]
 
@@ -251,7 +495,7 @@ def _week(day: Any) -> str:
 
 
 def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
-             end: dt.date | None = None) -> list[dict[str, Any]]:
+             end: dt.date | None = None) -> list[CoverageCell]:
     """Per theme × ISO week: planned slots, approved items, published posts and reach,
     between two local days (default: everything). Counted per day in SQL."""
     lo = dt.datetime.combine(start, dt.time(), tz) if start else None
@@ -260,12 +504,14 @@ def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
     slot_day = local_day(Slot.scheduled_at, dialect=dialect, tz=tz)
     pub_day = local_day(Publication.published_at, dialect=dialect, tz=tz)
     approved = func.sum(case((col(ContentItem.status).in_(DONE), 1), else_=0))
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    cells: dict[tuple[str, str], CoverageCell] = {}
 
-    def cell(theme: str, day: Any) -> dict[str, Any]:
+    def count(theme: str, day: Any, *, planned: int = 0, approved: int = 0,
+              published: int = 0, reach: int | None = None) -> None:
         key = (theme, _week(day))
-        return cells.setdefault(key, {"theme": key[0], "week": key[1], "planned": 0,
-                                      "approved": 0, "published": 0, "reach": None})
+        c = cells.get(key) or CoverageCell(theme=key[0], week=key[1])
+        cells[key] = replace(c, planned=c.planned + planned, approved=c.approved + approved,
+                             published=c.published + published, reach=_add(c.reach, reach))
 
     codes = {t.id: t.code for t in session.exec(select(Theme))}  # group by id: one join less
     slots = (select(Slot.theme_id, slot_day, func.count(col(Slot.id)), approved)
@@ -283,25 +529,22 @@ def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
     for theme_id, day, planned, done in session.exec(
         slots.group_by(col(Slot.theme_id), slot_day)
     ):
-        c = cell(codes.get(theme_id, "?"), day)
-        c["planned"] += int(planned)
-        c["approved"] += int(done or 0)
+        count(codes.get(theme_id, "?"), day, planned=int(planned), approved=int(done or 0))
     for tid, day, published, reach in session.exec(
         pubs.group_by(col(ContentItem.theme_id), pub_day)
     ):
         if tid is None:
             continue
-        c = cell(codes.get(int(tid), "?"), day)
-        c["published"] += int(published)
-        if reach is not None:
-            c["reach"] = (c["reach"] or 0) + int(reach)
-    return sorted(cells.values(), key=lambda c: (c["week"], c["theme"]))
+        count(codes.get(int(tid), "?"), day, published=int(published), reach=_int(reach))
+    return sorted(cells.values(), key=lambda c: (c.week, c.theme))
 
 
-def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
+def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
     """The Metrics page: totals by channel and by theme from each post's newest reading,
     and the top posts by reach (SQL aggregates; the page never loads every post)."""
-    def by(key: Any, *joins: tuple[Any, Any]) -> list[dict[str, Any]]:
+    def by(key: Any, name: Callable[[Any], str],
+           *joins: tuple[Any, Any]) -> list[tuple[Any, MetricTotals]]:
+        """(the key as stored, its totals named by `name`) per value of `key`."""
         query = select(  # type: ignore[call-overload]
             key, func.count(col(Publication.id)), func.count(col(Publication.metrics_at)),
             func.sum(Publication.latest_views), func.sum(Publication.latest_reach),
@@ -309,8 +552,9 @@ def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
         for table, on in joins:
             query = query.join(table, on)
         query = query.where(Publication.state == PubState.published).group_by(key)
-        return [{"key": k, "posts": int(n), "measured": int(m), "views": v, "reach": r,
-                 "engagement": e} for k, n, m, v, r, e in session.exec(query)]
+        return [(k, MetricTotals(key=name(k), posts=int(n), measured=int(m), views=_int(v),
+                                 reach=_int(r), engagement=_int(e)))
+                for k, n, m, v, r, e in session.exec(query)]
 
     item_join = (ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
     posts = session.exec(
@@ -321,42 +565,38 @@ def metrics_overview(session: Session, *, top: int = 20) -> dict[str, Any]:
                col(Publication.latest_reach).is_not(None))
         .order_by(col(Publication.latest_reach).desc()).limit(top)
     ).all()
-    by_channel = by(Publication.channel_id)  # names and platforms joined in Python: cheaper
+    # names and platforms joined in Python: cheaper
     channels = {c.id: c for c in session.exec(select(Channel))}
     codes = {t.id: t.code for t in session.exec(select(Theme))}
     units = {u.id: u.name for u in session.exec(select(Unit))}
-    platforms: dict[str, dict[str, Any]] = {}
-    by_unit: dict[str, dict[str, Any]] = {}
-    for row in by_channel:
-        channel = channels[row["key"]]
-        row["key"] = channel.display_name
+    platforms: dict[str, MetricTotals] = {}
+    by_unit: dict[str, MetricTotals] = {}
+    by_channel = by(Publication.channel_id, lambda k: channels[k].display_name)
+    for channel_id, row in by_channel:
+        channel = channels[channel_id]
         for groups, key in ((platforms, channel.platform), (by_unit, units[channel.unit_id])):
-            total = groups.setdefault(key, {"key": key, "posts": 0, "measured": 0,
-                                            "views": None, "reach": None, "engagement": None})
-            for k in ("posts", "measured"):
-                total[k] += row[k]
-            for k in ("views", "reach", "engagement"):
-                if row[k] is not None:
-                    total[k] = (total[k] or 0) + row[k]
-    return {
-        "by_channel": by_channel,
-        "by_platform": list(platforms.values()),
-        "by_unit": list(by_unit.values()),
-        "by_language": by(ContentItem.language, item_join),
-        "by_theme": [row | {"key": codes.get(row["key"], "?")}
-                     for row in by(ContentItem.theme_id, item_join)],
-        "top": [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
-                 "media": stored.shown(i.media_path),
-                 "text": i.caption.splitlines()[0] if i.caption else "",
-                 "views": p.latest_views, "reach": p.latest_reach,
-                 "engagement": p.latest_engagement, "published_at": p.published_at}
-                for p, c, i in posts],
-    }
+            empty = MetricTotals(key=key, posts=0, measured=0, views=None, reach=None,
+                                 engagement=None)
+            groups[key] = groups.get(key, empty).plus(row)
+    return MetricsOverview(
+        by_channel=tuple(row for _, row in by_channel),
+        by_platform=tuple(platforms.values()),
+        by_unit=tuple(by_unit.values()),
+        by_language=tuple(row for _, row in by(ContentItem.language, str, item_join)),
+        by_theme=tuple(row for _, row in by(ContentItem.theme_id,
+                                               lambda k: codes.get(k, "?"), item_join)),
+        top=tuple(TopPost(channel=c.display_name, platform=c.platform, url=p.remote_url,
+                          media=stored.shown(i.media_path),
+                          text=i.caption.splitlines()[0] if i.caption else "",
+                          views=p.latest_views, reach=p.latest_reach,
+                          engagement=p.latest_engagement, published_at=p.published_at)
+                  for p, c, i in posts),
+    )
 
 
-def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[CampaignWave]:
     """Campaign waves (build-up to after) that overlap the range, earliest first."""
-    out = []
+    out: list[CampaignWave] = []
     for campaign in session.exec(select(Campaign)):
         for w in campaign.config.get("waves", []):
             peak = dt.date.fromisoformat(str(w["date"]))
@@ -364,20 +604,20 @@ def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[dic
             hi = peak + dt.timedelta(days=int(w.get("after_days", 0)))
             if lo <= end and hi >= start:
                 out.append(
-                    {
-                        "campaign": campaign.code,
-                        "name": w["name"],
-                        "theme": w["theme"],
-                        "date": peak,
-                        "from": lo,
-                        "to": hi,
-                        "peak_days": int(w.get("peak_days", 0)),
-                    }
+                    CampaignWave(
+                        campaign=campaign.code,
+                        name=str(w["name"]),
+                        theme=str(w["theme"]),
+                        peak=peak,
+                        start=lo,
+                        end=hi,
+                        peak_days=int(w.get("peak_days", 0)),
+                    )
                 )
-    return sorted(out, key=lambda w: (w["date"], w["name"]))
+    return sorted(out, key=lambda w: (w.peak, w.name))
 
 
-def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]]:
+def channel_health(session: Session, *, now: dt.datetime) -> list[ChannelHealth]:
     """Per channel: paused or not, its last error, what went out in the last 7 days, what
     waits for a person (failed, needs_check, missed) and when metrics last came back."""
     week = now - dt.timedelta(days=7)
@@ -393,21 +633,21 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[dict[str, Any]
         select(Publication.channel_id, func.max(Publication.published_at),
                func.max(Publication.metrics_at)).group_by(col(Publication.channel_id)))}
     units = {u.id: u.name for u in session.exec(select(Unit))}
-    out = []
+    out: list[ChannelHealth] = []
     for c in session.exec(select(Channel).order_by(col(Channel.code))):
         published_at, metrics_at = last.get(c.id or 0, (None, None))
         waiting = sum(counts.get((c.id or 0, str(s)), 0) for s in WAITING_FOR_A_PERSON)
-        out.append({
-            "code": c.code, "name": c.display_name, "platform": c.platform,
-            "unit": units.get(c.unit_id, ""), "paused": c.paused, "pause_reason": c.pause_reason,
-            "last_error": c.last_error, "published_7d": counts.get((c.id or 0, "published"), 0),
-            "waiting": waiting, "last_published": published_at, "last_metrics": metrics_at,
-            "ok": not c.paused and not c.last_error and waiting == 0,
-        })
+        out.append(ChannelHealth(
+            code=c.code, name=c.display_name, platform=c.platform,
+            unit=units.get(c.unit_id, ""), paused=c.paused, pause_reason=c.pause_reason,
+            last_error=c.last_error, published_7d=counts.get((c.id or 0, "published"), 0),
+            waiting=waiting, last_published=published_at, last_metrics=metrics_at,
+            ok=not c.paused and not c.last_error and waiting == 0,
+        ))
     return out
 
 
-def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[WaitingPublication]:
     """Publications in needs_check, missed or failed, oldest slot first, with their reason."""
     rows = session.exec(
         select(Publication, Channel, ContentItem)
@@ -415,7 +655,8 @@ def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[dict[str
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .where(col(Publication.state).in_(WAITING_FOR_A_PERSON))
         .order_by(col(Publication.scheduled_at), col(Publication.id)).limit(limit))
-    return [{"id": pub.id, "state": str(pub.state), "channel": channel.display_name,
-             "platform": channel.platform, "scheduled_at": pub.scheduled_at,
-             "text": item.caption, "reason": pub.last_error or ""}
+    return [WaitingPublication(id=_id(pub.id), state=str(pub.state),
+                               channel=channel.display_name, platform=channel.platform,
+                               scheduled_at=pub.scheduled_at, text=item.caption,
+                               reason=pub.last_error or "")
             for pub, channel, item in rows]

@@ -250,7 +250,7 @@ def slot_times_on(
         return list(rows)
 
 
-def summary(*, database_url: str | None = None) -> dict[str, int]:
+def summary(*, database_url: str | None = None) -> crud.Summary:
     with session_scope(engine(database_url)) as session:
         return crud.summary(session)
 

@@ -40,9 +40,9 @@ def test_demo_flow_end_to_end(prefect_api, tmp_path) -> None:
     finally:
         demo_steps.stop_sandboxes()
     summary = result["summary"]
-    assert summary["planned"] == summary["rendered"] == summary["approved"] == 8
-    assert summary["published"] == 8 == sum(posted)
-    assert summary["metrics"] > 0
+    assert summary.planned == summary.rendered == summary.approved == 8
+    assert summary.published == 8 == sum(posted)
+    assert summary.metrics > 0
     assert result["review"]["refused"]  # the author tried and was refused
 
 

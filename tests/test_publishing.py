@@ -14,7 +14,7 @@ from phuxanh.core.errors import PermissionDenied, ValidationFailed
 from phuxanh.media import stored
 from phuxanh.models import Channel, ContentItem, Fact, ItemStatus, Publication, PubState, Theme
 from phuxanh.platforms.base import Post
-from tests.helpers import at, items, planned_and_rendered, user
+from tests.helpers import at, items, user
 
 
 def _posts(sandbox) -> list[dict]:
@@ -32,8 +32,8 @@ def _approve_all(db_url: str) -> None:
         s.commit()
 
 
-def test_publishes_each_approved_item_once(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_publishes_each_approved_item_once(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     first = jobs.publish_due(now=at(0, 8, 1), database_url=db_url)
     assert first == {"published": 2}  # 08:00 on two channels
@@ -51,8 +51,8 @@ def test_publishes_each_approved_item_once(db_url: str, sandbox) -> None:
     assert metrics == {"collected": 4}
 
 
-def test_author_never_approves_and_sensitive_needs_two(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url, days=7)
+def test_author_never_approves_and_sensitive_needs_two(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url, days=7)
     with Session(jobs.engine(db_url)) as s:
         editor, minh, hoa = (user(s, n) for n in ("lan.nguyen", "minh.tran", "hoa.pham"))
         sensitive = s.exec(select(Theme).where(Theme.sensitive)).one()
@@ -68,8 +68,8 @@ def test_author_never_approves_and_sensitive_needs_two(db_url: str, sandbox) -> 
         assert item.status == ItemStatus.scheduled
 
 
-def test_unsourced_fact_blocks_approval(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_unsourced_fact_blocks_approval(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     with Session(jobs.engine(db_url)) as s:
         item = items(s)[0]
         fact = s.get(Fact, item.fact_ids[0])
@@ -80,8 +80,8 @@ def test_unsourced_fact_blocks_approval(db_url: str, sandbox) -> None:
             review.approve(s, item=item, actor=user(s, "minh.tran"))
 
 
-def test_changed_after_approval_is_refused_at_send(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_changed_after_approval_is_refused_at_send(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     with Session(jobs.engine(db_url)) as s:  # a tampered row: caption edited behind review
         item = items(s)[0]
@@ -96,16 +96,16 @@ def test_changed_after_approval_is_refused_at_send(db_url: str, sandbox) -> None
     assert len(_posts(sandbox)) == 1
 
 
-def test_late_post_is_missed_not_sent(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_late_post_is_missed_not_sent(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     out = jobs.publish_due(now=at(0, 11, 0), database_url=db_url)  # 3 h after 08:00
     assert out == {"missed": 2}
     assert _posts(sandbox) == []
 
 
-def test_lost_response_is_reconciled_not_resent(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_lost_response_is_reconciled_not_resent(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     requests.post(
         f"{sandbox.public_url}/_sandbox/faults", json={"next": ["lose_response"]}, timeout=5
@@ -115,8 +115,8 @@ def test_lost_response_is_reconciled_not_resent(db_url: str, sandbox) -> None:
     assert len(_posts(sandbox)) == 2
 
 
-def test_transient_error_retries_later(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_transient_error_retries_later(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     requests.post(
         f"{sandbox.public_url}/_sandbox/faults", json={"next": ["http_500"]}, timeout=5
@@ -128,8 +128,8 @@ def test_transient_error_retries_later(db_url: str, sandbox) -> None:
     assert len(_posts(sandbox)) == 2
 
 
-def test_expired_token_stops_channel_and_keeps_queue(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_expired_token_stops_channel_and_keeps_queue(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     requests.post(
         f"{sandbox.public_url}/_sandbox/faults", json={"next": ["expired_token"]}, timeout=5
@@ -155,8 +155,8 @@ def test_expired_token_stops_channel_and_keeps_queue(db_url: str, sandbox) -> No
     assert others and later == {"published": len(others)}  # the rest go on; the stopped waits
 
 
-def test_two_workers_at_once_never_double_post(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url, days=3)
+def test_two_workers_at_once_never_double_post(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url, days=3)
     _approve_all(db_url)
     results: list[dict] = []
 
@@ -172,16 +172,16 @@ def test_two_workers_at_once_never_double_post(db_url: str, sandbox) -> None:
     assert len(_posts(sandbox)) == 2
 
 
-def test_item_list_filters_by_state_before_limiting(db_url: str, sandbox) -> None:
+def test_item_list_filters_by_state_before_limiting(db_url: str, sandbox, given_campaign) -> None:
     from phuxanh import crud
 
-    planned_and_rendered(db_url, sandbox.public_url)
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     jobs.publish_due(now=at(0, 19, 31), database_url=db_url)  # the morning ones are missed
     with Session(jobs.engine(db_url)) as s:
         published = crud.list_items(s, state="published", limit=2)
-        assert [r["state"] for r in published] == ["published", "published"]
-        assert {r["state"] for r in crud.list_items(s, state="missed")} == {"missed"}
+        assert [r.state for r in published] == ["published", "published"]
+        assert {r.state for r in crud.list_items(s, state="missed")} == {"missed"}
         assert len(crud.list_items(s)) == 8
 
 
@@ -195,11 +195,11 @@ def test_item_list_refuses_an_unknown_state(db_url: str) -> None:
         crud.list_items(s, state="sent")
 
 
-def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> None:
+def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox, given_campaign) -> None:
     from phuxanh.publish.adapters import adapter_for
     from phuxanh.review import caption_for
 
-    planned_and_rendered(db_url, sandbox.public_url)
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     long_ago = at(0, 7, 0)
     with Session(jobs.engine(db_url)) as s:
@@ -226,8 +226,8 @@ def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox) -> Non
 
 
 def test_a_post_retried_past_the_lateness_limit_is_missed_with_its_last_error(
-        db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+        db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next": ["http_500"] * 2},
                   timeout=5).raise_for_status()

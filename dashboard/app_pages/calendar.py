@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections import defaultdict
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +15,7 @@ from dashboard.common import choice, current_user, session
 from dashboard.i18n import lang, status, t, why
 from phuxanh import crud
 from phuxanh.core.settings import get_settings
+from phuxanh.crud import CalendarEntry, CampaignWave
 
 COLOURS = {  # background, text
     "planned": ("#e5e7eb", "#374151"),
@@ -41,52 +41,57 @@ overflow:hidden;text-overflow:ellipsis}.pxday{color:#6b7280;font-size:.72rem}
 </style>"""
 
 
-def chip(r: dict[str, Any], label: str) -> str:
-    bg, fg = COLOURS.get(r["status"], COLOURS["planned"])
-    title = f"#{r['item_id'] or '—'} {r['when']:%d/%m %H:%M} · {r['channel']} · {r['theme']}"
+def chip(r: CalendarEntry, label: str) -> str:
+    bg, fg = COLOURS.get(r.status, COLOURS["planned"])
+    title = f"#{r.item_id or '—'} {r.when:%d/%m %H:%M} · {r.channel} · {r.theme}"
     return (f'<span class="pxchip" style="background:{bg};color:{fg}" '
-            f'title="{html.escape(title)}">{r["when"]:%H:%M} {html.escape(label)}</span>')
+            f'title="{html.escape(title)}">{r.when:%H:%M} {html.escape(label)}</span>')
 
 
-def wave_days(waves: list[dict[str, Any]]) -> set[dt.date]:
+def row_of(r: CalendarEntry, by: str) -> str:
+    """The entry's channel (display name) or theme (code): what a grid row or chip names."""
+    return r.channel if by == "channel" else r.theme
+
+
+def wave_days(waves: list[CampaignWave]) -> set[dt.date]:
     days: set[dt.date] = set()
     for w in waves:
-        day = w["from"]
-        while day <= w["to"]:
+        day = w.start
+        while day <= w.end:
             days.add(day)
             day += dt.timedelta(days=1)
     return days
 
 
-def week_grid(rows: list[dict[str, Any]], start: dt.date, by: str, waving: set[dt.date]) -> str:
+def week_grid(rows: list[CalendarEntry], start: dt.date, by: str, waving: set[dt.date]) -> str:
     days = [start + dt.timedelta(days=i) for i in range(7)]
     cells: dict[tuple[str, dt.date], list[str]] = defaultdict(list)
     other = "theme" if by == "channel" else "channel"
     for r in rows:
-        cells[(r[by], r["when"].date())].append(chip(r, r[other]))
+        cells[(row_of(r, by), r.when.date())].append(chip(r, row_of(r, other)))
     head = "".join(
         f'<th class="{"wave" if d in waving else ""}">{DAYS[lang()][d.weekday()]} {d:%d/%m}'
         "</th>" for d in days)
     body = ""
-    for key in sorted({r[by] for r in rows}):
+    for key in sorted({row_of(r, by) for r in rows}):
         tds = "".join(f'<td class="{"wave" if d in waving else ""}">{"".join(cells[(key, d)])}'
                       "</td>" for d in days)
         body += f'<tr><td class="row">{html.escape(key)}</td>{tds}</tr>'
     return f'{STYLE}<table class="pxcal"><tr><th></th>{head}</tr>{body}</table>'
 
 
-def month_grid(rows: list[dict[str, Any]], first: dt.date, by: str, waving: set[dt.date]) -> str:
+def month_grid(rows: list[CalendarEntry], first: dt.date, by: str, waving: set[dt.date]) -> str:
     start = first - dt.timedelta(days=first.weekday())
-    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    by_day: dict[dt.date, list[CalendarEntry]] = defaultdict(list)
     for r in rows:
-        by_day[r["when"].date()].append(r)
+        by_day[r.when.date()].append(r)
     head = "".join(f"<th>{d}</th>" for d in DAYS[lang()])
     body, day = "", start
     while day.month == first.month or day < first:
         tds = ""
         for _ in range(7):
             shown = by_day[day] if day.month == first.month else []
-            chips = "".join(chip(r, r[by]) for r in shown[:4])
+            chips = "".join(chip(r, row_of(r, by)) for r in shown[:4])
             if len(shown) > 4:
                 chips += f'<span class="pxday">{t("cal.more", n=len(shown) - 4)}</span>'
             tds += (f'<td class="{"wave" if day in waving else ""}"><div class="pxday">'
@@ -119,8 +124,8 @@ with session() as s:
     user = current_user(s)
     role = str(user.role) if user is not None else None
 for w in waves:
-    st.warning(t("cal.wave", name=w["name"], theme=w["theme"], start=f"{w['from']:%d/%m/%Y}",
-                 end=f"{w['to']:%d/%m/%Y}", peak=f"{w['date']:%d/%m/%Y}", days=w["peak_days"]),
+    st.warning(t("cal.wave", name=w.name, theme=w.theme, start=f"{w.start:%d/%m/%Y}",
+                 end=f"{w.end:%d/%m/%Y}", peak=f"{w.peak:%d/%m/%Y}", days=w.peak_days),
                icon=":material/waves:")
 if not rows:
     st.info(t("cal.empty"))
@@ -134,22 +139,23 @@ else:
         f"{status(code)}</span>" for code, (bg, fg) in COLOURS.items())
     st.markdown(f"{t('cal.legend')}: {legend}", unsafe_allow_html=True)
     frame = pd.DataFrame([{
-        t("cal.col.day"): r["when"].strftime("%d/%m/%Y"),
-        t("cal.col.time"): r["when"].strftime("%H:%M"),
-        t("cal.col.channel"): r["channel"],
-        t("cal.col.theme"): r["theme_vi"] if lang() == "vi" else r["theme_en"],
-        t("cal.col.status"): status(r["status"]),
-        t("cal.col.why"): why(r["why"]),
-        t("cal.col.item"): r["item_id"],
+        t("cal.col.day"): r.when.strftime("%d/%m/%Y"),
+        t("cal.col.time"): r.when.strftime("%H:%M"),
+        t("cal.col.channel"): r.channel,
+        t("cal.col.theme"): r.theme_vi if lang() == "vi" else r.theme_en,
+        t("cal.col.status"): status(r.status),
+        t("cal.col.why"): why(r.why),
+        t("cal.col.item"): r.item_id,
     } for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch")
-    items = {r["item_id"]: r for r in rows if r["item_id"] is not None}
+    items = {r.item_id: r for r in rows if r.item_id is not None}
+    options: list[int | None] = [None, *items]
     chosen = st.selectbox(
-        t("cal.pick"), [None, *items], key="cal_item",
+        t("cal.pick"), options, key="cal_item",
         format_func=lambda i: "—" if i is None else
-        f"#{i} · {items[i]['when']:%d/%m %H:%M} · {items[i]['channel']} · {items[i]['theme']}")
+        f"#{i} · {items[i].when:%d/%m %H:%M} · {items[i].channel} · {items[i].theme}")
     if chosen is not None:
         with session() as s:
             found = crud.queue(s, item_id=int(chosen))
         for row in found:
-            item_view.show(row, role=role, key=f"cal-{row['id']}")
+            item_view.show(row, role=role, key=f"cal-{row.id}")

@@ -4,6 +4,7 @@ plan spans several weeks."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 import altair as alt
 import pandas as pd
@@ -33,7 +34,7 @@ with session() as s:
 if not rows:
     st.info(t("cov.empty"))
 else:
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([asdict(r) for r in rows])
     frame["theme"] = frame["theme"].map(lambda code: titles.get(code, code))
     totals = frame.groupby("theme", as_index=False)[
         ["planned", "approved", "published", "reach"]].sum(min_count=1)

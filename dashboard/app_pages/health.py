@@ -22,25 +22,25 @@ with session() as s:
     waiting = crud.waiting_for_a_person(s)
     user = current_user(s)
     # the unit rule of approval: only posts of the user's unit or a unit below it
-    mine = may_settle(s, user, [w["id"] for w in waiting]) if user is not None else []
+    mine = may_settle(s, user, [w.id for w in waiting]) if user is not None else []
 for p in pauses:
     st.error(t("health.paused", scope=p["channel"] or t("queue.all"), reason=p["reason"],
                by=p["by"], since=local(p["since"])), icon=":material/pause_circle:")
 if not rows:
     st.info(t("health.empty"))
 else:
-    bad = [r for r in rows if not r["ok"]]
+    bad = [r for r in rows if not r.ok]
     (st.warning if bad else st.success)(t("health.summary", bad=len(bad), n=len(rows)))
     st.dataframe(pd.DataFrame([{
-        t("health.state"): "✓" if r["ok"] else ("⏸" if r["paused"] else "!"),
-        t("met.channel"): r["name"],
-        t("health.platform"): r["platform"],
-        t("queue.unit"): r["unit"],
-        t("health.published_7d"): r["published_7d"],
-        t("health.waiting"): r["waiting"],
-        t("health.last_published"): local(r["last_published"]),
-        t("health.last_metrics"): local(r["last_metrics"]),
-        t("health.problem"): r["pause_reason"] or r["last_error"] or "",
+        t("health.state"): "✓" if r.ok else ("⏸" if r.paused else "!"),
+        t("met.channel"): r.name,
+        t("health.platform"): r.platform,
+        t("queue.unit"): r.unit,
+        t("health.published_7d"): r.published_7d,
+        t("health.waiting"): r.waiting,
+        t("health.last_published"): local(r.last_published),
+        t("health.last_metrics"): local(r.last_metrics),
+        t("health.problem"): r.pause_reason or r.last_error or "",
     } for r in rows]), hide_index=True, width="stretch")
 
 st.subheader(t("health.waiting_title"))
@@ -48,10 +48,10 @@ if not waiting:
     st.info(t("health.waiting_none"))
 else:
     st.dataframe(pd.DataFrame([{
-        t("health.pub"): w["id"], t("health.state"): status(w["state"]),
-        t("met.channel"): w["channel"], t("health.when"): local(w["scheduled_at"]),
-        t("health.why"): w["reason"],
-        t("health.text"): w["text"].splitlines()[0][:80] if w["text"] else "",
+        t("health.pub"): w.id, t("health.state"): status(w.state),
+        t("met.channel"): w.channel, t("health.when"): local(w.scheduled_at),
+        t("health.why"): w.reason,
+        t("health.text"): w.text.splitlines()[0][:80] if w.text else "",
     } for w in waiting]), hide_index=True, width="stretch")
     if user is None or user.role not in RESOLVERS:
         st.caption(t("health.resolvers"))

@@ -50,10 +50,10 @@ chosen_channel = choice(d, t("queue.channel"), ["", *channels], name="f_channel"
 chosen_lang = choice(e, t("queue.language"), ["", "vi", "en"], name="f_lang",
                      format_func=lambda x: {"": t("queue.all"), "vi": "Tiếng Việt",
                                             "en": "English"}[x])
-dates = f.date_input(t("queue.dates"), value=(), format="DD/MM/YYYY", key="f_dates")
+dates = f.date_input(t("queue.dates"), value=[], format="DD/MM/YYYY", key="f_dates")
 day_from: dt.date | None = None
 day_to: dt.date | None = None
-if isinstance(dates, tuple) and dates:
+if dates:
     day_from = dates[0]
     day_to = dates[1] if len(dates) > 1 else dates[0]
 
@@ -65,10 +65,8 @@ with session() as s:
                           theme_code=chosen_theme or None, channel_code=chosen_channel or None,
                           language=chosen_lang or None, day_from=day_from, day_to=day_to,
                           tz=get_settings().tz)
-    # items with a send in doubt are locked; each row says so (one query for the page)
-    doubt = item_view.in_doubt(s, [row["id"] for row in rows])
-    for row in rows:
-        row["in_doubt"] = doubt.get(row["id"], [])
+    # items with a send in doubt are locked: read for the whole page in one query
+    doubt = item_view.in_doubt(s, [row.id for row in rows])
 st.caption(t("queue.count", n=len(rows)))
 if signed_in:
     st.caption(t("auth.keys"))
@@ -83,7 +81,7 @@ if approver and rows and opened is None and chosen_status == "in_review" and st.
     with session() as s:
         actor = current_user(s)
         for row in rows:
-            item = s.get(ContentItem, row["id"])
+            item = s.get(ContentItem, row.id)
             if actor is None or item is None:
                 continue
             try:
@@ -100,4 +98,4 @@ if approver and rows and opened is None and chosen_status == "in_review" and st.
 if not rows:
     st.info(t("queue.empty"))
 for row in rows:
-    item_view.show(row, role=role)
+    item_view.show(row, role=role, doubt=doubt.get(row.id, []))

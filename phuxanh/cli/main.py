@@ -147,12 +147,13 @@ def item_list(
     with session_scope(jobs.engine(database)) as session:
         rows = crud.list_items(session, state=state)
     if as_json:
-        _print(rows)
+        _print([r.as_json() for r in rows])
         return
     for r in rows:
+        when = r.scheduled_at.isoformat() if r.scheduled_at else "-"
         typer.echo(
-            f"{r['id']:>5}  {r['state']:<12} {r['scheduled_at'] or '-':<26} "
-            f"{r['channel']:<22} {r['text'].splitlines()[0][:60]}"
+            f"{r.id:>5}  {r.state:<12} {when:<26} "
+            f"{r.channel:<22} {r.text.splitlines()[0][:60]}"
         )
 
 
