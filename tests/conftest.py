@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,28 +42,151 @@ def pg_cluster() -> Iterator[pg.Cluster | None]:
         cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database: a SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        migrate(url)
-        yield url
-        engine_for(url).dispose()
-        return
-    cluster = request.getfixturevalue("pg_cluster")
+class Templates:
+    """Databases built once per test process and copied for each test: a migrated one, and
+    one holding the small planned and rendered campaign (`helpers.planned_and_rendered`).
+    SQLite copies the file; PostgreSQL creates the test's database `TEMPLATE` the built one.
+    Each copy is a real database of the same schema, made the way it always is; only the
+    building is not repeated (it was most of the suite's time)."""
+
+    def __init__(self, root: Path, cluster: pg.Cluster | None) -> None:
+        self.root, self.cluster = root, cluster
+        self.built: dict[tuple[str, str], str] = {}  # (backend, kind) -> file or db name
+        self.sandbox_url = "http://127.0.0.1:9/template-sandbox"  # no server: rewritten
+
+    def _pg_admin(self) -> Engine:
+        assert self.cluster is not None
+        return create_engine(self.cluster.url, isolation_level="AUTOCOMMIT")
+
+    def _pg_url(self, name: str) -> str:
+        assert self.cluster is not None
+        return self.cluster.url.rsplit("/", 1)[0] + f"/{name}"
+
+    def source(self, backend: str, kind: str) -> str:
+        key = (backend, kind)
+        if key not in self.built:
+            self.built[key] = self._build(backend, kind)
+        return self.built[key]
+
+    def _build(self, backend: str, kind: str) -> str:
+        if backend == "sqlite":
+            path = self.root / f"{kind}.db"
+            url = f"sqlite:///{path}"
+            if kind == "migrated":
+                migrate(url)
+            else:
+                shutil.copy(self.source("sqlite", "migrated"), path)
+                self._render(url, kind)
+            engine_for(url).dispose()
+            return str(path)
+        name = f"tmpl_{kind}_{uuid.uuid4().hex[:8]}"
+        admin = self._pg_admin()
+        with admin.connect() as conn:
+            if kind == "migrated":
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            else:
+                source = self.source("postgresql", "migrated")
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        admin.dispose()
+        url = self._pg_url(name)
+        if kind == "migrated":
+            migrate(url)
+        else:
+            self._render(url, kind)
+        engine_for(url).dispose()  # no connection may stay open on a template
+        return name
+
+    def _render(self, url: str, kind: str) -> None:
+        from tests.helpers import planned_and_rendered
+
+        days = int(kind.removeprefix("rendered-"))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PHUXANH_MEDIA_DIR", str(self.media(kind)))
+            get_settings.cache_clear()
+            planned_and_rendered(url, self.sandbox_url, days=days)
+        get_settings.cache_clear()
+
+    def media(self, kind: str) -> Path:
+        return self.root / f"media-{kind}"
+
+    def campaign(self, db_url: str, sandbox_url: str, *, days: int) -> str:
+        """Make the (migrated, empty) test database at `db_url` hold the planned and
+        rendered campaign of `days` days, its media under this test's media root and its
+        channels pointed at `sandbox_url`. The campaign's code."""
+        from tests.helpers import CAMPAIGN
+
+        backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+        kind = f"rendered-{days}"
+        engine_for(db_url).dispose()
+        self.copy(backend, kind, to=db_url.removeprefix("sqlite:///") if backend == "sqlite"
+                  else db_url.rsplit("/", 1)[1])
+        shutil.copytree(self.media(kind), get_settings().media_dir, dirs_exist_ok=True)
+        with engine_for(db_url).begin() as conn:
+            conn.execute(text("UPDATE channel SET api_base_url = "
+                              "replace(api_base_url, :old, :new)"),
+                         {"old": self.sandbox_url, "new": sandbox_url})
+        return CAMPAIGN
+
+    def copy(self, backend: str, kind: str, *, to: str) -> None:
+        """Make the database `to` (a SQLite file path, or a database name) a copy."""
+        if backend == "sqlite":
+            shutil.copy(self.source(backend, kind), to)
+            return
+        source = self.source(backend, kind)
+        admin = self._pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{to}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{to}" TEMPLATE "{source}"'))
+        admin.dispose()
+
+    def drop(self) -> None:
+        if self.cluster is None:
+            return
+        names = [name for (backend, _), name in self.built.items() if backend == "postgresql"]
+        if names:
+            admin = self._pg_admin()
+            with admin.connect() as conn:
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory,
+              pg_cluster: pg.Cluster | None) -> Iterator[Templates]:
+    built = Templates(tmp_path_factory.mktemp("templates"), pg_cluster)
+    yield built
+    built.drop()
+
+
+def _require_postgres(request: pytest.FixtureRequest) -> pg.Cluster:
+    cluster: pg.Cluster | None = request.getfixturevalue("pg_cluster")
     if cluster is None:
         if os.environ.get("PHUXANH_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL is required (PHUXANH_REQUIRE_POSTGRES=1) but not installed")
         pytest.skip("PostgreSQL binaries not found (CI installs them)")
+    return cluster
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a new PostgreSQL database (each a copy
+    of one migrated once per test process)."""
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        request.getfixturevalue("templates").copy("sqlite", "migrated", to=str(path))
+        url = f"sqlite:///{path}"
+        yield url
+        engine_for(url).dispose()
+        return
+    cluster = _require_postgres(request)
+    built: Templates = request.getfixturevalue("templates")
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    built.copy("postgresql", "migrated", to=name)
     url = cluster.url.rsplit("/", 1)[0] + f"/{name}"
-    migrate(url)
     yield url
     engine_for(url).dispose()
+    admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -82,11 +206,22 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def app_db(db_url: str, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A small planned and rendered campaign, and the dashboard pointed at it."""
-    from tests.helpers import planned_and_rendered
+def given_campaign(templates: Templates) -> Callable[..., str]:
+    """`given_campaign(db_url, sandbox_url, days=2)`: the test database (from `db_url`) holds
+    what `helpers.planned_and_rendered` makes, copied from one built once per test process,
+    backend and number of days (see `Templates`)."""
 
-    planned_and_rendered(db_url, sandbox.public_url)
+    def make(db_url: str, sandbox_url: str, *, days: int = 2) -> str:
+        return templates.campaign(db_url, sandbox_url, days=days)
+
+    return make
+
+
+@pytest.fixture
+def app_db(db_url: str, sandbox: SandboxServer, given_campaign: Callable[..., str],
+           monkeypatch: pytest.MonkeyPatch) -> str:
+    """A small planned and rendered campaign, and the dashboard pointed at it."""
+    given_campaign(db_url, sandbox.public_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     get_settings.cache_clear()
     return db_url

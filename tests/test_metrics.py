@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from phuxanh import jobs
 from phuxanh.models import Channel, MetricSnapshot, Publication, PubState
 from phuxanh.publish.metrics import SCHEDULE, due_step
-from tests.helpers import at, planned_and_rendered
+from tests.helpers import at
 from tests.test_publishing import _approve_all
 
 T0 = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
@@ -28,16 +28,16 @@ def test_due_step_follows_the_schedule() -> None:
     assert due_step(T0, T0 + dt.timedelta(days=28, minutes=1), T0 + dt.timedelta(days=90)) is None
 
 
-def _published(db_url: str, sandbox) -> list[Publication]:
-    planned_and_rendered(db_url, sandbox.public_url)
+def _published(db_url: str, sandbox, given_campaign) -> list[Publication]:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     jobs.publish_due(now=at(0, 8, 1), database_url=db_url)
     with Session(jobs.engine(db_url)) as s:
         return list(s.exec(select(Publication).where(Publication.state == PubState.published)))
 
 
-def test_hourly_runs_for_a_month_read_each_post_six_times(db_url: str, sandbox) -> None:
-    pubs = _published(db_url, sandbox)
+def test_hourly_runs_for_a_month_read_each_post_six_times(db_url: str, sandbox, given_campaign) -> None:
+    pubs = _published(db_url, sandbox, given_campaign)
     assert len(pubs) == 2
     now, totals = at(0, 8, 1), {"collected": 0}
     while now < at(30, 8):
@@ -57,8 +57,8 @@ def test_hourly_runs_for_a_month_read_each_post_six_times(db_url: str, sandbox) 
             assert all(x.video_views is None and x.watch_time_s is None for x in snaps)
 
 
-def test_a_rate_limited_channel_waits_for_the_next_run(db_url: str, sandbox) -> None:
-    pubs = _published(db_url, sandbox)
+def test_a_rate_limited_channel_waits_for_the_next_run(db_url: str, sandbox, given_campaign) -> None:
+    pubs = _published(db_url, sandbox, given_campaign)
     requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next_read": ["http_429"]},
                   timeout=5)
     first = jobs.collect_metrics(now=at(0, 9, 5), database_url=db_url)
@@ -71,10 +71,10 @@ def test_a_rate_limited_channel_waits_for_the_next_run(db_url: str, sandbox) -> 
     assert jobs.collect_metrics(now=at(0, 9, 15), database_url=db_url).get("collected") is None
 
 
-def test_at_most_calls_per_channel_a_run(db_url: str, sandbox) -> None:
+def test_at_most_calls_per_channel_a_run(db_url: str, sandbox, given_campaign) -> None:
     from phuxanh.publish.metrics import collect
 
-    _published(db_url, sandbox)
+    _published(db_url, sandbox, given_campaign)
     jobs.publish_due(now=at(0, 19, 31), database_url=db_url)
     done = collect(jobs.engine(db_url), now=at(1, 9), calls_per_channel=1)
     assert done["collected"] == 3 and done["deferred"] == 1  # one Page had two due

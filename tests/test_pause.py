@@ -16,7 +16,7 @@ from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
 from phuxanh.core.users import add_user
 from phuxanh.models import AuditEvent, Channel, Pause, Publication, PubState
 from phuxanh.publish.pauses import active, pause, resume
-from tests.helpers import at, planned_and_rendered, user
+from tests.helpers import at, user
 from tests.test_publishing import _approve_all
 
 
@@ -25,8 +25,8 @@ def _posts(sandbox) -> int:
 
 
 @pytest.fixture
-def due(db_url: str, sandbox) -> str:
-    planned_and_rendered(db_url, sandbox.public_url)
+def due(db_url: str, sandbox, given_campaign) -> str:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     return db_url
 

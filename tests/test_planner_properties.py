@@ -19,7 +19,6 @@ from phuxanh.models import ContentItem, Slot, Theme
 from phuxanh.planning.campaign import CampaignSpec, load_campaign
 from phuxanh.planning.planner import ensure_campaign, plan
 from phuxanh.sandbox import demo
-from tests.helpers import planned_and_rendered
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,8 +110,8 @@ def campaign_channels(session: Session, spec: CampaignSpec):
     return [c for c in session.exec(select(Channel)) if c.code in codes]
 
 
-def test_replan_keeps_slots_with_content(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url, days=1)  # day 1 gets drafts
+def test_replan_keeps_slots_with_content(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url, days=1)  # day 1 gets drafts
     jobs.plan_days("demo-2026", start=dt.date(2026, 3, 10), days=1, database_url=db_url)
     with Session(jobs.engine(db_url)) as s:
         before = {x.id for x in s.exec(select(Slot))}

@@ -9,7 +9,7 @@ from phuxanh import jobs, review
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.models import Channel
 from phuxanh.platforms.preview import LIMITS, preview
-from tests.helpers import items, planned_and_rendered, user
+from tests.helpers import items, user
 
 URL = "https://haiphong.gov.vn/tin-tuc/bau-cu-2026-mot-duong-dan-rat-dai-de-thu-do-dai"
 
@@ -59,8 +59,8 @@ def test_nfd_caption_is_shown_and_counted_as_nfc() -> None:
     assert shown.text == "Thành phố cảng xanh" and shown.length == 19
 
 
-def test_approval_is_refused_when_a_caption_breaks_a_channel_limit(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_approval_is_refused_when_a_caption_breaks_a_channel_limit(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     with Session(jobs.engine(db_url)) as s:
         item = items(s)[0]
         channel = s.get(Channel, item.channel_ids[0])

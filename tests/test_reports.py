@@ -18,7 +18,7 @@ from phuxanh import jobs
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.reports.figures import build
 from phuxanh.reports.model import parse_period, period_of
-from tests.helpers import at, planned_and_rendered
+from tests.helpers import at
 from tests.test_publishing import _approve_all
 
 
@@ -39,8 +39,8 @@ def test_periods() -> None:
 
 
 @pytest.fixture
-def measured(db_url: str, sandbox) -> str:
-    planned_and_rendered(db_url, sandbox.public_url, days=2)
+def measured(db_url: str, sandbox, given_campaign) -> str:
+    given_campaign(db_url, sandbox.public_url, days=2)
     _approve_all(db_url)
     for day in (0, 1):
         for hour, minute in ((8, 1), (19, 31)):

@@ -30,8 +30,8 @@ def _by_state(db_url: str, state: PubState) -> list[Publication]:
                            .order_by(Publication.id)))  # type: ignore[arg-type]
 
 
-def test_needs_check_confirmed_live(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_needs_check_confirmed_live(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     # the post is made but its answer is lost, and the check that follows fails too
     _faults(sandbox, next=["lose_response"], next_read=["http_500", "http_500"])
@@ -63,8 +63,8 @@ def test_needs_check_confirmed_live(db_url: str, sandbox) -> None:
     assert len(_posts(sandbox)) == 2  # nothing was sent twice
 
 
-def test_missed_post_sent_again_once_or_cancelled(db_url: str, sandbox) -> None:
-    planned_and_rendered(db_url, sandbox.public_url)
+def test_missed_post_sent_again_once_or_cancelled(db_url: str, sandbox, given_campaign) -> None:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     out = jobs.publish_due(now=at(0, 12), database_url=db_url)  # 4 h after 08:00: too late
     assert out == {"missed": 2}
@@ -112,11 +112,11 @@ def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 
 
 def test_resolve_keeps_the_unit_rule_and_takes_only_http_urls(db_url: str, sandbox,
-                                                              monkeypatch, capsys) -> None:
+                                                              monkeypatch, capsys, given_campaign) -> None:
     """Issue 13, Medium 5: an approver of a unit below settled the lead unit's post, and
     `--live` took `javascript:` and markup. Also (Low): the audit row's `from` was the new
     state."""
-    planned_and_rendered(db_url, sandbox.public_url)
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     assert jobs.publish_due(now=at(0, 12), database_url=db_url) == {"missed": 2}
     with Session(jobs.engine(db_url)) as s:

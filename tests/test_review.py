@@ -16,13 +16,13 @@ from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationF
 from phuxanh.core.users import add_user, check_password, ensure_unit
 from phuxanh.media import stored
 from phuxanh.models import ContentItem, ItemStatus, Publication, PubState
-from tests.helpers import at, items, planned_and_rendered, user
+from tests.helpers import at, items, user
 from tests.test_publishing import _approve_all
 
 
 @pytest.fixture
-def ready(db_url: str, sandbox) -> str:
-    planned_and_rendered(db_url, sandbox.public_url)
+def ready(db_url: str, sandbox, given_campaign) -> str:
+    given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
     return db_url
 
