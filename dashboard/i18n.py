@@ -1,8 +1,9 @@
 """Interface language: Vietnamese by default with an English switch; dates dd/mm/yyyy.
 
-Strings live in `dashboard/strings.py`. `phuxanh` raises its errors in English (the CLI
-and logs read them); `error()` shows each known one in Vietnamese on the Vietnamese
-interface, line by line, and leaves file and field names as they are.
+Strings live in `dashboard/strings.py`. A `phuxanh` error raised with a message code
+(`phuxanh/core/messages.py`) is shown in the interface's language by `error()`, the input
+it names in the words of the desk's forms (`FIELDS_VI`/`FIELDS_EN`) instead of a CLI flag;
+one raised as plain text (English) is shown as it is.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.strings import EN, ERRORS_VI, STATUS_EN, STATUS_VI, VI, WORDS_EN, WORDS_VI
+from dashboard.strings import (
+    EN,
+    FIELDS_EN,
+    FIELDS_VI,
+    STATUS_EN,
+    STATUS_VI,
+    VI,
+    WORDS_EN,
+    WORDS_VI,
+)
+from phuxanh.core.errors import PhuxanhError
 
 STRINGS: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
 STATUS: dict[str, dict[str, str]] = {"vi": STATUS_VI, "en": STATUS_EN}
 WORDS: dict[str, dict[str, str]] = {"vi": WORDS_VI, "en": WORDS_EN}
-_ERRORS = [(re.compile(pattern), text) for pattern, text in ERRORS_VI]
+FIELDS: dict[str, dict[str, str]] = {"vi": FIELDS_VI, "en": FIELDS_EN}
 
 
 def lang() -> str:
@@ -36,25 +47,17 @@ def word(value: str) -> str:
     return WORDS[lang()].get(value, value)
 
 
-def error_line(line: str, language: str = "vi") -> str:
-    if language != "vi":
-        return line
-    for pattern, text in _ERRORS:
-        found = pattern.fullmatch(line.strip())
-        if found:
-            values = {k: v for k, v in found.groupdict().items() if v is not None}
-            if "status" in values:
-                values["status"] = STATUS_VI.get(values["status"], values["status"])
-            for key in ("role", "what"):
-                if key in values:
-                    values[key] = WORDS_VI.get(values[key], values[key])
-            return text.format(**values)
-    return line
+def describe(exc: Exception, language: str) -> str:
+    """`exc` in `language`: a coded domain error from the message catalog, each line, with
+    the fields it names as the desk's forms call them; any other error as it is."""
+    if isinstance(exc, PhuxanhError):
+        return exc.text(language, fields=FIELDS[language])
+    return str(exc)
 
 
 def error(exc: Exception) -> str:
     """A domain error in the interface's language."""
-    return "\n".join(error_line(line, lang()) for line in str(exc).splitlines())
+    return describe(exc, lang())
 
 
 _WHY = [

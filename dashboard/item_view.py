@@ -92,8 +92,8 @@ def _previews(column: Any, row: QueueItem) -> None:
         if shown.link:
             extra.append(t("queue.link", link=shown.link))
         tab.caption(" · ".join(extra))
-        for problem in shown.problems:
-            tab.error(problem)
+        for problem in shown.messages:  # coded: in the interface's language
+            tab.error(problem.text(lang()))
         for note in shown.notes:
             tab.caption(note)
 

@@ -393,47 +393,15 @@ WORDS_EN = {
     "approved": "approved", "reject": "rejected", "request_changes": "asked for changes",
     "editor": "editor", "approver": "approver", "manager": "manager", "admin": "admin",
 }
-# domain errors (phuxanh raises them in English, for logs and the CLI) shown in Vietnamese
-ERRORS_VI: list[tuple[str, str]] = [
-    (r"wrong username or password", "Sai tên đăng nhập hoặc mật khẩu."),
-    (r"too many failed sign-ins: try again in (?P<s>\d+) s",
-     "Đăng nhập sai quá nhiều lần: hãy thử lại sau {s} giây."),
-    (r"item (?P<id>\d+): held: (?P<reason>.+)", "Mục #{id} đang bị giữ lại: {reason}"),
-    (r"(?P<u>\S+) \((?P<role>\w+)\) may not (?P<what>.+)",
-     "{u} ({role}) không có quyền {what}."),
-    (r"(?P<u>\S+) wrote item (?P<id>\d+) and may not approve it",
-     "{u} là tác giả mục #{id} nên không được tự duyệt."),
-    (r"(?P<u>\S+) is not in the unit of item (?P<id>\d+)",
-     "{u} không thuộc đơn vị của mục #{id}."),
-    (r"item (?P<id>\d+) is (?P<status>\w+), not a draft",
-     "Mục #{id} đang ở trạng thái “{status}”, không phải bản nháp."),
-    (r"item (?P<id>\d+) is (?P<status>\w+), not in review",
-     "Mục #{id} đang ở trạng thái “{status}”, không chờ duyệt."),
-    (r"item (?P<id>\d+) is (?P<status>\w+); there is nothing to (?P<what>\w+)",
-     "Mục #{id} đang ở trạng thái “{status}”, không có gì để xử lý."),
-    (r"item (?P<id>\d+) is (?P<status>\w+) and can no longer change",
-     "Mục #{id} đang ở trạng thái “{status}”, không thể sửa nữa."),
-    (r"item (?P<id>\d+) is already (?P<status>\w+) on a channel; .*",
-     "Mục #{id} đã “{status}” trên một kênh: hãy đăng bài đính chính thay vì sửa."),
-    (r"item (?P<id>\d+): publication (?P<pub>\d+) on (?P<ch>\S+) is needs_check: .*",
-     "Mục #{id}: bài đăng {pub} trên kênh {ch} cần kiểm tra, có thể đã lên trang; hãy xác "
-     "nhận kết quả ở trang Tình trạng kênh (hoặc `phuxanh publication resolve {pub}`) trước."),
-    (r"item (?P<id>\d+): publication (?P<pub>\d+) on (?P<ch>\S+) is (processing|being sent): .*",
-     "Mục #{id}: bài đăng {pub} trên kênh {ch} đang được gửi, có thể đã lên trang; hãy chờ "
-     "việc gửi có kết quả."),
-    (r"item (?P<id>\d+): publication (?P<pub>\d+) changed while you looked .*",
-     "Mục #{id}: bài đăng {pub} vừa thay đổi (có thể đang được gửi); hãy xem lại."),
-    (r"item (?P<id>\d+): fact without a source: (?P<code>\S+)",
-     "Mục #{id}: dữ kiện {code} chưa có nguồn."),
-    (r"item (?P<id>\d+): needs at least one channel and a time",
-     "Mục #{id}: cần ít nhất một kênh và thời gian đăng."),
-    (r"item (?P<id>\d+): (?P<label>[^:]+): (?P<n>\d+) > (?P<max>\d+) (weighted )?characters; "
-     r"shorten by (?P<k>\d+)",
-     "Mục #{id}: {label}: {n} > {max} ký tự; cần bớt {k}."),
-    (r"(?P<field>\w+): a (?P<what>\w+) needs a reason the author can act on",
-     "Cần ghi lý do để tác giả biết phải sửa gì."),
-    (r"the sign-in provider gave no verified e-mail address",
-     "Nhà cung cấp đăng nhập không trả về e-mail đã xác minh."),
-    (r"(?P<email>\S+) has no phuxanh account; ask an admin to add it",
-     "{email} chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm."),
-]
+# The inputs a domain error names (a `field` parameter: the CLI's flag, or a form field),
+# as the desk's forms call them; the message itself comes from phuxanh/core/messages.py.
+FIELDS_VI = {
+    "--period": "Kỳ báo cáo", "--unit": "Đơn vị",
+    "--live": "Địa chỉ bài đăng", "--cancel": "Lý do hủy",
+    "reason": "Lý do từ chối", "comment": "Nội dung cần sửa",
+}
+FIELDS_EN = {
+    "--period": "Period", "--unit": "Unit",
+    "--live": "The post's URL", "--cancel": "Why it is cancelled",
+    "reason": "Reason for rejecting", "comment": "What to change",
+}

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh import quality
 from phuxanh.core import audit
-from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from phuxanh.core.errors import InvalidTransition, Message, PermissionDenied, ValidationFailed
 from phuxanh.core.users import oversees
 from phuxanh.media import stored
 from phuxanh.models import (
@@ -81,15 +81,14 @@ def unsettled(session: Session, item_ids: list[int]) -> dict[int, list[tuple[Pub
     return out
 
 
-def locked_reason(item_id: int, pub: Publication, channel: Channel) -> str:
+def locked_reason(item_id: int, pub: Publication, channel: Channel) -> Message:
     """Why the item cannot change, naming the publication and what settles it."""
-    where = f"item {item_id}: publication {pub.id} on {channel.code}"
     if pub.state == PubState.needs_check:
-        return (f"{where} is needs_check: the post may already be live; settle it first with "
-                f"`phuxanh publication resolve {pub.id}` (or on the Channel health page)")
+        return Message("item.locked_needs_check", {"id": item_id, "pub": pub.id,
+                                                   "channel": channel.code})
     doing = "processing" if pub.state == PubState.processing else "being sent"
-    return (f"{where} is {doing}: the post may already be live; wait for the publisher to "
-            f"settle it (if it cannot, it asks for `phuxanh publication resolve {pub.id}`)")
+    return Message("item.locked_sending", {"id": item_id, "pub": pub.id,
+                                           "channel": channel.code, "doing": doing})
 
 
 def _refuse_if_unsettled(session: Session, item: ContentItem) -> None:
@@ -138,17 +137,18 @@ def content_hash(session: Session, item: ContentItem, *, bind_alt_text: bool = T
 def check_unit(session: Session, actor: User, item: ContentItem) -> None:
     """The actor's unit is the item's or one above it (an admin acts everywhere)."""
     if not oversees(session, actor=actor, unit_id=item.unit_id):
-        raise PermissionDenied(f"{actor.username} is not in the unit of item {item.id}")
+        raise PermissionDenied(code="item.outside_unit", user=actor.username, id=item.id)
 
 
 def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     check_unit(session, actor, item)
     if actor.role not in SUBMITTERS:
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not submit items for review")
+        raise PermissionDenied(code="item.may_not_submit", user=actor.username, role=actor.role)
     if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
-        raise InvalidTransition(f"item {item.id} is {item.status}, not a draft")
+        raise InvalidTransition(code="item.not_a_draft", id=item.id, status=item.status)
     if item.hold_reasons:
-        raise ValidationFailed([f"item {item.id}: held: {r}" for r in item.hold_reasons])
+        raise ValidationFailed([Message("item.held", {"id": item.id, "reason": r})
+                                for r in item.hold_reasons])
     item.status = ItemStatus.in_review
     item.updated_at = utcnow()
     session.add(item)
@@ -171,36 +171,37 @@ def unsourced_facts(session: Session, item: ContentItem) -> list[str]:
     return missing
 
 
-def caption_problems(session: Session, item: ContentItem) -> list[str]:
+def caption_problems(session: Session, item: ContentItem) -> list[Message]:
     """Hard platform limits the caption breaks on any target channel (never cut silently)."""
     channels = session.exec(select(Channel).where(col(Channel.id).in_(item.channel_ids))).all()
     return [
         problem
         for c in sorted(channels, key=lambda c: c.code)
         for problem in preview(c.platform, caption_for(item, c), link=item.link,
-                               has_media=bool(item.media_path)).problems
+                               has_media=bool(item.media_path)).messages
     ]
 
 
 def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     """Record an approval of the current version; schedule the item once enough approve."""
     if actor.role not in APPROVERS:
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not approve")
+        raise PermissionDenied(code="item.may_not_approve", user=actor.username, role=actor.role)
     check_unit(session, actor, item)
     if actor.id == item.author_id:
-        raise PermissionDenied(f"{actor.username} wrote item {item.id} and may not approve it")
+        raise PermissionDenied(code="item.own", user=actor.username, id=item.id)
     if item.status != ItemStatus.in_review:
-        raise InvalidTransition(f"item {item.id} is {item.status}, not in review")
+        raise InvalidTransition(code="item.not_in_review", id=item.id, status=item.status)
     missing = unsourced_facts(session, item)
     if missing:
         raise ValidationFailed(
-            [f"item {item.id}: fact without a source: {code}" for code in missing]
+            [Message("item.fact_unsourced", {"id": item.id, "fact": code}) for code in missing]
         )
     if not item.channel_ids or item.scheduled_at is None:
-        raise ValidationFailed([f"item {item.id}: needs at least one channel and a time"])
+        raise ValidationFailed(code="item.needs_channel_and_time", id=item.id)
     too_long = caption_problems(session, item)
     if too_long:
-        raise ValidationFailed([f"item {item.id}: {p}" for p in too_long])
+        raise ValidationFailed([Message("item.caption", {"id": item.id, "problem": p})
+                                for p in too_long])
     digest = content_hash(session, item)
     session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
     session.flush()
@@ -267,13 +268,15 @@ def _decide(
     field: str,
 ) -> ContentItem:
     if actor.role not in APPROVERS:
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {decision} items")
+        raise PermissionDenied(code="item.may_not_decide", user=actor.username, role=actor.role,
+                               decision=decision)
     check_unit(session, actor, item)
     if item.status not in (ItemStatus.in_review, ItemStatus.approved, ItemStatus.scheduled):
-        raise InvalidTransition(f"item {item.id} is {item.status}; there is nothing to {decision}")
+        raise InvalidTransition(code="item.nothing_to_decide", id=item.id, status=item.status,
+                                decision=decision)
     _refuse_if_unsettled(session, item)
     if not text.strip():
-        raise ValidationFailed([f"{field}: a {decision} needs a reason the author can act on"])
+        raise ValidationFailed(code="item.reason_needed", field=field, decision=decision)
     _unschedule(session, item, actor=actor.username)
     digest = content_hash(session, item)
     session.add(
@@ -343,10 +346,7 @@ def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
                         .order_by(col(Publication.id))).all()
     out = [p for p in pubs if p.state == PubState.published]
     if out:
-        raise InvalidTransition(
-            f"item {item.id} is already {out[0].state} on a channel; "
-            "publish a correction instead of editing it"
-        )
+        raise InvalidTransition(code="item.already_out", id=item.id, status=out[0].state)
     for pub in pubs:
         state, pub_id, last_error = PubState(pub.state), pub.id, pub.last_error
         where = [col(Publication.id) == pub_id, col(Publication.state) == state]
@@ -354,8 +354,7 @@ def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
             where.append(col(Publication.handle).is_(None))
         gone = session.execute(delete(Publication).where(*where))
         if gone.rowcount != 1:  # type: ignore[attr-defined]
-            raise SendInDoubt(f"item {item.id}: publication {pub_id} changed while you looked "
-                              "(the publisher may be sending it); look again")
+            raise SendInDoubt(code="item.publication_changed", id=item.id, pub=pub_id)
         audit.record(session, actor=actor, action="publication.withdrawn",
                      entity="publication", entity_id=pub_id,
                      detail={"item": item.id, "from": str(state), "last_error": last_error})
@@ -374,10 +373,10 @@ def edit(
 ) -> ContentItem:
     """Change what an item says, shows or when; any change after approval re-opens review."""
     if actor.role not in SUBMITTERS | APPROVERS:
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not edit items")
+        raise PermissionDenied(code="item.may_not_edit", user=actor.username, role=actor.role)
     check_unit(session, actor, item)
     if item.status in (ItemStatus.published, ItemStatus.rejected):
-        raise InvalidTransition(f"item {item.id} is {item.status} and can no longer change")
+        raise InvalidTransition(code="item.final", id=item.id, status=item.status)
     _refuse_if_unsettled(session, item)
     before = content_hash(session, item)
     changes = {

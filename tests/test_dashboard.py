@@ -147,7 +147,8 @@ def test_reject_needs_a_reason_and_wrong_password_is_refused(app_db: str) -> Non
     assert at.error[0].value == "Sai tên đăng nhập hoặc mật khẩu."
     at = _signed_in("minh.tran")
     at.button(key=f"reject-{item_id}").click().run()
-    assert at.error[0].value == "Cần ghi lý do để tác giả biết phải sửa gì."
+    assert at.error[0].value == ("Lý do từ chối: hãy ghi rõ lý do để tác giả biết phải sửa gì "
+                                 "trước khi từ chối.")
     at.text_input(key=f"reason-{item_id}").input("Số liệu cũ")
     at.button(key=f"reject-{item_id}").click().run()
     assert [s.value for s in at.success] == [f"Đã cập nhật mục #{item_id}."]

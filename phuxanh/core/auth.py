@@ -37,7 +37,7 @@ from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
-from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.errors import Line, NotFound, PermissionDenied, ValidationFailed
 from phuxanh.core.settings import get_settings
 from phuxanh.core.users import check_password, hash_password, sso_user
 from phuxanh.models import Role, SignInThrottle, User, UserSession, utcnow
@@ -46,7 +46,6 @@ LOCK_BASE_S = 30  # the first lockout; each further failure doubles it up to the
 FORGET = dt.timedelta(hours=1)  # failures older than this (and no lock running) are forgotten
 HANDOFF = dt.timedelta(seconds=60)  # the page claims its cookie within this
 MIN_PASSWORD = 10
-WRONG = "wrong username or password"
 
 _dummy: list[str] = []
 
@@ -63,8 +62,9 @@ class SignInRefused(PermissionDenied):
     """Sign-in refused: a wrong pair (`locked_s` 0) or a lockout (`locked_s` seconds left).
     The message is the same for every wrong pair, whichever half was wrong."""
 
-    def __init__(self, message: str, *, locked_s: int = 0) -> None:
-        super().__init__(message)
+    def __init__(self, message: Line = "", /, *, locked_s: int = 0, code: str | None = None,
+                 **params: Any) -> None:
+        super().__init__(message, code=code, **params)
         self.locked_s = locked_s
 
 
@@ -168,7 +168,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
         audit.record(session, actor=actor, action="user.sign_in_failed", entity="user",
                      entity_id=entity_id, detail={"client": client, "reason": "locked"})
         session.commit()
-        raise SignInRefused(f"too many failed sign-ins: try again in {wait} s", locked_s=wait)
+        raise SignInRefused(code="auth.locked", seconds=wait, locked_s=wait)
     if user is None or not user.active or not user.password_hash:
         check_password(password, _dummy_hash())  # the same work as a real wrong password
         reason = ("unknown_user" if user is None else
@@ -191,7 +191,7 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
                          entity_id=entity_id if kind == "user" else client,
                          detail={"client": client, "failures": failures, "seconds": seconds})
     session.commit()
-    raise SignInRefused(WRONG)
+    raise SignInRefused(code="auth.wrong_password")
 
 
 def sso_sign_in(session: Session, *, email: str | None, verified: bool, client: str) -> User:
@@ -329,7 +329,7 @@ def _admin(session: Session, actor: str) -> User:
     if user is None or not user.active:
         raise NotFound(f"--as: {actor!r} is not an active phuxanh user")
     if user.role != Role.admin:
-        raise PermissionDenied(f"{actor} ({user.role}) may not manage users")
+        raise PermissionDenied(code="users.may_not_manage", user=actor, role=user.role)
     return user
 
 

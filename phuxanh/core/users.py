@@ -144,7 +144,7 @@ def authenticate(session: Session, *, username: str, password: str) -> User:
     """The user with this password; the same refusal whichever of the two is wrong."""
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None or not user.active or not check_password(password, user.password_hash):
-        raise PermissionDenied("wrong username or password")
+        raise PermissionDenied(code="auth.wrong_password")
     return user
 
 
@@ -155,10 +155,10 @@ def sso_user(session: Session, *, email: str | None, verified: bool = True) -> U
     address nobody added with `phuxanh user add --email` gets no access at all.
     """
     if not email or not verified:
-        raise PermissionDenied("the sign-in provider gave no verified e-mail address")
+        raise PermissionDenied(code="auth.sso_unverified")
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.active:
-        raise PermissionDenied(f"{email} has no phuxanh account; ask an admin to add it")
+        raise PermissionDenied(code="auth.sso_unknown", email=email)
     return user
 
 

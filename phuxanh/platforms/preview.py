@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from twitter_text import parse_tweet  # type: ignore[import-untyped]
 
+from phuxanh.core.errors import Message
 from phuxanh.platforms.base import append_link
 
 HASHTAG = re.compile(r"(?<![\w#])#(\w+)", re.UNICODE)
@@ -61,8 +62,9 @@ class Preview:
     limit: int | None
     hashtags: list[str]
     link: str | None
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # in English (`messages`, coded)
     notes: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -82,31 +84,35 @@ def preview(platform: str, caption: str, *, link: str | None = None,
     text = unicodedata.normalize("NFC", caption).strip()
     if platform in ("x", "telegram", "zalo", "youtube"):
         text = append_link(text, link)  # these carry the link in the text itself
-    problems: list[str] = []
+    problems: list[Message] = []
     notes: list[str] = []
     title: str | None = None
     if limit.title_chars:
         first, _, rest = text.partition("\n")
         title = first.strip()
         if len(title) > limit.title_chars:
-            problems.append(f"{limit.label}: title {len(title)} > {limit.title_chars} characters")
+            problems.append(Message("caption.title_too_long", {
+                "label": limit.label, "n": len(title), "max": limit.title_chars}))
         if limit.summary_chars and len(rest.strip()) > limit.summary_chars:
-            problems.append(f"{limit.label}: summary {len(rest.strip())} > "
-                            f"{limit.summary_chars} characters")
+            problems.append(Message("caption.summary_too_long", {
+                "label": limit.label, "n": len(rest.strip()), "max": limit.summary_chars}))
     max_chars = limit.max_chars
     if platform == "telegram" and not has_media:
         max_chars = 4096  # a text message, not a media caption
     length = _length(text, limit)
     if max_chars is not None and length > max_chars:
         unit = "weighted characters" if limit.weighted else "characters"
-        problems.append(f"{limit.label}: {length} > {max_chars} {unit}; "
-                        f"shorten by {length - max_chars}")
+        problems.append(Message("caption.too_long", {
+            "label": limit.label, "n": length, "max": max_chars, "measure": unit,
+            "over": length - max_chars}))
     tags = HASHTAG.findall(text)
     if limit.max_hashtags is not None and len(tags) > limit.max_hashtags:
-        problems.append(f"{limit.label}: {len(tags)} hashtags > {limit.max_hashtags}")
+        problems.append(Message("caption.too_many_hashtags", {
+            "label": limit.label, "n": len(tags), "max": limit.max_hashtags}))
     links = URL.findall(text) + ([link] if link and link not in text else [])
     if links and not limit.links_clickable:
         notes.append(f"{limit.label}: links in the caption are not clickable")
     return Preview(platform=platform, label=limit.label, title=title, text=text,
                    length=length, limit=max_chars, hashtags=tags,
-                   link=links[0] if links else None, problems=problems, notes=notes)
+                   link=links[0] if links else None, problems=[str(p) for p in problems],
+                   notes=notes, messages=problems)

@@ -40,19 +40,20 @@ _NOT_IN_A_URL = set('<>"\'`{}|\\^')
 
 
 def live_url_problem(url: str) -> str | None:
-    """Why `url` is not a post's address (only http(s) with a host), or None."""
+    """Why `url` is not a post's address (only http(s) with a host): the message code
+    (`phuxanh/core/messages.py`, parameters `field` and `url`), or None."""
     if len(url) > 2048 or any(c.isspace() or not c.isprintable() or c in _NOT_IN_A_URL
                               for c in url):
-        return "is not the post's http(s) URL (spaces, markup or control characters)"
+        return "publication.url_unsafe"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
-        return "is not the post's http(s) URL"
+        return "publication.url_invalid"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "is not the post's http(s) URL (https://… with the platform's host)"
+        return "publication.url_no_host"
     if parts.username is not None or parts.password is not None:
-        return "is not a post's public URL (it carries a user name or password)"
+        return "publication.url_credentials"
     return None
 
 
@@ -80,14 +81,13 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     problem = live_url_problem(live_url) if live_url is not None else None
     if live_url is not None and problem:  # bad input is refused before anything is read
         shown = live_url if len(live_url) <= 80 else live_url[:79] + "…"
-        raise ValidationFailed([f"--live: {shown!r} {problem}"])
+        raise ValidationFailed(code=problem, field="--live", url=shown)
     if cancel is not None and cancel.strip() and (len(cancel) > 500
                                                   or not cancel.strip().isprintable()):
-        raise ValidationFailed(["--cancel: one line of at most 500 printable characters"])
+        raise ValidationFailed(code="publication.reason_too_long", field="--cancel", most=500)
     user = get_user(session, username=actor)
     if user.role not in RESOLVERS:
-        raise PermissionDenied(f"{actor} is an {user.role}; settling a publication needs an "
-                               f"approver, a manager or an admin")
+        raise PermissionDenied(code="publication.resolver_role", user=actor, role=user.role)
     pub = session.get(Publication, pub_id)
     if pub is None:
         raise NotFound(f"publication {pub_id} does not exist")
@@ -96,8 +96,8 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     check_unit(session, user, item)  # the same unit rule as approving it
     before = PubState(pub.state)
     if pub.state not in WAITING_FOR_A_PERSON:
-        raise ValidationFailed([f"publication {pub_id} is {pub.state}; only "
-                                f"{', '.join(WAITING_FOR_A_PERSON)} wait for a person"])
+        raise ValidationFailed(code="publication.not_waiting", pub=pub_id, status=pub.state,
+                               states=WAITING_FOR_A_PERSON)
     now = dt.datetime.now(dt.UTC)
     values: dict[str, object]
     if live_url is not None:
@@ -117,12 +117,11 @@ def resolve(session: Session, *, pub_id: int, actor: str, live_url: str | None =
     else:
         reason = (cancel or "").strip()
         if not reason:
-            raise ValidationFailed(["--cancel: give the reason people will read"])
+            raise ValidationFailed(code="publication.reason_needed", field="--cancel")
         values = {"state": PubState.failed, "last_error": f"cancelled by {actor}: {reason}"}
         action = "publication.cancelled"
     if not transition(session, pub_id, expect=before, updated_at=now, **values):
-        raise ValidationFailed([f"publication {pub_id} changed while you looked (the "
-                                "publisher may be checking it); look again"])
+        raise ValidationFailed(code="publication.changed", pub=pub_id)
     audit.record(session, actor=actor, action=action, entity="publication", entity_id=pub_id,
                  detail={"from": str(before), "to": str(values["state"]),
                          "remote_url": live_url, "reason": cancel,

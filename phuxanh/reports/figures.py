@@ -126,7 +126,7 @@ def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | No
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
         else None
     if unit_code and unit is None:
-        raise ValidationFailed([f"--unit: no unit {unit_code!r}"])
+        raise ValidationFailed(code="report.no_unit", field="--unit", unit=unit_code)
     channels = list(session.exec(select(Channel)))
     if unit is not None:
         channels = [c for c in channels if c.unit_id == unit.id]

@@ -29,13 +29,13 @@ def parse_period(text: str) -> Period:
     """2026-03 (month), 2026-Q1, 2026-H1, 2026 (year)."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?", text.strip())
     if not m:
-        raise ValidationFailed([f"--period: {text!r} is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"])
+        raise ValidationFailed(code="period.invalid", field="--period", text=text)
     year = int(m.group(1))
     check_year(year, "--period", text)
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise ValidationFailed([f"--period: month {month} does not exist"])
+            raise ValidationFailed(code="period.no_month", field="--period", month=month)
         first, months, kind = month, 1, "month"
         vi, en = f"tháng {month} năm {year}", f"{dt.date(year, month, 1):%B %Y}"
     elif m.group(3):

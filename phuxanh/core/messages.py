@@ -1,0 +1,286 @@
+"""The catalog of coded domain messages: each code's template in English and Vietnamese.
+
+A domain error raised with a code (`PhuxanhError(code="item.not_in_review", id=5,
+status="approved")`, see `phuxanh/core/errors.py`) is rendered from here. The English
+template is the error's text for the CLI, the logs and every test that reads it, so it
+never changes without reason; the Vietnamese one is what the desk shows. Both name the
+same placeholders (`tests/test_messages.py` checks it, and that every code raised in
+`phuxanh/` is here). A code or a language missing here is a bug, not a fallback.
+
+Parameters are values (ids, usernames, file names) and stay as they are, except those
+named in `KINDS`: a status, a role or a decision is a word of the data model, said in the
+reader's language from `WORDS` (English keeps the model's own word, as the CLI prints it).
+A parameter named `field` names the input that is wrong: the CLI's flag (`--period`), which
+a front end with its own form fields may name in its own words (`Message.text(fields=)`).
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "vi")
+
+CATALOG: dict[str, dict[str, str]] = {
+    # signing in and managing users (core/auth.py, core/users.py)
+    "auth.wrong_password": {
+        "en": "wrong username or password",
+        "vi": "Sai tên đăng nhập hoặc mật khẩu.",
+    },
+    "auth.locked": {
+        "en": "too many failed sign-ins: try again in {seconds} s",
+        "vi": "Đăng nhập sai quá nhiều lần: hãy thử lại sau {seconds} giây.",
+    },
+    "auth.sso_unverified": {
+        "en": "the sign-in provider gave no verified e-mail address",
+        "vi": "Nhà cung cấp đăng nhập không trả về e-mail đã xác minh.",
+    },
+    "auth.sso_unknown": {
+        "en": "{email} has no phuxanh account; ask an admin to add it",
+        "vi": "{email} chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm.",
+    },
+    "users.may_not_manage": {
+        "en": "{user} ({role}) may not manage users",
+        "vi": "{user} ({role}) không có quyền quản lý người dùng.",
+    },
+    # review (review.py)
+    "item.outside_unit": {
+        "en": "{user} is not in the unit of item {id}",
+        "vi": "{user} không thuộc đơn vị của mục #{id}.",
+    },
+    "item.may_not_submit": {
+        "en": "{user} ({role}) may not submit items for review",
+        "vi": "{user} ({role}) không có quyền gửi duyệt.",
+    },
+    "item.may_not_approve": {
+        "en": "{user} ({role}) may not approve",
+        "vi": "{user} ({role}) không có quyền duyệt.",
+    },
+    "item.may_not_decide": {
+        "en": "{user} ({role}) may not {decision} items",
+        "vi": "{user} ({role}) không có quyền {decision}.",
+    },
+    "item.may_not_edit": {
+        "en": "{user} ({role}) may not edit items",
+        "vi": "{user} ({role}) không có quyền sửa bài.",
+    },
+    "item.own": {
+        "en": "{user} wrote item {id} and may not approve it",
+        "vi": "{user} là tác giả mục #{id} nên không được tự duyệt.",
+    },
+    "item.not_a_draft": {
+        "en": "item {id} is {status}, not a draft",
+        "vi": "Mục #{id} đang ở trạng thái “{status}”, không phải bản nháp.",
+    },
+    "item.not_in_review": {
+        "en": "item {id} is {status}, not in review",
+        "vi": "Mục #{id} đang ở trạng thái “{status}”, không chờ duyệt.",
+    },
+    "item.nothing_to_decide": {
+        "en": "item {id} is {status}; there is nothing to {decision}",
+        "vi": "Mục #{id} đang ở trạng thái “{status}”, không có gì để {decision}.",
+    },
+    "item.final": {
+        "en": "item {id} is {status} and can no longer change",
+        "vi": "Mục #{id} đang ở trạng thái “{status}”, không thể sửa nữa.",
+    },
+    "item.held": {
+        "en": "item {id}: held: {reason}",
+        "vi": "Mục #{id} đang bị giữ lại: {reason}",
+    },
+    "item.fact_unsourced": {
+        "en": "item {id}: fact without a source: {fact}",
+        "vi": "Mục #{id}: dữ kiện {fact} chưa có nguồn.",
+    },
+    "item.needs_channel_and_time": {
+        "en": "item {id}: needs at least one channel and a time",
+        "vi": "Mục #{id}: cần ít nhất một kênh và thời gian đăng.",
+    },
+    "item.caption": {
+        "en": "item {id}: {problem}",
+        "vi": "Mục #{id}: {problem}",
+    },
+    "item.reason_needed": {
+        "en": "{field}: a {decision} needs a reason the author can act on",
+        "vi": "{field}: hãy ghi rõ lý do để tác giả biết phải sửa gì trước khi {decision}.",
+    },
+    "item.already_out": {
+        "en": "item {id} is already {status} on a channel; "
+              "publish a correction instead of editing it",
+        "vi": "Mục #{id} đã ở trạng thái “{status}” trên một kênh: hãy đăng bài đính chính "
+              "thay vì sửa.",
+    },
+    "item.locked_needs_check": {
+        "en": "item {id}: publication {pub} on {channel} is needs_check: the post may already "
+              "be live; settle it first with `phuxanh publication resolve {pub}` (or on the "
+              "Channel health page)",
+        "vi": "Mục #{id}: bài đăng {pub} trên kênh {channel} cần kiểm tra, có thể đã lên trang; "
+              "hãy xác nhận kết quả ở trang Tình trạng kênh (hoặc `phuxanh publication resolve "
+              "{pub}`) trước.",
+    },
+    "item.locked_sending": {
+        "en": "item {id}: publication {pub} on {channel} is {doing}: the post may already be "
+              "live; wait for the publisher to settle it (if it cannot, it asks for "
+              "`phuxanh publication resolve {pub}`)",
+        "vi": "Mục #{id}: bài đăng {pub} trên kênh {channel} {doing}, có thể đã lên trang; hãy "
+              "chờ việc gửi có kết quả (nếu không tự xác định được, hệ thống sẽ đề nghị "
+              "`phuxanh publication resolve {pub}`).",
+    },
+    "item.publication_changed": {
+        "en": "item {id}: publication {pub} changed while you looked (the publisher may be "
+              "sending it); look again",
+        "vi": "Mục #{id}: bài đăng {pub} vừa thay đổi (có thể đang được gửi); hãy xem lại.",
+    },
+    # a caption against a platform's hard limits (platforms/preview.py)
+    "caption.title_too_long": {
+        "en": "{label}: title {n} > {max} characters",
+        "vi": "{label}: tiêu đề {n} > {max} ký tự.",
+    },
+    "caption.summary_too_long": {
+        "en": "{label}: summary {n} > {max} characters",
+        "vi": "{label}: phần tóm tắt {n} > {max} ký tự.",
+    },
+    "caption.too_long": {
+        "en": "{label}: {n} > {max} {measure}; shorten by {over}",
+        "vi": "{label}: {n} > {max} {measure}; cần bớt {over}.",
+    },
+    "caption.too_many_hashtags": {
+        "en": "{label}: {n} hashtags > {max}",
+        "vi": "{label}: {n} hashtag > {max}.",
+    },
+    # settling a publication in doubt (publish/resolve.py)
+    "publication.url_unsafe": {
+        "en": "{field}: {url!r} is not the post's http(s) URL (spaces, markup or control "
+              "characters)",
+        "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng (có dấu "
+              "cách, thẻ hoặc ký tự điều khiển).",
+    },
+    "publication.url_invalid": {
+        "en": "{field}: {url!r} is not the post's http(s) URL",
+        "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng.",
+    },
+    "publication.url_no_host": {
+        "en": "{field}: {url!r} is not the post's http(s) URL (https://… with the platform's "
+              "host)",
+        "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng (https://… "
+              "với tên miền của nền tảng).",
+    },
+    "publication.url_credentials": {
+        "en": "{field}: {url!r} is not a post's public URL (it carries a user name or "
+              "password)",
+        "vi": "{field}: {url!r} không phải đường dẫn (URL) công khai của bài đăng (có chứa "
+              "tên đăng nhập hoặc mật khẩu).",
+    },
+    "publication.reason_too_long": {
+        "en": "{field}: one line of at most {most} printable characters",
+        "vi": "{field}: chỉ một dòng, tối đa {most} ký tự in được.",
+    },
+    "publication.reason_needed": {
+        "en": "{field}: give the reason people will read",
+        "vi": "{field}: hãy ghi lý do để mọi người đọc được.",
+    },
+    "publication.resolver_role": {
+        "en": "{user} is an {role}; settling a publication needs an approver, a manager or "
+              "an admin",
+        "vi": "{user} là {role}; chỉ người duyệt, lãnh đạo hoặc quản trị mới xác nhận được "
+              "bài đăng.",
+    },
+    "publication.not_waiting": {
+        "en": "publication {pub} is {status}; only {states} wait for a person",
+        "vi": "Bài đăng {pub} đang ở trạng thái “{status}”; chỉ bài đăng ở trạng thái "
+              "{states} mới chờ người xác nhận.",
+    },
+    "publication.changed": {
+        "en": "publication {pub} changed while you looked (the publisher may be checking it); "
+              "look again",
+        "vi": "Bài đăng {pub} vừa thay đổi (có thể đang được kiểm tra); hãy xem lại.",
+    },
+    # reports (reports/model.py, reports/figures.py, core/dates.py)
+    "period.invalid": {
+        "en": "{field}: {text!r} is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY",
+        "vi": "{field}: {text!r} không có dạng YYYY-MM, YYYY-Qn, YYYY-Hn hoặc YYYY.",
+    },
+    "period.no_month": {
+        "en": "{field}: month {month} does not exist",
+        "vi": "{field}: không có tháng {month}.",
+    },
+    "date.year_out_of_range": {
+        "en": "{field}: {value!r}: the year must be between {first} and {last}",
+        "vi": "{field}: {value!r}: năm phải nằm trong khoảng {first} đến {last}.",
+    },
+    "report.no_unit": {
+        "en": "{field}: no unit {unit!r}",
+        "vi": "{field}: không có đơn vị {unit!r}.",
+    },
+}
+
+# Which vocabulary a parameter's value comes from, by the parameter's name.
+KINDS: dict[str, str] = {
+    "status": "status",
+    "states": "status",
+    "role": "role",
+    "decision": "decision",
+    "doing": "doing",
+    "measure": "measure",
+}
+
+# The words of the data model in each language other than English (which keeps the
+# model's own word). Statuses and roles as the desk shows them (dashboard/strings.py).
+WORDS: dict[str, dict[str, dict[str, str]]] = {
+    "vi": {
+        "status": {
+            # ItemStatus
+            "draft": "Bản nháp",
+            "in_review": "Chờ duyệt",
+            "changes_requested": "Cần sửa",
+            "approved": "Đã duyệt",
+            "scheduled": "Chờ đăng",
+            "published": "Đã đăng",
+            "rejected": "Từ chối",
+            "failed": "Lỗi",
+            # PubState (the others are above)
+            "claimed": "Đã nhận để gửi",
+            "sending": "Đang gửi",
+            "processing": "Nền tảng đang xử lý",
+            "needs_check": "Cần kiểm tra",
+            "missed": "Quá giờ",
+            "paused": "Tạm dừng",
+        },
+        "role": {
+            "editor": "biên tập viên",
+            "approver": "người duyệt",
+            "manager": "lãnh đạo",
+            "admin": "quản trị",
+        },
+        "decision": {
+            "reject": "từ chối",
+            "request_changes": "yêu cầu sửa",
+        },
+        "doing": {
+            "being sent": "đang được gửi",
+            "processing": "đang được nền tảng xử lý",
+        },
+        "measure": {
+            "characters": "ký tự",
+            "weighted characters": "ký tự (theo cách đếm có trọng số)",
+        },
+    },
+}
+
+
+def template(code: str, lang: str) -> str:
+    """The template of `code` in `lang`; a KeyError names a code or language not here."""
+    try:
+        by_lang = CATALOG[code]
+    except KeyError:
+        raise KeyError(f"message code {code!r} is not in phuxanh/core/messages.py") from None
+    try:
+        return by_lang[lang]
+    except KeyError:
+        raise KeyError(f"message {code!r} has no {lang!r} text") from None
+
+
+def word(name: str, value: object, lang: str) -> object:
+    """A parameter's value in `lang`: its word when `name` is one of `KINDS` and the
+    vocabulary knows it, else the value itself (English keeps the model's words)."""
+    kind = KINDS.get(name)
+    if kind is None or lang == "en":
+        return value
+    return WORDS[lang][kind].get(str(value), value)
