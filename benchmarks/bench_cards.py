@@ -39,13 +39,15 @@ SPEC = load_template(ASSETS, "fact-number")
 
 
 def card(i: int) -> CardValues:
-    return CardValues({
-        "title": "Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp",
-        "figure": f"{i % 28 + 1}/3/2026",
-        "unit": "Ngày bầu cử",
-        "text": f"Cuộc bầu cử diễn ra vào Chủ nhật, ngày 15/3/2026 - lần đo số {i}.",
-        "source": "Nguồn: Luật Bầu cử đại biểu Quốc hội và đại biểu HĐND (85/2015/QH13)",
-    })
+    return CardValues(
+        {
+            "title": "Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp",
+            "figure": f"{i % 28 + 1}/3/2026",
+            "unit": "Ngày bầu cử",
+            "text": f"Cuộc bầu cử diễn ra vào Chủ nhật, ngày 15/3/2026 - lần đo số {i}.",
+            "source": "Nguồn: Luật Bầu cử đại biểu Quốc hội và đại biểu HĐND (85/2015/QH13)",
+        }
+    )
 
 
 def median_ms(fn: Callable[[int], object], runs: int, offset: int = 0) -> float:
@@ -81,22 +83,30 @@ def main() -> None:
         comp = median_ms(lambda i: compose(SPEC, card(i), BRAND, lang="vi"), runs, 2000)
         img = compose(SPEC, card(1), BRAND, lang="vi")
         floor = median_ms(lambda _i, f=fmt, im=img: encode(im, f), runs)
-        print(f"card fact-number 1080x1350 {fmt.upper()}: render+save median {total:.1f} ms "
-              f"(compose {comp:.1f} ms), encode floor median {floor:.1f} ms, ratio "
-              f"{total / floor:.2f}x (goal <= 2x); runs {runs}")
+        print(
+            f"card fact-number 1080x1350 {fmt.upper()}: render+save median {total:.1f} ms "
+            f"(compose {comp:.1f} ms), encode floor median {floor:.1f} ms, ratio "
+            f"{total / floor:.2f}x (goal <= 2x); runs {runs}"
+        )
     for spec in list_templates(ASSETS):
         if spec.kind != "card":
             continue
-        values = load_values(spec, ROOT / "content" / "samples" / f"{spec.id}.yaml",
-                             langs=studio.needed_langs(spec, "vi"))
+        values = load_values(
+            spec,
+            ROOT / "content" / "samples" / f"{spec.id}.yaml",
+            langs=studio.needed_langs(spec, "vi"),
+        )
         extra = inputs.computed(spec, values, dt.date(2026, 2, 13))
-        ms = median_ms(lambda _i, s=spec, v=values, e=extra: io.BytesIO(
-            render_card(s, v, BRAND, extra=e)), 10)
+        ms = median_ms(
+            lambda _i, s=spec, v=values, e=extra: io.BytesIO(render_card(s, v, BRAND, extra=e)), 10
+        )
         print(f"  template {spec.id:<13} {spec.wh[0]}x{spec.wh[1]}: {ms:.1f} ms (PNG, same data)")
     one, two = throughput(1), throughput(2)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"throughput: {one:.1f} cards/s on 1 thread, {two:.1f} on 2 ({two / one:.2f}x); "
-          f"peak RSS of this process {rss:.0f} MiB")
+    print(
+        f"throughput: {one:.1f} cards/s on 1 thread, {two:.1f} on 2 ({two / one:.2f}x); "
+        f"peak RSS of this process {rss:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

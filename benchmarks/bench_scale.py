@@ -64,21 +64,45 @@ def build(url: str, pubs: int) -> float:
         s.flush()
         editor = User(username="bench.editor", unit_id=unit.id or 0, role="editor")
         s.add(editor)
-        campaign = Campaign(code="bench", name="bench", unit_id=unit.id or 0,
-                            starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31),
-                            config={"code": "bench", "name": "bench", "unit": {
-                                "code": "bench", "name": "bench"}, "brand": "ttdn-haiphong",
-                                "period": {"from": "2026-01-01", "to": "2026-12-31"},
-                                "channels": [{"code": "c0", "platform": "facebook",
-                                              "name": "c0", "account_id": "0",
-                                              "api_base": "sandbox", "credential_env": "T",
-                                              "windows": ["08:00-09:00"]}],
-                                "themes": [{"code": "bau-cu-2026", "per_week": 1}]})
+        campaign = Campaign(
+            code="bench",
+            name="bench",
+            unit_id=unit.id or 0,
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2026, 12, 31),
+            config={
+                "code": "bench",
+                "name": "bench",
+                "unit": {"code": "bench", "name": "bench"},
+                "brand": "ttdn-haiphong",
+                "period": {"from": "2026-01-01", "to": "2026-12-31"},
+                "channels": [
+                    {
+                        "code": "c0",
+                        "platform": "facebook",
+                        "name": "c0",
+                        "account_id": "0",
+                        "api_base": "sandbox",
+                        "credential_env": "T",
+                        "windows": ["08:00-09:00"],
+                    }
+                ],
+                "themes": [{"code": "bau-cu-2026", "per_week": 1}],
+            },
+        )
         s.add(campaign)
-        channels = [Channel(code=f"bench-{i}", platform=("facebook", "zalo", "x")[i % 3],
-                            display_name=f"Kênh {i}", unit_id=unit.id or 0, account_id=str(i),
-                            api_base_url="http://127.0.0.1:9", credential_ref="env:T")
-                    for i in range(CHANNELS)]
+        channels = [
+            Channel(
+                code=f"bench-{i}",
+                platform=("facebook", "zalo", "x")[i % 3],
+                display_name=f"Kênh {i}",
+                unit_id=unit.id or 0,
+                account_id=str(i),
+                api_base_url="http://127.0.0.1:9",
+                credential_ref="env:T",
+            )
+            for i in range(CHANNELS)
+        ]
         s.add_all(channels)
         s.commit()
         themes = [t.id for t in s.exec(select(Theme))]
@@ -89,32 +113,87 @@ def build(url: str, pubs: int) -> float:
         for lo in range(0, pubs, 10_000):
             ids = range(lo, min(pubs, lo + 10_000))
             when = [START + (i // CHANNELS) * step for i in ids]
-            conn.execute(insert(Slot), [
-                {"id": i + 1, "campaign_id": campaign_id, "channel_id": channel_ids[i % CHANNELS],
-                 "theme_id": themes[i % len(themes)], "scheduled_at": w, "format": "card",
-                 "why": "bench"} for i, w in zip(ids, when, strict=True)])
-            conn.execute(insert(ContentItem), [
-                {"id": i + 1, "slot_id": i + 1, "campaign_id": campaign_id,
-                 "theme_id": themes[i % len(themes)], "unit_id": unit_id, "status": "published",
-                 "language": "vi", "caption": f"Bài {i}", "captions": {},
-                 "channel_ids": [channel_ids[i % CHANNELS]], "fact_ids": [],
-                 "hold_reasons": [], "machine_drafted": False, "scheduled_at": w,
-                 "author_id": editor_id, "version": 1, "created_at": w, "updated_at": w}
-                for i, w in zip(ids, when, strict=True)])
-            conn.execute(insert(Publication), [
-                {"id": i + 1, "content_item_id": i + 1, "channel_id": channel_ids[i % CHANNELS],
-                 "scheduled_at": w, "state": "published", "idempotency_key": f"k{i}",
-                 "approved_hash": "0" * 64, "remote_id": f"r{i}", "attempts": 1,
-                 "published_at": w + dt.timedelta(minutes=1), "updated_at": w,
-                 "latest_views": 100 + i % 900, "latest_reach": 70 + i % 600,
-                 "latest_engagement": i % 50, "metrics_at": w + dt.timedelta(days=28)}
-                for i, w in zip(ids, when, strict=True)])
-            conn.execute(insert(MetricSnapshot), [
-                {"publication_id": i + 1, "collected_at": w + dt.timedelta(hours=k + 1),
-                 "views": (100 + i % 900) * (k + 1) // SNAPS,
-                 "reach": (70 + i % 600) * (k + 1) // SNAPS, "reactions": i % 30,
-                 "comments": i % 10, "shares": i % 10, "raw": {}}
-                for i, w in zip(ids, when, strict=True) for k in range(SNAPS)])
+            conn.execute(
+                insert(Slot),
+                [
+                    {
+                        "id": i + 1,
+                        "campaign_id": campaign_id,
+                        "channel_id": channel_ids[i % CHANNELS],
+                        "theme_id": themes[i % len(themes)],
+                        "scheduled_at": w,
+                        "format": "card",
+                        "why": "bench",
+                    }
+                    for i, w in zip(ids, when, strict=True)
+                ],
+            )
+            conn.execute(
+                insert(ContentItem),
+                [
+                    {
+                        "id": i + 1,
+                        "slot_id": i + 1,
+                        "campaign_id": campaign_id,
+                        "theme_id": themes[i % len(themes)],
+                        "unit_id": unit_id,
+                        "status": "published",
+                        "language": "vi",
+                        "caption": f"Bài {i}",
+                        "captions": {},
+                        "channel_ids": [channel_ids[i % CHANNELS]],
+                        "fact_ids": [],
+                        "hold_reasons": [],
+                        "machine_drafted": False,
+                        "scheduled_at": w,
+                        "author_id": editor_id,
+                        "version": 1,
+                        "created_at": w,
+                        "updated_at": w,
+                    }
+                    for i, w in zip(ids, when, strict=True)
+                ],
+            )
+            conn.execute(
+                insert(Publication),
+                [
+                    {
+                        "id": i + 1,
+                        "content_item_id": i + 1,
+                        "channel_id": channel_ids[i % CHANNELS],
+                        "scheduled_at": w,
+                        "state": "published",
+                        "idempotency_key": f"k{i}",
+                        "approved_hash": "0" * 64,
+                        "remote_id": f"r{i}",
+                        "attempts": 1,
+                        "published_at": w + dt.timedelta(minutes=1),
+                        "updated_at": w,
+                        "latest_views": 100 + i % 900,
+                        "latest_reach": 70 + i % 600,
+                        "latest_engagement": i % 50,
+                        "metrics_at": w + dt.timedelta(days=28),
+                    }
+                    for i, w in zip(ids, when, strict=True)
+                ],
+            )
+            conn.execute(
+                insert(MetricSnapshot),
+                [
+                    {
+                        "publication_id": i + 1,
+                        "collected_at": w + dt.timedelta(hours=k + 1),
+                        "views": (100 + i % 900) * (k + 1) // SNAPS,
+                        "reach": (70 + i % 600) * (k + 1) // SNAPS,
+                        "reactions": i % 30,
+                        "comments": i % 10,
+                        "shares": i % 10,
+                        "raw": {},
+                    }
+                    for i, w in zip(ids, when, strict=True)
+                    for k in range(SNAPS)
+                ],
+            )
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
@@ -133,9 +212,11 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(samples), p95
 
 
-PLAIN = ("SELECT c.theme_id, count(*), sum(p.latest_reach), sum(p.latest_views) "
-         "FROM publication p JOIN contentitem c ON c.id = p.content_item_id "
-         "WHERE p.state = 'published' GROUP BY c.theme_id")
+PLAIN = (
+    "SELECT c.theme_id, count(*), sum(p.latest_reach), sum(p.latest_views) "
+    "FROM publication p JOIN contentitem c ON c.id = p.content_item_id "
+    "WHERE p.state = 'published' GROUP BY c.theme_id"
+)
 
 
 def measure(url: str, pubs: int, runs: int) -> None:
@@ -150,15 +231,26 @@ def measure(url: str, pubs: int, runs: int) -> None:
         snaps = s.execute(text("SELECT count(*) FROM metricsnapshot")).scalar_one()
     print(f"{engine.dialect.name}: {pubs:,} publications, {snaps:,} metric snapshots")
     print(f"  plain SQL aggregate      median {floor[0]:7.1f} ms  p95 {floor[1]:7.1f} ms")
-    for name, (med, p95) in (("Coverage page query", cov), ("Metrics page query", met),
-                             ("Coverage, a whole year", year)):
-        print(f"  {name:<24} median {med:7.1f} ms  p95 {p95:7.1f} ms  "
-              f"(goal p95 <= 300 ms; {med / floor[0]:.1f}x the plain aggregate)")
+    for name, (med, p95) in (
+        ("Coverage page query", cov),
+        ("Metrics page query", met),
+        ("Coverage, a whole year", year),
+    ):
+        print(
+            f"  {name:<24} median {med:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"(goal p95 <= 300 ms; {med / floor[0]:.1f}x the plain aggregate)"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("docx", "pdf", "xlsx"):
             t0 = time.perf_counter()
-            jobs.report(period="2026", unit_code=None, fmt=fmt, out=Path(tmp) / f"y.{fmt}",
-                        database_url=url, today=dt.date(2026, 11, 15))
+            jobs.report(
+                period="2026",
+                unit_code=None,
+                fmt=fmt,
+                out=Path(tmp) / f"y.{fmt}",
+                database_url=url,
+                today=dt.date(2026, 11, 15),
+            )
             took = time.perf_counter() - t0
             print(f"  yearly report {fmt.upper():<5}      {took:7.2f} s  (goal <= 10 s)")
 

@@ -90,8 +90,9 @@ def _sso_sign_in(s: Session) -> User | None:
     if not info.get("is_logged_in") or st.session_state.get("px_sso_refused") == email:
         return None
     try:
-        user = auth.sso_sign_in(s, email=email, verified=bool(info.get("email_verified", True)),
-                                client=client())
+        user = auth.sso_sign_in(
+            s, email=email, verified=bool(info.get("email_verified", True)), client=client()
+        )
     except PermissionDenied as exc:
         st.session_state["px_sso_refused"] = email
         st.session_state["auth_error"] = error(exc)
@@ -154,18 +155,25 @@ def _post(path: str, body: str = "") -> None:
     """Have the page POST to one of the dashboard's own routes (dashboard/web.py); the
     answer sets or clears the HttpOnly cookie, which no script can touch."""
     url = json.dumps(web.base_path() + path)
-    st.html(f"<script>fetch({url}, {{method: 'POST', body: {json.dumps(body)}, "
-            "credentials: 'same-origin', headers: {'Content-Type': 'text/plain'}})</script>",
-            unsafe_allow_javascript=True)
+    st.html(
+        f"<script>fetch({url}, {{method: 'POST', body: {json.dumps(body)}, "
+        "credentials: 'same-origin', headers: {'Content-Type': 'text/plain'}})</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def language_switch(where: Any) -> None:
     """Tiếng Việt / English; kept with the session, so a reload keeps it. Drawn by the main
     script (not a page): a widget belongs to the page that draws it, and this one must keep
     its value when the pages change at signing in and out."""
-    where.radio(t("app.lang"), ["vi", "en"], key="lang", horizontal=True,
-                format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
-                on_change=_keep_lang)
+    where.radio(
+        t("app.lang"),
+        ["vi", "en"],
+        key="lang",
+        horizontal=True,
+        format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
+        on_change=_keep_lang,
+    )
 
 
 def _keep_lang() -> None:
@@ -185,8 +193,12 @@ def sign_in_page() -> None:
     with st.form("sign_in"):
         st.subheader(t("auth.title"), anchor=False)
         st.text_input(t("auth.user"), key="auth_user", autocomplete="username")
-        st.text_input(t("auth.password"), type="password", key="auth_password",
-                      autocomplete="current-password")
+        st.text_input(
+            t("auth.password"),
+            type="password",
+            key="auth_password",
+            autocomplete="current-password",
+        )
         st.form_submit_button(t("auth.sign_in"), on_click=_attempt, type="primary")
     refusal = st.session_state.pop("auth_error", None)
     if refusal:
@@ -233,8 +245,15 @@ def sidebar_account(user: User) -> None:
         st.rerun()
 
 
-def choice(where: Any, label: str, options: list[Any], *, name: str,
-           format_func: Callable[[Any], str], radio: bool = False) -> Any:
+def choice(
+    where: Any,
+    label: str,
+    options: list[Any],
+    *,
+    name: str,
+    format_func: Callable[[Any], str],
+    radio: bool = False,
+) -> Any:
     """A selectbox (or radio) whose choice survives the language switch.
 
     Streamlit keeps a keyed widget's choice as its *formatted* label, so a label that
@@ -246,10 +265,12 @@ def choice(where: Any, label: str, options: list[Any], *, name: str,
     key = f"{name}.{lang()}"
     labels = {option: format_func(option) for option in options}  # fixed for this language
     if radio:
-        value = where.radio(label, options, index=index, key=key, format_func=labels.__getitem__,
-                            horizontal=True)
+        value = where.radio(
+            label, options, index=index, key=key, format_func=labels.__getitem__, horizontal=True
+        )
     else:
-        value = where.selectbox(label, options, index=index, key=key,
-                                format_func=labels.__getitem__)
+        value = where.selectbox(
+            label, options, index=index, key=key, format_func=labels.__getitem__
+        )
     st.session_state[name] = value
     return value

@@ -61,10 +61,14 @@ def error(exc: Exception) -> str:
 
 
 _WHY = [
-    (re.compile(r"theme (?P<code>\S+): (?P<done>\d+)/(?P<per>\d+) this week"),
-     "chủ đề {code}: {done}/{per} bài tuần này"),
-    (re.compile(r"wave (?P<name>.+), (?P<phase>peak|build-up|after) \((?P<d>D[^)]*)\)"),
-     "đợt {name}, {phase} ({d})"),
+    (
+        re.compile(r"theme (?P<code>\S+): (?P<done>\d+)/(?P<per>\d+) this week"),
+        "chủ đề {code}: {done}/{per} bài tuần này",
+    ),
+    (
+        re.compile(r"wave (?P<name>.+), (?P<phase>peak|build-up|after) \((?P<d>D[^)]*)\)"),
+        "đợt {name}, {phase} ({d})",
+    ),
     (re.compile(r"commemoration (?P<name>.+)"), "ngày kỷ niệm {name}"),
 ]
 _PHASES = {"peak": "cao điểm", "build-up": "chuẩn bị", "after": "sau sự kiện"}

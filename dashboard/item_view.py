@@ -79,13 +79,15 @@ def _previews(column: Any, row: QueueItem) -> None:
         return
     tabs = column.tabs([f"{c.platform} · {c.name}" for c in row.channels])
     for tab, channel in zip(tabs, row.channels, strict=True):
-        shown = preview(channel.platform, channel.caption, link=row.link,
-                        has_media=bool(row.media))
+        shown = preview(channel.platform, channel.caption, link=row.link, has_media=bool(row.media))
         if shown.title:
             tab.markdown(f"*{t('queue.title_line', title=shown.title)}*")
         tab.text(shown.text)
-        counted = (t("queue.chars", n=shown.length, limit=shown.limit) if shown.limit
-                   else t("queue.chars_free", n=shown.length))
+        counted = (
+            t("queue.chars", n=shown.length, limit=shown.limit)
+            if shown.limit
+            else t("queue.chars_free", n=shown.length)
+        )
         extra = [counted]
         if shown.hashtags:
             extra.append(t("queue.hashtags", tags=" ".join("#" + h for h in shown.hashtags)))
@@ -101,8 +103,10 @@ def _previews(column: Any, row: QueueItem) -> None:
 def _facts(column: Any, row: QueueItem) -> None:
     for fact in row.facts:
         if fact.source and fact.ref:
-            column.caption(f"{t('queue.fact', code=fact.code)} · "
-                           + t("queue.source", source=fact.source, ref=fact.ref))
+            column.caption(
+                f"{t('queue.fact', code=fact.code)} · "
+                + t("queue.source", source=fact.source, ref=fact.ref)
+            )
         else:
             column.error(t("queue.no_source", code=fact.code))
 
@@ -112,10 +116,10 @@ def _actions(column: Any, row: QueueItem, key: str, role: str) -> None:
     k = row.id
     state = row.status
     approver = role in {str(r) for r in review.APPROVERS}
-    if state in ("draft", "changes_requested") and role in {
-        str(r) for r in review.SUBMITTERS
-    } and column.button(
-        t("queue.submit"), key=f"submit-{key}", type="primary"
+    if (
+        state in ("draft", "changes_requested")
+        and role in {str(r) for r in review.SUBMITTERS}
+        and column.button(t("queue.submit"), key=f"submit-{key}", type="primary")
     ):
         act(k, lambda s, i, u: review.submit(s, item=i, actor=u))
     if not approver:
@@ -134,17 +138,19 @@ def _actions(column: Any, row: QueueItem, key: str, role: str) -> None:
     with y.form(f"changes-form-{key}", border=False):
         comment = st.text_input(t("queue.comment"), key=f"comment-{key}")
         if st.form_submit_button(t("queue.changes"), key=f"changes-{key}"):
-            act(k, lambda s, i, u: review.request_changes(s, item=i, actor=u,
-                                                           comment=comment))
+            act(k, lambda s, i, u: review.request_changes(s, item=i, actor=u, comment=comment))
 
 
 def in_doubt(s: Session, item_ids: list[int]) -> dict[int, list[UnsettledSend]]:
     """Per item, its publications that may be live without phuxanh knowing (what locks
     the item), for `show`: pass each item's as `doubt` to read them all in one query."""
-    return {item_id: [UnsettledSend(id=pub.id or 0, state=str(pub.state),
-                                    channel=channel.display_name)
-                      for pub, channel in found]
-            for item_id, found in review.unsettled(s, item_ids).items()}
+    return {
+        item_id: [
+            UnsettledSend(id=pub.id or 0, state=str(pub.state), channel=channel.display_name)
+            for pub, channel in found
+        ]
+        for item_id, found in review.unsettled(s, item_ids).items()
+    }
 
 
 def _locked(column: Any, doubt: list[UnsettledSend]) -> None:
@@ -152,8 +158,9 @@ def _locked(column: Any, doubt: list[UnsettledSend]) -> None:
     for pub in doubt:
         which = "queue.locked_check" if pub.state == "needs_check" else "queue.locked_sending"
         column.warning(t(which, pub=pub.id, channel=pub.channel), icon=":material/lock:")
-    column.page_link("app_pages/health.py", label=t("queue.locked_go"),
-                     icon=":material/monitor_heart:")
+    column.page_link(
+        "app_pages/health.py", label=t("queue.locked_go"), icon=":material/monitor_heart:"
+    )
 
 
 def _reschedule(column: Any, row: QueueItem, key: str) -> None:
@@ -161,16 +168,22 @@ def _reschedule(column: Any, row: QueueItem, key: str) -> None:
     when = row.scheduled_at.astimezone(tz) if row.scheduled_at else dt.datetime.now(tz)
     with column.form(f"move-form-{key}", border=False):
         a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
-        day = a.date_input(t("queue.date"), value=when.date(), key=f"day-{key}",
-                           format="DD/MM/YYYY")
+        day = a.date_input(
+            t("queue.date"), value=when.date(), key=f"day-{key}", format="DD/MM/YYYY"
+        )
         hour = b.time_input(t("queue.time"), value=when.time(), key=f"time-{key}")
         if c.form_submit_button(t("queue.reschedule"), key=f"move-{key}"):
             new = dt.datetime.combine(day, hour, tz)
             act(row.id, lambda s, i, u: review.edit(s, item=i, actor=u, scheduled_at=new))
 
 
-def show(row: QueueItem, *, role: str | None, key: str | None = None,
-         doubt: list[UnsettledSend] | None = None) -> None:
+def show(
+    row: QueueItem,
+    *,
+    role: str | None,
+    key: str | None = None,
+    doubt: list[UnsettledSend] | None = None,
+) -> None:
     """Draw one item in a bordered box; `key` keeps widget keys apart across pages. `doubt`:
     the item's sends in doubt when the caller read them (`in_doubt`), else read here."""
     key = key or str(row.id)
@@ -178,10 +191,10 @@ def show(row: QueueItem, *, role: str | None, key: str | None = None,
     with st.container(border=True):
         left, right = st.columns([2, 3])
         _media(left, row.media)
-        right.markdown(f"**{theme}** · {local(row.scheduled_at)} · "
-                       f"**{status(row.status)}**")
-        right.caption(t("queue.meta", id=row.id, version=row.version,
-                        author=row.author or "—", unit=row.unit))
+        right.markdown(f"**{theme}** · {local(row.scheduled_at)} · **{status(row.status)}**")
+        right.caption(
+            t("queue.meta", id=row.id, version=row.version, author=row.author or "—", unit=row.unit)
+        )
         if row.slot:
             right.caption(t("queue.slot", when=local(row.slot.when), why=why(row.slot.why)))
         else:
@@ -194,8 +207,10 @@ def show(row: QueueItem, *, role: str | None, key: str | None = None,
             n = len({a.by for a in row.approvals if a.decision == "approved"})
             right.warning(t("queue.sensitive", n=n))
         for a in row.approvals[-3:]:
-            right.caption(t("queue.approvals", by=a.by, decision=word(a.decision),
-                            at=local(a.at)) + (f": {a.comment}" if a.comment else ""))
+            right.caption(
+                t("queue.approvals", by=a.by, decision=word(a.decision), at=local(a.at))
+                + (f": {a.comment}" if a.comment else "")
+            )
         _previews(right, row)
         if row.alt_text:
             right.caption(t("queue.alt", text=row.alt_text))

@@ -36,20 +36,31 @@ def main() -> None:
     from dashboard.common import hand_off, language_switch, sidebar_account, sign_in_page, signed_in
 
     user = signed_in()
-    st.set_page_config(page_title="phuxanh · TTĐN", page_icon=":material/sailing:",
-                       layout="wide" if user is not None else "centered")
+    st.set_page_config(
+        page_title="phuxanh · TTĐN",
+        page_icon=":material/sailing:",
+        layout="wide" if user is not None else "centered",
+    )
     if user is None:
         st.title(t("auth.heading"), anchor=False)
         language_switch(st)
-        st.navigation([st.Page(sign_in_page, title=t("auth.title"), url_path=name,
-                               default=name == "queue") for name, _, _ in DESK],
-                      position="hidden").run()
+        st.navigation(
+            [
+                st.Page(sign_in_page, title=t("auth.title"), url_path=name, default=name == "queue")
+                for name, _, _ in DESK
+            ],
+            position="hidden",
+        ).run()
         return
     hand_off()
     language_switch(st.sidebar)
     sidebar_account(user)
-    st.navigation([st.Page(PAGES / f"{name}.py", title=t(title), icon=icon,
-                           default=name == "queue") for name, title, icon in DESK]).run()
+    st.navigation(
+        [
+            st.Page(PAGES / f"{name}.py", title=t(title), icon=icon, default=name == "queue")
+            for name, title, icon in DESK
+        ]
+    ).run()
 
 
 if __name__ == "__main__":  # each browser session runs this file as __main__

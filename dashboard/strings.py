@@ -39,7 +39,7 @@ VI: dict[str, str] = {
     "health.done": "Bài {id}: {state}",
     "health.resolvers": "Chỉ người duyệt, lãnh đạo hoặc quản trị mới xử lý được.",
     "health.not_yours": "Các bài này thuộc đơn vị khác: chỉ người của đơn vị đó hoặc đơn vị "
-                        "cấp trên mới xử lý được.",
+    "cấp trên mới xử lý được.",
     "rep.lang": "vi",
     "rep.due": "Hạn nộp",
     "rep.left": "Còn (ngày)",
@@ -101,13 +101,13 @@ VI: dict[str, str] = {
     "queue.machine": "Có phần chữ do trợ lý máy soạn: cần đọc kỹ trước khi duyệt.",
     "queue.alt": "Mô tả ảnh (alt): {text}",
     "queue.locked_check": "Bài đăng {pub} trên {channel} cần kiểm tra: bài có thể đã lên trang. "
-                          "Chưa thể sửa, đổi lịch, từ chối hay yêu cầu sửa mục này cho đến khi "
-                          "có người xác nhận kết quả ở trang Tình trạng kênh (hoặc "
-                          "`phuxanh publication resolve {pub}`).",
+    "Chưa thể sửa, đổi lịch, từ chối hay yêu cầu sửa mục này cho đến khi "
+    "có người xác nhận kết quả ở trang Tình trạng kênh (hoặc "
+    "`phuxanh publication resolve {pub}`).",
     "queue.locked_sending": "Bài đăng {pub} trên {channel} đang được gửi hoặc nền tảng đang xử "
-                            "lý: bài có thể đã lên trang. Chưa thể sửa, đổi lịch, từ chối hay "
-                            "yêu cầu sửa mục này cho đến khi việc gửi có kết quả; nếu cần người "
-                            "kiểm tra, bài sẽ hiện ở trang Tình trạng kênh.",
+    "lý: bài có thể đã lên trang. Chưa thể sửa, đổi lịch, từ chối hay "
+    "yêu cầu sửa mục này cho đến khi việc gửi có kết quả; nếu cần người "
+    "kiểm tra, bài sẽ hiện ở trang Tình trạng kênh.",
     "queue.locked_go": "Mở trang Tình trạng kênh",
     "cal.from": "Từ ngày",
     "cal.view": "Chế độ xem",
@@ -166,9 +166,9 @@ VI: dict[str, str] = {
     "audit.broken": "Chuỗi băm bị sửa từ dòng {row}.",
     "audit.broken_end": "Chuỗi băm không khớp sau dòng {row}: có thể đã bị xóa các dòng cuối.",
     "audit.head": "Mã đầu chuỗi hiện tại (lưu ra ngoài cơ sở dữ liệu để đối chiếu về sau "
-                  "bằng `phuxanh audit verify --head`): `{head}`",
+    "bằng `phuxanh audit verify --head`): `{head}`",
     "audit.unkeyed": "Nhật ký chưa có khóa (PHUXANH_AUDIT_KEY chưa đặt): người sửa được cơ sở "
-                     "dữ liệu có thể tính lại toàn bộ chuỗi mà không bị phát hiện.",
+    "dữ liệu có thể tính lại toàn bộ chuỗi mà không bị phát hiện.",
     "audit.download": "Tải CSV",
     "audit.empty": "Chưa có thao tác nào.",
     "audit.col.at": "Thời điểm",
@@ -214,7 +214,7 @@ EN: dict[str, str] = {
     "health.done": "Publication {id}: {state}",
     "health.resolvers": "Only approvers, managers and admins can settle posts.",
     "health.not_yours": "These posts belong to other units: only their people, or those of a "
-                        "unit above, can settle them.",
+    "unit above, can settle them.",
     "rep.lang": "en",
     "rep.due": "Due",
     "rep.left": "Days left",
@@ -276,14 +276,14 @@ EN: dict[str, str] = {
     "queue.machine": "Part of this text was drafted by the writing assistant: read it closely.",
     "queue.alt": "Image description (alt): {text}",
     "queue.locked_check": "Publication {pub} on {channel} needs a check: the post may already "
-                          "be live. This item cannot be edited, rescheduled, rejected or sent "
-                          "back for changes until someone settles it on the Channel health "
-                          "page (or with `phuxanh publication resolve {pub}`).",
+    "be live. This item cannot be edited, rescheduled, rejected or sent "
+    "back for changes until someone settles it on the Channel health "
+    "page (or with `phuxanh publication resolve {pub}`).",
     "queue.locked_sending": "Publication {pub} on {channel} is being sent or processed by the "
-                            "platform: the post may already be live. This item cannot be "
-                            "edited, rescheduled, rejected or sent back for changes until the "
-                            "send has an outcome; if it needs a person, it appears on the "
-                            "Channel health page.",
+    "platform: the post may already be live. This item cannot be "
+    "edited, rescheduled, rejected or sent back for changes until the "
+    "send has an outcome; if it needs a person, it appears on the "
+    "Channel health page.",
     "queue.locked_go": "Open Channel health",
     "cal.from": "From",
     "cal.view": "View",
@@ -341,11 +341,11 @@ EN: dict[str, str] = {
     "audit.intact": "The hash chain is intact: {rows} rows.",
     "audit.broken": "The hash chain is broken from row {row}.",
     "audit.broken_end": "The hash chain does not match after row {row}: rows may have been "
-                        "cut from the end.",
+    "cut from the end.",
     "audit.head": "The chain's head now (keep it outside the database to check against later "
-                  "with `phuxanh audit verify --head`): `{head}`",
+    "with `phuxanh audit verify --head`): `{head}`",
     "audit.unkeyed": "The log is not keyed (PHUXANH_AUDIT_KEY is not set): someone who can "
-                     "edit the database could recompute the whole chain unnoticed.",
+    "edit the database could recompute the whole chain unnoticed.",
     "audit.download": "Download CSV",
     "audit.empty": "Nothing has happened yet.",
     "audit.col.at": "When",
@@ -383,25 +383,43 @@ STATUS_EN = {
 }
 # decisions recorded in Approval.decision, and the roles
 WORDS_VI = {
-    "approved": "đã duyệt", "reject": "đã từ chối", "request_changes": "đã yêu cầu sửa",
-    "editor": "biên tập viên", "approver": "người duyệt", "manager": "lãnh đạo",
+    "approved": "đã duyệt",
+    "reject": "đã từ chối",
+    "request_changes": "đã yêu cầu sửa",
+    "editor": "biên tập viên",
+    "approver": "người duyệt",
+    "manager": "lãnh đạo",
     "admin": "quản trị",
-    "approve": "duyệt", "submit items for review": "gửi duyệt", "reject items": "từ chối",
-    "request_changes items": "yêu cầu sửa", "edit items": "sửa bài",
+    "approve": "duyệt",
+    "submit items for review": "gửi duyệt",
+    "reject items": "từ chối",
+    "request_changes items": "yêu cầu sửa",
+    "edit items": "sửa bài",
 }
 WORDS_EN = {
-    "approved": "approved", "reject": "rejected", "request_changes": "asked for changes",
-    "editor": "editor", "approver": "approver", "manager": "manager", "admin": "admin",
+    "approved": "approved",
+    "reject": "rejected",
+    "request_changes": "asked for changes",
+    "editor": "editor",
+    "approver": "approver",
+    "manager": "manager",
+    "admin": "admin",
 }
 # The inputs a domain error names (a `field` parameter: the CLI's flag, or a form field),
 # as the desk's forms call them; the message itself comes from phuxanh/core/messages.py.
 FIELDS_VI = {
-    "--period": "Kỳ báo cáo", "--unit": "Đơn vị",
-    "--live": "Địa chỉ bài đăng", "--cancel": "Lý do hủy",
-    "reason": "Lý do từ chối", "comment": "Nội dung cần sửa",
+    "--period": "Kỳ báo cáo",
+    "--unit": "Đơn vị",
+    "--live": "Địa chỉ bài đăng",
+    "--cancel": "Lý do hủy",
+    "reason": "Lý do từ chối",
+    "comment": "Nội dung cần sửa",
 }
 FIELDS_EN = {
-    "--period": "Period", "--unit": "Unit",
-    "--live": "The post's URL", "--cancel": "Why it is cancelled",
-    "reason": "Reason for rejecting", "comment": "What to change",
+    "--period": "Period",
+    "--unit": "Unit",
+    "--live": "The post's URL",
+    "--cancel": "Why it is cancelled",
+    "reason": "Reason for rejecting",
+    "comment": "What to change",
 }

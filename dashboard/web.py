@@ -93,8 +93,15 @@ async def claim_session(request: Request) -> Response:
     token, max_age = claimed
     secure = request.url.scheme == "https"
     response = _answer(204)
-    response.set_cookie(SECURE_COOKIE if secure else COOKIE, token, max_age=max_age, path="/",
-                        secure=secure, httponly=True, samesite="strict")
+    response.set_cookie(
+        SECURE_COOKIE if secure else COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
@@ -134,8 +141,10 @@ class MediaGate:
 
 def routes() -> list[Route]:
     base = base_path()
-    return [Route(base + SESSION_PATH, claim_session, methods=["POST"]),
-            Route(base + SIGN_OUT_PATH, sign_out, methods=["POST"])]
+    return [
+        Route(base + SESSION_PATH, claim_session, methods=["POST"]),
+        Route(base + SIGN_OUT_PATH, sign_out, methods=["POST"]),
+    ]
 
 
 def middleware() -> list[Middleware]:

@@ -18,14 +18,14 @@ def active_campaigns(on: dt.date, database_url: str | None = None) -> list[str]:
 
 
 @task(retries=2, retry_delay_seconds=[5, 30])
-def plan(campaign: str, start: dt.date, days: int,
-         database_url: str | None = None) -> dict[str, Any]:
+def plan(
+    campaign: str, start: dt.date, days: int, database_url: str | None = None
+) -> dict[str, Any]:
     return jobs.plan_days(campaign, start=start, days=days, database_url=database_url)
 
 
 @task(retries=1, retry_delay_seconds=[30])
-def compose(campaign: str, until: dt.datetime,
-            database_url: str | None = None) -> dict[str, Any]:
+def compose(campaign: str, until: dt.datetime, database_url: str | None = None) -> dict[str, Any]:
     """Drafts (card, caption, alt text, checks) for the planned slots up to `until`."""
     return jobs.render_pending(campaign, until=until, database_url=database_url)
 
@@ -81,8 +81,10 @@ def verdict(counts: dict[str, int], run: str) -> Any:
     bad = [f"{NEEDS_A_PERSON[k]}: {counts[k]}" for k in NEEDS_A_PERSON if counts.get(k)]
     if not bad:
         return counts
-    message = (f"{run}: {'; '.join(bad)} (all counts: {shown}). Settle posts with "
-               "`phuxanh publication resolve`, check channels with `phuxanh channel check`.")
+    message = (
+        f"{run}: {'; '.join(bad)} (all counts: {shown}). Settle posts with "
+        "`phuxanh publication resolve`, check channels with `phuxanh channel check`."
+    )
     get_run_logger().error(message)
     return Failed(message=message, data=counts)
 

@@ -61,8 +61,9 @@ def summary(database_url: str) -> Summary:
 
 
 @flow(name="demo-campaign", log_prints=True)
-def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: int = 14,
-                  after_days: int = 28) -> dict[str, Any]:
+def demo_campaign(
+    database_url: str, campaign_file: str, start: dt.date, days: int = 14, after_days: int = 28
+) -> dict[str, Any]:
     ready = prepare(database_url, campaign_file)
     campaign = ready["campaign"]
     tz = get_settings().tz
@@ -87,8 +88,11 @@ def demo_campaign(database_url: str, campaign_file: str, start: dt.date, days: i
             database_url=database_url,
         )
     reports = write_reports(database_url, start, start + dt.timedelta(days=days + after_days))
-    return {"summary": summary(database_url), "review": reviews[0] if reviews else {},
-            "reports": reports}
+    return {
+        "summary": summary(database_url),
+        "review": reviews[0] if reviews else {},
+        "reports": reports,
+    }
 
 
 @task
@@ -96,9 +100,17 @@ def write_reports(database_url: str, start: dt.date, today: dt.date) -> list[str
     """The quarterly report of the quarter the demo began in, in all three formats."""
     quarter = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
     out = ROOT / "var" / "reports"
-    return [jobs.report(period=quarter, unit_code=None, fmt=fmt,
-                        out=out / f"bao-cao-{quarter}.{fmt}", database_url=database_url,
-                        today=today)["path"] for fmt in ("docx", "pdf", "xlsx")]
+    return [
+        jobs.report(
+            period=quarter,
+            unit_code=None,
+            fmt=fmt,
+            out=out / f"bao-cao-{quarter}.{fmt}",
+            database_url=database_url,
+            today=today,
+        )["path"]
+        for fmt in ("docx", "pdf", "xlsx")
+    ]
 
 
 def main() -> None:
@@ -138,8 +150,9 @@ def main() -> None:
         print(f"  report           {path}")
     print(f"  database         {masked(url)}")
     port = get_settings().dashboard_port
-    print(f"Dashboard: ./run dashboard --database {masked(url)}   then open "
-          f"http://127.0.0.1:{port}")
+    print(
+        f"Dashboard: ./run dashboard --database {masked(url)}   then open http://127.0.0.1:{port}"
+    )
 
 
 if __name__ == "__main__":

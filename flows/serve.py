@@ -52,20 +52,28 @@ def main() -> None:
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value():
-        print("phuxanh serve: no PREFECT_API_URL: Prefect's temporary API runs no scheduler, "
-              "so nothing would ever run; use `phuxanh serve`, which starts a local Prefect "
-              "server, or point PREFECT_API_URL at one", file=sys.stderr)
+        print(
+            "phuxanh serve: no PREFECT_API_URL: Prefect's temporary API runs no scheduler, "
+            "so nothing would ever run; use `phuxanh serve`, which starts a local Prefect "
+            "server, or point PREFECT_API_URL at one",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     try:
         taken = conflicts()
     except Exception as exc:  # httpx's connection errors, an API that is not Prefect's
-        print(f"phuxanh serve: cannot use the Prefect server at {scrub(PREFECT_API_URL.value())}: "
-              f"{exc.__class__.__name__}: {exc}", file=sys.stderr)
+        print(
+            f"phuxanh serve: cannot use the Prefect server at {scrub(PREFECT_API_URL.value())}: "
+            f"{exc.__class__.__name__}: {exc}",
+            file=sys.stderr,
+        )
         raise SystemExit(2) from exc
     if taken:
-        print("phuxanh serve: refused: these deployment names belong to a work pool on this "
-              "Prefect server, and serving would take them over: " + ", ".join(taken),
-              file=sys.stderr)
+        print(
+            "phuxanh serve: refused: these deployment names belong to a work pool on this "
+            "Prefect server, and serving would take them over: " + ", ".join(taken),
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     serve(*deployments())
 

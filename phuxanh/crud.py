@@ -194,11 +194,14 @@ class MetricTotals:
     engagement: int | None
 
     def plus(self, other: MetricTotals) -> MetricTotals:
-        return replace(self, posts=self.posts + other.posts,
-                       measured=self.measured + other.measured,
-                       views=_add(self.views, other.views),
-                       reach=_add(self.reach, other.reach),
-                       engagement=_add(self.engagement, other.engagement))
+        return replace(
+            self,
+            posts=self.posts + other.posts,
+            measured=self.measured + other.measured,
+            views=_add(self.views, other.views),
+            reach=_add(self.reach, other.reach),
+            engagement=_add(self.engagement, other.engagement),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,9 +398,7 @@ def queue(
         if channel_code and channel_code not in {c.code for c in targets}:
             continue
         facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
-        approvals = session.exec(
-            select(Approval).where(Approval.content_item_id == item.id)
-        ).all()
+        approvals = session.exec(select(Approval).where(Approval.content_item_id == item.id)).all()
         out.append(
             QueueItem(
                 id=_id(item.id),
@@ -429,8 +430,9 @@ def queue(
                 ),
                 slot=PlanSlot(when=slot.scheduled_at, why=slot.why) if slot else None,
                 approvals=tuple(
-                    ApprovalNote(by=users.get(a.user_id), decision=a.decision, at=a.at,
-                                 comment=a.comment)
+                    ApprovalNote(
+                        by=users.get(a.user_id), decision=a.decision, at=a.at, comment=a.comment
+                    )
                     for a in approvals
                 ),
                 facts=tuple(
@@ -494,8 +496,9 @@ def _week(day: Any) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
-def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
-             end: dt.date | None = None) -> list[CoverageCell]:
+def coverage(
+    session: Session, *, tz: ZoneInfo, start: dt.date | None = None, end: dt.date | None = None
+) -> list[CoverageCell]:
     """Per theme × ISO week: planned slots, approved items, published posts and reach,
     between two local days (default: everything). Counted per day in SQL."""
     lo = dt.datetime.combine(start, dt.time(), tz) if start else None
@@ -506,29 +509,46 @@ def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
     approved = func.sum(case((col(ContentItem.status).in_(DONE), 1), else_=0))
     cells: dict[tuple[str, str], CoverageCell] = {}
 
-    def count(theme: str, day: Any, *, planned: int = 0, approved: int = 0,
-              published: int = 0, reach: int | None = None) -> None:
+    def count(
+        theme: str,
+        day: Any,
+        *,
+        planned: int = 0,
+        approved: int = 0,
+        published: int = 0,
+        reach: int | None = None,
+    ) -> None:
         key = (theme, _week(day))
         c = cells.get(key) or CoverageCell(theme=key[0], week=key[1])
-        cells[key] = replace(c, planned=c.planned + planned, approved=c.approved + approved,
-                             published=c.published + published, reach=_add(c.reach, reach))
+        cells[key] = replace(
+            c,
+            planned=c.planned + planned,
+            approved=c.approved + approved,
+            published=c.published + published,
+            reach=_add(c.reach, reach),
+        )
 
     codes = {t.id: t.code for t in session.exec(select(Theme))}  # group by id: one join less
-    slots = (select(Slot.theme_id, slot_day, func.count(col(Slot.id)), approved)
-             .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id)))
-    pubs = (select(ContentItem.theme_id, pub_day, func.count(col(Publication.id)),
-                   func.sum(Publication.latest_reach))
-            .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-            .where(Publication.state == PubState.published))
+    slots = select(Slot.theme_id, slot_day, func.count(col(Slot.id)), approved).outerjoin(
+        ContentItem, col(ContentItem.slot_id) == col(Slot.id)
+    )
+    pubs = (
+        select(
+            ContentItem.theme_id,
+            pub_day,
+            func.count(col(Publication.id)),
+            func.sum(Publication.latest_reach),
+        )
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .where(Publication.state == PubState.published)
+    )
     if lo is not None:
         slots = slots.where(col(Slot.scheduled_at) >= lo)
         pubs = pubs.where(col(Publication.published_at) >= lo)
     if hi is not None:
         slots = slots.where(col(Slot.scheduled_at) < hi)
         pubs = pubs.where(col(Publication.published_at) < hi)
-    for theme_id, day, planned, done in session.exec(
-        slots.group_by(col(Slot.theme_id), slot_day)
-    ):
+    for theme_id, day, planned, done in session.exec(slots.group_by(col(Slot.theme_id), slot_day)):
         count(codes.get(theme_id, "?"), day, planned=int(planned), approved=int(done or 0))
     for tid, day, published, reach in session.exec(
         pubs.group_by(col(ContentItem.theme_id), pub_day)
@@ -542,28 +562,45 @@ def coverage(session: Session, *, tz: ZoneInfo, start: dt.date | None = None,
 def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
     """The Metrics page: totals by channel and by theme from each post's newest reading,
     and the top posts by reach (SQL aggregates; the page never loads every post)."""
-    def by(key: Any, name: Callable[[Any], str],
-           *joins: tuple[Any, Any]) -> list[tuple[Any, MetricTotals]]:
+
+    def by(
+        key: Any, name: Callable[[Any], str], *joins: tuple[Any, Any]
+    ) -> list[tuple[Any, MetricTotals]]:
         """(the key as stored, its totals named by `name`) per value of `key`."""
         query = select(  # type: ignore[call-overload]
-            key, func.count(col(Publication.id)), func.count(col(Publication.metrics_at)),
-            func.sum(Publication.latest_views), func.sum(Publication.latest_reach),
-            func.sum(Publication.latest_engagement))
+            key,
+            func.count(col(Publication.id)),
+            func.count(col(Publication.metrics_at)),
+            func.sum(Publication.latest_views),
+            func.sum(Publication.latest_reach),
+            func.sum(Publication.latest_engagement),
+        )
         for table, on in joins:
             query = query.join(table, on)
         query = query.where(Publication.state == PubState.published).group_by(key)
-        return [(k, MetricTotals(key=name(k), posts=int(n), measured=int(m), views=_int(v),
-                                 reach=_int(r), engagement=_int(e)))
-                for k, n, m, v, r, e in session.exec(query)]
+        return [
+            (
+                k,
+                MetricTotals(
+                    key=name(k),
+                    posts=int(n),
+                    measured=int(m),
+                    views=_int(v),
+                    reach=_int(r),
+                    engagement=_int(e),
+                ),
+            )
+            for k, n, m, v, r, e in session.exec(query)
+        ]
 
     item_join = (ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
     posts = session.exec(
         select(Publication, Channel, ContentItem)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-        .where(Publication.state == PubState.published,
-               col(Publication.latest_reach).is_not(None))
-        .order_by(col(Publication.latest_reach).desc()).limit(top)
+        .where(Publication.state == PubState.published, col(Publication.latest_reach).is_not(None))
+        .order_by(col(Publication.latest_reach).desc())
+        .limit(top)
     ).all()
     # names and platforms joined in Python: cheaper
     channels = {c.id: c for c in session.exec(select(Channel))}
@@ -575,22 +612,32 @@ def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
     for channel_id, row in by_channel:
         channel = channels[channel_id]
         for groups, key in ((platforms, channel.platform), (by_unit, units[channel.unit_id])):
-            empty = MetricTotals(key=key, posts=0, measured=0, views=None, reach=None,
-                                 engagement=None)
+            empty = MetricTotals(
+                key=key, posts=0, measured=0, views=None, reach=None, engagement=None
+            )
             groups[key] = groups.get(key, empty).plus(row)
     return MetricsOverview(
         by_channel=tuple(row for _, row in by_channel),
         by_platform=tuple(platforms.values()),
         by_unit=tuple(by_unit.values()),
         by_language=tuple(row for _, row in by(ContentItem.language, str, item_join)),
-        by_theme=tuple(row for _, row in by(ContentItem.theme_id,
-                                               lambda k: codes.get(k, "?"), item_join)),
-        top=tuple(TopPost(channel=c.display_name, platform=c.platform, url=p.remote_url,
-                          media=stored.shown(i.media_path),
-                          text=i.caption.splitlines()[0] if i.caption else "",
-                          views=p.latest_views, reach=p.latest_reach,
-                          engagement=p.latest_engagement, published_at=p.published_at)
-                  for p, c, i in posts),
+        by_theme=tuple(
+            row for _, row in by(ContentItem.theme_id, lambda k: codes.get(k, "?"), item_join)
+        ),
+        top=tuple(
+            TopPost(
+                channel=c.display_name,
+                platform=c.platform,
+                url=p.remote_url,
+                media=stored.shown(i.media_path),
+                text=i.caption.splitlines()[0] if i.caption else "",
+                views=p.latest_views,
+                reach=p.latest_reach,
+                engagement=p.latest_engagement,
+                published_at=p.published_at,
+            )
+            for p, c, i in posts
+        ),
     )
 
 
@@ -624,26 +671,43 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[ChannelHealth]
     counts: dict[tuple[int, str], int] = {}
     for channel_id, state, n in session.exec(
         select(Publication.channel_id, Publication.state, func.count(col(Publication.id)))
-        .where((col(Publication.updated_at) >= week)
-               | col(Publication.state).in_(WAITING_FOR_A_PERSON))
+        .where(
+            (col(Publication.updated_at) >= week) | col(Publication.state).in_(WAITING_FOR_A_PERSON)
+        )
         .group_by(col(Publication.channel_id), col(Publication.state))
     ):
         counts[(channel_id, str(state))] = int(n)
-    last = {cid: (pub, met) for cid, pub, met in session.exec(
-        select(Publication.channel_id, func.max(Publication.published_at),
-               func.max(Publication.metrics_at)).group_by(col(Publication.channel_id)))}
+    last = {
+        cid: (pub, met)
+        for cid, pub, met in session.exec(
+            select(
+                Publication.channel_id,
+                func.max(Publication.published_at),
+                func.max(Publication.metrics_at),
+            ).group_by(col(Publication.channel_id))
+        )
+    }
     units = {u.id: u.name for u in session.exec(select(Unit))}
     out: list[ChannelHealth] = []
     for c in session.exec(select(Channel).order_by(col(Channel.code))):
         published_at, metrics_at = last.get(c.id or 0, (None, None))
         waiting = sum(counts.get((c.id or 0, str(s)), 0) for s in WAITING_FOR_A_PERSON)
-        out.append(ChannelHealth(
-            code=c.code, name=c.display_name, platform=c.platform,
-            unit=units.get(c.unit_id, ""), paused=c.paused, pause_reason=c.pause_reason,
-            last_error=c.last_error, published_7d=counts.get((c.id or 0, "published"), 0),
-            waiting=waiting, last_published=published_at, last_metrics=metrics_at,
-            ok=not c.paused and not c.last_error and waiting == 0,
-        ))
+        out.append(
+            ChannelHealth(
+                code=c.code,
+                name=c.display_name,
+                platform=c.platform,
+                unit=units.get(c.unit_id, ""),
+                paused=c.paused,
+                pause_reason=c.pause_reason,
+                last_error=c.last_error,
+                published_7d=counts.get((c.id or 0, "published"), 0),
+                waiting=waiting,
+                last_published=published_at,
+                last_metrics=metrics_at,
+                ok=not c.paused and not c.last_error and waiting == 0,
+            )
+        )
     return out
 
 
@@ -654,9 +718,18 @@ def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[WaitingP
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .where(col(Publication.state).in_(WAITING_FOR_A_PERSON))
-        .order_by(col(Publication.scheduled_at), col(Publication.id)).limit(limit))
-    return [WaitingPublication(id=_id(pub.id), state=str(pub.state),
-                               channel=channel.display_name, platform=channel.platform,
-                               scheduled_at=pub.scheduled_at, text=item.caption,
-                               reason=pub.last_error or "")
-            for pub, channel, item in rows]
+        .order_by(col(Publication.scheduled_at), col(Publication.id))
+        .limit(limit)
+    )
+    return [
+        WaitingPublication(
+            id=_id(pub.id),
+            state=str(pub.state),
+            channel=channel.display_name,
+            platform=channel.platform,
+            scheduled_at=pub.scheduled_at,
+            text=item.caption,
+            reason=pub.last_error or "",
+        )
+        for pub, channel, item in rows
+    ]

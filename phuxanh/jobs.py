@@ -32,12 +32,17 @@ from phuxanh.publish import publisher as publishing
 def engine(database_url: str | None = None) -> Engine:
     """The database's engine, once its schema is known to match this code."""
     settings = get_settings()
-    if database_url is None and settings.require_database_url and \
-            "database_url" not in settings.model_fields_set:
-        raise ConfigError("DATABASE_URL is not set on this worker (nor in .env where it "
-                          "runs): every worker needs the shared database's URL, "
-                          "e.g. postgresql+psycopg://…; without it this run would write "
-                          "to a SQLite file of its own that no one else sees")
+    if (
+        database_url is None
+        and settings.require_database_url
+        and "database_url" not in settings.model_fields_set
+    ):
+        raise ConfigError(
+            "DATABASE_URL is not set on this worker (nor in .env where it "
+            "runs): every worker needs the shared database's URL, "
+            "e.g. postgresql+psycopg://…; without it this run would write "
+            "to a SQLite file of its own that no one else sees"
+        )
     url = normalise_url(settings.database_url if database_url is None else database_url)
     found = engine_for(url)
     check_schema(found, url)
@@ -82,8 +87,10 @@ def plan_campaign(
             campaign = ensure_campaign(session, spec, sandbox_url=sandbox_url, source=doc)
             return _plan_in(session, campaign, start=start, days=days, replan=replan)
     except IntegrityError as exc:  # another run wrote the same rows at the same moment
-        raise ConfigError(f"{campaign_file}: plan: another run changed the same campaign or "
-                          "channel at the same time; nothing was written, run it again") from exc
+        raise ConfigError(
+            f"{campaign_file}: plan: another run changed the same campaign or "
+            "channel at the same time; nothing was written, run it again"
+        ) from exc
 
 
 def _campaign(session: Any, code: str) -> Campaign:
@@ -107,8 +114,9 @@ def plan_days(
         return _plan_in(session, campaign, start=start, days=days, replan=replan)
 
 
-def _plan_in(session: Any, campaign: Campaign, *, start: dt.date, days: int,
-             replan: bool) -> dict[str, Any]:
+def _plan_in(
+    session: Any, campaign: Campaign, *, start: dt.date, days: int, replan: bool
+) -> dict[str, Any]:
     """Plan in the caller's transaction (see `plan_days`)."""
     settings = get_settings()
     days_file = load_commemorations(settings.content_dir / "commemorations.yaml")
@@ -132,8 +140,11 @@ def _plan_in(session: Any, campaign: Campaign, *, start: dt.date, days: int,
 
 
 def render_pending(
-    campaign_code: str, *, until: dt.datetime | None = None,
-    since: dt.datetime | None = None, database_url: str | None = None,
+    campaign_code: str,
+    *,
+    until: dt.datetime | None = None,
+    since: dt.datetime | None = None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Compose a draft (card, caption, checks) for every planned slot that has none yet."""
     from phuxanh.compose.assistant import Assistant
@@ -152,34 +163,50 @@ def render_pending(
         )
         if author is None:
             raise NotFound(f"campaign {campaign_code}: no editor to author drafts (add one)")
-        slots = compose.slots_without_content(session, campaign_id=campaign.id, since=since,
-                                              until=until)
+        slots = compose.slots_without_content(
+            session, campaign_id=campaign.id, since=since, until=until
+        )
         private_dir(settings.media_dir)  # cards of drafts nobody has approved yet
-        ctx = compose.Context(brand=brand, author=author, media_dir=settings.media_dir,
-                              tz=settings.tz, spec=spec,
-                              assistant=Assistant.from_settings(settings),
-                              clip_preset=settings.clip_preset)
-        drafts, skipped = compose.compose_slots(session, slots=slots, ctx=ctx,
-                                                workers=settings.render_workers)
+        ctx = compose.Context(
+            brand=brand,
+            author=author,
+            media_dir=settings.media_dir,
+            tz=settings.tz,
+            spec=spec,
+            assistant=Assistant.from_settings(settings),
+            clip_preset=settings.clip_preset,
+        )
+        drafts, skipped = compose.compose_slots(
+            session, slots=slots, ctx=ctx, workers=settings.render_workers
+        )
         held = session.exec(
             select(ContentItem).where(col(ContentItem.id).in_([d.item_id for d in drafts]))
         ).all()
-        return {"rendered": len(drafts), "skipped": skipped,
-                "held": {i.id: i.hold_reasons for i in held if i.hold_reasons},
-                "notes": ctx.notes}
+        return {
+            "rendered": len(drafts),
+            "skipped": skipped,
+            "held": {i.id: i.hold_reasons for i in held if i.hold_reasons},
+            "notes": ctx.notes,
+        }
 
 
 def compose_range(
-    *, start: dt.date | None = None, end: dt.date | None = None,
-    campaign_code: str | None = None, database_url: str | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    campaign_code: str | None = None,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """`phuxanh compose`: drafts for the planned slots between two dates (local days)."""
     tz = get_settings().tz
     since = dt.datetime.combine(start, dt.time(), tz) if start else None
     until = dt.datetime.combine(end, dt.time(23, 59, 59), tz) if end else None
     with session_scope(engine(database_url)) as session:
-        codes = [campaign_code] if campaign_code else [
-            c.code for c in session.exec(select(Campaign).order_by(col(Campaign.code)))]
+        codes = (
+            [campaign_code]
+            if campaign_code
+            else [c.code for c in session.exec(select(Campaign).order_by(col(Campaign.code)))]
+        )
     out: dict[str, Any] = {"rendered": 0, "skipped": [], "held": {}, "notes": []}
     for code in codes:
         done = render_pending(code, since=since, until=until, database_url=database_url)
@@ -255,8 +282,15 @@ def summary(*, database_url: str | None = None) -> crud.Summary:
         return crud.summary(session)
 
 
-def report(*, period: str, unit_code: str | None, fmt: str, out: Path,
-           database_url: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
+def report(
+    *,
+    period: str,
+    unit_code: str | None,
+    fmt: str,
+    out: Path,
+    database_url: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf."""
     from phuxanh.reports import figures as reporting
     from phuxanh.reports import files as report_files
@@ -265,11 +299,20 @@ def report(*, period: str, unit_code: str | None, fmt: str, out: Path,
     settings = get_settings()
     parsed = parse_period(period)
     with session_scope(engine(database_url)) as session:
-        built = reporting.build(session, period=parsed, tz=settings.tz, unit_code=unit_code,
-                                today=today)
+        built = reporting.build(
+            session, period=parsed, tz=settings.tz, unit_code=unit_code, today=today
+        )
     report_files.write(built, out, fmt)
     t = built.totals
-    return {"path": str(out), "period": parsed.code, "from": parsed.start.isoformat(),
-            "to": parsed.end.isoformat(), "unit": built.unit, "planned": t.planned,
-            "approved": t.approved, "published": t.published, "reach": t.reach,
-            "gaps": len(built.gaps)}
+    return {
+        "path": str(out),
+        "period": parsed.code,
+        "from": parsed.start.isoformat(),
+        "to": parsed.end.isoformat(),
+        "unit": built.unit,
+        "planned": t.planned,
+        "approved": t.approved,
+        "published": t.published,
+        "reach": t.reach,
+        "gaps": len(built.gaps),
+    }

@@ -213,8 +213,10 @@ class Template(SQLModel, table=True):
 class Slot(SQLModel, table=True):
     """One planned post: when, where, about what, and why the planner put it there."""
 
-    __table_args__ = (UniqueConstraint("channel_id", "scheduled_at"),
-                      Index("ix_slot_time", "scheduled_at"))
+    __table_args__ = (
+        UniqueConstraint("channel_id", "scheduled_at"),
+        Index("ix_slot_time", "scheduled_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)

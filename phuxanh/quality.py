@@ -21,8 +21,9 @@ from phuxanh.core.text import fold
 from phuxanh.models import Channel, ContentItem, Fact, Theme
 from phuxanh.platforms.preview import preview
 
-PLACEHOLDERS = re.compile(r"\b(TODO|TBD|FIXME|XXX+|lorem ipsum)\b|\{[^}]*\}|\[\s*\.\.\.\s*\]",
-                          re.IGNORECASE)
+PLACEHOLDERS = re.compile(
+    r"\b(TODO|TBD|FIXME|XXX+|lorem ipsum)\b|\{[^}]*\}|\[\s*\.\.\.\s*\]", re.IGNORECASE
+)
 # Names the whole catalog uses, spelled the one correct way (Vietnamese text only)
 NAMES = ["Hải Phòng", "Việt Nam", "Hà Nội", "Đổi mới", "Quốc hội", "Hội đồng nhân dân"]
 
@@ -42,24 +43,36 @@ def misspelt(text: str, names: Iterable[str]) -> list[str]:
         if len(key) < 4:
             continue
         for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", flat):
-            written = text[m.start():m.end()]
-            if len(written) == len(name) and written != name and written.casefold() != \
-                    name.casefold():
+            written = text[m.start() : m.end()]
+            if (
+                len(written) == len(name)
+                and written != name
+                and written.casefold() != name.casefold()
+            ):
                 out.append(f"“{written}” should be written “{name}”")
                 break
     return out
 
 
-def check(*, caption_vi: str, captions: dict[str, str], names: Iterable[str],
-          unsourced: list[str], has_media: bool) -> list[str]:
+def check(
+    *,
+    caption_vi: str,
+    captions: dict[str, str],
+    names: Iterable[str],
+    unsourced: list[str],
+    has_media: bool,
+) -> list[str]:
     """The reasons to hold a draft: empty when it may go to review.
 
     `caption_vi` is the Vietnamese text the names are checked in (the English variant
     spells "Hai Phong" without marks, correctly); `captions` maps platform → text.
     """
     vietnamese = caption_vi.split("\n\nEN: ", 1)[0]  # the English part spells names its way
-    vietnamese = "\n".join(line for line in vietnamese.splitlines()  # titles quoted verbatim
-                           if not line.startswith(("Nguồn:", "Source:")))
+    vietnamese = "\n".join(
+        line
+        for line in vietnamese.splitlines()  # titles quoted verbatim
+        if not line.startswith(("Nguồn:", "Source:"))
+    )
     vietnamese = re.sub(r"https?://\S+|#\w+", " ", vietnamese)  # links, hashtags: no marks
     reasons = [f"caption: {m}" for m in misspelt(vietnamese, [*NAMES, *names])]
     for platform, text in captions.items():
@@ -76,10 +89,16 @@ def recheck(session: Session, item: ContentItem) -> list[str]:
     the composer could not write (a missing translation) no longer holds it."""
     theme = session.get(Theme, item.theme_id) if item.theme_id else None
     channels = session.exec(select(Channel).where(col(Channel.id).in_(item.channel_ids))).all()
-    texts = {c.platform: unicodedata.normalize("NFC", item.captions.get(c.code, item.caption))
-             for c in channels}
+    texts = {
+        c.platform: unicodedata.normalize("NFC", item.captions.get(c.code, item.caption))
+        for c in channels
+    }
     facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
     names = [*theme.slogans, theme.title_vi] if theme is not None else []
-    return check(caption_vi=item.caption, captions=texts, names=names,
-                 unsourced=[f.code for f in facts if not f.is_sourced],
-                 has_media=bool(item.media_path))
+    return check(
+        caption_vi=item.caption,
+        captions=texts,
+        names=names,
+        unsourced=[f.code for f in facts if not f.is_sourced],
+        has_media=bool(item.media_path),
+    )

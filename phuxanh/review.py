@@ -60,8 +60,9 @@ class SendInDoubt(InvalidTransition):
     a second time. A person settles that publication first."""
 
 
-def unsettled(session: Session, item_ids: list[int]) -> dict[int, list[tuple[Publication,
-                                                                            Channel]]]:
+def unsettled(
+    session: Session, item_ids: list[int]
+) -> dict[int, list[tuple[Publication, Channel]]]:
     """Per item (only those that have any), its publications that may be live without
     phuxanh knowing (`IN_DOUBT`, or scheduled again with a saved handle), oldest first."""
     if not item_ids:
@@ -69,10 +70,14 @@ def unsettled(session: Session, item_ids: list[int]) -> dict[int, list[tuple[Pub
     rows = session.exec(
         select(Publication, Channel)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
-        .where(col(Publication.content_item_id).in_(item_ids),
-               col(Publication.state).in_(IN_DOUBT)
-               | ((col(Publication.state) == PubState.scheduled)
-                  & col(Publication.handle).is_not(None)))
+        .where(
+            col(Publication.content_item_id).in_(item_ids),
+            col(Publication.state).in_(IN_DOUBT)
+            | (
+                (col(Publication.state) == PubState.scheduled)
+                & col(Publication.handle).is_not(None)
+            ),
+        )
         .order_by(col(Publication.id))
     ).all()
     out: dict[int, list[tuple[Publication, Channel]]] = {}
@@ -84,11 +89,14 @@ def unsettled(session: Session, item_ids: list[int]) -> dict[int, list[tuple[Pub
 def locked_reason(item_id: int, pub: Publication, channel: Channel) -> Message:
     """Why the item cannot change, naming the publication and what settles it."""
     if pub.state == PubState.needs_check:
-        return Message("item.locked_needs_check", {"id": item_id, "pub": pub.id,
-                                                   "channel": channel.code})
+        return Message(
+            "item.locked_needs_check", {"id": item_id, "pub": pub.id, "channel": channel.code}
+        )
     doing = "processing" if pub.state == PubState.processing else "being sent"
-    return Message("item.locked_sending", {"id": item_id, "pub": pub.id,
-                                           "channel": channel.code, "doing": doing})
+    return Message(
+        "item.locked_sending",
+        {"id": item_id, "pub": pub.id, "channel": channel.code, "doing": doing},
+    )
 
 
 def _refuse_if_unsettled(session: Session, item: ContentItem) -> None:
@@ -126,7 +134,8 @@ def content_hash(session: Session, item: ContentItem, *, bind_alt_text: bool = T
         # approved in the same session hashes as it will after a reload (hashes already
         # stored were made from reloaded, UTC values, so they stay valid).
         "scheduled_at": item.scheduled_at.astimezone(dt.UTC).isoformat()
-        if item.scheduled_at else None,
+        if item.scheduled_at
+        else None,
     }
     if bind_alt_text and item.alt_text:
         body["alt_text"] = unicodedata.normalize("NFC", item.alt_text)
@@ -147,8 +156,9 @@ def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     if item.status not in (ItemStatus.draft, ItemStatus.changes_requested):
         raise InvalidTransition(code="item.not_a_draft", id=item.id, status=item.status)
     if item.hold_reasons:
-        raise ValidationFailed([Message("item.held", {"id": item.id, "reason": r})
-                                for r in item.hold_reasons])
+        raise ValidationFailed(
+            [Message("item.held", {"id": item.id, "reason": r}) for r in item.hold_reasons]
+        )
     item.status = ItemStatus.in_review
     item.updated_at = utcnow()
     session.add(item)
@@ -177,8 +187,9 @@ def caption_problems(session: Session, item: ContentItem) -> list[Message]:
     return [
         problem
         for c in sorted(channels, key=lambda c: c.code)
-        for problem in preview(c.platform, caption_for(item, c), link=item.link,
-                               has_media=bool(item.media_path)).messages
+        for problem in preview(
+            c.platform, caption_for(item, c), link=item.link, has_media=bool(item.media_path)
+        ).messages
     ]
 
 
@@ -200,8 +211,9 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
         raise ValidationFailed(code="item.needs_channel_and_time", id=item.id)
     too_long = caption_problems(session, item)
     if too_long:
-        raise ValidationFailed([Message("item.caption", {"id": item.id, "problem": p})
-                                for p in too_long])
+        raise ValidationFailed(
+            [Message("item.caption", {"id": item.id, "problem": p}) for p in too_long]
+        )
     digest = content_hash(session, item)
     session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
     session.flush()
@@ -268,12 +280,14 @@ def _decide(
     field: str,
 ) -> ContentItem:
     if actor.role not in APPROVERS:
-        raise PermissionDenied(code="item.may_not_decide", user=actor.username, role=actor.role,
-                               decision=decision)
+        raise PermissionDenied(
+            code="item.may_not_decide", user=actor.username, role=actor.role, decision=decision
+        )
     check_unit(session, actor, item)
     if item.status not in (ItemStatus.in_review, ItemStatus.approved, ItemStatus.scheduled):
-        raise InvalidTransition(code="item.nothing_to_decide", id=item.id, status=item.status,
-                                decision=decision)
+        raise InvalidTransition(
+            code="item.nothing_to_decide", id=item.id, status=item.status, decision=decision
+        )
     _refuse_if_unsettled(session, item)
     if not text.strip():
         raise ValidationFailed(code="item.reason_needed", field=field, decision=decision)
@@ -342,8 +356,11 @@ def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
     publisher that claims the publication at the same moment either wins (and this refuses)
     or finds it gone."""
     _refuse_if_unsettled(session, item)
-    pubs = session.exec(select(Publication).where(Publication.content_item_id == item.id)
-                        .order_by(col(Publication.id))).all()
+    pubs = session.exec(
+        select(Publication)
+        .where(Publication.content_item_id == item.id)
+        .order_by(col(Publication.id))
+    ).all()
     out = [p for p in pubs if p.state == PubState.published]
     if out:
         raise InvalidTransition(code="item.already_out", id=item.id, status=out[0].state)
@@ -355,9 +372,14 @@ def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
         gone = session.execute(delete(Publication).where(*where))
         if gone.rowcount != 1:  # type: ignore[attr-defined]
             raise SendInDoubt(code="item.publication_changed", id=item.id, pub=pub_id)
-        audit.record(session, actor=actor, action="publication.withdrawn",
-                     entity="publication", entity_id=pub_id,
-                     detail={"item": item.id, "from": str(state), "last_error": last_error})
+        audit.record(
+            session,
+            actor=actor,
+            action="publication.withdrawn",
+            entity="publication",
+            entity_id=pub_id,
+            detail={"item": item.id, "from": str(state), "last_error": last_error},
+        )
     session.flush()
 
 

@@ -118,13 +118,19 @@ class Templates:
         backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
         kind = f"rendered-{days}"
         engine_for(db_url).dispose()
-        self.copy(backend, kind, to=db_url.removeprefix("sqlite:///") if backend == "sqlite"
-                  else db_url.rsplit("/", 1)[1])
+        self.copy(
+            backend,
+            kind,
+            to=db_url.removeprefix("sqlite:///")
+            if backend == "sqlite"
+            else db_url.rsplit("/", 1)[1],
+        )
         shutil.copytree(self.media(kind), get_settings().media_dir, dirs_exist_ok=True)
         with engine_for(db_url).begin() as conn:
-            conn.execute(text("UPDATE channel SET api_base_url = "
-                              "replace(api_base_url, :old, :new)"),
-                         {"old": self.sandbox_url, "new": sandbox_url})
+            conn.execute(
+                text("UPDATE channel SET api_base_url = replace(api_base_url, :old, :new)"),
+                {"old": self.sandbox_url, "new": sandbox_url},
+            )
         return CAMPAIGN
 
     def copy(self, backend: str, kind: str, *, to: str) -> None:
@@ -152,8 +158,9 @@ class Templates:
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory,
-              pg_cluster: pg.Cluster | None) -> Iterator[Templates]:
+def templates(
+    tmp_path_factory: pytest.TempPathFactory, pg_cluster: pg.Cluster | None
+) -> Iterator[Templates]:
     built = Templates(tmp_path_factory.mktemp("templates"), pg_cluster)
     yield built
     built.drop()
@@ -218,8 +225,12 @@ def given_campaign(templates: Templates) -> Callable[..., str]:
 
 
 @pytest.fixture
-def app_db(db_url: str, sandbox: SandboxServer, given_campaign: Callable[..., str],
-           monkeypatch: pytest.MonkeyPatch) -> str:
+def app_db(
+    db_url: str,
+    sandbox: SandboxServer,
+    given_campaign: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
     """A small planned and rendered campaign, and the dashboard pointed at it."""
     given_campaign(db_url, sandbox.public_url)
     monkeypatch.setenv("DATABASE_URL", db_url)

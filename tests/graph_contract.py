@@ -46,8 +46,14 @@ class GraphContract(ThreadingHTTPServer):
 
 
 def _error(message: str, code: int = 100, status: int = 400) -> tuple[int, dict[str, Any]]:
-    return status, {"error": {"message": message, "type": "OAuthException", "code": code,
-                              "fbtrace_id": "contract"}}
+    return status, {
+        "error": {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "contract",
+        }
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -68,7 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get("Content-Type", "")
         if ctype.startswith("multipart/form-data"):
             message = email.message_from_bytes(
-                f"Content-Type: {ctype}\r\n\r\n".encode() + body, policy=email.policy.HTTP)
+                f"Content-Type: {ctype}\r\n\r\n".encode() + body, policy=email.policy.HTTP
+            )
             out: dict[str, Any] = {}
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
@@ -86,21 +93,25 @@ class _Handler(BaseHTTPRequestHandler):
         fields = {**query, **self._fields(body)}
         parts = [p for p in url.path.split("/") if p]
         with self.server.lock:
-            self.server.calls.append((self.command, url.path, {
-                k: v for k, v in fields.items() if isinstance(v, str)}))
+            self.server.calls.append(
+                (self.command, url.path, {k: v for k, v in fields.items() if isinstance(v, str)})
+            )
             if "access_token" in query or TOKEN in self.path:
                 self.server.tokens_in_url += 1
         self._reply(*self._route(parts, fields, body))
 
     do_GET = do_POST = _handle
 
-    def _route(self, parts: list[str], f: dict[str, Any], body: bytes
-               ) -> tuple[int, dict[str, Any]]:
+    def _route(
+        self, parts: list[str], f: dict[str, Any], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
         s = self.server
         if parts[:1] == ["video-upload"]:  # the rupload host, here under the same server
-            if self.headers.get("Authorization") != f"OAuth {TOKEN}" or \
-                    self.headers.get("offset") != "0" or \
-                    self.headers.get("file_size") != str(len(body)):
+            if (
+                self.headers.get("Authorization") != f"OAuth {TOKEN}"
+                or self.headers.get("offset") != "0"
+                or self.headers.get("file_size") != str(len(body))
+            ):
                 return _error("upload needs Authorization: OAuth, offset and file_size")
             reel = s.reels.get(parts[-1])
             if reel is None or reel["phase"] != "started":
@@ -126,8 +137,17 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reel_phase(f)
         if method == "GET" and len(path) == 2 and path[1] == "insights" and f.get("metric"):
             names = f["metric"].split(",")
-            return 200, {"data": [{"name": n, "period": "lifetime", "id": f"{path[0]}/{n}",
-                                   "values": [{"value": 40 + i}]} for i, n in enumerate(names)]}
+            return 200, {
+                "data": [
+                    {
+                        "name": n,
+                        "period": "lifetime",
+                        "id": f"{path[0]}/{n}",
+                        "values": [{"value": 40 + i}],
+                    }
+                    for i, n in enumerate(names)
+                ]
+            }
         if method == "GET" and path == ["me"]:
             return 200, {"id": PAGE, "name": "Trang TTĐN (contract)"}
         if method == "GET" and len(path) == 1:
@@ -139,33 +159,54 @@ class _Handler(BaseHTTPRequestHandler):
         if f.get("upload_phase") == "start":
             video_id = str(next(s.ids))
             s.reels[video_id] = {"phase": "started", "polls": 0}
-            return 200, {"video_id": video_id,
-                         "upload_url": f"{s.url}/video-upload/{VERSION}/{video_id}"}
+            return 200, {
+                "video_id": video_id,
+                "upload_url": f"{s.url}/video-upload/{VERSION}/{video_id}",
+            }
         reel = s.reels.get(str(f.get("video_id")))
-        if f.get("upload_phase") != "finish" or reel is None or reel["phase"] != "uploaded" \
-                or f.get("video_state") != "PUBLISHED":
+        if (
+            f.get("upload_phase") != "finish"
+            or reel is None
+            or reel["phase"] != "uploaded"
+            or f.get("video_state") != "PUBLISHED"
+        ):
             return _error("finish needs an uploaded video_id and video_state=PUBLISHED")
         reel |= {"phase": "finished", "description": f.get("description", "")}
         return 200, {"success": True}
 
     def _object(self, object_id: str, fields: str) -> tuple[int, dict[str, Any]]:
         s = self.server
-        counts = {"comments": {"data": [], "summary": {"total_count": 2}},
-                  "reactions": {"data": [], "summary": {"total_count": 7}}}
+        counts = {
+            "comments": {"data": [], "summary": {"total_count": 2}},
+            "reactions": {"data": [], "summary": {"total_count": 7}},
+        }
         if "shares" in fields and (object_id in s.reels or object_id in s.posts):
             return 200, {"id": object_id, **counts}  # shares left out: nobody shared
         if object_id in s.reels:
             reel = s.reels[object_id]
             reel["polls"] += 1
             done = reel["phase"] == "finished" and reel["polls"] > 1  # processing at first
-            phase = "complete" if done else ("in_progress" if reel["phase"] == "finished"
-                                             else "not_started")
-            return 200, {"id": object_id, "permalink_url": f"/reel/{object_id}", "status": {
-                "video_status": "ready" if done else "processing",
-                "uploading_phase": {"status": "complete" if reel["phase"] != "started"
-                                    else "in_progress"},
-                "processing_phase": {"status": phase}, "publishing_phase": {"status": phase}}}
+            phase = (
+                "complete"
+                if done
+                else ("in_progress" if reel["phase"] == "finished" else "not_started")
+            )
+            return 200, {
+                "id": object_id,
+                "permalink_url": f"/reel/{object_id}",
+                "status": {
+                    "video_status": "ready" if done else "processing",
+                    "uploading_phase": {
+                        "status": "complete" if reel["phase"] != "started" else "in_progress"
+                    },
+                    "processing_phase": {"status": phase},
+                    "publishing_phase": {"status": phase},
+                },
+            }
         if object_id in s.posts:
-            return 200, {"id": object_id, "is_published": True,
-                         "permalink_url": f"https://www.facebook.com/{object_id}"}
+            return 200, {
+                "id": object_id,
+                "is_published": True,
+                "permalink_url": f"https://www.facebook.com/{object_id}",
+            }
         return _error(f"Unsupported get request. Object with ID '{object_id}' does not exist")

@@ -86,8 +86,12 @@ def imports_of(path: Path, root: Path, known: set[str]) -> list[Import]:
 
 
 def graph(root: Path, packages: tuple[str, ...]) -> list[Import]:
-    files = [p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))
-             if "migrations" not in p.parts]
+    files = [
+        p
+        for pkg in packages
+        for p in sorted((root / pkg).rglob("*.py"))
+        if "migrations" not in p.parts
+    ]
     known = {module_name(p, root) for p in files}
     return [i for p in files for i in imports_of(p, root, known)]
 
@@ -97,8 +101,11 @@ def cycles(edges: list[Import], within: str) -> list[list[str]]:
     itself), among modules under `within`: each is an import cycle."""
     nodes: dict[str, set[str]] = {}
     for e in edges:
-        if _under(e.importer, within) and _under(e.imported, within) \
-                and e.imported != e.importer.rpartition(".")[0]:
+        if (
+            _under(e.importer, within)
+            and _under(e.imported, within)
+            and e.imported != e.importer.rpartition(".")[0]
+        ):
             nodes.setdefault(e.importer, set()).add(e.imported)
             nodes.setdefault(e.imported, set())
     index: dict[str, int] = {}
@@ -137,12 +144,16 @@ def cycles(edges: list[Import], within: str) -> list[list[str]]:
 def package_edges(edges: list[Import], top: str) -> list[Import]:
     """The same imports between the sub-packages of `top` (phuxanh.compose.drafts →
     phuxanh.compose); modules directly in `top` stay themselves."""
+
     def pkg(name: str) -> str:
         parts = name.split(".")
         return ".".join(parts[:2]) if len(parts) > 1 and parts[0] == top else name
 
-    return [Import(pkg(e.importer), pkg(e.imported), e.line) for e in edges
-            if pkg(e.importer) != pkg(e.imported)]
+    return [
+        Import(pkg(e.importer), pkg(e.imported), e.line)
+        for e in edges
+        if pkg(e.importer) != pkg(e.imported)
+    ]
 
 
 def _under(name: str, prefix: str) -> bool:
@@ -193,38 +204,46 @@ def tree(tmp_path: Path):
 
 
 def test_a_cycle_hidden_in_a_function_or_type_check_is_found(tree) -> None:
-    root = tree({
-        "phuxanh/__init__.py": "",
-        "phuxanh/a.py": "from phuxanh import b\n",
-        "phuxanh/b.py": "def f():\n    from phuxanh.c import x\n",
-        "phuxanh/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                        "    from phuxanh.a import y\n",
-        "phuxanh/d.py": "from phuxanh import a\n",
-    })
-    assert cycles(graph(root, ("phuxanh",)), "phuxanh") == [["phuxanh.a", "phuxanh.b",
-                                                             "phuxanh.c"]]
+    root = tree(
+        {
+            "phuxanh/__init__.py": "",
+            "phuxanh/a.py": "from phuxanh import b\n",
+            "phuxanh/b.py": "def f():\n    from phuxanh.c import x\n",
+            "phuxanh/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from phuxanh.a import y\n",
+            "phuxanh/d.py": "from phuxanh import a\n",
+        }
+    )
+    assert cycles(graph(root, ("phuxanh",)), "phuxanh") == [["phuxanh.a", "phuxanh.b", "phuxanh.c"]]
 
 
 def test_a_cycle_between_packages_is_found(tree) -> None:
-    root = tree({
-        "phuxanh/__init__.py": "", "phuxanh/p/__init__.py": "", "phuxanh/q/__init__.py": "",
-        "phuxanh/p/one.py": "from phuxanh.q.two import x\n",
-        "phuxanh/q/two.py": "x = 1\n",
-        "phuxanh/q/three.py": "from phuxanh.p import one\n",
-    })
+    root = tree(
+        {
+            "phuxanh/__init__.py": "",
+            "phuxanh/p/__init__.py": "",
+            "phuxanh/q/__init__.py": "",
+            "phuxanh/p/one.py": "from phuxanh.q.two import x\n",
+            "phuxanh/q/two.py": "x = 1\n",
+            "phuxanh/q/three.py": "from phuxanh.p import one\n",
+        }
+    )
     edges = graph(root, ("phuxanh",))
     assert cycles(edges, "phuxanh") == []  # no module cycle…
     assert cycles(package_edges(edges, "phuxanh"), "phuxanh") == [["phuxanh.p", "phuxanh.q"]]
 
 
 def test_a_forbidden_import_is_named(tree) -> None:
-    root = tree({
-        "phuxanh/__init__.py": "", "phuxanh/platforms/__init__.py": "",
-        "phuxanh/platforms/fb.py": "import json\nfrom sqlmodel import Session\n",
-        "phuxanh/media/__init__.py": "",
-        "phuxanh/media/cards.py": "from .. import platforms\nfrom ..platforms import fb\n",
-        "phuxanh/jobs.py": "import dashboard.common\n",
-    })
+    root = tree(
+        {
+            "phuxanh/__init__.py": "",
+            "phuxanh/platforms/__init__.py": "",
+            "phuxanh/platforms/fb.py": "import json\nfrom sqlmodel import Session\n",
+            "phuxanh/media/__init__.py": "",
+            "phuxanh/media/cards.py": "from .. import platforms\nfrom ..platforms import fb\n",
+            "phuxanh/jobs.py": "import dashboard.common\n",
+        }
+    )
     assert broken_rules(graph(root, ("phuxanh",))) == [
         "phuxanh.jobs (line 1) imports dashboard.common: the domain never imports the desk",
         "phuxanh.media.cards (line 1) imports phuxanh.platforms: media knows no platform",

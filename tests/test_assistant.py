@@ -16,8 +16,13 @@ from phuxanh import jobs
 from phuxanh.core.settings import get_settings
 from tests.test_compose import ALL, _blank_english_title, _campaign, _drafts
 
-THEMES = ("bau-cu-2026", "hai-phong-cang-xanh", "doi-ngoai-apec-2027", "dai-hoi-xiv",
-          "thong-tin-chinh-thong")
+THEMES = (
+    "bau-cu-2026",
+    "hai-phong-cang-xanh",
+    "doi-ngoai-apec-2027",
+    "dai-hoi-xiv",
+    "thong-tin-chinh-thong",
+)
 
 
 class FakeChat(BaseHTTPRequestHandler):
@@ -26,8 +31,9 @@ class FakeChat(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.asked.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                               "body": body})
+        FakeChat.asked.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         prompt = body["messages"][-1]["content"]
         answer = "Hai Phong, a green port city" if prompt.startswith("Dịch") else "?"
         reply = {"choices": [{"message": {"role": "assistant", "content": answer}}]}
@@ -66,8 +72,11 @@ def test_assistant_drafts_missing_translations_labelled(db_url: str, chat) -> No
     done = jobs.compose_range(database_url=db_url)
     assert done["held"] == {}
     assert not [n for n in done["notes"] if n.startswith("assistant")]
-    bilingual = [i for i, _, c, _ in _drafts(db_url) if c.code in ("x-hp", "tg-hp")
-                 and not i.content_ref.startswith("countdown:")]
+    bilingual = [
+        i
+        for i, _, c, _ in _drafts(db_url)
+        if c.code in ("x-hp", "tg-hp") and not i.content_ref.startswith("countdown:")
+    ]
     assert bilingual
     for item in bilingual:
         assert item.machine_drafted and "EN: Hai Phong, a green port city" in item.caption

@@ -47,8 +47,16 @@ def write(url: str, n: int, *, prefix: str = "a") -> list[int]:
     events = []
     with Session(jobs.engine(url)) as s:
         for i in range(n):
-            events.append(audit.record(s, actor="lan.nguyen", action=f"{prefix}{i}",
-                                       entity="item", entity_id=i, detail={"i": i}))
+            events.append(
+                audit.record(
+                    s,
+                    actor="lan.nguyen",
+                    action=f"{prefix}{i}",
+                    entity="item",
+                    entity_id=i,
+                    detail={"i": i},
+                )
+            )
             s.commit()
         return [e.id or 0 for e in events]
 
@@ -61,9 +69,14 @@ def check(url: str, *anchors: audit.Anchor) -> audit.Verdict:
 def forks(url: str) -> int:
     """Rows that chain onto a row another row already chains onto."""
     with Session(jobs.engine(url)) as s:
-        return int(s.execute(text(
-            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM auditevent "
-            "GROUP BY prev_hash HAVING count(*) > 1) AS shared")).scalar_one())
+        return int(
+            s.execute(
+                text(
+                    "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM auditevent "
+                    "GROUP BY prev_hash HAVING count(*) > 1) AS shared"
+                )
+            ).scalar_one()
+        )
 
 
 # --- the basics ---------------------------------------------------------------------------
@@ -91,7 +104,9 @@ def test_an_event_is_written_with_its_transaction_or_not_at_all(db_url: str) -> 
         audit.record(s, actor="a", action="second", entity="e", entity_id=4)
         s.commit()
         assert list(s.exec(select(AuditEvent.action).order_by(col(AuditEvent.id)))) == [
-            "kept", "second"]
+            "kept",
+            "second",
+        ]
         found = audit.head(s)
         assert found.rows == 2 and audit.check(s).head == found.anchor
 
@@ -107,8 +122,13 @@ def _race(url: str, writers: int, each: int) -> list[BaseException]:
             with Session(jobs.engine(url)) as s:  # a session, so a connection, per writer
                 start.wait()
                 for i in range(each):
-                    audit.record(s, actor=f"worker-{w}", action="publication.published",
-                                 entity="publication", entity_id=w * 1000 + i)
+                    audit.record(
+                        s,
+                        actor=f"worker-{w}",
+                        action="publication.published",
+                        entity="publication",
+                        entity_id=w * 1000 + i,
+                    )
                     s.commit()
         except BaseException as exc:
             errors.append(exc)
@@ -133,7 +153,8 @@ def test_concurrent_writers_leave_one_unforked_chain(db_url: str) -> None:
 
 
 on_postgresql = pytest.mark.parametrize(
-    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @on_postgresql
@@ -206,14 +227,20 @@ def _rows(s: Session) -> list[AuditEvent]:
 def _set_head(s: Session) -> None:
     """What an attacker who knows the schema does after cutting rows: fix the head row."""
     rows = _rows(s)
-    s.execute(text("UPDATE audithead SET n_rows = :n, last_id = :i, last_hash = :h, key_id = :k"),
-              {"n": len(rows), "i": rows[-1].id if rows else None,
-               "h": rows[-1].row_hash if rows else audit.GENESIS,
-               "k": rows[-1].key_id if rows else None})
+    s.execute(
+        text("UPDATE audithead SET n_rows = :n, last_id = :i, last_hash = :h, key_id = :k"),
+        {
+            "n": len(rows),
+            "i": rows[-1].id if rows else None,
+            "h": rows[-1].row_hash if rows else audit.GENESIS,
+            "k": rows[-1].key_id if rows else None,
+        },
+    )
 
 
-def _recompute(s: Session, *, edit_position: int | None, key: str | None,
-               downgrade: bool = False) -> None:
+def _recompute(
+    s: Session, *, edit_position: int | None, key: str | None, downgrade: bool = False
+) -> None:
     """Edit one row, then recompute every hash after it (the attacker knows the code; the
     key is one of their own, or none), and fix the head row."""
     rows = _rows(s)
@@ -229,10 +256,19 @@ def _recompute(s: Session, *, edit_position: int | None, key: str | None,
                 row.key_id = audit.key_id(key)
             row.prev_hash = prev
             row.row_hash = audit._row_hash(prev, row, key.encode() if key else None)
-            s.execute(text("UPDATE auditevent SET actor = :a, key_id = :k, prev_hash = :p, "
-                           "row_hash = :h WHERE id = :id"),
-                      {"a": row.actor, "k": row.key_id, "p": row.prev_hash, "h": row.row_hash,
-                       "id": row.id})
+            s.execute(
+                text(
+                    "UPDATE auditevent SET actor = :a, key_id = :k, prev_hash = :p, "
+                    "row_hash = :h WHERE id = :id"
+                ),
+                {
+                    "a": row.actor,
+                    "k": row.key_id,
+                    "p": row.prev_hash,
+                    "h": row.row_hash,
+                    "id": row.id,
+                },
+            )
         prev = row.row_hash
     _set_head(s)
 
@@ -240,35 +276,49 @@ def _recompute(s: Session, *, edit_position: int | None, key: str | None,
 def _swap(s: Session, ids: list[int], a: int, b: int) -> None:
     """Two rows trade places in the chain's order."""
     for old, new in ((ids[a], -1), (ids[b], ids[a]), (-1, ids[b])):
-        s.execute(text("UPDATE auditevent SET id = :new WHERE id = :old"),
-                  {"old": old, "new": new})
+        s.execute(text("UPDATE auditevent SET id = :new WHERE id = :old"), {"old": old, "new": new})
 
 
 def _append_forged(s: Session, ids: list[int]) -> None:
     """A row added by hand at the end, chained and hashed as phuxanh would, bar the key."""
     last = _rows(s)[-1]
-    forged = AuditEvent(at=last.at, actor="mallory", action="item.approve", entity="item",
-                        entity_id="1", detail={}, prev_hash=last.row_hash, row_hash="",
-                        key_id=last.key_id)
+    forged = AuditEvent(
+        at=last.at,
+        actor="mallory",
+        action="item.approve",
+        entity="item",
+        entity_id="1",
+        detail={},
+        prev_hash=last.row_hash,
+        row_hash="",
+        key_id=last.key_id,
+    )
     forged.row_hash = audit._row_hash(last.row_hash, forged)
-    s.execute(text("INSERT INTO auditevent (at, actor, action, entity, entity_id, detail, "
-                   "prev_hash, row_hash, key_id) SELECT at, 'mallory', 'item.approve', 'item', "
-                   "'1', '{}', :p, :h, key_id FROM auditevent WHERE id = :id"),
-              {"p": last.row_hash, "h": forged.row_hash, "id": last.id})
+    s.execute(
+        text(
+            "INSERT INTO auditevent (at, actor, action, entity, entity_id, detail, "
+            "prev_hash, row_hash, key_id) SELECT at, 'mallory', 'item.approve', 'item', "
+            "'1', '{}', :p, :h, key_id FROM auditevent WHERE id = :id"
+        ),
+        {"p": last.row_hash, "h": forged.row_hash, "id": last.id},
+    )
 
 
 def _sql(*statements: str) -> Callable[[Session, list[int]], None]:
     def run(s: Session, ids: list[int]) -> None:
         for statement in statements:
             s.execute(text(statement.format(*ids)))
+
     return run
 
 
-def _then(first: Callable[[Session, list[int]], None],
-          then: Callable[[Session], None]) -> Callable[[Session, list[int]], None]:
+def _then(
+    first: Callable[[Session, list[int]], None], then: Callable[[Session], None]
+) -> Callable[[Session, list[int]], None]:
     def run(s: Session, ids: list[int]) -> None:
         first(s, ids)
         then(s)
+
     return run
 
 
@@ -283,52 +333,136 @@ class Tamper:
 
 
 TAMPERING = [
-    Tamper("edited field", True, _sql("UPDATE auditevent SET action = 'x' WHERE id = {2}"),
-           False, 2, "its hash does not chain"),
-    Tamper("edited field, unkeyed log", False,
-           _sql("UPDATE auditevent SET detail = '{{}}' WHERE id = {3}"), False, 3,
-           "its hash does not chain"),
-    Tamper("deleted first row", True, _sql("DELETE FROM auditevent WHERE id = {0}"), False, 1,
-           "does not start from the genesis hash"),
-    Tamper("deleted middle row", True, _sql("DELETE FROM auditevent WHERE id = {2}"), False, 3,
-           "does not chain onto row"),
-    Tamper("deleted last row", True, _sql("DELETE FROM auditevent WHERE id = {5}"), False,
-           None, "head row counts 6 rows"),
-    Tamper("deleted last row, head row fixed", True,
-           _then(_sql("DELETE FROM auditevent WHERE id = {5}"), _set_head), True, None,
-           "names row 6, but the log has 5 rows"),
-    Tamper("deleted last 3 rows, head row fixed", False,
-           _then(_sql("DELETE FROM auditevent WHERE id >= {3}"), _set_head), True, None,
-           "names row 6, but the log has 3 rows"),
-    Tamper("emptied table", True, _sql("DELETE FROM auditevent"), False, None,
-           "the table was emptied"),
-    Tamper("emptied table, head row reset", True,
-           _then(_sql("DELETE FROM auditevent"), _set_head), True, None,
-           "but the log has 0 rows: the newest rows were deleted (the table was emptied)"),
-    Tamper("swapped rows", True, lambda s, ids: _swap(s, ids, 2, 3), False, 2,
-           "does not chain onto row"),
-    Tamper("recomputed without the key", True,
-           lambda s, ids: _recompute(s, edit_position=1, key=None), False, 1,
-           "its hash does not chain"),
-    Tamper("recomputed with the attacker's own key", True,
-           lambda s, ids: _recompute(s, edit_position=1, key=OTHER_KEY), False, 1,
-           "neither PHUXANH_AUDIT_KEY nor one of PHUXANH_AUDIT_OLD_KEYS"),
-    Tamper("keyed log recomputed as unkeyed", True,
-           lambda s, ids: _recompute(s, edit_position=None, key=None, downgrade=True), True,
-           5, "does not match the anchor"),
-    Tamper("unkeyed log recomputed", False,
-           lambda s, ids: _recompute(s, edit_position=2, key=None), True, 5,
-           "does not match the anchor"),
-    Tamper("row added outside phuxanh", False, _append_forged, False, 6,
-           "rows were added outside phuxanh"),
-    Tamper("row added outside phuxanh, keyed log", True, _append_forged, False, 6,
-           "its hash does not chain"),
+    Tamper(
+        "edited field",
+        True,
+        _sql("UPDATE auditevent SET action = 'x' WHERE id = {2}"),
+        False,
+        2,
+        "its hash does not chain",
+    ),
+    Tamper(
+        "edited field, unkeyed log",
+        False,
+        _sql("UPDATE auditevent SET detail = '{{}}' WHERE id = {3}"),
+        False,
+        3,
+        "its hash does not chain",
+    ),
+    Tamper(
+        "deleted first row",
+        True,
+        _sql("DELETE FROM auditevent WHERE id = {0}"),
+        False,
+        1,
+        "does not start from the genesis hash",
+    ),
+    Tamper(
+        "deleted middle row",
+        True,
+        _sql("DELETE FROM auditevent WHERE id = {2}"),
+        False,
+        3,
+        "does not chain onto row",
+    ),
+    Tamper(
+        "deleted last row",
+        True,
+        _sql("DELETE FROM auditevent WHERE id = {5}"),
+        False,
+        None,
+        "head row counts 6 rows",
+    ),
+    Tamper(
+        "deleted last row, head row fixed",
+        True,
+        _then(_sql("DELETE FROM auditevent WHERE id = {5}"), _set_head),
+        True,
+        None,
+        "names row 6, but the log has 5 rows",
+    ),
+    Tamper(
+        "deleted last 3 rows, head row fixed",
+        False,
+        _then(_sql("DELETE FROM auditevent WHERE id >= {3}"), _set_head),
+        True,
+        None,
+        "names row 6, but the log has 3 rows",
+    ),
+    Tamper(
+        "emptied table", True, _sql("DELETE FROM auditevent"), False, None, "the table was emptied"
+    ),
+    Tamper(
+        "emptied table, head row reset",
+        True,
+        _then(_sql("DELETE FROM auditevent"), _set_head),
+        True,
+        None,
+        "but the log has 0 rows: the newest rows were deleted (the table was emptied)",
+    ),
+    Tamper(
+        "swapped rows",
+        True,
+        lambda s, ids: _swap(s, ids, 2, 3),
+        False,
+        2,
+        "does not chain onto row",
+    ),
+    Tamper(
+        "recomputed without the key",
+        True,
+        lambda s, ids: _recompute(s, edit_position=1, key=None),
+        False,
+        1,
+        "its hash does not chain",
+    ),
+    Tamper(
+        "recomputed with the attacker's own key",
+        True,
+        lambda s, ids: _recompute(s, edit_position=1, key=OTHER_KEY),
+        False,
+        1,
+        "neither PHUXANH_AUDIT_KEY nor one of PHUXANH_AUDIT_OLD_KEYS",
+    ),
+    Tamper(
+        "keyed log recomputed as unkeyed",
+        True,
+        lambda s, ids: _recompute(s, edit_position=None, key=None, downgrade=True),
+        True,
+        5,
+        "does not match the anchor",
+    ),
+    Tamper(
+        "unkeyed log recomputed",
+        False,
+        lambda s, ids: _recompute(s, edit_position=2, key=None),
+        True,
+        5,
+        "does not match the anchor",
+    ),
+    Tamper(
+        "row added outside phuxanh",
+        False,
+        _append_forged,
+        False,
+        6,
+        "rows were added outside phuxanh",
+    ),
+    Tamper(
+        "row added outside phuxanh, keyed log",
+        True,
+        _append_forged,
+        False,
+        6,
+        "its hash does not chain",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", TAMPERING, ids=[t.name for t in TAMPERING])
-def test_verify_catches_tampering(case: Tamper, db_url: str,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_catches_tampering(
+    case: Tamper, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, KEY if case.keyed else None)
     ids = write(db_url, 6)
     before = check(db_url)
@@ -350,8 +484,9 @@ def test_verify_catches_tampering(case: Tamper, db_url: str,
         assert f"at row {expected_row}:" in line
 
 
-def test_what_the_chain_alone_cannot_see_is_said(db_url: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_the_chain_alone_cannot_see_is_said(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without the key a recomputed chain passes, and without an anchor a keyed log rewritten
     whole as unkeyed passes too: `verify` says both, and the anchor catches them (above)."""
     use_key(monkeypatch, None)
@@ -364,8 +499,9 @@ def test_what_the_chain_alone_cannot_see_is_said(db_url: str,
     assert "no --head given" in verdict.line()
 
 
-def test_an_anchor_still_matches_after_the_log_grew(db_url: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_anchor_still_matches_after_the_log_grew(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, KEY)
     write(db_url, 3)
     first = check(db_url).head
@@ -376,8 +512,9 @@ def test_an_anchor_still_matches_after_the_log_grew(db_url: str,
     assert f"keyed ({audit.key_id(KEY)})" in verdict.line()
 
 
-def test_unkeyed_rows_then_keyed_then_a_rotation(db_url: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unkeyed_rows_then_keyed_then_a_rotation(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, None)
     write(db_url, 2)
     use_key(monkeypatch, KEY)
@@ -396,7 +533,8 @@ def test_unkeyed_rows_then_keyed_then_a_rotation(db_url: str,
 
 
 def test_rows_from_before_the_key_are_guarded_by_the_first_keyed_row(
-        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, None)
     write(db_url, 3)
     use_key(monkeypatch, KEY)
@@ -414,7 +552,8 @@ def test_rows_from_before_the_key_are_guarded_by_the_first_keyed_row(
 
 
 def test_a_worker_without_the_key_cannot_write_to_a_keyed_log(
-        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, KEY)
     write(db_url, 1)
     for key, said in ((None, "PHUXANH_AUDIT_KEY is not set"), (OTHER_KEY, "give every worker")):
@@ -426,7 +565,8 @@ def test_a_worker_without_the_key_cannot_write_to_a_keyed_log(
     use_key(monkeypatch, None)
     verdict = check(db_url)
     assert verdict.rows == 0 and "PHUXANH_AUDIT_KEY is not set: it cannot be checked" in (
-        verdict.problem or "")
+        verdict.problem or ""
+    )
     use_key(monkeypatch, KEY)
     assert check(db_url).intact and check(db_url).rows == 1
 
@@ -482,30 +622,52 @@ def schema_0007(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 def _legacy_hash(prev: str, row: dict[str, object]) -> str:
     """How rows were hashed before keys: SHA-256 of prev_hash + the canonical row."""
-    body = {"at": row["at"], "actor": row["actor"], "action": row["action"],
-            "entity": row["entity"], "entity_id": row["entity_id"], "before": None,
-            "after": None, "detail": row["detail"]}
+    body = {
+        "at": row["at"],
+        "actor": row["actor"],
+        "action": row["action"],
+        "entity": row["entity"],
+        "entity_id": row["entity_id"],
+        "before": None,
+        "after": None,
+        "detail": row["detail"],
+    }
     canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256((prev + canonical).encode()).hexdigest()
 
 
 def test_rows_from_before_the_key_verify_after_the_migration(
-        schema_0007: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    schema_0007: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = schema_0007
     engine = engine_for(url)
     prev = audit.GENESIS
     with engine.begin() as conn:
         for i in range(3):
             at = dt.datetime(2026, 3, 1, 8, i, tzinfo=dt.UTC)
-            row = {"at": at.isoformat(), "actor": "minh.trần", "action": f"item.approve{i}",
-                   "entity": "item", "entity_id": str(i), "detail": {"lý do": "đúng"}}
+            row = {
+                "at": at.isoformat(),
+                "actor": "minh.trần",
+                "action": f"item.approve{i}",
+                "entity": "item",
+                "entity_id": str(i),
+                "detail": {"lý do": "đúng"},
+            }
             h = _legacy_hash(prev, row)
-            conn.execute(text(
-                "INSERT INTO auditevent (at, actor, action, entity, entity_id, detail, "
-                "prev_hash, row_hash) VALUES (:at, :actor, :action, :entity, :entity_id, "
-                ":detail, :prev, :h)"),
-                {**row, "at": at.replace(tzinfo=None) if url.startswith("sqlite") else at,
-                 "detail": json.dumps(row["detail"]), "prev": prev, "h": h})
+            conn.execute(
+                text(
+                    "INSERT INTO auditevent (at, actor, action, entity, entity_id, detail, "
+                    "prev_hash, row_hash) VALUES (:at, :actor, :action, :entity, :entity_id, "
+                    ":detail, :prev, :h)"
+                ),
+                {
+                    **row,
+                    "at": at.replace(tzinfo=None) if url.startswith("sqlite") else at,
+                    "detail": json.dumps(row["detail"]),
+                    "prev": prev,
+                    "h": h,
+                },
+            )
             prev = h
     cfg = alembic_config(url)
     with engine.begin() as connection:
@@ -517,7 +679,8 @@ def test_rows_from_before_the_key_verify_after_the_migration(
     write(url, 2, prefix="keyed")
     verdict = check(url, audit.Anchor(3, prev))
     assert verdict.intact and (verdict.unkeyed, verdict.keyed, verdict.rows) == (3, 2, 5), (
-        verdict.line())
+        verdict.line()
+    )
 
 
 # --- the commands --------------------------------------------------------------------------
@@ -526,8 +689,9 @@ def test_rows_from_before_the_key_verify_after_the_migration(
 runner = CliRunner()
 
 
-def test_cli_verify_head_and_head_file(db_url: str, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_verify_head_and_head_file(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     use_key(monkeypatch, KEY)
     ids = write(db_url, 4)
     shown = runner.invoke(app, ["audit", "head", "--database", db_url])
@@ -539,8 +703,7 @@ def test_cli_verify_head_and_head_file(db_url: str, tmp_path: Path,
     assert ok.stdout.startswith(f"audit log intact: 4 rows, head {anchor}; keyed")
     heads = tmp_path / "audit-head"
     for _ in range(2):
-        added = runner.invoke(app, ["audit", "head", "--append", str(heads), "--database",
-                                    db_url])
+        added = runner.invoke(app, ["audit", "head", "--append", str(heads), "--database", db_url])
         assert added.exit_code == 0, added.output
     assert stat.S_IMODE(heads.stat().st_mode) == 0o600
     assert [line.split()[-1] for line in heads.read_text().splitlines()] == [anchor, anchor]
@@ -554,32 +717,35 @@ def test_cli_verify_head_and_head_file(db_url: str, tmp_path: Path,
     for args in (["--head", anchor], ["--head-file", str(heads)]):
         bad = runner.invoke(app, ["audit", "verify", *args, "--database", db_url])
         assert bad.exit_code != 0 and isinstance(bad.exception, PhuxanhError)
-        assert str(bad.exception).startswith(f"audit log broken after row {ids[-2]}: the "
-                                             f"anchor {anchor} names row 4")
+        assert str(bad.exception).startswith(
+            f"audit log broken after row {ids[-2]}: the anchor {anchor} names row 4"
+        )
     refused = runner.invoke(app, ["audit", "head", "--append", str(heads), "--database", db_url])
     assert refused.exit_code != 0 and "nothing added" in str(refused.exception)
     assert len(heads.read_text().splitlines()) == 2
-    as_json = runner.invoke(app, ["audit", "verify", "--head", anchor, "--json",
-                                  "--database", db_url])
+    as_json = runner.invoke(
+        app, ["audit", "verify", "--head", anchor, "--json", "--database", db_url]
+    )
     verdict = json.loads(as_json.stdout)
     assert as_json.exit_code == 1 and verdict["intact"] is False and verdict["rows"] == 3
     assert verdict["bad_row"] is None and "names row 4" in verdict["problem"]
 
 
 def test_cli_refuses_a_malformed_head(db_url: str, tmp_path: Path) -> None:
-    bad = runner.invoke(app, ["audit", "verify", "--head", "nonsense", "--head", "3:abc",
-                              "--database", db_url])
+    bad = runner.invoke(
+        app, ["audit", "verify", "--head", "nonsense", "--head", "3:abc", "--database", db_url]
+    )
     assert isinstance(bad.exception, ValidationFailed)
     assert len(bad.exception.problems) == 2
     assert bad.exception.problems[0].startswith("--head: expected ROWS:HASH")
     heads = tmp_path / "heads"
     heads.write_text("# kept by the office\n\n2026-11-24T06:00:00+00:00 zz\n")
-    bad = runner.invoke(app, ["audit", "verify", "--head-file", str(heads),
-                              "--database", db_url])
+    bad = runner.invoke(app, ["audit", "verify", "--head-file", str(heads), "--database", db_url])
     assert isinstance(bad.exception, ValidationFailed)
     assert bad.exception.problems[0].startswith(f"{heads}:3: head: expected ROWS:HASH")
-    missing = runner.invoke(app, ["audit", "verify", "--head-file", str(tmp_path / "none"),
-                                  "--database", db_url])
+    missing = runner.invoke(
+        app, ["audit", "verify", "--head-file", str(tmp_path / "none"), "--database", db_url]
+    )
     assert isinstance(missing.exception, ValidationFailed)
     assert "cannot read" in missing.exception.problems[0]
 
@@ -610,16 +776,26 @@ def test_every_report_format_prints_the_audit_head(db_url: str, tmp_path: Path) 
     texts = {}
     for fmt in ("docx", "xlsx", "pdf"):
         out = tmp_path / f"r.{fmt}"
-        jobs.report(period="2026-Q1", unit_code=None, fmt=fmt, out=out, database_url=db_url,
-                    today=dt.date(2026, 4, 5))
+        jobs.report(
+            period="2026-Q1",
+            unit_code=None,
+            fmt=fmt,
+            out=out,
+            database_url=db_url,
+            today=dt.date(2026, 4, 5),
+        )
         if fmt == "docx":
             texts[fmt] = "\n".join(p.text for p in Document(str(out)).paragraphs)
         elif fmt == "xlsx":
-            texts[fmt] = "\n".join(str(v) for row in load_workbook(out)["Tổng hợp"].iter_rows(
-                values_only=True) for v in row)
+            texts[fmt] = "\n".join(
+                str(v)
+                for row in load_workbook(out)["Tổng hợp"].iter_rows(values_only=True)
+                for v in row
+            )
         elif shutil.which("pdftotext") is not None:
-            texts[fmt] = subprocess.run(["pdftotext", str(out), "-"], capture_output=True,
-                                        text=True, check=True).stdout.replace("\n", "")
+            texts[fmt] = subprocess.run(
+                ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+            ).stdout.replace("\n", "")
     for fmt, words in texts.items():
         assert anchor in words, fmt
     assert audit.parse_anchor(anchor).rows == 3

@@ -30,20 +30,27 @@ T0 = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
 def team(engine: Engine) -> Engine:
     with Session(engine) as s:
         ensure_unit(s, code="ttdn-haiphong", name="TTĐN Hải Phòng")
-        add_user(s, username="minh.tran", unit_code="ttdn-haiphong", role="approver",
-                 password=PASSWORD)
-        add_user(s, username="lan.nguyen", unit_code="ttdn-haiphong", role="editor",
-                 password=PASSWORD)
-        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
-                 password=PASSWORD)
-        add_user(s, username="sso.only", unit_code="ttdn-haiphong", role="editor",
-                 email="sso.only@haiphong.gov.vn")
+        add_user(
+            s, username="minh.tran", unit_code="ttdn-haiphong", role="approver", password=PASSWORD
+        )
+        add_user(
+            s, username="lan.nguyen", unit_code="ttdn-haiphong", role="editor", password=PASSWORD
+        )
+        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin", password=PASSWORD)
+        add_user(
+            s,
+            username="sso.only",
+            unit_code="ttdn-haiphong",
+            role="editor",
+            email="sso.only@haiphong.gov.vn",
+        )
         s.commit()
     return engine
 
 
-def attempt(engine: Engine, username: str, password: str, *, client: str = "10.0.0.1",
-            now: dt.datetime = T0) -> str:
+def attempt(
+    engine: Engine, username: str, password: str, *, client: str = "10.0.0.1", now: dt.datetime = T0
+) -> str:
     """'ok', 'wrong' or 'locked N' (seconds left)."""
     with Session(engine) as s:
         try:
@@ -56,10 +63,16 @@ def attempt(engine: Engine, username: str, password: str, *, client: str = "10.0
 
 def actions(engine: Engine) -> list[tuple[str, str, str]]:
     with Session(engine) as s:
-        rows = s.exec(select(AuditEvent).where(col(AuditEvent.action).startswith("user."))
-                      .order_by(col(AuditEvent.id))).all()
-        return [(r.action, r.actor, str(r.detail.get("reason", ""))) for r in rows
-                if r.action != "user.add"]
+        rows = s.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action).startswith("user."))
+            .order_by(col(AuditEvent.id))
+        ).all()
+        return [
+            (r.action, r.actor, str(r.detail.get("reason", "")))
+            for r in rows
+            if r.action != "user.add"
+        ]
 
 
 def test_five_failures_lock_the_username_even_for_the_right_password(team: Engine) -> None:
@@ -108,18 +121,20 @@ def test_unknown_usernames_lock_the_same_way_and_are_not_recorded(team: Engine) 
         assert attempt(team, "Mat-Khau-Go-Nham", "sai") == "wrong"
     assert attempt(team, "Mat-Khau-Go-Nham", "sai") == "locked 30"
     assert attempt(team, "mat-khau-go-nham", "sai") == "locked 30"  # case does not matter
-    assert {a for a in actions(team)} == {("user.sign_in_failed", "unknown", "unknown_user"),
-                                          ("user.locked", "unknown", ""),
-                                          ("user.sign_in_failed", "unknown", "locked")}
+    assert {a for a in actions(team)} == {
+        ("user.sign_in_failed", "unknown", "unknown_user"),
+        ("user.locked", "unknown", ""),
+        ("user.sign_in_failed", "unknown", "locked"),
+    }
     with Session(team) as s:
         audit_dump = json.dumps([r.model_dump(mode="json") for r in s.exec(select(AuditEvent))])
-        throttles = json.dumps([r.model_dump(mode="json")
-                                for r in s.exec(select(SignInThrottle))])
+        throttles = json.dumps([r.model_dump(mode="json") for r in s.exec(select(SignInThrottle))])
     assert "go-nham" not in (audit_dump + throttles).lower()
 
 
-def test_one_client_is_throttled_across_usernames(team: Engine,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_client_is_throttled_across_usernames(
+    team: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PHUXANH_SIGNIN_CLIENT_FAILURES", "6")
     get_settings.cache_clear()
     for name in ("a1", "a2", "a3", "minh.tran", "lan.nguyen", "a4"):  # < 5 per username
@@ -130,7 +145,8 @@ def test_one_client_is_throttled_across_usernames(team: Engine,
 
 
 def test_a_success_forgets_the_usernames_failures_not_the_clients(
-        team: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    team: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PHUXANH_SIGNIN_CLIENT_FAILURES", "6")
     get_settings.cache_clear()
     for _ in range(4):
@@ -166,7 +182,8 @@ def test_failures_from_many_processes_at_once_all_count(team: Engine, db_url: st
 
 
 def test_every_wrong_pair_costs_one_argon2_verification(
-        team: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    team: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A wrong password for a real user, an unknown user, a disabled user and a user
     without a password each run argon2 once: the answer takes the same time for all."""
     with Session(team) as s:
@@ -199,8 +216,7 @@ def test_every_wrong_pair_costs_one_argon2_verification(
 
 def test_sessions_hand_off_once_and_end_on_expiry_and_sign_out(team: Engine) -> None:
     with Session(team) as s:
-        user = auth.authenticate(s, username="minh.tran", password=PASSWORD, client="local",
-                                 now=T0)
+        user = auth.authenticate(s, username="minh.tran", password=PASSWORD, client="local", now=T0)
         started = auth.start_session(s, user=user, client="local", lang="en", now=T0)
         s.commit()
     assert started.expires_at == T0 + dt.timedelta(hours=8)
@@ -229,8 +245,7 @@ def test_sessions_hand_off_once_and_end_on_expiry_and_sign_out(team: Engine) -> 
 
 def test_a_handoff_code_lapses_after_a_minute(team: Engine) -> None:
     with Session(team) as s:
-        user = auth.authenticate(s, username="minh.tran", password=PASSWORD, client="local",
-                                 now=T0)
+        user = auth.authenticate(s, username="minh.tran", password=PASSWORD, client="local", now=T0)
         started = auth.start_session(s, user=user, client="local", now=T0)
         s.commit()
         late = T0 + dt.timedelta(seconds=61)
@@ -242,15 +257,15 @@ def test_old_sessions_and_stale_failure_counts_are_dropped(team: Engine) -> None
     old = T0 - dt.timedelta(days=40)
     attempt(team, "minh.tran", "sai", now=old)
     with Session(team) as s:
-        user = auth.authenticate(s, username="lan.nguyen", password=PASSWORD, client="local",
-                                 now=old)
+        user = auth.authenticate(
+            s, username="lan.nguyen", password=PASSWORD, client="local", now=old
+        )
         first = auth.start_session(s, user=user, client="local", now=old)
         s.commit()
         second = auth.start_session(s, user=user, client="local", now=T0)
         s.commit()
         assert second.session_id != first.session_id  # ids are never reused
-        ids = [r.id for r in s.exec(select(UserSession).execution_options(
-            populate_existing=True))]
+        ids = [r.id for r in s.exec(select(UserSession).execution_options(populate_existing=True))]
         assert ids == [second.session_id]
         assert s.exec(select(SignInThrottle)).all() == []
 
@@ -283,39 +298,48 @@ def _live(engine: Engine, token: str) -> bool:
 def test_user_disable_ends_sessions_and_refuses_sign_in(team: Engine, db_url: str) -> None:
     token = _signed_in(team, "lan.nguyen")
     runner = CliRunner()
-    done = runner.invoke(cli, ["user", "disable", "lan.nguyen", "--as", "quan.tri",
-                               "--database", db_url])
+    done = runner.invoke(
+        cli, ["user", "disable", "lan.nguyen", "--as", "quan.tri", "--database", db_url]
+    )
     assert done.exit_code == 0, done.output
     assert done.output.strip() == "user lan.nguyen disabled (1 session ended)"
     assert not _live(team, token)
     assert attempt(team, "lan.nguyen", PASSWORD) == "wrong"  # the same answer as any other
-    refused = runner.invoke(cli, ["user", "disable", "minh.tran", "--as", "lan.nguyen",
-                                  "--database", db_url])
+    refused = runner.invoke(
+        cli, ["user", "disable", "minh.tran", "--as", "lan.nguyen", "--database", db_url]
+    )
     assert isinstance(refused.exception, NotFound)  # disabled: no longer anyone
-    refused = runner.invoke(cli, ["user", "disable", "quan.tri", "--as", "minh.tran",
-                                  "--database", db_url])
+    refused = runner.invoke(
+        cli, ["user", "disable", "quan.tri", "--as", "minh.tran", "--database", db_url]
+    )
     assert isinstance(refused.exception, PermissionDenied)
     assert str(refused.exception) == "minh.tran (approver) may not manage users"
-    refused = runner.invoke(cli, ["user", "disable", "quan.tri", "--as", "quan.tri",
-                                  "--database", db_url])
+    refused = runner.invoke(
+        cli, ["user", "disable", "quan.tri", "--as", "quan.tri", "--database", db_url]
+    )
     assert str(refused.exception) == "quan.tri may not disable themselves"
-    done = runner.invoke(cli, ["user", "enable", "lan.nguyen", "--as", "quan.tri",
-                               "--database", db_url])
+    done = runner.invoke(
+        cli, ["user", "enable", "lan.nguyen", "--as", "quan.tri", "--database", db_url]
+    )
     assert done.exit_code == 0, done.output
     assert attempt(team, "lan.nguyen", PASSWORD) == "ok"
     assert [a for a in actions(team) if a[0] in ("user.disable", "user.enable")] == [
-        ("user.disable", "quan.tri", ""), ("user.enable", "quan.tri", "")]
+        ("user.disable", "quan.tri", ""),
+        ("user.enable", "quan.tri", ""),
+    ]
 
 
-def test_user_reset_password_prints_a_new_one_once(team: Engine, db_url: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_reset_password_prints_a_new_one_once(
+    team: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(5):
         attempt(team, "minh.tran", "sai")
     assert attempt(team, "minh.tran", PASSWORD).startswith("locked")
     token = _signed_in(team, "lan.nguyen")
     runner = CliRunner()
-    done = runner.invoke(cli, ["user", "reset-password", "minh.tran", "--as", "quan.tri",
-                               "--database", db_url])
+    done = runner.invoke(
+        cli, ["user", "reset-password", "minh.tran", "--as", "quan.tri", "--database", db_url]
+    )
     assert done.exit_code == 0, done.output
     lines = done.output.splitlines()
     assert lines[0] == "password of minh.tran reset (0 sessions ended)"
@@ -324,37 +348,89 @@ def test_user_reset_password_prints_a_new_one_once(team: Engine, db_url: str,
     assert attempt(team, "minh.tran", PASSWORD) == "wrong"  # the old one is gone
     assert attempt(team, "minh.tran", new) == "ok"  # and the lockout with it
     monkeypatch.setenv("NEW_PASSWORD", "mat-khau-moi-2026")
-    done = runner.invoke(cli, ["user", "reset-password", "lan.nguyen", "--password-env",
-                               "NEW_PASSWORD", "--as", "quan.tri", "--database", db_url])
+    done = runner.invoke(
+        cli,
+        [
+            "user",
+            "reset-password",
+            "lan.nguyen",
+            "--password-env",
+            "NEW_PASSWORD",
+            "--as",
+            "quan.tri",
+            "--database",
+            db_url,
+        ],
+    )
     assert done.output.strip() == "password of lan.nguyen reset (1 session ended)"
     assert not _live(team, token)
     assert attempt(team, "lan.nguyen", "mat-khau-moi-2026") == "ok"
     monkeypatch.setenv("SHORT", "ngan")
-    short = runner.invoke(cli, ["user", "reset-password", "lan.nguyen", "--password-env",
-                                "SHORT", "--as", "quan.tri", "--database", db_url])
+    short = runner.invoke(
+        cli,
+        [
+            "user",
+            "reset-password",
+            "lan.nguyen",
+            "--password-env",
+            "SHORT",
+            "--as",
+            "quan.tri",
+            "--database",
+            db_url,
+        ],
+    )
     assert str(short.exception).startswith("password: at least 10 characters")
     monkeypatch.setenv("SPACES", " " * 12)
-    spaces = runner.invoke(cli, ["user", "reset-password", "lan.nguyen", "--password-env",
-                                 "SPACES", "--as", "quan.tri", "--database", db_url])
+    spaces = runner.invoke(
+        cli,
+        [
+            "user",
+            "reset-password",
+            "lan.nguyen",
+            "--password-env",
+            "SPACES",
+            "--as",
+            "quan.tri",
+            "--database",
+            db_url,
+        ],
+    )
     assert str(spaces.exception).startswith("password: at least 10 characters")
-    sso = runner.invoke(cli, ["user", "reset-password", "sso.only", "--password-env",
-                              "NEW_PASSWORD", "--as", "quan.tri", "--database", db_url])
+    sso = runner.invoke(
+        cli,
+        [
+            "user",
+            "reset-password",
+            "sso.only",
+            "--password-env",
+            "NEW_PASSWORD",
+            "--as",
+            "quan.tri",
+            "--database",
+            db_url,
+        ],
+    )
     assert "single sign-on" in str(sso.exception)  # a password would go around the provider
     with Session(team) as s:
         dump = json.dumps([r.model_dump(mode="json") for r in s.exec(select(AuditEvent))])
     assert new not in dump and "mat-khau-moi-2026" not in dump
     assert [a for a in actions(team) if a[0] == "user.reset_password"] == [
-        ("user.reset_password", "quan.tri", "")] * 2
+        ("user.reset_password", "quan.tri", "")
+    ] * 2
 
 
 def test_single_sign_on_is_audited_like_a_password(team: Engine) -> None:
     with Session(team) as s:
-        user = auth.sso_sign_in(s, email="SSO.Only@haiphong.gov.vn", verified=True,
-                                client="10.0.0.5")
+        user = auth.sso_sign_in(
+            s, email="SSO.Only@haiphong.gov.vn", verified=True, client="10.0.0.5"
+        )
         s.commit()
         assert user.username == "sso.only"
         with pytest.raises(PermissionDenied):
             auth.sso_sign_in(s, email="ai.do@example.com", verified=True, client="10.0.0.5")
-    assert actions(team) == [("user.sign_in", "sso.only", ""),
-                             ("user.sign_in_failed", "unknown", "sso_unknown")]
+    assert actions(team) == [
+        ("user.sign_in", "sso.only", ""),
+        ("user.sign_in_failed", "unknown", "sso_unknown"),
+    ]
     assert attempt(team, "sso.only", "anything") == "wrong"  # no password: OIDC only

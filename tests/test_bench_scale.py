@@ -11,10 +11,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_scale_benchmark_prints_its_figures() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"),
-                           "--pubs", "600", "--runs", "2"], check=False, capture_output=True,
-                          text=True,
-                          timeout=300, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_scale.py"),
+            "--pubs",
+            "600",
+            "--runs",
+            "2",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "600 publications, 6,000 metric snapshots" in out

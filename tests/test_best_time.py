@@ -25,21 +25,37 @@ def _history(db_url: str, channel_code: str, posts: int) -> None:
         for i in range(posts):
             day = MONDAY - dt.timedelta(weeks=1 + i // 2)
             at = dt.datetime.combine(day, dt.time(20, 0) if i % 2 else dt.time(19, 30), tz)
-            item = ContentItem(unit_id=channel.unit_id, caption=f"cũ {i}", author_id=author.id,
-                               channel_ids=[channel.id], status="published", scheduled_at=at)
+            item = ContentItem(
+                unit_id=channel.unit_id,
+                caption=f"cũ {i}",
+                author_id=author.id,
+                channel_ids=[channel.id],
+                status="published",
+                scheduled_at=at,
+            )
             s.add(item)
             s.flush()
-            s.add(Publication(content_item_id=item.id, channel_id=channel.id, scheduled_at=at,
-                              state="published", idempotency_key=f"old-{channel_code}-{i}",
-                              approved_hash="0" * 64, remote_id=f"r{i}", published_at=at,
-                              latest_reach=900 if i % 2 else 300))
+            s.add(
+                Publication(
+                    content_item_id=item.id,
+                    channel_id=channel.id,
+                    scheduled_at=at,
+                    state="published",
+                    idempotency_key=f"old-{channel_code}-{i}",
+                    approved_hash="0" * 64,
+                    remote_id=f"r{i}",
+                    published_at=at,
+                    latest_reach=900 if i % 2 else 300,
+                )
+            )
         s.commit()
 
 
 def _setup(db_url: str) -> str:
     jobs.load_catalog(db_url)
-    code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9",
-                               database_url=db_url)
+    code = jobs.setup_campaign(
+        demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9", database_url=db_url
+    )
     demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
     return code
 
@@ -59,7 +75,9 @@ def test_history_cells_and_the_hint_threshold(db_url: str) -> None:
         channel = s.exec(select(Channel).where(Channel.code == "fb-vhttdl-haiphong")).one()
         cells = best_time.history(s, channel_id=channel.id, tz=get_settings().tz)
     assert [(c.weekday, c.hour, c.posts, c.mean_reach) for c in cells] == [
-        (0, 19, 10, 300.0), (0, 20, 10, 900.0)]
+        (0, 19, 10, 300.0),
+        (0, 20, 10, 900.0),
+    ]
     assert best_time.hint(cells) is None  # 20 posts: too few to lean on
 
 
@@ -86,8 +104,11 @@ def test_best_time_command(tmp_path) -> None:
     jobs.init_db(url)
     _setup(url)
     _history(url, "fb-vhttdl-haiphong", 40)
-    out = json.loads(phuxanh("metrics", "best-time", "--channel", "fb-vhttdl-haiphong",
-                             "--json", "--database", url).stdout)
+    out = json.loads(
+        phuxanh(
+            "metrics", "best-time", "--channel", "fb-vhttdl-haiphong", "--json", "--database", url
+        ).stdout
+    )
     assert out["posts"] == 40 and out["planner_uses_it"] is True
     assert {"weekday": 0, "hour": 20, "posts": 20, "mean_reach": 900.0} in out["cells"]
     missing = phuxanh("metrics", "best-time", "--channel", "nope", "--database", url)

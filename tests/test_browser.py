@@ -27,12 +27,31 @@ from tests.helpers import desk_week
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("PHUXANH_CHROMIUM") or shutil.which("chromium") or shutil.which(
-    "chromium-browser")
-PAGES = {"vi": ["Hàng chờ duyệt", "Lịch nội dung", "Độ phủ chủ đề", "Hiệu quả",
-                "Tình trạng kênh", "Báo cáo định kỳ", "Nhật ký"],
-         "en": ["Review queue", "Content calendar", "Theme coverage", "Results",
-                "Channel health", "Periodic reports", "Audit log"]}
+CHROMIUM = (
+    os.environ.get("PHUXANH_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+)
+PAGES = {
+    "vi": [
+        "Hàng chờ duyệt",
+        "Lịch nội dung",
+        "Độ phủ chủ đề",
+        "Hiệu quả",
+        "Tình trạng kênh",
+        "Báo cáo định kỳ",
+        "Nhật ký",
+    ],
+    "en": [
+        "Review queue",
+        "Content calendar",
+        "Theme coverage",
+        "Results",
+        "Channel health",
+        "Periodic reports",
+        "Audit log",
+    ],
+}
 FILES = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit"]
 
 
@@ -67,11 +86,29 @@ def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
     log = tmp_path / "streamlit.log"
     with log.open("w") as out:  # the server keeps its own copy of the descriptor
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "streamlit_app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless",
-             "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--client.toolbarMode", "minimal"],
-            env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboard" / "streamlit_app.py"),
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                "--client.toolbarMode",
+                "minimal",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -139,20 +176,23 @@ def pick(page, key: str, option: str) -> None:
 def idle(page) -> None:
     """Wait for Streamlit to finish the rerun an action started."""
     page.wait_for_timeout(300)
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
+    )
 
 
 def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, str]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     base, url = dashboard
-    shots = Path(os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output"
-                                / "screenshots"))
+    shots = Path(
+        os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output" / "screenshots")
+    )
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         page = browser.new_page(viewport={"width": 1440, "height": 1024}, locale="vi-VN")
         page.set_default_timeout(30_000)
         page.goto(base)
@@ -162,8 +202,11 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
         pick(page, "f_status-vi", "Bản nháp")
         expect(page.get_by_text("12 mục", exact=True)).to_be_visible()
         first = page.locator("[class*='st-key-submit-']").first
-        item_id = int(next(c for c in first.get_attribute("class").split()
-                           if c.startswith("st-key-submit-")).rsplit("-", 1)[1])
+        item_id = int(
+            next(
+                c for c in first.get_attribute("class").split() if c.startswith("st-key-submit-")
+            ).rsplit("-", 1)[1]
+        )
         first.get_by_role("button").click()
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
         with Session(jobs.engine(url)) as s:
@@ -205,9 +248,17 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
 
 # every address of the desk (st.navigation's url paths: the page files; the queue is "/")
 ADDRESSES = ["/", *(f"/{name}" for name in FILES[1:])]
-SIGN_IN_TEXT = {"phuxanh · Thông tin đối ngoại", "Ngôn ngữ", "Tiếng Việt", "English",
-                "Đăng nhập", "Tên đăng nhập", "Mật khẩu", "visibility",  # the eye icon's name
-                "Bàn phím: Tab để chuyển ô, Enter để gửi biểu mẫu đang chọn."}
+SIGN_IN_TEXT = {
+    "phuxanh · Thông tin đối ngoại",
+    "Ngôn ngữ",
+    "Tiếng Việt",
+    "English",
+    "Đăng nhập",
+    "Tên đăng nhập",
+    "Mật khẩu",
+    "visibility",  # the eye icon's name
+    "Bàn phím: Tab để chuyển ô, Enter để gửi biểu mẫu đang chọn.",
+}
 
 
 def only_the_sign_in_form(page) -> None:
@@ -216,11 +267,20 @@ def only_the_sign_in_form(page) -> None:
     page.get_by_label("Tên đăng nhập").wait_for()
     idle(page)
     page.wait_for_timeout(500)
-    shown = {line.strip() for line in page.locator("[data-testid=stMain]").inner_text()
-             .splitlines() if line.strip()}
+    shown = {
+        line.strip()
+        for line in page.locator("[data-testid=stMain]").inner_text().splitlines()
+        if line.strip()
+    }
     assert shown <= SIGN_IN_TEXT, shown - SIGN_IN_TEXT
-    for part in ("stSidebar", "stSidebarNav", "stDataFrame", "stDownloadButton", "stImage",
-                 "stTabs"):
+    for part in (
+        "stSidebar",
+        "stSidebarNav",
+        "stDataFrame",
+        "stDownloadButton",
+        "stImage",
+        "stTabs",
+    ):
         assert page.locator(f"[data-testid={part}]").count() == 0, part
 
 
@@ -235,24 +295,33 @@ def test_the_desk_is_locked_to_outsiders_in_chromium(dashboard: tuple[str, str])
     from phuxanh.models import Channel, UserSession
 
     base, url = dashboard
-    shots = Path(os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output"
-                                / "screenshots"))
+    shots = Path(
+        os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output" / "screenshots")
+    )
     shots.mkdir(parents=True, exist_ok=True)
     with Session(jobs.engine(url)) as s:
         office = [c.display_name for c in s.exec(select(Channel))]
         office += [i.caption[:60] for i in s.exec(select(ContentItem))]
     assert len(office) > 20
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-dev-shm-usage"])
-        context = browser.new_context(viewport={"width": 1440, "height": 1024},
-                                      locale="vi-VN", accept_downloads=True)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        context = browser.new_context(
+            viewport={"width": 1440, "height": 1024}, locale="vi-VN", accept_downloads=True
+        )
         page = context.new_page()
         page.set_default_timeout(30_000)
         received: list[bytes] = []
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda frame: received.append(
-                frame if isinstance(frame, bytes) else frame.encode())))
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived",
+                lambda frame: received.append(
+                    frame if isinstance(frame, bytes) else frame.encode()
+                ),
+            ),
+        )
         for address in ADDRESSES:
             page.goto(base + address)
             only_the_sign_in_form(page)
@@ -270,8 +339,11 @@ def test_the_desk_is_locked_to_outsiders_in_chromium(dashboard: tuple[str, str])
 
         for n in range(6):  # the fifth failure locks minh.tran for 30 s
             sign_in(page, "minh.tran", f"sai-{n}", check=False)
-            expect(page.get_by_text("Sai tên đăng nhập hoặc mật khẩu." if n < 5 else
-                                    "Đăng nhập sai quá nhiều lần")).to_be_visible()
+            expect(
+                page.get_by_text(
+                    "Sai tên đăng nhập hoặc mật khẩu." if n < 5 else "Đăng nhập sai quá nhiều lần"
+                )
+            ).to_be_visible()
         sign_in(page, "minh.tran", check=False)
         expect(page.get_by_text("Đăng nhập sai quá nhiều lần: hãy thử lại sau")).to_be_visible()
         assert page.get_by_text("Đang dùng:").count() == 0
@@ -321,10 +393,12 @@ def test_the_desk_is_locked_to_outsiders_in_chromium(dashboard: tuple[str, str])
         # arrived: a card refused by the session gate would end complete with no pixels
         page.wait_for_function("[...document.images].every(i => i.complete)", timeout=30_000)
         assert cards.count() > 0 and page.evaluate(
-            "[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+            "[...document.images].every(i => i.complete && i.naturalWidth > 0)"
+        )
         with Session(jobs.engine(url)) as s:  # the session runs out (PHUXANH_SESSION_HOURS)
-            live = s.exec(select(UserSession).where(UserSession.revoked_at == None)  # noqa: E711
-                          ).all()
+            live = s.exec(
+                select(UserSession).where(UserSession.revoked_at == None)  # noqa: E711
+            ).all()
             assert len(live) == 1
             live[0].expires_at = live[0].created_at
             s.add(live[0])

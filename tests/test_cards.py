@@ -36,8 +36,7 @@ GOLDEN_WIDTH = 360  # goldens are kept at a third of full size: small in git, st
 
 def sample(template: str, lang: str, **changes: object) -> tuple[bytes, CardValues]:
     spec = load_template(ASSETS, template)
-    values = load_values(spec, SAMPLES / f"{template}.yaml",
-                         langs=studio.needed_langs(spec, lang))
+    values = load_values(spec, SAMPLES / f"{template}.yaml", langs=studio.needed_langs(spec, lang))
     values.values.update(changes)
     extra = inputs.computed(spec, values, TODAY)
     return render_card(spec, values, BRAND, lang=lang, extra=extra), values
@@ -107,8 +106,16 @@ def test_jpeg_output() -> None:
 def test_missing_glyph_is_refused_by_name() -> None:
     refused = r"text: font BeVietnamPro-Medium.ttf has no glyph .*U\+4E2D"
     with pytest.raises(TextFitError, match=refused):
-        fit_text("Hải Phòng 中", FONT, field="text", width=900, height=400, max_size=40,
-                 min_size=20, max_lines=4)
+        fit_text(
+            "Hải Phòng 中",
+            FONT,
+            field="text",
+            width=900,
+            height=400,
+            max_size=40,
+            min_size=20,
+            max_lines=4,
+        )
 
 
 def test_overflow_names_field_and_size() -> None:
@@ -125,13 +132,15 @@ def test_a_list_that_does_not_fit_is_an_error() -> None:
 
 def test_wrapping_keeps_every_word() -> None:
     text = "Thành phố cảng xanh, văn minh, hiện đại - Năng động, Nghĩa tình"
-    fitted = fit_text(text, FONT, field="t", width=400, height=600, max_size=40, min_size=20,
-                      max_lines=6)
+    fitted = fit_text(
+        text, FONT, field="t", width=400, height=600, max_size=40, min_size=20, max_lines=6
+    )
     assert len(fitted.lines) > 1
     assert " ".join(fitted.lines) == text
 
 
 # --- hostile inputs: images over the pixel limit, dates as text, brand codes -------------
+
 
 def png_bomb(path: Path, width: int, height: int) -> Path:
     """A PNG whose header declares width × height with almost no body (a few hundred
@@ -140,12 +149,17 @@ def png_bomb(path: Path, width: int, height: int) -> Path:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-                     + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -156,19 +170,24 @@ def big_png(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("template", "field"), [("event", "photo"),
-                                                 ("short-points", "background")])
+@pytest.mark.parametrize(
+    ("template", "field"), [("event", "photo"), ("short-points", "background")]
+)
 def test_a_photo_over_the_pixel_limit_is_refused_by_field_and_file(
-        tmp_path: Path, template: str, field: str) -> None:
+    tmp_path: Path, template: str, field: str
+) -> None:
     from phuxanh.media.images import MAX_PIXELS
 
     assert MAX_PIXELS == 60_000_000
     spec = load_template(ASSETS, template)
-    base = {"event": "title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: Hải Phòng\n",
-            "short-points": "title: Bầu cử\npoints: [Một ý.]\nsource: 'Nguồn: Luật'\n"}
-    for image, said in ((png_bomb(tmp_path / "bomb.png", 20_000, 20_000), "more than 60 Mpx"),
-                        (big_png(tmp_path / "big.png"),
-                         "9000×7000 pixels (63 Mpx) is more than the 60 Mpx")):
+    base = {
+        "event": "title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: Hải Phòng\n",
+        "short-points": "title: Bầu cử\npoints: [Một ý.]\nsource: 'Nguồn: Luật'\n",
+    }
+    for image, said in (
+        (png_bomb(tmp_path / "bomb.png", 20_000, 20_000), "more than 60 Mpx"),
+        (big_png(tmp_path / "big.png"), "9000×7000 pixels (63 Mpx) is more than the 60 Mpx"),
+    ):
         data = tmp_path / "data.yaml"
         data.write_text(base[template] + f"{field}: {image.name}\n", encoding="utf-8")
         started = time.monotonic()
@@ -198,8 +217,9 @@ def _brand_kit(tmp_path: Path, **changes: str) -> Path:
     text = (ASSETS / "brands" / "ttdn-haiphong.yaml").read_text(encoding="utf-8")
     text = text.replace("code: ttdn-haiphong", "code: test")
     for key, value in changes.items():
-        text = "\n".join(f"{key}: {value}" if line.startswith(f"{key}:") else line
-                         for line in text.splitlines())
+        text = "\n".join(
+            f"{key}: {value}" if line.startswith(f"{key}:") else line for line in text.splitlines()
+        )
     (assets / "brands" / "test.yaml").write_text(text, encoding="utf-8")
     return assets
 
@@ -211,7 +231,8 @@ def test_a_brand_logo_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed) as err:
         load_brand(assets, "test")
     assert err.value.problems == [
-        f"{kit}:7: logo: {assets / 'brands' / 'bomb.png'}: more than 60 Mpx; scale it down"]
+        f"{kit}:7: logo: {assets / 'brands' / 'bomb.png'}: more than 60 Mpx; scale it down"
+    ]
 
 
 def test_a_brand_is_a_plain_code_and_stays_inside_assets(tmp_path: Path) -> None:
@@ -220,39 +241,49 @@ def test_a_brand_is_a_plain_code_and_stays_inside_assets(tmp_path: Path) -> None
     for code in ("../../content/campaigns/demo", "/etc/passwd", "TTDN", ""):
         with pytest.raises(ConfigError, match=r"^brand kit .* is not a brand code"):
             load_brand(ASSETS, code)
-    (tmp_path / "outside.png").write_bytes((ASSETS / "brands" /
-                                            "ttdn-haiphong-logo.png").read_bytes())
+    (tmp_path / "outside.png").write_bytes(
+        (ASSETS / "brands" / "ttdn-haiphong-logo.png").read_bytes()
+    )
     assets = _brand_kit(tmp_path, logo="../../outside.png")
     kit = assets / "brands" / "test.yaml"
     with pytest.raises(ValidationFailed) as err:
         load_brand(assets, "test")
-    assert err.value.problems == [f"{kit}:7: logo: ../../outside.png is outside "
-                                  f"{assets / 'brands'}"]
+    assert err.value.problems == [
+        f"{kit}:7: logo: ../../outside.png is outside {assets / 'brands'}"
+    ]
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    (dt.date(2026, 3, 15), "2026-03-15"),
-    ("2026-03-15", "2026-03-15"),  # quoted in YAML, or any date in a JSON data file
-    (" 2026-03-15 ", "2026-03-15"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (dt.date(2026, 3, 15), "2026-03-15"),
+        ("2026-03-15", "2026-03-15"),  # quoted in YAML, or any date in a JSON data file
+        (" 2026-03-15 ", "2026-03-15"),
+    ],
+)
 def test_a_date_field_takes_iso_dates_as_dates_or_text(given: object, expected: str) -> None:
     spec = load_template(ASSETS, "countdown")
     raw = {"event": "Bầu cử", "date": given, "source": "Nguồn: Luật"}
-    values = inputs.check_values(spec, raw, langs={"vi"}, base_dir=SAMPLES,
-                                 where=lambda name: "d.json:1")
+    values = inputs.check_values(
+        spec, raw, langs={"vi"}, base_dir=SAMPLES, where=lambda name: "d.json:1"
+    )
     assert values.values["date"] == expected
 
 
-@pytest.mark.parametrize(("given", "said"), [
-    ("2026-02-30", "date: '2026-02-30' is not a date (day is out of range for month)"),
-    ("15/03/2026", "date: expected a date (YYYY-MM-DD), got '15/03/2026'"),
-    (20260315, "date: expected a date (YYYY-MM-DD), got int"),
-    (dt.datetime(2026, 3, 15, 8), "date: expected a date (YYYY-MM-DD), got datetime"),
-])
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("2026-02-30", "date: '2026-02-30' is not a date (day is out of range for month)"),
+        ("15/03/2026", "date: expected a date (YYYY-MM-DD), got '15/03/2026'"),
+        (20260315, "date: expected a date (YYYY-MM-DD), got int"),
+        (dt.datetime(2026, 3, 15, 8), "date: expected a date (YYYY-MM-DD), got datetime"),
+    ],
+)
 def test_a_date_field_says_what_is_wrong(given: object, said: str) -> None:
     spec = load_template(ASSETS, "countdown")
     raw = {"event": "Bầu cử", "date": given, "source": "Nguồn: Luật"}
     with pytest.raises(ValidationFailed) as err:
-        inputs.check_values(spec, raw, langs={"vi"}, base_dir=SAMPLES,
-                            where=lambda name: "d.json:1")
+        inputs.check_values(
+            spec, raw, langs={"vi"}, base_dir=SAMPLES, where=lambda name: "d.json:1"
+        )
     assert err.value.problems == [f"d.json:1: {said}"]

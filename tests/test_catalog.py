@@ -120,14 +120,20 @@ def test_hostile_yaml_in_the_catalog_is_named_by_file_and_line(copy: Path) -> No
     path = copy / THEME
     text = path.read_text(encoding="utf-8")
     first_date = next(line for line in text.splitlines() if "date: 20" in line)
-    path.write_text(text.replace(first_date, first_date.split("date:")[0] + "date: 2026-02-30",
-                                 1), encoding="utf-8")
+    path.write_text(
+        text.replace(first_date, first_date.split("date:")[0] + "date: 2026-02-30", 1),
+        encoding="utf-8",
+    )
     started = time.monotonic()
     problems = _problems(copy)
     assert time.monotonic() - started < 2.0
     line = _line_of(path, "date: 2026-02-30")
-    assert f"{bomb}:1: a: anchor &a: anchors (&) and aliases (*) are not allowed; write the " \
+    assert (
+        f"{bomb}:1: a: anchor &a: anchors (&) and aliases (*) are not allowed; write the "
         "value out" in problems
-    assert any(p.startswith(f"{path}:{line}: ") and p.endswith(
-        "'2026-02-30' is not a date (YYYY-MM-DD) (day is out of range for month)")
-        for p in problems), problems
+    )
+    assert any(
+        p.startswith(f"{path}:{line}: ")
+        and p.endswith("'2026-02-30' is not a date (YYYY-MM-DD) (day is out of range for month)")
+        for p in problems
+    ), problems

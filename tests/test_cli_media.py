@@ -26,9 +26,19 @@ def card(tmp_path: Path, template: str, data: str | Path, *extra: str, out: str 
         path = tmp_path / "data.yaml"
         path.write_text(data, encoding="utf-8")
         data = path
-    return phuxanh("render", "card", "--template", template, "--data", str(data),
-                   "-o", str(tmp_path / out), "--database", f"sqlite:///{tmp_path / 'db'}",
-                   *extra)
+    return phuxanh(
+        "render",
+        "card",
+        "--template",
+        template,
+        "--data",
+        str(data),
+        "-o",
+        str(tmp_path / out),
+        "--database",
+        f"sqlite:///{tmp_path / 'db'}",
+        *extra,
+    )
 
 
 def test_template_list_json_is_the_documented_shape() -> None:
@@ -45,16 +55,18 @@ def test_template_list_json_is_the_documented_shape() -> None:
             assert f["type"] in {"text", "number", "date", "image", "list"}
     countdown = next(t for t in listed if t["id"] == "countdown")
     assert countdown["size"] == [1080, 1920]
-    assert {"name": "date", "type": "date", "required": True, "max_chars": None} in \
-        countdown["fields"]
+    assert {"name": "date", "type": "date", "required": True, "max_chars": None} in countdown[
+        "fields"
+    ]
 
 
 def test_card_from_a_catalog_fact_records_provenance(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db'}"
     jobs.init_db(url)
     jobs.load_catalog(url)
-    done = card(tmp_path, "fact-number",
-                "title: Bầu cử 2026\nfact: bc-tuoi-bau-cu\n", "--lang", "en")
+    done = card(
+        tmp_path, "fact-number", "title: Bầu cử 2026\nfact: bc-tuoi-bau-cu\n", "--lang", "en"
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert Image.open(out["path"]).size == (1080, 1350)
@@ -69,8 +81,9 @@ def test_card_from_a_catalog_fact_records_provenance(tmp_path: Path) -> None:
 def test_a_fact_brings_its_own_source_line(tmp_path: Path) -> None:
     jobs.init_db(f"sqlite:///{tmp_path / 'db'}")
     jobs.load_catalog(f"sqlite:///{tmp_path / 'db'}")
-    done = card(tmp_path, "fact-number",
-                "title: T\nfact: bc-tuoi-bau-cu\nsource: 'Nguồn: tự viết'\n")
+    done = card(
+        tmp_path, "fact-number", "title: T\nfact: bc-tuoi-bau-cu\nsource: 'Nguồn: tự viết'\n"
+    )
     assert done.returncode == 1
     assert "source: comes from the fact 'bc-tuoi-bau-cu'" in done.stderr
 
@@ -131,8 +144,16 @@ def test_every_sample_renders_with_the_second_brand(tmp_path: Path) -> None:
     for sample in sorted(SAMPLES.glob("*.yaml")):
         if sample.stem == "short-points":
             continue
-        done = card(tmp_path, sample.stem, sample, "--brand", "don-vi-mau",
-                    "--today", "2026-02-13", out=f"{sample.stem}.png")
+        done = card(
+            tmp_path,
+            sample.stem,
+            sample,
+            "--brand",
+            "don-vi-mau",
+            "--today",
+            "2026-02-13",
+            out=f"{sample.stem}.png",
+        )
         assert done.returncode == 0, (sample.name, done.stderr)
 
 
@@ -172,26 +193,47 @@ def parts(folder: Path) -> list[Path]:
 
 
 def test_media_outputs_into_a_missing_folder_or_onto_a_folder(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     missing, folder = tmp_path / "nope", tmp_path / "taken.png"
     folder.mkdir()
     (tmp_path / "clip.srt").mkdir()
     db = ("--database", f"sqlite:///{tmp_path / 'db'}")
-    card_args = ("render", "card", "--template", "quote", "--data",
-                 str(SAMPLES / "quote.yaml"), *db)
-    clip_args = ("render", "clip", "--template", "short-points", "--data",
-                 str(SAMPLES / "short-points.yaml"), *db)
+    card_args = (
+        "render",
+        "card",
+        "--template",
+        "quote",
+        "--data",
+        str(SAMPLES / "quote.yaml"),
+        *db,
+    )
+    clip_args = (
+        "render",
+        "clip",
+        "--template",
+        "short-points",
+        "--data",
+        str(SAMPLES / "short-points.yaml"),
+        *db,
+    )
     cases = [
-        ((*card_args, "-o", str(missing / "c.png")), f"-o: {missing / 'c.png'}: the folder "
-                                                     f"{missing} does not exist"),
+        (
+            (*card_args, "-o", str(missing / "c.png")),
+            f"-o: {missing / 'c.png'}: the folder {missing} does not exist",
+        ),
         ((*card_args, "-o", str(folder)), f"-o: {folder} is a folder; give a file name"),
         ((*clip_args, "-o", str(missing / "c.mp4")), "does not exist"),
-        ((*clip_args, "-o", str(tmp_path / "clip.mp4")), f"-o: {tmp_path / 'clip.srt'} is a "
-                                                         "folder"),
+        (
+            (*clip_args, "-o", str(tmp_path / "clip.mp4")),
+            f"-o: {tmp_path / 'clip.srt'} is a folder",
+        ),
         (("template", "sheet", "-o", str(missing / "s.jpg")), "does not exist"),
         (("template", "sheet", "-o", str(folder)), "is a folder"),
-        (("template", "sheet", "-o", str(tmp_path / "s.gif")),
-         "-o: s.gif: a sheet is written as .png or .jpg"),
+        (
+            ("template", "sheet", "-o", str(tmp_path / "s.gif")),
+            "-o: s.gif: a sheet is written as .png or .jpg",
+        ),
     ]
     for argv, said in cases:
         line = refused(capsys, *argv)
@@ -200,63 +242,122 @@ def test_media_outputs_into_a_missing_folder_or_onto_a_folder(
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob("s.*"))
 
 
-def test_brand_is_a_code_never_a_path(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    card_args = ("render", "card", "--template", "quote", "--data",
-                 str(SAMPLES / "quote.yaml"), "-o", str(tmp_path / "c.png"),
-                 "--database", f"sqlite:///{tmp_path / 'db'}")
+def test_brand_is_a_code_never_a_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card_args = (
+        "render",
+        "card",
+        "--template",
+        "quote",
+        "--data",
+        str(SAMPLES / "quote.yaml"),
+        "-o",
+        str(tmp_path / "c.png"),
+        "--database",
+        f"sqlite:///{tmp_path / 'db'}",
+    )
     escape = "../../content/campaigns/demo"  # a real YAML file outside assets/brands
     assert refused(capsys, *card_args, "--brand", escape) == (
-        f"--brand: {escape!r} is not a brand code (a-z, 0-9 and -, as in "
-        "assets/brands/CODE.yaml)")
-    assert refused(capsys, "template", "sheet", "-o", str(tmp_path / "s.png"), "--brand",
-                   "/etc/passwd").startswith("--brand: '/etc/passwd' is not a brand code")
+        f"--brand: {escape!r} is not a brand code (a-z, 0-9 and -, as in assets/brands/CODE.yaml)"
+    )
+    assert refused(
+        capsys, "template", "sheet", "-o", str(tmp_path / "s.png"), "--brand", "/etc/passwd"
+    ).startswith("--brand: '/etc/passwd' is not a brand code")
     monkeypatch.setenv("PHUXANH_BRAND", "../brands/ttdn-haiphong")
     get_settings.cache_clear()
     assert refused(capsys, *card_args).startswith(
-        "PHUXANH_BRAND: '../brands/ttdn-haiphong' is not a brand code")
+        "PHUXANH_BRAND: '../brands/ttdn-haiphong' is not a brand code"
+    )
     assert not (tmp_path / "c.png").exists()
 
 
-def test_a_json_data_file_and_quoted_dates_render(capsys: pytest.CaptureFixture[str],
-                                                  tmp_path: Path) -> None:
+def test_a_json_data_file_and_quoted_dates_render(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     data = tmp_path / "countdown.json"
-    data.write_text(json.dumps({"event": "Ngày bầu cử", "date": "2026-03-15",
-                                "as_of": "2026-02-13", "source": "Nguồn: Luật Bầu cử"},
-                               ensure_ascii=False), encoding="utf-8")
-    code, out, err = run_cli(capsys, "render", "card", "--template", "countdown", "--data",
-                             str(data), "-o", str(tmp_path / "c.png"),
-                             "--database", f"sqlite:///{tmp_path / 'db'}")
+    data.write_text(
+        json.dumps(
+            {
+                "event": "Ngày bầu cử",
+                "date": "2026-03-15",
+                "as_of": "2026-02-13",
+                "source": "Nguồn: Luật Bầu cử",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(
+        capsys,
+        "render",
+        "card",
+        "--template",
+        "countdown",
+        "--data",
+        str(data),
+        "-o",
+        str(tmp_path / "c.png"),
+        "--database",
+        f"sqlite:///{tmp_path / 'db'}",
+    )
     assert code == 0, err
     assert Image.open(json.loads(out)["path"]).size == (1080, 1920)
-    data.write_text('{"event": "Bầu cử", "date": "2026-02-30", "source": "Nguồn: Luật"}',
-                    encoding="utf-8")
-    line = refused(capsys, "render", "card", "--template", "countdown", "--data", str(data),
-                   "-o", str(tmp_path / "d.png"), "--database", f"sqlite:///{tmp_path / 'db'}")
+    data.write_text(
+        '{"event": "Bầu cử", "date": "2026-02-30", "source": "Nguồn: Luật"}', encoding="utf-8"
+    )
+    line = refused(
+        capsys,
+        "render",
+        "card",
+        "--template",
+        "countdown",
+        "--data",
+        str(data),
+        "-o",
+        str(tmp_path / "d.png"),
+        "--database",
+        f"sqlite:///{tmp_path / 'db'}",
+    )
     assert line == f"{data}:1: date: '2026-02-30' is not a date (day is out of range for month)"
 
 
 def test_hostile_data_files_are_one_line_naming_the_file(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from tests.test_cards import png_bomb
     from tests.test_yamlio import alias_bomb
 
     bomb = png_bomb(tmp_path / "bomb.png", 20_000, 20_000)
     cases = {
         "alias.yaml": (alias_bomb(), ":1: a: anchor &a: anchors (&) and aliases (*)"),
-        "feb30.yaml": ("event: Bầu cử\ndate: 2026-02-30\nsource: 'Nguồn: Luật'\n",
-                       ":2: date: '2026-02-30' is not a date (YYYY-MM-DD)"),
+        "feb30.yaml": (
+            "event: Bầu cử\ndate: 2026-02-30\nsource: 'Nguồn: Luật'\n",
+            ":2: date: '2026-02-30' is not a date (YYYY-MM-DD)",
+        ),
         "deep.yaml": ("event: " + "[" * 50_000 + "]" * 50_000 + "\n", ":1: "),
-        "photo.yaml": ("title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: HP\n"
-                       f"photo: {bomb.name}\n", f":5: photo: {bomb}: more than 60 Mpx"),
+        "photo.yaml": (
+            f"title: Hội nghị\ndate: 2026-04-18\ntime: '08:00'\nplace: HP\nphoto: {bomb.name}\n",
+            f":5: photo: {bomb}: more than 60 Mpx",
+        ),
     }
     for name, (text, said) in cases.items():
         data = tmp_path / name
         data.write_text(text, encoding="utf-8")
         template = "event" if name == "photo.yaml" else "countdown"
-        line = refused(capsys, "render", "card", "--template", template, "--data", str(data),
-                       "-o", str(tmp_path / "c.png"),
-                       "--database", f"sqlite:///{tmp_path / 'db'}")
+        line = refused(
+            capsys,
+            "render",
+            "card",
+            "--template",
+            template,
+            "--data",
+            str(data),
+            "-o",
+            str(tmp_path / "c.png"),
+            "--database",
+            f"sqlite:///{tmp_path / 'db'}",
+        )
         assert line.startswith(f"{data}{said}"), line
     assert not (tmp_path / "c.png").exists() and not parts(tmp_path)
 
@@ -284,12 +385,23 @@ def test_item_media_is_checked_like_every_image(tmp_path: Path) -> None:
     with Session(engine_for(url)) as session:
         for media, said in bad.items():
             with pytest.raises(ValidationFailed) as err:
-                create_item(session, channel_code="fb-ttdn-haiphong", text="Hải Phòng xanh.",
-                            at=at, actor="lan.nguyen", media=media)
+                create_item(
+                    session,
+                    channel_code="fb-ttdn-haiphong",
+                    text="Hải Phòng xanh.",
+                    at=at,
+                    actor="lan.nguyen",
+                    media=media,
+                )
             (problem,) = err.value.problems
             assert problem.startswith(f"--media: {media}: {said}"), problem
         assert session.exec(select(ContentItem)).all() == []
-        ok = create_item(session, channel_code="fb-ttdn-haiphong", text="Hải Phòng xanh.",
-                         at=at, actor="lan.nguyen",
-                         media=ROOT / "tests" / "data" / "tiny.png")
+        ok = create_item(
+            session,
+            channel_code="fb-ttdn-haiphong",
+            text="Hải Phòng xanh.",
+            at=at,
+            actor="lan.nguyen",
+            media=ROOT / "tests" / "data" / "tiny.png",
+        )
         assert ok.id is not None

@@ -33,14 +33,33 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> dict:
         pytest.skip("ffprobe not installed (CI installs ffmpeg)")
     tmp = tmp_path_factory.mktemp("clip")
     data = tmp / "data.yaml"
-    data.write_text(yaml.safe_dump({"title": "Bầu cử 15/3/2026", "points": POINTS,
-                                    "source": "Nguồn: Luật Bầu cử (85/2015/QH13)"},
-                                   allow_unicode=True), encoding="utf-8")
+    data.write_text(
+        yaml.safe_dump(
+            {
+                "title": "Bầu cử 15/3/2026",
+                "points": POINTS,
+                "source": "Nguồn: Luật Bầu cử (85/2015/QH13)",
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     out = tmp / "out" / "bau-cu.mp4"
     out.parent.mkdir()  # -o into a missing folder is refused (test_cli_media)
-    done = phuxanh("render", "clip", "--template", "short-points", "--data", str(data),
-                   "-o", str(out), "--preset", "veryfast",
-                   "--database", f"sqlite:///{tmp / 'db.sqlite'}")
+    done = phuxanh(
+        "render",
+        "clip",
+        "--template",
+        "short-points",
+        "--data",
+        str(data),
+        "-o",
+        str(out),
+        "--preset",
+        "veryfast",
+        "--database",
+        f"sqlite:///{tmp / 'db.sqlite'}",
+    )
     assert done.returncode == 0, done.stderr
     return {"out": out, "json": json.loads(done.stdout)}
 
@@ -89,8 +108,18 @@ def test_zero_points_is_refused_before_anything_is_written(tmp_path: Path) -> No
     data = tmp_path / "d.yaml"
     data.write_text("title: Bầu cử\npoints: []\nsource: 'Nguồn: Luật'\n", encoding="utf-8")
     out = tmp_path / "x.mp4"
-    done = phuxanh("render", "clip", "--template", "short-points", "--data", str(data),
-                   "-o", str(out), "--database", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    done = phuxanh(
+        "render",
+        "clip",
+        "--template",
+        "short-points",
+        "--data",
+        str(data),
+        "-o",
+        str(out),
+        "--database",
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+    )
     assert done.returncode == 1
     assert done.stderr.strip() == f"{data}:2: points: required (list)"
     assert list(tmp_path.glob("*.mp4")) == [] and "Traceback" not in done.stderr
@@ -105,13 +134,23 @@ def test_duration_outside_6_to_60_seconds_is_an_error() -> None:
 
 def test_unreadable_music_is_a_clear_error(tmp_path: Path) -> None:
     data = tmp_path / "d.yaml"
-    data.write_text("title: Bầu cử\npoints: [Một ý.]\nsource: 'Nguồn: Luật'\n",
-                    encoding="utf-8")
+    data.write_text("title: Bầu cử\npoints: [Một ý.]\nsource: 'Nguồn: Luật'\n", encoding="utf-8")
     music = tmp_path / "song.mp3"
     music.write_bytes(b"not audio at all")
-    done = phuxanh("render", "clip", "--template", "short-points", "--data", str(data),
-                   "-o", str(tmp_path / "x.mp4"), "--music", str(music),
-                   "--database", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    done = phuxanh(
+        "render",
+        "clip",
+        "--template",
+        "short-points",
+        "--data",
+        str(data),
+        "-o",
+        str(tmp_path / "x.mp4"),
+        "--music",
+        str(music),
+        "--database",
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+    )
     assert done.returncode == 1
     assert done.stderr.startswith(f"--music: {music}: not a readable audio file")
     # one line: moviepy's reader never sees the file, so its destructor prints nothing
@@ -124,8 +163,9 @@ def ffmpeg(*args: str) -> None:
 
     import imageio_ffmpeg
 
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args],
-                   check=True, timeout=60)
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args], check=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -141,33 +181,43 @@ def test_music_without_sound_or_too_short_is_refused(tmp_path: Path, tools: None
     with pytest.raises(ValidationFailed) as err:
         audio_track(10.0, picture)
     assert err.value.problems == [
-        f"--music: {picture}: not a readable audio file (ffprobe finds no audio stream)"]
+        f"--music: {picture}: not a readable audio file (ffprobe finds no audio stream)"
+    ]
     short = tmp_path / "short.m4a"
-    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "1", "-c:a", "aac",
-           str(short))
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "1", "-c:a", "aac", str(short))
     with pytest.raises(ValidationFailed) as err:
         audio_track(10.0, short)
-    assert err.value.problems == [
-        f"--music: {short}: 1.0 s is shorter than the clip (10.0 s)"]
+    assert err.value.problems == [f"--music: {short}: 1.0 s is shorter than the clip (10.0 s)"]
 
 
-def test_preset_and_its_setting_are_x264_presets(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_preset_and_its_setting_are_x264_presets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from phuxanh.core.settings import get_settings
     from phuxanh.media.clips import PRESETS, check_preset
     from tests.test_cli_media import refused
 
-    args = ("render", "clip", "--template", "short-points", "--data",
-            str(ROOT / "content" / "samples" / "short-points.yaml"), "-o",
-            str(tmp_path / "c.mp4"), "--database", f"sqlite:///{tmp_path / 'db'}")
+    args = (
+        "render",
+        "clip",
+        "--template",
+        "short-points",
+        "--data",
+        str(ROOT / "content" / "samples" / "short-points.yaml"),
+        "-o",
+        str(tmp_path / "c.mp4"),
+        "--database",
+        f"sqlite:///{tmp_path / 'db'}",
+    )
     assert refused(capsys, *args, "--preset", "warp9") == (
         "--preset: 'warp9' is not an x264 preset (one of ultrafast, superfast, veryfast, "
-        "faster, fast, medium, slow, slower, veryslow)")
+        "faster, fast, medium, slow, slower, veryslow)"
+    )
     monkeypatch.setenv("PHUXANH_CLIP_PRESET", "-vf drawtext")
     get_settings.cache_clear()
     assert refused(capsys, *args).startswith(
-        "PHUXANH_CLIP_PRESET: '-vf drawtext' is not an x264 preset")
+        "PHUXANH_CLIP_PRESET: '-vf drawtext' is not an x264 preset"
+    )
     assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
     assert [check_preset(p) for p in PRESETS] == list(PRESETS)
 
@@ -190,14 +240,36 @@ def test_an_attached_video_is_checked_for_its_frame_size(tmp_path: Path, tools: 
     from phuxanh.media.checks import media_problem
 
     small, big = tmp_path / "small.mp4", tmp_path / "big.mov"
-    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=64x64:d=1", "-c:v", "libx264", "-pix_fmt",
-           "yuv420p", str(small))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=64x64:d=1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(small),
+    )
     # one 10000 x 7000 frame (70 Mpx), PNG-coded: a few KB on disk
-    ffmpeg("-f", "lavfi", "-i", "color=c=black:s=10000x7000:d=0.04:r=25", "-frames:v", "1",
-           "-c:v", "png", "-pix_fmt", "monob", str(big))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=10000x7000:d=0.04:r=25",
+        "-frames:v",
+        "1",
+        "-c:v",
+        "png",
+        "-pix_fmt",
+        "monob",
+        str(big),
+    )
     assert media_problem(small) is None
-    assert media_problem(big) == (f"{big}: 10000×7000 frames are more than the 60 Mpx an "
-                                  "image may have")
+    assert media_problem(big) == (
+        f"{big}: 10000×7000 frames are more than the 60 Mpx an image may have"
+    )
     (tmp_path / "fake.mp4").write_text("not a video", encoding="utf-8")
     assert (media_problem(tmp_path / "fake.mp4") or "").startswith(
-        f"{tmp_path / 'fake.mp4'}: ffprobe cannot read it")
+        f"{tmp_path / 'fake.mp4'}: ffprobe cannot read it"
+    )

@@ -35,17 +35,19 @@ def _campaign(db_url: str, campaign: Path, start: dt.date, days: int) -> str:
 def _drafts(db_url: str) -> list[tuple[ContentItem, Slot, Channel, str]]:
     with Session(jobs.engine(db_url)) as s:
         templates = {t.id: t.code for t in s.exec(select(Template))}
-        rows = s.exec(select(ContentItem, Slot, Channel)
-                      .join(Slot, Slot.id == ContentItem.slot_id)
-                      .join(Channel, Channel.id == Slot.channel_id)).all()
+        rows = s.exec(
+            select(ContentItem, Slot, Channel)
+            .join(Slot, Slot.id == ContentItem.slot_id)
+            .join(Channel, Channel.id == Slot.channel_id)
+        ).all()
         return [(i, sl, c, templates[i.template_id]) for i, sl, c in rows]
 
 
-def test_demo_fortnight_composes_every_slot_fresh_within_limits_with_alt_text(
-        db_url: str) -> None:
+def test_demo_fortnight_composes_every_slot_fresh_within_limits_with_alt_text(db_url: str) -> None:
     _campaign(db_url, demo.DEMO_CAMPAIGN, FORTNIGHT, 14)
-    done = jobs.compose_range(start=FORTNIGHT, end=FORTNIGHT + dt.timedelta(days=13),
-                              database_url=db_url)
+    done = jobs.compose_range(
+        start=FORTNIGHT, end=FORTNIGHT + dt.timedelta(days=13), database_url=db_url
+    )
     with Session(jobs.engine(db_url)) as s:
         slots = len(s.exec(select(Slot)).all())
     assert done["rendered"] == slots == 56 and done["skipped"] == [] and done["held"] == {}
@@ -90,11 +92,18 @@ def test_every_platform_gets_a_caption_within_its_limits(db_url: str) -> None:
         elif channel.platform != "facebook" or item.link:
             assert item.link in item.caption
         tags = [w for w in item.caption.split() if w.startswith("#")]
-        assert len(tags) == len(set(tags)) and len(tags) <= {"x": 2, "zalo": 0,
-                                                             "wordpress": 0}.get(
-            channel.platform, 5)
-    assert set(by_platform) == {"facebook", "x", "youtube", "tiktok", "zalo", "telegram",
-                                "wordpress"}
+        assert len(tags) == len(set(tags)) and len(tags) <= {"x": 2, "zalo": 0, "wordpress": 0}.get(
+            channel.platform, 5
+        )
+    assert set(by_platform) == {
+        "facebook",
+        "x",
+        "youtube",
+        "tiktok",
+        "zalo",
+        "telegram",
+        "wordpress",
+    }
     from phuxanh.media.probe import probe
     from phuxanh.platforms.video import problems
 
@@ -124,8 +133,9 @@ def test_expired_facts_are_never_used(db_url: str) -> None:
         s.commit()
     jobs.compose_range(database_url=db_url)
     drafts = _drafts(db_url)
-    assert drafts and all(i.fact_ids == [] and not i.content_ref.startswith("fact:")
-                          for i, *_ in drafts)
+    assert drafts and all(
+        i.fact_ids == [] and not i.content_ref.startswith("fact:") for i, *_ in drafts
+    )
 
 
 def test_countdown_posts_come_on_their_own(db_url: str) -> None:
@@ -134,14 +144,16 @@ def test_countdown_posts_come_on_their_own(db_url: str) -> None:
     countdowns = [(i, sl, c) for i, sl, c, t in _drafts(db_url) if t == "countdown"]
     steps = defaultdict(list)
     for item, slot, channel in countdowns:
-        left = (dt.date(2026, 3, 15) - slot.scheduled_at.astimezone(
-            jobs.get_settings().tz).date()).days
+        left = (
+            dt.date(2026, 3, 15) - slot.scheduled_at.astimezone(jobs.get_settings().tz).date()
+        ).days
         step = int(item.content_ref.rsplit(":", 1)[1])
         assert item.content_ref.startswith("countdown:2026-03-15:") and left <= step
         assert step - left <= max(1, step // 5)  # on the step's day, or just after
         assert item.caption.startswith(
             f"Còn {left} ngày đến Ngày bầu cử đại biểu Quốc hội khóa XVI và đại biểu HĐND "
-            "các cấp (15/3/2026)")
+            "các cấp (15/3/2026)"
+        )
         assert "Nguồn: " in item.caption and item.fact_ids  # the date's own sourced fact
         steps[channel.code].append(step)
     assert steps and all(len(s) == len(set(s)) for s in steps.values())  # each step once
@@ -158,17 +170,27 @@ def _blank_english_title(db_url: str, theme: str) -> None:
 
 def test_a_missing_translation_holds_the_draft_and_names_it(db_url: str) -> None:
     _campaign(db_url, ALL, dt.date(2026, 3, 2), 7)
-    for code in ("bau-cu-2026", "hai-phong-cang-xanh", "doi-ngoai-apec-2027", "dai-hoi-xiv",
-                 "thong-tin-chinh-thong"):
+    for code in (
+        "bau-cu-2026",
+        "hai-phong-cang-xanh",
+        "doi-ngoai-apec-2027",
+        "dai-hoi-xiv",
+        "thong-tin-chinh-thong",
+    ):
         _blank_english_title(db_url, code)
     done = jobs.compose_range(database_url=db_url)
-    bilingual = [i for i, _, c, _ in _drafts(db_url) if c.code in ("x-hp", "tg-hp")
-                 and not i.content_ref.startswith("countdown:")]  # key dates keep their en
+    bilingual = [
+        i
+        for i, _, c, _ in _drafts(db_url)
+        if c.code in ("x-hp", "tg-hp") and not i.content_ref.startswith("countdown:")
+    ]  # key dates keep their en
     telegram = next(i for i, _, c, _ in _drafts(db_url) if i in bilingual and c.code == "tg-hp")
     assert bilingual
     for item in bilingual:
-        assert any("no en text in the catalog (a translation is never made up" in r
-                   for r in item.hold_reasons), item.hold_reasons
+        assert any(
+            "no en text in the catalog (a translation is never made up" in r
+            for r in item.hold_reasons
+        ), item.hold_reasons
         assert "\nEN: " not in item.caption and not item.machine_drafted
     assert set(done["held"]) == {i.id for i in bilingual}
     for item, _, channel, template in _drafts(db_url):
@@ -178,8 +200,12 @@ def test_a_missing_translation_holds_the_draft_and_names_it(db_url: str) -> None
         item = s.get(ContentItem, telegram.id)
         with pytest.raises(ValidationFailed, match=r"held: .*no en text"):
             review.submit(s, item=item, actor=user(s, "lan.nguyen"))
-        review.edit(s, item=item, actor=user(s, "lan.nguyen"),
-                    caption=item.caption + "\n\nEN: Hai Phong, a green port city.")
+        review.edit(
+            s,
+            item=item,
+            actor=user(s, "lan.nguyen"),
+            caption=item.caption + "\n\nEN: Hai Phong, a green port city.",
+        )
         assert item.hold_reasons == []  # a person wrote the English: it may go to review
         review.submit(s, item=item, actor=user(s, "lan.nguyen"))
         assert item.status == "in_review"
@@ -191,14 +217,22 @@ def test_quality_checks_hold_misspelt_names_and_placeholders(db_url: str) -> Non
     with Session(jobs.engine(db_url)) as s:
         item = s.exec(select(ContentItem)).first()
         editor = user(s, "lan.nguyen")
-        review.edit(s, item=item, actor=editor,
-                    caption="Hai Phong - thanh pho cang xanh. TODO: thêm số liệu")
+        review.edit(
+            s,
+            item=item,
+            actor=editor,
+            caption="Hai Phong - thanh pho cang xanh. TODO: thêm số liệu",
+        )
         assert "caption: “Hai Phong” should be written “Hải Phòng”" in item.hold_reasons
         assert any("placeholder text left in: 'TODO'" in r for r in item.hold_reasons)
         with pytest.raises(ValidationFailed, match="held"):
             review.submit(s, item=item, actor=editor)
-        review.edit(s, item=item, actor=editor,
-                    caption="Hải Phòng - thành phố cảng xanh, văn minh, hiện đại. #HaiPhong")
+        review.edit(
+            s,
+            item=item,
+            actor=editor,
+            caption="Hải Phòng - thành phố cảng xanh, văn minh, hiện đại. #HaiPhong",
+        )
         assert item.hold_reasons == []  # hashtags are written without marks, rightly
 
 
@@ -212,11 +246,20 @@ def test_compose_command_prints_the_summary(tmp_path: Path) -> None:
     _campaign(url, demo.DEMO_CAMPAIGN, FORTNIGHT, 2)
     bad = phuxanh("compose", "--from", "24/11/2026", "--to", "23/11/2026", "--database", url)
     assert bad.returncode == 1 and bad.stderr.strip() == "--to: before --from"
-    done = phuxanh("compose", "--from", "23/11/2026", "--to", "23/11/2026", "--database", url,
-                   env={"PHUXANH_MEDIA_DIR": str(tmp_path / "m")})
+    done = phuxanh(
+        "compose",
+        "--from",
+        "23/11/2026",
+        "--to",
+        "23/11/2026",
+        "--database",
+        url,
+        env={"PHUXANH_MEDIA_DIR": str(tmp_path / "m")},
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["rendered"] == 4 and out["skipped"] == [] and out["held"] == {}
-    again = json.loads(phuxanh("compose", "--database", url,
-                               env={"PHUXANH_MEDIA_DIR": str(tmp_path / "m")}).stdout)
+    again = json.loads(
+        phuxanh("compose", "--database", url, env={"PHUXANH_MEDIA_DIR": str(tmp_path / "m")}).stdout
+    )
     assert again["rendered"] == 4  # the second day; the first is not composed twice

@@ -49,7 +49,13 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
     assert len(six) == len(cov.dataframe[0].value)
     assert any("mới đăng 0/" in w.value for w in cov.warning)  # nothing published yet
     assert set(cov.dataframe[0].value.columns) == {
-        "Chủ đề", "Kế hoạch", "Đã duyệt", "Đã đăng", "Đã đăng (% kế hoạch)", "Tiếp cận"}
+        "Chủ đề",
+        "Kế hoạch",
+        "Đã duyệt",
+        "Đã đăng",
+        "Đã đăng (% kế hoạch)",
+        "Tiếp cận",
+    }
     assert _page("metrics").info[0].value.startswith("Chưa có số liệu")
 
 
@@ -118,8 +124,9 @@ def test_author_is_refused_in_the_queue_too(app_db: str) -> None:
     from tests.helpers import items
 
     with Session(jobs.engine(app_db)) as s:
-        admin = add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
-                         password="phuxanh-demo")
+        admin = add_user(
+            s, username="quan.tri", unit_code="ttdn-haiphong", role="admin", password="phuxanh-demo"
+        )
         item = items(s)[0]
         item.author_id = admin.id
         review.submit(s, item=item, actor=admin)
@@ -147,8 +154,9 @@ def test_reject_needs_a_reason_and_wrong_password_is_refused(app_db: str) -> Non
     assert at.error[0].value == "Sai tên đăng nhập hoặc mật khẩu."
     at = _signed_in("minh.tran")
     at.button(key=f"reject-{item_id}").click().run()
-    assert at.error[0].value == ("Lý do từ chối: hãy ghi rõ lý do để tác giả biết phải sửa gì "
-                                 "trước khi từ chối.")
+    assert at.error[0].value == (
+        "Lý do từ chối: hãy ghi rõ lý do để tác giả biết phải sửa gì trước khi từ chối."
+    )
     at.text_input(key=f"reason-{item_id}").input("Số liệu cũ")
     at.button(key=f"reject-{item_id}").click().run()
     assert [s.value for s in at.success] == [f"Đã cập nhật mục #{item_id}."]
@@ -195,11 +203,16 @@ def test_signed_out_every_page_is_only_the_sign_in_form(app_db: str) -> None:
             assert not at.exception, [e.value for e in at.exception]
             kinds = {type(e).__name__ for e in _elements(at.main)}
             assert kinds <= SIGN_IN_ONLY | {"Block", "SpecialBlock"}, (name, kinds)
-            assert [type(e).__name__ for e in _elements(at.sidebar)
-                    if type(e).__name__ != "SpecialBlock"] == []
+            assert [
+                type(e).__name__
+                for e in _elements(at.sidebar)
+                if type(e).__name__ != "SpecialBlock"
+            ] == []
             assert [e.value for e in at.title] == [
-                {"vi": "phuxanh · Thông tin đối ngoại",
-                 "en": "phuxanh · External communications"}[lang]]
+                {"vi": "phuxanh · Thông tin đối ngoại", "en": "phuxanh · External communications"}[
+                    lang
+                ]
+            ]
             assert [w.key for w in at.text_input] == ["auth_user", "auth_password"]
             assert [b.label for b in at.button] == [{"vi": "Đăng nhập", "en": "Sign in"}[lang]]
             assert not at.dataframe and not at.get("download_button") and not at.tabs
@@ -240,8 +253,9 @@ def test_a_session_ended_elsewhere_closes_the_desk_at_once(app_db: str) -> None:
     from phuxanh.core.users import add_user
 
     with Session(jobs.engine(app_db)) as s:
-        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
-                 password="phuxanh-demo")
+        add_user(
+            s, username="quan.tri", unit_code="ttdn-haiphong", role="admin", password="phuxanh-demo"
+        )
         s.commit()
     at = _signed_in("lan.nguyen")
     assert at.title[0].value == "Hàng chờ duyệt"

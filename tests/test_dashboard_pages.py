@@ -27,18 +27,32 @@ def vietnamese(text: str) -> bool:
 
 def _team(db_url: str) -> None:
     with Session(jobs.engine(db_url)) as s:
-        add_user(s, username="thu.le", unit_code="ttdn-haiphong", role="manager",
-                 password="phuxanh-demo")
-        add_user(s, username="quan.tri", unit_code="ttdn-haiphong", role="admin",
-                 password="phuxanh-demo", email="quan.tri@haiphong.gov.vn")
+        add_user(
+            s, username="thu.le", unit_code="ttdn-haiphong", role="manager", password="phuxanh-demo"
+        )
+        add_user(
+            s,
+            username="quan.tri",
+            unit_code="ttdn-haiphong",
+            role="admin",
+            password="phuxanh-demo",
+            email="quan.tri@haiphong.gov.vn",
+        )
         s.commit()
 
 
 def _labels(app: AppTest) -> list[str]:
     """Interface text: titles, widget labels, buttons, column names; not the data."""
     out = [e.value for e in app.title] + [e.value for e in app.subheader]
-    for kind in ("selectbox", "radio", "date_input", "text_input", "time_input", "button",
-                 "metric"):
+    for kind in (
+        "selectbox",
+        "radio",
+        "date_input",
+        "text_input",
+        "time_input",
+        "button",
+        "metric",
+    ):
         out += [w.label for w in getattr(app, kind)]
     for frame in app.dataframe:
         out += [str(c) for c in frame.value.columns]
@@ -160,8 +174,7 @@ def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
     app.user = {"is_logged_in": False}
     app.run()
     assert any(b.label == "Đăng nhập bằng tài khoản cơ quan (SSO)" for b in app.button)
-    app.user = {"is_logged_in": True, "email": "Quan.Tri@haiphong.gov.vn",
-                "email_verified": True}
+    app.user = {"is_logged_in": True, "email": "Quan.Tri@haiphong.gov.vn", "email_verified": True}
     app.run()
     assert any("quan.tri" in c.value for c in app.sidebar.caption)
     stranger = AppTest.from_file(APP, default_timeout=60)
@@ -169,7 +182,8 @@ def test_oidc_sign_in_maps_a_verified_email_to_a_user(app_db: str) -> None:
     stranger.user = {"is_logged_in": True, "email": "ai.do@example.com", "email_verified": True}
     stranger.run()
     assert [e.value for e in stranger.error] == [
-        "ai.do@example.com chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm."]
+        "ai.do@example.com chưa có tài khoản phuxanh; hãy nhờ quản trị viên thêm."
+    ]
     assert not any("ai.do" in c.value for c in stranger.sidebar.caption)
     assert stranger.text_input(key="auth_user")  # still only the sign-in form
 
@@ -183,8 +197,13 @@ def test_no_sso_button_without_an_auth_section(app_db: str) -> None:
 def test_reports_page_shows_due_dates_and_drafts_a_report(app_db: str) -> None:
     rep = _page("reports", who="minh.tran")
     frame = rep.dataframe[0].value
-    assert list(frame.columns) == ["Hạn nộp", "Còn (ngày)", "Kỳ báo cáo", "Kế hoạch",
-                                   "Theo văn bản"]
+    assert list(frame.columns) == [
+        "Hạn nộp",
+        "Còn (ngày)",
+        "Kỳ báo cáo",
+        "Kế hoạch",
+        "Theo văn bản",
+    ]
     assert len(frame) == 2 and set(frame["Theo văn bản"]) == {"05-HD/ĐU"}
     assert all(0 <= d <= 366 for d in frame["Còn (ngày)"])
     rep.text_input(key="rep_period").set_value("2026-03").run()
@@ -256,4 +275,5 @@ def test_the_audit_page_tells_a_cut_log_from_an_intact_one(app_db: str) -> None:
     page = _page("audit", "en")
     assert not page.success
     assert any("after row" in e.value or "broken" in e.value for e in page.error), [
-        e.value for e in page.error]
+        e.value for e in page.error
+    ]

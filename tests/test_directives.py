@@ -169,8 +169,9 @@ def test_cli_json_and_draft_then_catalog_check(tmp_path: Path) -> None:
     assert any("themes[5].key_messages" in p for p in err.value.problems)
 
 
-def test_import_refuses_what_is_no_directive_text(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_refuses_what_is_no_directive_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Empty, blank, binary, non-UTF-8, oversized input and a folder: one line naming the
     file and exit 1 (each used to exit 0 with an empty parse, or take minutes)."""
     from phuxanh.catalog.directives import MAX_BYTES
@@ -179,23 +180,33 @@ def test_import_refuses_what_is_no_directive_text(tmp_path: Path,
     files = {
         "empty.txt": (b"", ":1: (file): empty; a directive is its text (UTF-8)"),
         "blank.txt": (b" \n\t\r\n", ":1: (file): empty"),
-        "scan.pdf.txt": (b"%PDF-1.7\n\x00\x01\x02binary", ":1: (file): not a text file (it "
-                         "has NUL bytes"),
-        "cp1258.txt": (b"C\xd4NG V\xc3N\n",  # "CÔNG VĂN" in Windows-1258
-                       ":1: (file): not UTF-8 text (invalid continuation byte at byte 1)"),
-        "utf16.txt": ("HƯỚNG DẪN".encode("utf-16"), ":1: (file): not a text file (it has "
-                      "NUL bytes"),
-        "huge.txt": (HD05.read_bytes() * (MAX_BYTES // len(HD05.read_bytes()) + 1),
-                     ":1: (file): larger than 2 MB; a directive is tens of KB of text"),
+        "scan.pdf.txt": (
+            b"%PDF-1.7\n\x00\x01\x02binary",
+            ":1: (file): not a text file (it has NUL bytes",
+        ),
+        "cp1258.txt": (
+            b"C\xd4NG V\xc3N\n",  # "CÔNG VĂN" in Windows-1258
+            ":1: (file): not UTF-8 text (invalid continuation byte at byte 1)",
+        ),
+        "utf16.txt": (
+            "HƯỚNG DẪN".encode("utf-16"),
+            ":1: (file): not a text file (it has NUL bytes",
+        ),
+        "huge.txt": (
+            HD05.read_bytes() * (MAX_BYTES // len(HD05.read_bytes()) + 1),
+            ":1: (file): larger than 2 MB; a directive is tens of KB of text",
+        ),
     }
     for name, (body, said) in files.items():
         (tmp_path / name).write_bytes(body)
-        line = refused(capsys, "directive", "import", str(tmp_path / name), "-o",
-                       str(tmp_path / "draft.yaml"))
+        line = refused(
+            capsys, "directive", "import", str(tmp_path / name), "-o", str(tmp_path / "draft.yaml")
+        )
         assert line.startswith(f"{tmp_path / name}{said}"), line
     folder = tmp_path / "folder.txt"
     folder.mkdir()
     assert refused(capsys, "directive", "import", str(folder)) == (
-        f"{folder}:1: (file): a folder, not a directive's text file")
+        f"{folder}:1: (file): a folder, not a directive's text file"
+    )
     assert not (tmp_path / "draft.yaml").exists()
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]

@@ -141,8 +141,9 @@ def test_unreachable_server_is_transient() -> None:
 def test_retired_insight_metrics_fall_back_to_their_successors(sandbox) -> None:
     fb = adapter(sandbox.public_url)
     post = fb.publish(Post(text="Số liệu", marker="k3", link="https://haiphong.gov.vn/"))
-    m = fb.fetch_metrics(post.remote_id, ["post_impressions_unique", "post_clicks",
-                                          "post_no_such_metric"])
+    m = fb.fetch_metrics(
+        post.remote_id, ["post_impressions_unique", "post_clicks", "post_no_such_metric"]
+    )
     assert m.reach is not None and m.clicks is not None  # via post_total_media_view_unique
     assert m.views is None  # not asked for: null, never 0
     assert set(m.raw["insights"]) == {"post_total_media_view_unique", "post_clicks"}
@@ -166,8 +167,11 @@ def test_reel_goes_through_upload_phases_and_reads_insights(sandbox, tmp_path: P
     assert result.state == "published"
     again = fb.resume(reel, saved[0])  # resuming a finished Reel never publishes it twice
     assert again is not None and again.remote_id == result.remote_id
-    reels = [p for p in requests.get(f"{sandbox.public_url}/_sandbox/posts", timeout=5)
-             .json()["posts"] if p["kind"] == "reel"]
+    reels = [
+        p
+        for p in requests.get(f"{sandbox.public_url}/_sandbox/posts", timeout=5).json()["posts"]
+        if p["kind"] == "reel"
+    ]
     assert len(reels) == 1
     assert fb.fetch_metrics(result.remote_id).views
 
@@ -181,21 +185,38 @@ def test_the_token_travels_in_the_authorization_header_never_in_a_url(tmp_path: 
 
     graph = GraphContract().start()
     try:
-        fb = FacebookPage(base_url=graph.url, account_id=PAGE, token=TOKEN,
-                          session=requests.Session(), timeout_s=5)
+        fb = FacebookPage(
+            base_url=graph.url,
+            account_id=PAGE,
+            token=TOKEN,
+            session=requests.Session(),
+            timeout_s=5,
+        )
         assert fb.check_token()["id"] == PAGE
-        link = fb.publish(Post(text="Tin chính thống", marker="t1",
-                               link="https://haiphong.gov.vn/"))
+        link = fb.publish(
+            Post(text="Tin chính thống", marker="t1", link="https://haiphong.gov.vn/")
+        )
         photo = fb.publish(Post(text="Ảnh", marker="t2", media_path=PNG, media_kind="image"))
-        reel = fb.publish(Post(text="Reel", marker="t3", media_path=tiny_clip(
-            tmp_path / "r.mp4"), media_kind="video"))
+        reel = fb.publish(
+            Post(
+                text="Reel",
+                marker="t3",
+                media_path=tiny_clip(tmp_path / "r.mp4"),
+                media_kind="video",
+            )
+        )
         assert fb.check_status(reel.remote_id).state == "published"
         for remote_id in (link.remote_id, photo.remote_id, reel.remote_id):
             assert fb.fetch_metrics(remote_id).views == 40
         assert len(graph.calls) >= 12
         assert graph.tokens_in_url == 0
-        wrong = FacebookPage(base_url=graph.url, account_id=PAGE, token="not-the-token",
-                             session=requests.Session(), timeout_s=5)
+        wrong = FacebookPage(
+            base_url=graph.url,
+            account_id=PAGE,
+            token="not-the-token",
+            session=requests.Session(),
+            timeout_s=5,
+        )
         with pytest.raises(AuthExpired):  # the header is read, not merely tolerated
             wrong.check_token()
     finally:
@@ -205,9 +226,19 @@ def test_the_token_travels_in_the_authorization_header_never_in_a_url(tmp_path: 
 
 def test_the_sandbox_takes_the_token_from_the_header_or_the_query(sandbox) -> None:
     me = f"{sandbox.public_url}/v25.0/me"
-    assert requests.get(me, headers={"Authorization": "Bearer sandbox-page-token"},
-                        timeout=5).status_code == 200
-    assert requests.get(me, params={"access_token": "sandbox-page-token"},
-                        timeout=5).status_code == 200
-    assert requests.get(me, headers={"Authorization": "Bearer stale"}, timeout=5) \
-        .json()["error"]["code"] == 190
+    assert (
+        requests.get(
+            me, headers={"Authorization": "Bearer sandbox-page-token"}, timeout=5
+        ).status_code
+        == 200
+    )
+    assert (
+        requests.get(me, params={"access_token": "sandbox-page-token"}, timeout=5).status_code
+        == 200
+    )
+    assert (
+        requests.get(me, headers={"Authorization": "Bearer stale"}, timeout=5).json()["error"][
+            "code"
+        ]
+        == 190
+    )

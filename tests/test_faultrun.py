@@ -9,11 +9,11 @@ from pathlib import Path
 from phuxanh.sandbox import faultrun
 
 
-def test_no_duplicates_no_losses_under_faults_and_kills(db_url: str, sandbox,
-                                                        tmp_path: Path) -> None:
+def test_no_duplicates_no_losses_under_faults_and_kills(
+    db_url: str, sandbox, tmp_path: Path
+) -> None:
     n = 140 if db_url.startswith("sqlite") else 70  # 20 / 10 per platform
-    result = faultrun.run(db_url, sandbox.public_url, n=n, rate=0.2, seed=11,
-                          workdir=tmp_path)
+    result = faultrun.run(db_url, sandbox.public_url, n=n, rate=0.2, seed=11, workdir=tmp_path)
     print(result)
     assert result["duplicates"] == 0
     assert result["lost"] == 0

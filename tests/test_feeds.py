@@ -113,9 +113,9 @@ def links_rss() -> bytes:
         f"<link>{link.replace('&', '&amp;')}</link><description>cử tri</description></item>"
         for g, link in links.items()
     )
-    return RSS.format(enc="utf-8").split("<item>")[0].encode() + (
-        items + "</channel></rss>"
-    ).encode()
+    return (
+        RSS.format(enc="utf-8").split("<item>")[0].encode() + (items + "</channel></rss>").encode()
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -352,16 +352,20 @@ def test_a_trickling_feed_is_cut_off_at_its_budget_and_the_others_go_on(
         assert "timed out" in (state.last_error or "")
 
 
-def test_only_http_links_become_drafts(
-    tmp_path: Path, template_db: Path, feed_server: str
-) -> None:
+def test_only_http_links_become_drafts(tmp_path: Path, template_db: Path, feed_server: str) -> None:
     """javascript:, data:, file:, ftp:, mailto: and user-name links are counted and reported,
     never drafted; relative links resolve against the feed's URL."""
     db_url = _sqlite(tmp_path, template_db)
     path = write_feeds(
         tmp_path,
-        [{"code": "links", "outlet": "Báo links", "url": f"{feed_server}/links.xml",
-          "internal": True}],
+        [
+            {
+                "code": "links",
+                "outlet": "Báo links",
+                "url": f"{feed_server}/links.xml",
+                "internal": True,
+            }
+        ],
     )
     result = CliRunner().invoke(
         cli.app, ["feeds", "poll", "--file", str(path), "--database", db_url, "--timeout", "5"]
@@ -389,8 +393,16 @@ def test_entry_link_resolves_and_refuses() -> None:
         "https://news.example.vn/bau-cu/1",
         "",
     )
-    for raw in ("javascript:alert(1)", "\tjavascript:alert(1)", "JAVASCRIPT:x", "data:,x",
-                "file:///etc/passwd", "vbscript:x", "http://[::1", "https://u:p@news.example.vn/"):
+    for raw in (
+        "javascript:alert(1)",
+        "\tjavascript:alert(1)",
+        "JAVASCRIPT:x",
+        "data:,x",
+        "file:///etc/passwd",
+        "vbscript:x",
+        "http://[::1",
+        "https://u:p@news.example.vn/",
+    ):
         link, why = feeds.entry_link(raw, base)
         assert link is None and why, raw
 
@@ -406,8 +418,14 @@ def test_a_feed_body_naming_a_local_file_is_not_read(
     server.local_path = str(local)  # type: ignore[attr-defined]
     path = write_feeds(
         tmp_path,
-        [{"code": "lp", "outlet": "Báo lp", "url": f"{url_of(server)}/localpath.xml",
-          "internal": True}],
+        [
+            {
+                "code": "lp",
+                "outlet": "Báo lp",
+                "url": f"{url_of(server)}/localpath.xml",
+                "internal": True,
+            }
+        ],
     )
     out = jobs.poll_feeds(feeds_file=path, timeout_s=5, database_url=db_url)
     assert out["lp"]["new"] == 0 and not _items(db_url)
@@ -425,8 +443,12 @@ def test_loopback_is_refused_unless_the_feed_is_marked_internal(
         [
             {"code": "public", "outlet": "Báo public", "url": f"http://127.0.0.1:{port}/rss.xml"},
             {"code": "by-name", "outlet": "Báo name", "url": f"http://localhost:{port}/x.xml"},
-            {"code": "intranet", "outlet": "Cổng nội bộ", "url": f"http://127.0.0.1:{port}/atom.xml",
-             "internal": True},
+            {
+                "code": "intranet",
+                "outlet": "Cổng nội bộ",
+                "url": f"http://127.0.0.1:{port}/atom.xml",
+                "internal": True,
+            },
         ],
     )
     result = CliRunner().invoke(
@@ -465,8 +487,10 @@ def test_every_redirect_hop_is_checked(tmp_path: Path, template_db: Path) -> Non
         }
         path = write_feeds(
             tmp_path,
-            [{"code": k, "outlet": f"Báo {k}", "url": f"{pub}/redirect?to={v}"}
-             for k, v in targets.items()],
+            [
+                {"code": k, "outlet": f"Báo {k}", "url": f"{pub}/redirect?to={v}"}
+                for k, v in targets.items()
+            ],
         )
         net = feeds.NetPolicy(
             problem=lambda a: None if a == "127.0.0.2" else feeds.address_problem(a)
@@ -536,8 +560,14 @@ def test_the_hop_checker_passes_public_hosts_and_reads_the_real_resolver() -> No
         PUBLIC["news.example"],
     )
     # the system resolver (no network needed): loopback in the forms it reads
-    for url in ("http://localhost/", "http://2130706433/", "http://0x7f.1/", "http://[::1]/",
-                "http://[::ffff:7f00:1]/", "http://0/"):
+    for url in (
+        "http://localhost/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://[::1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://0/",
+    ):
         with pytest.raises(ValueError, match="refused"):
             feeds.check_hop(url, internal=False)
     for url in ("file:///etc/passwd", "ftp://news.example/x", "http:///x", "http://h:99999/"):
@@ -547,11 +577,17 @@ def test_the_hop_checker_passes_public_hosts_and_reads_the_real_resolver() -> No
 
 def test_feeds_file_refuses_non_web_urls_and_repeated_codes(tmp_path: Path) -> None:
     for feeds_list, problem in (
-        ([{"code": "a", "outlet": "A", "url": "file:///etc/passwd"}],
-         "feeds[0].url: 'file:///etc/passwd': a feed URL must be http:// or https://"),
-        ([{"code": "a", "outlet": "A", "url": "https://a.example/rss"},
-          {"code": "a", "outlet": "B", "url": "https://b.example/rss"}],
-         "feed code used twice: a"),
+        (
+            [{"code": "a", "outlet": "A", "url": "file:///etc/passwd"}],
+            "feeds[0].url: 'file:///etc/passwd': a feed URL must be http:// or https://",
+        ),
+        (
+            [
+                {"code": "a", "outlet": "A", "url": "https://a.example/rss"},
+                {"code": "a", "outlet": "B", "url": "https://b.example/rss"},
+            ],
+            "feed code used twice: a",
+        ),
     ):
         with pytest.raises(ValidationFailed) as caught:
             feeds.load_feeds(write_feeds(tmp_path, feeds_list))
@@ -648,14 +684,18 @@ def test_a_feed_stuck_in_a_name_lookup_is_left_behind(
         tmp_path,
         [
             {"code": "hangs", "outlet": "Báo treo", "url": "http://hangs.example/rss"},
-            {"code": "rss", "outlet": "Báo rss", "url": f"{feed_server}/rss.xml",
-             "internal": True},
+            {"code": "rss", "outlet": "Báo rss", "url": f"{feed_server}/rss.xml", "internal": True},
         ],
     )
     started = time.monotonic()
-    out = feeds.poll_all(jobs.engine(db_url), path, timeout_s=0.5,
-                         net=feeds.NetPolicy(resolve=hanging))
+    out = feeds.poll_all(
+        jobs.engine(db_url), path, timeout_s=0.5, net=feeds.NetPolicy(resolve=hanging)
+    )
     assert time.monotonic() - started < 3.0  # the lookup hangs 4 s
-    assert out["hangs"] == {"status": "failed", "outlet": "Báo treo", "new": 0,
-                            "reason": "timed out: no complete answer within 0.5 s"}
+    assert out["hangs"] == {
+        "status": "failed",
+        "outlet": "Báo treo",
+        "new": 0,
+        "reason": "timed out: no complete answer within 0.5 s",
+    }
     assert out["rss"]["new"] == 1

@@ -51,8 +51,12 @@ def test_served_schedules() -> None:
 
     by_name = {d.name: d for d in deployments()}
     # served under their own names, so a work pool's deployments are never overwritten
-    assert set(by_name) == {"serve-daily", "serve-publish-due", "serve-metrics-hourly",
-                            "serve-feeds-hourly"}
+    assert set(by_name) == {
+        "serve-daily",
+        "serve-publish-due",
+        "serve-metrics-hourly",
+        "serve-feeds-hourly",
+    }
     daily = by_name["serve-daily"].schedules[0].schedule
     assert (daily.cron, daily.timezone) == ("0 6 * * *", "Asia/Ho_Chi_Minh")
     every = by_name["serve-publish-due"].schedules[0].schedule
@@ -75,7 +79,8 @@ def test_publish_task_retries_only_transient_causes() -> None:
 
 @pytest.mark.slow
 def test_publish_run_fails_loudly_when_posts_need_a_person(
-        prefect_api, db_url: str, sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    prefect_api, db_url: str, sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
     """A run that stopped a channel (here: the credential variable is missing on this
     worker) ends Failed with its counts, not a green Completed; a clean run completes."""
     from sqlmodel import Session
@@ -98,7 +103,8 @@ def test_publish_run_fails_loudly_when_posts_need_a_person(
     state = publish.publish_due(now=at(0, 8, 1), database_url=db_url, return_state=True)
     assert state.is_failed()
     assert state.message.startswith(
-        "publish-due: channel stopped (credential or setting): 2 (all counts: config_error 2)")
+        "publish-due: channel stopped (credential or setting): 2 (all counts: config_error 2)"
+    )
 
 
 def test_a_run_started_a_moment_early_acts_at_its_scheduled_time() -> None:

@@ -43,12 +43,15 @@ T0 = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
 
 
 def placeholders(template: str) -> set[str]:
-    return {name.split(".")[0].split("[")[0]
-            for _text, name, _spec, _conv in string.Formatter().parse(template)
-            if name is not None}
+    return {
+        name.split(".")[0].split("[")[0]
+        for _text, name, _spec, _conv in string.Formatter().parse(template)
+        if name is not None
+    }
 
 
 # --- the catalog ---------------------------------------------------------------------------
+
 
 def test_every_code_has_both_languages_with_the_same_placeholders() -> None:
     assert len(messages.CATALOG) >= 30
@@ -60,20 +63,31 @@ def test_every_code_has_both_languages_with_the_same_placeholders() -> None:
 
 
 def _sources() -> dict[Path, ast.Module]:
-    return {path: ast.parse(path.read_text(encoding="utf-8"))
-            for path in sorted((ROOT / "phuxanh").rglob("*.py"))}
+    return {
+        path: ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted((ROOT / "phuxanh").rglob("*.py"))
+    }
 
 
 def _name(node: ast.expr) -> str | None:
-    return node.id if isinstance(node, ast.Name) else \
-        node.attr if isinstance(node, ast.Attribute) else None
+    return (
+        node.id
+        if isinstance(node, ast.Name)
+        else node.attr
+        if isinstance(node, ast.Attribute)
+        else None
+    )
 
 
 def _error_classes(sources: dict[Path, ast.Module]) -> set[str]:
     """PhuxanhError and every class that derives from it in `phuxanh/`, by name."""
     known = {"PhuxanhError"}
-    classes = [node for tree in sources.values() for node in ast.walk(tree)
-               if isinstance(node, ast.ClassDef)]
+    classes = [
+        node
+        for tree in sources.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    ]
     while True:
         more = {c.name for c in classes if any(_name(b) in known for b in c.bases)} - known
         if not more:
@@ -90,8 +104,11 @@ def test_every_code_raised_in_phuxanh_is_in_the_catalog_and_every_entry_is_used(
     for path, tree in sources.items():
         where = str(path.relative_to(ROOT))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and path.name != "messages.py":
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and path.name != "messages.py"
+            ):
                 constants.add(node.value)
             if not isinstance(node, ast.Call):
                 continue
@@ -128,22 +145,46 @@ def test_a_missing_code_or_language_is_an_error_not_a_fallback() -> None:
 
 # --- coded errors read in English as before -----------------------------------------------
 
-@pytest.mark.parametrize(("exc", "old"), [
-    (InvalidTransition(code="item.not_in_review", id=5, status=ItemStatus.approved),
-     "item 5 is approved, not in review"),
-    (PermissionDenied(code="item.may_not_decide", user="lan.nguyen", role=Role.editor,
-                      decision="request_changes"),
-     "lan.nguyen (editor) may not request_changes items"),
-    (auth.SignInRefused(code="auth.locked", seconds=30, locked_s=30),
-     "too many failed sign-ins: try again in 30 s"),
-    (ValidationFailed(code="publication.not_waiting", pub=7, status=PubState.published,
-                      states=(PubState.needs_check, PubState.missed, PubState.failed)),
-     "publication 7 is published; only needs_check, missed, failed wait for a person"),
-    (ValidationFailed(code="period.invalid", field="--period", text="2026-Q5"),
-     "--period: '2026-Q5' is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"),
-    (ValidationFailed(code="publication.url_no_host", field="--live", url="ftp://x"),
-     "--live: 'ftp://x' is not the post's http(s) URL (https://… with the platform's host)"),
-])
+
+@pytest.mark.parametrize(
+    ("exc", "old"),
+    [
+        (
+            InvalidTransition(code="item.not_in_review", id=5, status=ItemStatus.approved),
+            "item 5 is approved, not in review",
+        ),
+        (
+            PermissionDenied(
+                code="item.may_not_decide",
+                user="lan.nguyen",
+                role=Role.editor,
+                decision="request_changes",
+            ),
+            "lan.nguyen (editor) may not request_changes items",
+        ),
+        (
+            auth.SignInRefused(code="auth.locked", seconds=30, locked_s=30),
+            "too many failed sign-ins: try again in 30 s",
+        ),
+        (
+            ValidationFailed(
+                code="publication.not_waiting",
+                pub=7,
+                status=PubState.published,
+                states=(PubState.needs_check, PubState.missed, PubState.failed),
+            ),
+            "publication 7 is published; only needs_check, missed, failed wait for a person",
+        ),
+        (
+            ValidationFailed(code="period.invalid", field="--period", text="2026-Q5"),
+            "--period: '2026-Q5' is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY",
+        ),
+        (
+            ValidationFailed(code="publication.url_no_host", field="--live", url="ftp://x"),
+            "--live: 'ftp://x' is not the post's http(s) URL (https://… with the platform's host)",
+        ),
+    ],
+)
 def test_a_coded_error_reads_exactly_as_the_old_text(exc: PhuxanhError, old: str) -> None:
     assert str(exc) == exc.text() == exc.text("en") == old
     assert exc.code is not None and exc.code in messages.CATALOG
@@ -162,12 +203,15 @@ def test_code_params_and_plain_errors() -> None:
 
 
 def test_validation_failed_mixes_plain_and_coded_lines() -> None:
-    exc = ValidationFailed(["a.yaml:3: name: empty",
-                            Message("item.fact_unsourced", {"id": 4, "fact": "F-12"})])
+    exc = ValidationFailed(
+        ["a.yaml:3: name: empty", Message("item.fact_unsourced", {"id": 4, "fact": "F-12"})]
+    )
     assert exc.problems == ["a.yaml:3: name: empty", "item 4: fact without a source: F-12"]
     assert str(exc) == "\n".join(exc.problems)
-    assert exc.text("vi").splitlines() == ["a.yaml:3: name: empty",
-                                          "Mục #4: dữ kiện F-12 chưa có nguồn."]
+    assert exc.text("vi").splitlines() == [
+        "a.yaml:3: name: empty",
+        "Mục #4: dữ kiện F-12 chưa có nguồn.",
+    ]
     assert exc.code is None  # the first line is plain
     single = ValidationFailed(code="item.needs_channel_and_time", id=4)
     assert single.problems == ["item 4: needs at least one channel and a time"]
@@ -176,24 +220,33 @@ def test_validation_failed_mixes_plain_and_coded_lines() -> None:
 
 def test_a_coded_error_survives_pickling() -> None:
     """Errors cross process boundaries (workers, flows) pickled: code and lines come back."""
-    for exc in (InvalidTransition(code="item.not_in_review", id=5, status=ItemStatus.approved),
-                ValidationFailed(["plain", Message("item.held", {"id": 1, "reason": "x"})]),
-                auth.SignInRefused(code="auth.locked", seconds=30, locked_s=30)):
+    for exc in (
+        InvalidTransition(code="item.not_in_review", id=5, status=ItemStatus.approved),
+        ValidationFailed(["plain", Message("item.held", {"id": 1, "reason": "x"})]),
+        auth.SignInRefused(code="auth.locked", seconds=30, locked_s=30),
+    ):
         back = pickle.loads(pickle.dumps(exc))
         assert type(back) is type(exc)
         assert (str(back), back.code, back.text("vi")) == (str(exc), exc.code, exc.text("vi"))
-    assert pickle.loads(pickle.dumps(auth.SignInRefused(code="auth.locked", seconds=30,
-                                                        locked_s=30))).locked_s == 30
+    assert (
+        pickle.loads(
+            pickle.dumps(auth.SignInRefused(code="auth.locked", seconds=30, locked_s=30))
+        ).locked_s
+        == 30
+    )
 
 
 def test_caption_limits_keep_their_english_and_read_in_vietnamese() -> None:
     long_x = preview("x", "a" * 300)
     assert long_x.problems == ["X: 300 > 280 weighted characters; shorten by 20"]
     assert [m.text("vi") for m in long_x.messages] == [
-        "X: 300 > 280 ký tự (theo cách đếm có trọng số); cần bớt 20."]
+        "X: 300 > 280 ký tự (theo cách đếm có trọng số); cần bớt 20."
+    ]
     zalo = preview("zalo", "t" * 151 + "\n" + "s" * 301)
-    assert zalo.problems == ["Zalo OA: title 151 > 150 characters",
-                             "Zalo OA: summary 301 > 300 characters"]
+    assert zalo.problems == [
+        "Zalo OA: title 151 > 150 characters",
+        "Zalo OA: summary 301 > 300 characters",
+    ]
     tags = preview("instagram", " ".join(f"#t{i}" for i in range(31)))
     assert tags.problems == ["Instagram: 31 hashtags > 30"]
     assert tags.messages[0].text("vi") == "Instagram: 31 hashtag > 30."
@@ -202,31 +255,51 @@ def test_caption_limits_keep_their_english_and_read_in_vietnamese() -> None:
 def test_every_bad_live_url_has_a_catalog_code() -> None:
     bad = ["https://x.com/a b", "http://[::1", "ftp://x.com/1", "https://u:p@x.com/1"]
     codes = [live_url_problem(url) for url in bad]
-    assert codes == ["publication.url_unsafe", "publication.url_invalid",
-                     "publication.url_no_host", "publication.url_credentials"]
+    assert codes == [
+        "publication.url_unsafe",
+        "publication.url_invalid",
+        "publication.url_no_host",
+        "publication.url_credentials",
+    ]
     assert live_url_problem("https://x.com/a/status/1") is None
 
 
 # --- real refusals against a database -----------------------------------------------------
+
 
 @pytest.fixture
 def desk(engine: Engine) -> Engine:
     """A unit, an editor, an approver, an X channel and a draft with a caption too long."""
     with Session(engine) as s:
         ensure_unit(s, code="ttdn-haiphong", name="TTĐN Hải Phòng")
-        add_user(s, username="minh.tran", unit_code="ttdn-haiphong", role="approver",
-                 password=PASSWORD)
-        add_user(s, username="lan.nguyen", unit_code="ttdn-haiphong", role="editor",
-                 password=PASSWORD)
+        add_user(
+            s, username="minh.tran", unit_code="ttdn-haiphong", role="approver", password=PASSWORD
+        )
+        add_user(
+            s, username="lan.nguyen", unit_code="ttdn-haiphong", role="editor", password=PASSWORD
+        )
         unit = s.exec(select(Unit)).one()
-        channel = Channel(code="x-ttdn", platform="x", display_name="TTĐN trên X",
-                          unit_id=unit.id or 0, account_id="1", api_base_url="http://127.0.0.1:9",
-                          credential_ref="env:X_TOKEN")
+        channel = Channel(
+            code="x-ttdn",
+            platform="x",
+            display_name="TTĐN trên X",
+            unit_id=unit.id or 0,
+            account_id="1",
+            api_base_url="http://127.0.0.1:9",
+            credential_ref="env:X_TOKEN",
+        )
         s.add(channel)
         s.flush()
         author = s.exec(select(User).where(User.username == "lan.nguyen")).one()
-        s.add(ContentItem(unit_id=unit.id or 0, caption="a" * 300, author_id=author.id or 0,
-                          channel_ids=[channel.id or 0], scheduled_at=T0 + dt.timedelta(days=1)))
+        s.add(
+            ContentItem(
+                unit_id=unit.id or 0,
+                caption="a" * 300,
+                author_id=author.id or 0,
+                channel_ids=[channel.id or 0],
+                scheduled_at=T0 + dt.timedelta(days=1),
+            )
+        )
         s.commit()
     return engine
 
@@ -243,11 +316,9 @@ def test_sign_in_refusals_read_in_vietnamese(desk: Engine) -> None:
     assert describe(wrong.value, "en") == "wrong username or password"
     for _ in range(4):
         with Session(desk) as s, pytest.raises(auth.SignInRefused):
-            auth.authenticate(s, username="minh.tran", password="sai", client="10.0.0.1",
-                              now=T0)
+            auth.authenticate(s, username="minh.tran", password="sai", client="10.0.0.1", now=T0)
     with Session(desk) as s, pytest.raises(auth.SignInRefused) as locked:
-        auth.authenticate(s, username="minh.tran", password=PASSWORD, client="10.0.0.1",
-                          now=T0)
+        auth.authenticate(s, username="minh.tran", password=PASSWORD, client="10.0.0.1", now=T0)
     assert locked.value.locked_s == 30
     assert str(locked.value) == "too many failed sign-ins: try again in 30 s"
     assert locked.value.text("vi") == "Đăng nhập sai quá nhiều lần: hãy thử lại sau 30 giây."
@@ -261,7 +332,8 @@ def test_review_refusals_read_in_vietnamese(desk: Engine) -> None:
             review.approve(s, item=item, actor=_who(s, "minh.tran"))
         assert str(draft.value) == f"item {n} is draft, not in review"
         assert describe(draft.value, "vi") == (
-            f"Mục #{n} đang ở trạng thái “Bản nháp”, không chờ duyệt.")
+            f"Mục #{n} đang ở trạng thái “Bản nháp”, không chờ duyệt."
+        )
         with pytest.raises(PermissionDenied) as editor:
             review.approve(s, item=item, actor=_who(s, "lan.nguyen"))
         assert str(editor.value) == "lan.nguyen (editor) may not approve"
@@ -271,27 +343,31 @@ def test_review_refusals_read_in_vietnamese(desk: Engine) -> None:
         with pytest.raises(ValidationFailed) as too_long:
             review.approve(s, item=item, actor=_who(s, "minh.tran"))
         assert too_long.value.problems == [
-            f"item {n}: X: 300 > 280 weighted characters; shorten by 20"]
+            f"item {n}: X: 300 > 280 weighted characters; shorten by 20"
+        ]
         assert describe(too_long.value, "vi") == (
-            f"Mục #{n}: X: 300 > 280 ký tự (theo cách đếm có trọng số); cần bớt 20.")
+            f"Mục #{n}: X: 300 > 280 ký tự (theo cách đếm có trọng số); cần bớt 20."
+        )
         with pytest.raises(ValidationFailed) as no_reason:
             review.reject(s, item=item, actor=_who(s, "minh.tran"), reason="  ")
         assert str(no_reason.value) == "reason: a reject needs a reason the author can act on"
         # the desk names its own form field, not the domain's parameter name
         assert describe(no_reason.value, "vi") == (
-            "Lý do từ chối: hãy ghi rõ lý do để tác giả biết phải sửa gì trước khi từ chối.")
+            "Lý do từ chối: hãy ghi rõ lý do để tác giả biết phải sửa gì trước khi từ chối."
+        )
         assert describe(no_reason.value, "en") == (
-            "Reason for rejecting: a reject needs a reason the author can act on")
+            "Reason for rejecting: a reject needs a reason the author can act on"
+        )
         review.reject(s, item=item, actor=_who(s, "minh.tran"), reason="Số liệu đã cũ")
         with pytest.raises(InvalidTransition) as final:
             review.edit(s, item=item, actor=_who(s, "lan.nguyen"), caption="Mới")
         assert str(final.value) == f"item {n} is rejected and can no longer change"
         assert describe(final.value, "vi") == (
-            f"Mục #{n} đang ở trạng thái “Từ chối”, không thể sửa nữa.")
+            f"Mục #{n} đang ở trạng thái “Từ chối”, không thể sửa nữa."
+        )
 
 
-def test_report_inputs_name_the_flag_on_the_cli_and_the_field_on_the_desk(
-        desk: Engine) -> None:
+def test_report_inputs_name_the_flag_on_the_cli_and_the_field_on_the_desk(desk: Engine) -> None:
     with pytest.raises(ValidationFailed) as month:
         parse_period("2026-13")
     assert str(month.value) == "--period: month 13 does not exist"
@@ -301,27 +377,51 @@ def test_report_inputs_name_the_flag_on_the_cli_and_the_field_on_the_desk(
         parse_period("1999")
     assert str(year.value) == "--period: '1999': the year must be between 2000 and 2100"
     assert describe(year.value, "vi") == (
-        "Kỳ báo cáo: '1999': năm phải nằm trong khoảng 2000 đến 2100.")
+        "Kỳ báo cáo: '1999': năm phải nằm trong khoảng 2000 đến 2100."
+    )
     with Session(desk) as s, pytest.raises(ValidationFailed) as unit:
-        figures.build(s, period=parse_period("2026-03"), tz=ZoneInfo("Asia/Ho_Chi_Minh"),
-                      unit_code="nope")
+        figures.build(
+            s, period=parse_period("2026-03"), tz=ZoneInfo("Asia/Ho_Chi_Minh"), unit_code="nope"
+        )
     assert str(unit.value) == "--unit: no unit 'nope'"
     assert describe(unit.value, "vi") == "Đơn vị: không có đơn vị 'nope'."
 
 
 # --- the CLI still prints the English line -------------------------------------------------
 
-def test_the_cli_prints_the_english_line(capsys: pytest.CaptureFixture[str], desk: Engine,
-                                         db_url: str) -> None:
-    assert refused(capsys, "user", "disable", "minh.tran", "--as", "lan.nguyen",
-                   "--database", db_url) == "error: lan.nguyen (editor) may not manage users"
-    assert refused(capsys, "report", "--period", "2026-13", "-o", "r.docx",
-                   "--database", db_url) == "--period: month 13 does not exist"
+
+def test_the_cli_prints_the_english_line(
+    capsys: pytest.CaptureFixture[str], desk: Engine, db_url: str
+) -> None:
+    assert (
+        refused(capsys, "user", "disable", "minh.tran", "--as", "lan.nguyen", "--database", db_url)
+        == "error: lan.nguyen (editor) may not manage users"
+    )
+    assert (
+        refused(capsys, "report", "--period", "2026-13", "-o", "r.docx", "--database", db_url)
+        == "--period: month 13 does not exist"
+    )
 
 
 def test_python_m_phuxanh_cli_prints_the_english_line(desk: Engine, db_url: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "phuxanh.cli", "report", "--period", "2026-Q5",
-                           "-o", "r.docx", "--database", db_url],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "phuxanh.cli",
+            "report",
+            "--period",
+            "2026-Q5",
+            "-o",
+            "r.docx",
+            "--database",
+            db_url,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip() == "--period: '2026-Q5' is not YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"

@@ -36,7 +36,9 @@ def _published(db_url: str, sandbox, given_campaign) -> list[Publication]:
         return list(s.exec(select(Publication).where(Publication.state == PubState.published)))
 
 
-def test_hourly_runs_for_a_month_read_each_post_six_times(db_url: str, sandbox, given_campaign) -> None:
+def test_hourly_runs_for_a_month_read_each_post_six_times(
+    db_url: str, sandbox, given_campaign
+) -> None:
     pubs = _published(db_url, sandbox, given_campaign)
     assert len(pubs) == 2
     now, totals = at(0, 8, 1), {"collected": 0}
@@ -47,20 +49,28 @@ def test_hourly_runs_for_a_month_read_each_post_six_times(db_url: str, sandbox, 
     assert totals["collected"] == 2 * len(SCHEDULE)
     with Session(jobs.engine(db_url)) as s:
         for pub in pubs:
-            snaps = s.exec(select(MetricSnapshot).where(MetricSnapshot.publication_id == pub.id)
-                           .order_by(col(MetricSnapshot.collected_at))).all()
+            snaps = s.exec(
+                select(MetricSnapshot)
+                .where(MetricSnapshot.publication_id == pub.id)
+                .order_by(col(MetricSnapshot.collected_at))
+            ).all()
             ages = [s_.collected_at - pub.published_at for s_ in snaps]
-            assert all(a - step < dt.timedelta(hours=1)  # read within the hour it fell due
-                       for a, step in zip(ages, SCHEDULE, strict=True))
+            assert all(
+                a - step < dt.timedelta(hours=1)  # read within the hour it fell due
+                for a, step in zip(ages, SCHEDULE, strict=True)
+            )
             assert all(a >= step for a, step in zip(ages, SCHEDULE, strict=True))
             assert snaps[-1].views >= snaps[0].views  # history, not overwritten
             assert all(x.video_views is None and x.watch_time_s is None for x in snaps)
 
 
-def test_a_rate_limited_channel_waits_for_the_next_run(db_url: str, sandbox, given_campaign) -> None:
+def test_a_rate_limited_channel_waits_for_the_next_run(
+    db_url: str, sandbox, given_campaign
+) -> None:
     pubs = _published(db_url, sandbox, given_campaign)
-    requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next_read": ["http_429"]},
-                  timeout=5)
+    requests.post(
+        f"{sandbox.public_url}/_sandbox/faults", json={"next_read": ["http_429"]}, timeout=5
+    )
     first = jobs.collect_metrics(now=at(0, 9, 5), database_url=db_url)
     assert first.get("rate_limited", 0) >= 1 and first.get("collected", 0) <= 1
     with Session(jobs.engine(db_url)) as s:

@@ -34,12 +34,16 @@ TEXT_BOX = (84, 460, 84 + 912, 460 + 600)  # the fact-text template's text box
 
 def tesseract() -> str:
     found = shutil.which("tesseract")
-    langs = subprocess.run([found, "--list-langs"], capture_output=True, text=True,
-                           check=False).stdout if found else ""
+    langs = (
+        subprocess.run([found, "--list-langs"], capture_output=True, text=True, check=False).stdout
+        if found
+        else ""
+    )
     if not found or "vie" not in langs.split():
         if os.environ.get("PHUXANH_REQUIRE_MEDIA_TOOLS") == "1":
-            pytest.fail("tesseract with the vie model is required (apt-get install "
-                        "tesseract-ocr-vie)")
+            pytest.fail(
+                "tesseract with the vie model is required (apt-get install tesseract-ocr-vie)"
+            )
         pytest.skip("tesseract-ocr-vie not installed (CI installs it)")
     assert found is not None
     return found
@@ -62,8 +66,7 @@ def accuracy(read: str, want: str) -> float:
 
 
 def strip_marks(text: str) -> str:
-    bare = "".join(c for c in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(c) != "Mn")
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return bare.replace("đ", "d").replace("Đ", "D")
 
 
@@ -75,8 +78,13 @@ def ocr_card(text: str, tmp_path: Path) -> str:
     crop = Image.open(BytesIO(png)).convert("L").crop(TEXT_BOX)
     path = tmp_path / "text.png"
     ImageOps.invert(crop).save(path)  # dark text on light, as tesseract prefers
-    done = subprocess.run([exe, str(path), "stdout", "-l", "vie", "--psm", "6"],
-                          capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(
+        [exe, str(path), "stdout", "-l", "vie", "--psm", "6"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return done.stdout
 
 

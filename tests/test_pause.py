@@ -53,8 +53,11 @@ def test_one_channel_paused_the_others_post(due: str, sandbox) -> None:
         paused_id = s.exec(select(Channel).where(Channel.code == "fb-ttdn-haiphong")).one().id
     assert jobs.publish_due(now=at(0, 8, 1), database_url=due) == {"published": 1}
     with Session(jobs.engine(due)) as s:
-        waiting = s.exec(select(Publication).where(Publication.channel_id == paused_id,
-                                                   Publication.state == PubState.scheduled))
+        waiting = s.exec(
+            select(Publication).where(
+                Publication.channel_id == paused_id, Publication.state == PubState.scheduled
+            )
+        )
         assert len(waiting.all()) >= 1
     with pytest.raises(ValidationFailed, match="needs a reason"), Session(jobs.engine(due)) as s:
         pause(s, channel_code=None, reason="  ", actor="x")
@@ -63,11 +66,13 @@ def test_one_channel_paused_the_others_post(due: str, sandbox) -> None:
 
 
 def test_pause_stops_a_run_in_progress_before_its_next_send(due: str, sandbox) -> None:
-    requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next": ["slow_response"]},
-                  timeout=5)
+    requests.post(
+        f"{sandbox.public_url}/_sandbox/faults", json={"next": ["slow_response"]}, timeout=5
+    )
     outcome: dict = {}
-    run = threading.Thread(target=lambda: outcome.update(
-        jobs.publish_due(now=at(0, 8, 1), database_url=due)))
+    run = threading.Thread(
+        target=lambda: outcome.update(jobs.publish_due(now=at(0, 8, 1), database_url=due))
+    )
     run.start()
     deadline = time.monotonic() + 20
     while _posts(sandbox) == 0 and time.monotonic() < deadline:
@@ -83,18 +88,29 @@ def test_pause_stops_a_run_in_progress_before_its_next_send(due: str, sandbox) -
 def test_pause_command(due: str) -> None:
     from tests.test_cli import phuxanh
 
-    done = phuxanh("pause", "--reason", "Quốc tang", "--channel", "fb-ttdn-haiphong",
-                   "--as", "minh.tran", "--database", due)
+    done = phuxanh(
+        "pause",
+        "--reason",
+        "Quốc tang",
+        "--channel",
+        "fb-ttdn-haiphong",
+        "--as",
+        "minh.tran",
+        "--database",
+        due,
+    )
     assert done.stdout.strip() == "publishing paused on fb-ttdn-haiphong: Quốc tang"
-    again = phuxanh("resume", "--channel", "fb-ttdn-haiphong", "--as", "minh.tran",
-                    "--database", due)
+    again = phuxanh(
+        "resume", "--channel", "fb-ttdn-haiphong", "--as", "minh.tran", "--database", due
+    )
     assert again.stdout.strip() == "publishing resumed on fb-ttdn-haiphong (1 pause ended)"
     missing = phuxanh("pause", "--database", due)
     assert missing.returncode != 0 and "--reason" in missing.stderr
 
 
 def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
-        due: str, monkeypatch, capsys) -> None:
+    due: str, monkeypatch, capsys
+) -> None:
     """Issue 13 (Low): `pause --as nobody` was accepted and audited under a name that is no
     user. Now: an active approver, manager or admin, over channels of their unit or below."""
     with Session(jobs.engine(due)) as s:
@@ -106,10 +122,18 @@ def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
         for who, scope, problem in (
             ("nobody", None, r"^--as: 'nobody' is not an active phuxanh user$"),
             ("hoa.pham", None, r"^--as: 'hoa.pham' is not an active phuxanh user$"),
-            ("lan.nguyen", None, r"^lan\.nguyen is an editor; pausing publishing needs an "
-                                 r"approver, a manager or an admin$"),
-            ("an.le", "fb-ttdn-haiphong", r"^an\.le is not in the unit of channel "
-                                          r"fb-ttdn-haiphong$"),
+            (
+                "lan.nguyen",
+                None,
+                r"^lan\.nguyen is an editor; pausing publishing needs an "
+                r"approver, a manager or an admin$",
+            ),
+            (
+                "an.le",
+                "fb-ttdn-haiphong",
+                r"^an\.le is not in the unit of channel "
+                r"fb-ttdn-haiphong$",
+            ),
             ("an.le", None, r"only the lead unit or an admin acts everywhere$"),
         ):
             with pytest.raises((NotFound, PermissionDenied), match=problem):
@@ -126,8 +150,9 @@ def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
         s.commit()
     from phuxanh.cli import main as cli
 
-    monkeypatch.setattr(sys, "argv", ["phuxanh", "pause", "--reason", "x", "--as", "nobody",
-                                      "--database", due])
+    monkeypatch.setattr(
+        sys, "argv", ["phuxanh", "pause", "--reason", "x", "--as", "nobody", "--database", due]
+    )
     with pytest.raises(SystemExit) as done:
         cli.main()
     err = capsys.readouterr().err
@@ -135,6 +160,11 @@ def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
     assert err == "error: --as: 'nobody' is not an active phuxanh user\n"
     with Session(jobs.engine(due)) as s:
         assert len(s.exec(select(Pause)).all()) == 1  # only an.le's, now ended
-        assert [(e.action, e.actor) for e in s.exec(select(AuditEvent).where(
-            col(AuditEvent.action).startswith("publishing.")).order_by(col(AuditEvent.id)))] \
-            == [("publishing.pause", "an.le"), ("publishing.resume", "minh.tran")]
+        assert [
+            (e.action, e.actor)
+            for e in s.exec(
+                select(AuditEvent)
+                .where(col(AuditEvent.action).startswith("publishing."))
+                .order_by(col(AuditEvent.id))
+            )
+        ] == [("publishing.pause", "an.le"), ("publishing.resume", "minh.tran")]

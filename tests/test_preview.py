@@ -32,8 +32,9 @@ def test_over_a_hard_limit_is_a_problem_never_a_cut() -> None:
     long = "Hai Phong " * 40  # 400 characters
     shown = preview("x", long)
     assert shown.text == long.strip()  # nothing cut
-    assert shown.problems == [f"X: {shown.length} > 280 weighted characters; "
-                              f"shorten by {shown.length - 280}"]
+    assert shown.problems == [
+        f"X: {shown.length} > 280 weighted characters; shorten by {shown.length - 280}"
+    ]
     assert preview("facebook", long * 10).ok  # no documented limit: none invented
     assert not preview("telegram", "a" * 1025).ok  # media caption limit
     assert preview("telegram", "a" * 1025, has_media=False).ok  # a text message: 4096
@@ -47,7 +48,8 @@ def test_titles_hashtags_and_unclickable_links() -> None:
     tiktok = preview("tiktok", "Xem thêm", link=URL)
     assert tiktok.notes == ["TikTok: links in the caption are not clickable"]
     assert preview("instagram", " ".join(f"#t{i}" for i in range(31))).problems == [
-        "Instagram: 31 hashtags > 30"]
+        "Instagram: 31 hashtags > 30"
+    ]
     assert set(LIMITS) >= {"facebook", "youtube", "tiktok", "zalo", "x", "telegram", "website"}
 
 
@@ -59,24 +61,36 @@ def test_nfd_caption_is_shown_and_counted_as_nfc() -> None:
     assert shown.text == "Thành phố cảng xanh" and shown.length == 19
 
 
-def test_approval_is_refused_when_a_caption_breaks_a_channel_limit(db_url: str, sandbox, given_campaign) -> None:
+def test_approval_is_refused_when_a_caption_breaks_a_channel_limit(
+    db_url: str, sandbox, given_campaign
+) -> None:
     given_campaign(db_url, sandbox.public_url)
     with Session(jobs.engine(db_url)) as s:
         item = items(s)[0]
         channel = s.get(Channel, item.channel_ids[0])
-        x = Channel(code="x-ttdn", platform="x", display_name="X TTĐN", unit_id=channel.unit_id,
-                    account_id="1", api_base_url="http://127.0.0.1:9", credential_ref="env:X")
+        x = Channel(
+            code="x-ttdn",
+            platform="x",
+            display_name="X TTĐN",
+            unit_id=channel.unit_id,
+            account_id="1",
+            api_base_url="http://127.0.0.1:9",
+            credential_ref="env:X",
+        )
         s.add(x)
         s.flush()
         item.channel_ids = [*item.channel_ids, x.id]
         item.captions = {"x-ttdn": "Hải Phòng " * 40}  # 399 characters, ả weighs 2 on X
         s.add(item)
         review.submit(s, item=item, actor=user(s, "lan.nguyen"))
-        with pytest.raises(ValidationFailed,
-                           match=r"X: \d{3} > 280 weighted characters; shorten"):
+        with pytest.raises(ValidationFailed, match=r"X: \d{3} > 280 weighted characters; shorten"):
             review.approve(s, item=item, actor=user(s, "minh.tran"))
-        review.edit(s, item=item, actor=user(s, "lan.nguyen"),
-                    captions={"x-ttdn": "Hải Phòng sẵn sàng cho ngày bầu cử 15/3/2026."})
+        review.edit(
+            s,
+            item=item,
+            actor=user(s, "lan.nguyen"),
+            captions={"x-ttdn": "Hải Phòng sẵn sàng cho ngày bầu cử 15/3/2026."},
+        )
         review.approve(s, item=item, actor=user(s, "minh.tran"))
         assert item.status in ("approved", "scheduled")
         assert s.exec(select(Channel).where(Channel.code == "x-ttdn")).one()

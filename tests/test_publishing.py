@@ -51,7 +51,9 @@ def test_publishes_each_approved_item_once(db_url: str, sandbox, given_campaign)
     assert metrics == {"collected": 4}
 
 
-def test_author_never_approves_and_sensitive_needs_two(db_url: str, sandbox, given_campaign) -> None:
+def test_author_never_approves_and_sensitive_needs_two(
+    db_url: str, sandbox, given_campaign
+) -> None:
     given_campaign(db_url, sandbox.public_url, days=7)
     with Session(jobs.engine(db_url)) as s:
         editor, minh, hoa = (user(s, n) for n in ("lan.nguyen", "minh.tran", "hoa.pham"))
@@ -226,16 +228,19 @@ def test_crash_leftovers_are_reconciled_or_released(db_url: str, sandbox, given_
 
 
 def test_a_post_retried_past_the_lateness_limit_is_missed_with_its_last_error(
-        db_url: str, sandbox, given_campaign) -> None:
+    db_url: str, sandbox, given_campaign
+) -> None:
     given_campaign(db_url, sandbox.public_url)
     _approve_all(db_url)
-    requests.post(f"{sandbox.public_url}/_sandbox/faults", json={"next": ["http_500"] * 2},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{sandbox.public_url}/_sandbox/faults", json={"next": ["http_500"] * 2}, timeout=5
+    ).raise_for_status()
     assert jobs.publish_due(now=at(0, 8, 1), database_url=db_url) == {"retry": 2}
     assert jobs.publish_due(now=at(0, 10, 5), database_url=db_url) == {"missed": 2}
     with Session(jobs.engine(db_url)) as s:
         missed = s.exec(select(Publication).where(Publication.state == PubState.missed)).all()
     assert len(missed) == 2 and all(
         "min late" in (p.last_error or "") and "(last error: Facebook" in (p.last_error or "")
-        for p in missed), [p.last_error for p in missed]
+        for p in missed
+    ), [p.last_error for p in missed]
     assert _posts(sandbox) == []

@@ -24,13 +24,19 @@ from tests.test_publishing import _approve_all
 
 def test_periods() -> None:
     q1 = parse_period("2026-Q1")
-    assert (q1.start, q1.end, q1.label_vi) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31),
-                                               "quý I năm 2026")
+    assert (q1.start, q1.end, q1.label_vi) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 3, 31),
+        "quý I năm 2026",
+    )
     feb = parse_period("2026-02")
     assert feb.end == dt.date(2026, 2, 28) and feb.label_vi == "tháng 2 năm 2026"
     h2 = parse_period("2026-H2")
-    assert (h2.start, h2.end, h2.label_vi) == (dt.date(2026, 7, 1), dt.date(2026, 12, 31),
-                                               "6 tháng cuối năm 2026")
+    assert (h2.start, h2.end, h2.label_vi) == (
+        dt.date(2026, 7, 1),
+        dt.date(2026, 12, 31),
+        "6 tháng cuối năm 2026",
+    )
     assert parse_period("2026").end == dt.date(2026, 12, 31)
     assert period_of("quarter", dt.date(2026, 6, 10)).code == "2026-Q2"
     for bad, said in (("2026-13", "month 13 does not exist"), ("Q1-2026", "is not YYYY-MM")):
@@ -51,17 +57,20 @@ def measured(db_url: str, sandbox, given_campaign) -> str:
 
 def test_figures_match_a_plain_sql_count(measured: str) -> None:
     with Session(jobs.engine(measured)) as s:
-        report = build(s, period=parse_period("2026-03"), tz=jobs.get_settings().tz,
-                       today=dt.date(2026, 3, 20))
-        published, reach = s.execute(text(
-            "SELECT count(*), sum(m.reach) FROM publication p JOIN metricsnapshot m ON m.id = "
-            "(SELECT max(id) FROM metricsnapshot WHERE publication_id = p.id) "
-            "WHERE p.state = 'published'")).one()
+        report = build(
+            s, period=parse_period("2026-03"), tz=jobs.get_settings().tz, today=dt.date(2026, 3, 20)
+        )
+        published, reach = s.execute(
+            text(
+                "SELECT count(*), sum(m.reach) FROM publication p JOIN metricsnapshot m ON m.id = "
+                "(SELECT max(id) FROM metricsnapshot WHERE publication_id = p.id) "
+                "WHERE p.state = 'published'"
+            )
+        ).one()
     assert report.totals.published == published > 0
     assert report.totals.reach == reach and report.totals.planned == 8
     assert sum(r.published for r in report.channels) == published
-    assert len(report.six) == len(report.themes) and report.six[0]["hiệu quả"].endswith(
-        "tương tác")
+    assert len(report.six) == len(report.themes) and report.six[0]["hiệu quả"].endswith("tương tác")
     assert report.strengths and report.next_steps
     assert any("Bầu cử 15/3/2026" in w["name"] for w in report.waves)
 
@@ -69,29 +78,48 @@ def test_figures_match_a_plain_sql_count(measured: str) -> None:
 def _pdf_text(path: Path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed")
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_three_formats_in_the_administrative_layout(measured: str, tmp_path: Path) -> None:
     outs = {}
     for fmt in ("docx", "xlsx", "pdf"):
         outs[fmt] = tmp_path / f"r.{fmt}"
-        done = jobs.report(period="2026-Q1", unit_code=None, fmt=fmt, out=outs[fmt],
-                           database_url=measured, today=dt.date(2026, 4, 5))
+        done = jobs.report(
+            period="2026-Q1",
+            unit_code=None,
+            fmt=fmt,
+            out=outs[fmt],
+            database_url=measured,
+            today=dt.date(2026, 4, 5),
+        )
         assert done["published"] > 0 and outs[fmt].stat().st_size > 2000
     words = "\n".join(p.text for p in Document(str(outs["docx"])).paragraphs)
-    for expected in ("BÁO CÁO", "Kết quả công tác thông tin đối ngoại quý I năm 2026",
-                     "I. KẾT QUẢ THỰC HIỆN", "II. ĐÁNH GIÁ CHUNG",
-                     "III. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"):
+    for expected in (
+        "BÁO CÁO",
+        "Kết quả công tác thông tin đối ngoại quý I năm 2026",
+        "I. KẾT QUẢ THỰC HIỆN",
+        "II. ĐÁNH GIÁ CHUNG",
+        "III. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI",
+    ):
         assert expected in words
-    cells = " ".join(c.text for t in Document(str(outs["docx"])).tables for row in t.rows
-                     for c in row.cells)
+    cells = " ".join(
+        c.text for t in Document(str(outs["docx"])).tables for row in t.rows for c in row.cells
+    )
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in cells and "Hải Phòng, ngày 05 tháng 04 năm 2026" in cells
     assert "Nơi nhận:" in cells and "Rõ hiệu quả" in cells
     book = load_workbook(outs["xlsx"])
-    assert book.sheetnames == ["Tổng hợp", "Theo chủ đề", "Theo kênh", "Đợt cao điểm", "6 rõ",
-                               "Bài nổi bật", "Đánh giá"]
+    assert book.sheetnames == [
+        "Tổng hợp",
+        "Theo chủ đề",
+        "Theo kênh",
+        "Đợt cao điểm",
+        "6 rõ",
+        "Bài nổi bật",
+        "Đánh giá",
+    ]
     themes = list(book["Theo chủ đề"].iter_rows(min_row=2, values_only=True))
     assert sum(r[4] for r in themes) == done["published"]
     pdf = _pdf_text(outs["pdf"])
@@ -101,20 +129,29 @@ def test_three_formats_in_the_administrative_layout(measured: str, tmp_path: Pat
 def test_unit_scope_and_bad_input(measured: str, tmp_path: Path) -> None:
     from tests.test_cli import phuxanh
 
-    whole = jobs.report(period="2026-03", unit_code=None, fmt="xlsx", out=tmp_path / "a.xlsx",
-                        database_url=measured)
-    one = jobs.report(period="2026-03", unit_code="dh-y-duoc-haiphong", fmt="xlsx",
-                      out=tmp_path / "b.xlsx", database_url=measured)
+    whole = jobs.report(
+        period="2026-03", unit_code=None, fmt="xlsx", out=tmp_path / "a.xlsx", database_url=measured
+    )
+    one = jobs.report(
+        period="2026-03",
+        unit_code="dh-y-duoc-haiphong",
+        fmt="xlsx",
+        out=tmp_path / "b.xlsx",
+        database_url=measured,
+    )
     assert 0 < one["published"] < whole["published"]
     assert one["unit"] == "Trường Đại học Y Dược Hải Phòng"
-    bad = phuxanh("report", "--period", "2026-03", "--format", "odt", "-o", "x.odt",
-                  "--database", measured)
+    bad = phuxanh(
+        "report", "--period", "2026-03", "--format", "odt", "-o", "x.odt", "--database", measured
+    )
     assert bad.returncode == 1 and bad.stderr.strip() == "--format: 'odt' is not docx, xlsx or pdf"
-    suffix = phuxanh("report", "--period", "2026-03", "--format", "pdf", "-o", "x.docx",
-                     "--database", measured)
+    suffix = phuxanh(
+        "report", "--period", "2026-03", "--format", "pdf", "-o", "x.docx", "--database", measured
+    )
     assert suffix.stderr.strip() == "-o: x.docx: a pdf report ends in .pdf"
-    unit = phuxanh("report", "--period", "2026-03", "--unit", "nope", "-o", "x.docx",
-                   "--database", measured)
+    unit = phuxanh(
+        "report", "--period", "2026-03", "--unit", "nope", "-o", "x.docx", "--database", measured
+    )
     assert unit.stderr.strip() == "--unit: no unit 'nope'" and "Traceback" not in unit.stderr
 
 
@@ -138,16 +175,16 @@ def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> 
     from phuxanh.sandbox import demo
 
     jobs.load_catalog(db_url)
-    code = jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9",
-                               database_url=db_url)
+    code = jobs.setup_campaign(
+        demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9", database_url=db_url
+    )
     jobs.plan_days(code, start=dt.date(2026, 3, 9), days=2, database_url=db_url)
     with Session(jobs.engine(db_url)) as s:
         unit = s.exec(select(Unit).where(Unit.code == "ttdn-haiphong")).one()
         unit.name = "Ban \x07Tuyên giáo"
         s.add(unit)
         for name, shown in (("esc.user", "Lan \x1b[31mđỏ\x0b"), ("long.user", "N" * 3000)):
-            s.add(User(username=name, display_name=shown, unit_id=unit.id or 0,
-                       role=Role.editor))
+            s.add(User(username=name, display_name=shown, unit_id=unit.id or 0, role=Role.editor))
         theme = s.exec(select(Theme)).first()
         assert theme is not None
         theme.title_vi = "\x1b" + "T" * 1500
@@ -157,8 +194,14 @@ def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> 
     folder.mkdir()
     outs = {fmt: folder / f"r.{fmt}" for fmt in ("docx", "xlsx", "pdf")}
     for fmt, out in outs.items():
-        done = jobs.report(period="2026-03", unit_code=None, fmt=fmt, out=out,
-                           database_url=db_url, today=dt.date(2026, 4, 5))
+        done = jobs.report(
+            period="2026-03",
+            unit_code=None,
+            fmt=fmt,
+            out=out,
+            database_url=db_url,
+            today=dt.date(2026, 4, 5),
+        )
         assert done["planned"] > 0 and out.stat().st_size > 2000
     assert sorted(p.name for p in folder.iterdir()) == ["r.docx", "r.pdf", "r.xlsx"]
     docx = Document(str(outs["docx"]))

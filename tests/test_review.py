@@ -124,8 +124,10 @@ def test_an_item_whose_send_is_in_doubt_cannot_change(ready: str, sandbox) -> No
     editing, rejecting or asking for changes would withdraw that publication, and a new
     approval would post the item a second time: each is refused, naming what settles it."""
     _faults(sandbox, next=["lose_response"], next_read=["http_500", "http_500"])
-    assert jobs.publish_due(now=at(0, 8, 1), database_url=ready) == {"needs_check": 1,
-                                                                      "published": 1}
+    assert jobs.publish_due(now=at(0, 8, 1), database_url=ready) == {
+        "needs_check": 1,
+        "published": 1,
+    }
     assert len(_live(sandbox)) == 2  # the one in doubt is live too
     with Session(jobs.engine(ready)) as s:
         doubt = s.exec(select(Publication).where(Publication.state == PubState.needs_check)).one()
@@ -136,13 +138,18 @@ def test_an_item_whose_send_is_in_doubt_cannot_change(ready: str, sandbox) -> No
             "reschedule": lambda: review.edit(s, item=item, actor=lan, scheduled_at=at(0, 9)),
             "edit": lambda: review.edit(s, item=item, actor=lan, caption=item.caption + "!"),
             "reject": lambda: review.reject(s, item=item, actor=minh, reason="Sai số liệu"),
-            "request changes": lambda: review.request_changes(s, item=item, actor=minh,
-                                                              comment="Thêm ảnh"),
+            "request changes": lambda: review.request_changes(
+                s, item=item, actor=minh, comment="Thêm ảnh"
+            ),
         }
         for name, attempt in attempts.items():
-            with pytest.raises(review.SendInDoubt, match=(
+            with pytest.raises(
+                review.SendInDoubt,
+                match=(
                     rf"publication {doubt.id} on \S+ is needs_check: the post may already be "
-                    rf"live; settle it first with `phuxanh publication resolve {doubt.id}`")):
+                    rf"live; settle it first with `phuxanh publication resolve {doubt.id}`"
+                ),
+            ):
                 attempt()
             s.rollback()
             again = s.get(Publication, doubt.id, populate_existing=True)
@@ -169,9 +176,13 @@ def test_a_send_under_way_locks_the_item(ready: str, state: str) -> None:
             pub.state = PubState(state)
         s.add(pub)
         s.commit()
-        with pytest.raises(review.SendInDoubt, match=(
+        with pytest.raises(
+            review.SendInDoubt,
+            match=(
                 rf"publication {pub.id} on \S+ is (being sent|processing): the post may "
-                rf"already be live; .*`phuxanh publication resolve {pub.id}`")):
+                rf"already be live; .*`phuxanh publication resolve {pub.id}`"
+            ),
+        ):
             review.edit(s, item=item, actor=user(s, "lan.nguyen"), scheduled_at=at(0, 9))
         s.rollback()
         assert s.get(Publication, pub.id, populate_existing=True) is not None
@@ -191,10 +202,12 @@ def test_withdrawn_publications_are_audited_and_their_ids_never_come_back(ready:
         s.commit()
         fresh = s.exec(select(Publication).where(Publication.content_item_id == item.id)).one()
         assert fresh.id is not None and newest.id is not None and fresh.id > newest.id
-        gone = s.exec(select(audit.AuditEvent).where(
-            audit.AuditEvent.action == "publication.withdrawn")).all()
+        gone = s.exec(
+            select(audit.AuditEvent).where(audit.AuditEvent.action == "publication.withdrawn")
+        ).all()
         assert [(e.entity_id, e.actor, e.detail["from"]) for e in gone] == [
-            (str(newest.id), "lan.nguyen", "scheduled")]
+            (str(newest.id), "lan.nguyen", "scheduled")
+        ]
 
 
 def test_alt_text_is_part_of_the_approved_version(ready: str, sandbox) -> None:
@@ -214,12 +227,15 @@ def test_alt_text_is_part_of_the_approved_version(ready: str, sandbox) -> None:
     assert jobs.publish_due(now=at(0, 8, 1), database_url=ready) == {"failed": 2}
     assert _live(sandbox) == []
     with Session(jobs.engine(ready)) as s:
-        reasons = sorted(p.last_error or "" for p in s.exec(
-            select(Publication).where(Publication.state == PubState.failed)))
+        reasons = sorted(
+            p.last_error or ""
+            for p in s.exec(select(Publication).where(Publication.state == PubState.failed))
+        )
         assert reasons == [
             "alt text added after approval, or approved before alt text was part of the "
             "approval; it must be approved again",
-            "content changed after approval (hash mismatch); it must be approved again"]
+            "content changed after approval (hash mismatch); it must be approved again",
+        ]
         # without alt text, the hash is the one approvals made before bound
         item = items(s)[0]
         item.alt_text = None
@@ -237,8 +253,7 @@ def test_the_desk_says_why_an_item_in_doubt_is_locked(app_db: str, sandbox) -> N
     with Session(jobs.engine(app_db)) as s:
         doubt = s.exec(select(Publication).where(Publication.state == PubState.needs_check)).one()
         locked = doubt.content_item_id
-        other = next(i.id for i in items(s) if i.status == ItemStatus.scheduled
-                     and i.id != locked)
+        other = next(i.id for i in items(s) if i.status == ItemStatus.scheduled and i.id != locked)
     desk = _signed_in("minh.tran")
     desk.selectbox(key="f_status.vi").set_value("scheduled").run()
     assert not desk.exception
@@ -278,13 +293,19 @@ def test_an_upgraded_database_never_reuses_a_publication_id(tmp_path) -> None:
             "api_base_url, credential_ref, posting_windows, max_per_day, min_spacing_minutes, "
             "formats, languages, paused) VALUES ('c', 'facebook', 'C', 1, '1', 'http://x', "
             "'env:X', '[]', 2, 120, '[]', '[]', 0)",
-            *(f"INSERT INTO contentitem (unit_id, status, language, caption, captions, "
-              f"channel_ids, fact_ids, hold_reasons, machine_drafted, author_id, version, "
-              f"created_at, updated_at) VALUES (1, 'published', 'vi', 'x{i}', '{{}}', '[1]', "
-              f"'[]', '[]', 0, 1, 1, {day}, {day})" for i in range(3)),
-            *(f"INSERT INTO publication (content_item_id, channel_id, scheduled_at, state, "
-              f"idempotency_key, approved_hash, attempts, updated_at) VALUES ({i}, 1, {day}, "
-              f"'published', 'k{i}', 'h', 0, {day})" for i in (1, 2, 3)),
+            *(
+                f"INSERT INTO contentitem (unit_id, status, language, caption, captions, "
+                f"channel_ids, fact_ids, hold_reasons, machine_drafted, author_id, version, "
+                f"created_at, updated_at) VALUES (1, 'published', 'vi', 'x{i}', '{{}}', '[1]', "
+                f"'[]', '[]', 0, 1, 1, {day}, {day})"
+                for i in range(3)
+            ),
+            *(
+                f"INSERT INTO publication (content_item_id, channel_id, scheduled_at, state, "
+                f"idempotency_key, approved_hash, attempts, updated_at) VALUES ({i}, 1, {day}, "
+                f"'published', 'k{i}', 'h', 0, {day})"
+                for i in (1, 2, 3)
+            ),
             "INSERT INTO metricsnapshot (publication_id, collected_at, reach, raw) "
             f"VALUES (3, {day}, 42, '{{}}')",
             # an audit row names publication 7, deleted before the upgrade
@@ -295,14 +316,18 @@ def test_an_upgraded_database_never_reuses_a_publication_id(tmp_path) -> None:
             conn.execute(sa.text(sql))
     upgrade("head")
     with engine.begin() as conn:
-        assert conn.execute(sa.text("SELECT publication_id, reach FROM metricsnapshot")).all() \
-            == [(3, 42)]
+        assert conn.execute(sa.text("SELECT publication_id, reach FROM metricsnapshot")).all() == [
+            (3, 42)
+        ]
         conn.execute(sa.text("DELETE FROM metricsnapshot"))
         conn.execute(sa.text("DELETE FROM publication WHERE id = 3"))  # the newest goes
-        conn.execute(sa.text(
-            "INSERT INTO publication (content_item_id, channel_id, scheduled_at, state, "
-            f"idempotency_key, approved_hash, attempts, updated_at) VALUES (3, 1, {day}, "
-            f"'scheduled', 'k9', 'h', 0, {day})"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO publication (content_item_id, channel_id, scheduled_at, state, "
+                f"idempotency_key, approved_hash, attempts, updated_at) VALUES (3, 1, {day}, "
+                f"'scheduled', 'k9', 'h', 0, {day})"
+            )
+        )
         ids = [i for (i,) in conn.execute(sa.text("SELECT id FROM publication ORDER BY id"))]
         assert ids == [1, 2, 8]
         assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
@@ -317,8 +342,13 @@ def test_the_approved_hash_does_not_depend_on_the_time_zone_in_memory(ready: str
 
     local = dt.timezone(dt.timedelta(hours=7))
     with Session(jobs.engine(ready)) as s:
-        item = create_item(s, channel_code="fb-ttdn-haiphong", text="Tin nhanh Hải Phòng",
-                           at=dt.datetime(2026, 3, 20, 8, 0, tzinfo=local), actor="lan.nguyen")
+        item = create_item(
+            s,
+            channel_code="fb-ttdn-haiphong",
+            text="Tin nhanh Hải Phòng",
+            at=dt.datetime(2026, 3, 20, 8, 0, tzinfo=local),
+            actor="lan.nguyen",
+        )
         assert item.scheduled_at is not None and item.scheduled_at.utcoffset()
         in_session = review.content_hash(s, item)
         s.commit()

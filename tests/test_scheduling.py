@@ -38,7 +38,7 @@ from phuxanh.sandbox import demo
 
 pytestmark = pytest.mark.slow
 
-FLOW = '''
+FLOW = """
 from prefect import flow
 
 @flow(name="tick")
@@ -47,7 +47,7 @@ def tick() -> str:
 
 if __name__ == "__main__":
     tick.serve(name="every-3s", interval=3)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -85,10 +85,13 @@ def test_a_scheduled_run_completes(server, tmp_path: Path) -> None:
     script = tmp_path / "tick.py"
     script.write_text(textwrap.dedent(FLOW), encoding="utf-8")
     log = (tmp_path / "serve.log").open("wb")
-    served = subprocess.Popen([sys.executable, str(script)], cwd=tmp_path, stdout=log,
-                              stderr=subprocess.STDOUT,
-                              env=client_env(server.url, tmp_path / "client-home",
-                                             PREFECT_RUNNER_POLL_FREQUENCY="1"))
+    served = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=client_env(server.url, tmp_path / "client-home", PREFECT_RUNNER_POLL_FREQUENCY="1"),
+    )
     try:
         deadline = time.monotonic() + 90
         runs: list[dict] = []
@@ -101,7 +104,8 @@ def test_a_scheduled_run_completes(server, tmp_path: Path) -> None:
         states = [r["state_type"] for r in runs]
         assert "COMPLETED" in states, (
             f"no scheduled run completed in 90 s (runs the scheduler made: {states}); "
-            f"the server log ends:\n{server.log_tail()}")
+            f"the server log ends:\n{server.log_tail()}"
+        )
     finally:
         served.terminate()
         served.wait(30)
@@ -133,8 +137,13 @@ def one_due_post(db_url: str, sandbox_url: str) -> int:
     demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
     due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     with Session(jobs.engine(db_url)) as s:
-        item = create_item(s, channel_code="fb-ttdn-haiphong", at=due, actor="lan.nguyen",
-                           text="Hải Phòng chào đón du khách dịp lễ 30/4.")
+        item = create_item(
+            s,
+            channel_code="fb-ttdn-haiphong",
+            at=due,
+            actor="lan.nguyen",
+            text="Hải Phòng chào đón du khách dịp lễ 30/4.",
+        )
         s.commit()
         approve_item(s, item_id=item.id or 0, actor="minh.tran")
         s.commit()
@@ -156,15 +165,23 @@ def test_serve_publishes_a_due_post_with_nothing_else_started(tmp_path: Path, sa
     started = time.monotonic()
     with out.open("wb") as log:
         serve = subprocess.Popen(
-            [str(Path(sys.executable).parent / "phuxanh"), "serve", "--home",
-             str(tmp_path / "prefect-server")],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env=client_env(None, tmp_path / "client-home", DATABASE_URL=db_url))
+            [
+                str(Path(sys.executable).parent / "phuxanh"),
+                "serve",
+                "--home",
+                str(tmp_path / "prefect-server"),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=client_env(None, tmp_path / "client-home", DATABASE_URL=db_url),
+        )
         try:
             while states(db_url) != [PubState.published]:
                 assert serve.poll() is None, out.read_text()
                 assert time.monotonic() - started < 120, (
-                    f"not published within 120 s: {states(db_url)}\n{out.read_text()}")
+                    f"not published within 120 s: {states(db_url)}\n{out.read_text()}"
+                )
                 time.sleep(2)
             took = time.monotonic() - started
             below = descendants(serve.pid)  # the Prefect server and the served runner
@@ -184,8 +201,9 @@ def test_serve_publishes_a_due_post_with_nothing_else_started(tmp_path: Path, sa
         os.kill(pid, 0)
     assert pid in below and len(below) >= 2
     deadline = time.monotonic() + 20  # a flow run caught mid-way may take a moment to end
-    while (left := [p for p in below if Path(f"/proc/{p}").exists()]) and \
-            time.monotonic() < deadline:
+    while (
+        left := [p for p in below if Path(f"/proc/{p}").exists()]
+    ) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert left == []  # no orphaned runner or server
     with pytest.raises(requests.ConnectionError):
@@ -206,9 +224,15 @@ def _deployments(api: str) -> dict[str, dict]:
             "pull_steps": d["pull_steps"],
             "env": (d["job_variables"] or {}).get("env"),
             "schedules": sorted(
-                (s["schedule"].get("cron"), s["schedule"].get("interval"),
-                 s["schedule"].get("anchor_date"), s["schedule"]["timezone"], s["active"])
-                for s in d["schedules"]),
+                (
+                    s["schedule"].get("cron"),
+                    s["schedule"].get("interval"),
+                    s["schedule"].get("anchor_date"),
+                    s["schedule"]["timezone"],
+                    s["active"],
+                )
+                for s in d["schedules"]
+            ),
             "description": d["description"],
         }
         for d in api_post(api, "/deployments/filter")
@@ -219,8 +243,15 @@ def _deployments(api: str) -> dict[str, dict]:
 def test_deploy_and_prefect_yaml_make_the_same_deployments(server, tmp_path: Path) -> None:
     env = client_env(server.url, tmp_path / "client-home")
     phuxanh = str(Path(sys.executable).parent / "phuxanh")
-    made = subprocess.run([phuxanh, "deploy", "--pool", "phuxanh"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180, check=False)
+    made = subprocess.run(
+        [phuxanh, "deploy", "--pool", "phuxanh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert made.returncode == 0, made.stdout + made.stderr
     assert "work pool phuxanh (created, type process)" in made.stdout
     pools = {p["name"]: p["type"] for p in api_post(server.url, "/work_pools/filter")}
@@ -232,23 +263,42 @@ def test_deploy_and_prefect_yaml_make_the_same_deployments(server, tmp_path: Pat
         assert got["entrypoint"] == s.entrypoint
         assert got["work_pool"] == "phuxanh"
         assert got["env"] == WORKER_ENV
-        assert got["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {
-            "directory": str(ROOT)}}]
+        assert got["pull_steps"] == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
+        ]
         seconds = float(s.interval_s) if s.interval_s else None
         anchor = got["schedules"][0][2]
-        assert anchor is None if s.cron else dt.datetime.fromisoformat(anchor) == \
-            dt.datetime.fromisoformat(INTERVAL_ANCHOR)
+        assert (
+            anchor is None
+            if s.cron
+            else dt.datetime.fromisoformat(anchor) == dt.datetime.fromisoformat(INTERVAL_ANCHOR)
+        )
         assert got["schedules"] == [(s.cron, seconds, anchor, "Asia/Ho_Chi_Minh", True)]
-    again = subprocess.run([phuxanh, "deploy", "--pool", "phuxanh"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=180, check=False)
+    again = subprocess.run(
+        [phuxanh, "deploy", "--pool", "phuxanh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert "work pool phuxanh (exists" in again.stdout
     assert _deployments(server.url) == ours  # idempotent
-    elsewhere = subprocess.run([phuxanh, "deploy", "--pool", "phuxanh", "--source",
-                                "/srv/phuxanh"], cwd=ROOT, env=env, capture_output=True,
-                               text=True, timeout=180, check=False)
+    elsewhere = subprocess.run(
+        [phuxanh, "deploy", "--pool", "phuxanh", "--source", "/srv/phuxanh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
-    assert {d["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"]
-            for d in _deployments(server.url).values()} == {"/srv/phuxanh"}
+    assert {
+        d["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"]
+        for d in _deployments(server.url).values()
+    } == {"/srv/phuxanh"}
 
     # the same through prefect.yaml, as someone who uses `prefect deploy` would
     flows = {f["id"]: f["name"] for f in api_post(server.url, "/flows/filter")}
@@ -257,7 +307,13 @@ def test_deploy_and_prefect_yaml_make_the_same_deployments(server, tmp_path: Pat
             requests.delete(f"{server.url}/deployments/{d['id']}", timeout=10)
     with_yaml = subprocess.run(
         [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert with_yaml.returncode == 0, with_yaml.stdout + with_yaml.stderr
     assert _deployments(server.url) == ours
 
@@ -266,14 +322,25 @@ def test_prefect_yaml_lists_the_shared_definition() -> None:
     """Cheap, always: prefect.yaml's names, entrypoints and schedules are SCHEDULES'."""
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     listed = {
-        d["name"]: (d["entrypoint"], d["schedules"][0].get("cron"),
-                    d["schedules"][0].get("interval"), d["schedules"][0].get("anchor_date"),
-                    d["work_pool"]["job_variables"]["env"])
-        for d in spec["deployments"]}
+        d["name"]: (
+            d["entrypoint"],
+            d["schedules"][0].get("cron"),
+            d["schedules"][0].get("interval"),
+            d["schedules"][0].get("anchor_date"),
+            d["work_pool"]["job_variables"]["env"],
+        )
+        for d in spec["deployments"]
+    }
     assert listed == {
-        s.name: (s.entrypoint, s.cron, s.interval_s, INTERVAL_ANCHOR if s.interval_s else None,
-                 WORKER_ENV)
-        for s in SCHEDULES}
+        s.name: (
+            s.entrypoint,
+            s.cron,
+            s.interval_s,
+            INTERVAL_ANCHOR if s.interval_s else None,
+            WORKER_ENV,
+        )
+        for s in SCHEDULES
+    }
 
 
 def test_serve_refuses_names_a_work_pool_owns(server) -> None:
@@ -283,9 +350,16 @@ def test_serve_refuses_names_a_work_pool_owns(server) -> None:
 
     flow_id = api_post(server.url, "/flows/", {"name": "publish-due"})["id"]
     api_post(server.url, "/work_pools/", {"name": "other-pool", "type": "process"})
-    api_post(server.url, "/deployments/", {
-        "name": f"{SERVE_PREFIX}publish-due", "flow_id": flow_id,
-        "work_pool_name": "other-pool", "entrypoint": "flows/publish.py:publish_due"})
+    api_post(
+        server.url,
+        "/deployments/",
+        {
+            "name": f"{SERVE_PREFIX}publish-due",
+            "flow_id": flow_id,
+            "work_pool_name": "other-pool",
+            "entrypoint": "flows/publish.py:publish_due",
+        },
+    )
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):  # nothing there
         with pytest.raises(SystemExit) as unreachable:
             serve.main()

@@ -41,20 +41,43 @@ def _oauth(sandbox, **body: object) -> dict:
     return response.json()
 
 
-def _channel(db_url: str, sandbox, platform: str, monkeypatch: pytest.MonkeyPatch,
-             refresh: str = "rt-0", register: bool = True) -> Channel:
+def _channel(
+    db_url: str,
+    sandbox,
+    platform: str,
+    monkeypatch: pytest.MonkeyPatch,
+    refresh: str = "rt-0",
+    register: bool = True,
+) -> Channel:
     jobs.load_catalog(db_url)
     jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=sandbox.public_url, database_url=db_url)
     demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
-    monkeypatch.setenv(ENV, json.dumps({"refresh_token": refresh, "client_id": "app-1",
-                                        "client_secret": "app-secret-1"}))
+    monkeypatch.setenv(
+        ENV,
+        json.dumps(
+            {"refresh_token": refresh, "client_id": "app-1", "client_secret": "app-secret-1"}
+        ),
+    )
     if register:
-        _oauth(sandbox, platform=platform, refresh_token=refresh, client_id="app-1",
-               client_secret="app-secret-1")
+        _oauth(
+            sandbox,
+            platform=platform,
+            refresh_token=refresh,
+            client_id="app-1",
+            client_secret="app-secret-1",
+        )
     with Session(jobs.engine(db_url)) as s:
-        channel = add_channel(s, platform=platform, name=f"TTĐN {platform}", account_id="oa-1",
-                              credential_env=ENV, api_base=f"{sandbox.public_url}/{platform}",
-                              unit_code=None, code=None, actor="test")
+        channel = add_channel(
+            s,
+            platform=platform,
+            name=f"TTĐN {platform}",
+            account_id="oa-1",
+            credential_env=ENV,
+            api_base=f"{sandbox.public_url}/{platform}",
+            unit_code=None,
+            code=None,
+            actor="test",
+        )
         s.commit()
         s.refresh(channel)
         return channel
@@ -77,8 +100,9 @@ def _stored(db_url: str, channel: Channel) -> ChannelToken:
 
 
 @pytest.mark.parametrize("platform", ["youtube", "tiktok", "x", "zalo"])
-def test_refreshes_and_keeps_the_newest_set_sealed(platform: str, db_url: str, sandbox, keyed,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refreshes_and_keeps_the_newest_set_sealed(
+    platform: str, db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, platform, monkeypatch)
     engine = jobs.engine(db_url)
     adapter = adapter_for(channel, engine=engine)  # no access token yet: refreshed first
@@ -97,14 +121,18 @@ def test_refreshes_and_keeps_the_newest_set_sealed(platform: str, db_url: str, s
     assert _oauth(sandbox)["refreshes"] == {platform: 1}
 
 
-def test_two_workers_spend_a_rotating_refresh_token_once(db_url: str, sandbox, keyed,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_workers_spend_a_rotating_refresh_token_once(
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     engine = jobs.engine(db_url)
     adapter_for(channel, engine=engine)
     _oauth(sandbox, revoke_access=True)  # the platform kills the access token early
-    requests.post(f"{sandbox.public_url}/_sandbox/faults",  # the next refresh answers slowly
-                  json={"next": ["slow_response"], "platform": "x"}, timeout=5)
+    requests.post(
+        f"{sandbox.public_url}/_sandbox/faults",  # the next refresh answers slowly
+        json={"next": ["slow_response"], "platform": "x"},
+        timeout=5,
+    )
     workers = [adapter_for(channel, engine=engine) for _ in range(3)]
     start, results = threading.Barrier(len(workers)), []
 
@@ -125,7 +153,8 @@ def test_two_workers_spend_a_rotating_refresh_token_once(db_url: str, sandbox, k
 
 
 def test_racing_first_uses_store_one_set_and_refresh_once(
-        db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, "tiktok", monkeypatch)
     engine = jobs.engine(db_url)
     start, tokens_seen, errors = threading.Barrier(4), [], []
@@ -147,12 +176,17 @@ def test_racing_first_uses_store_one_set_and_refresh_once(
 
 
 def test_a_revoked_token_is_refreshed_and_the_post_goes_out_once(
-        db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     engine = jobs.engine(db_url)
     adapter_for(channel, engine=engine)
-    _approved(db_url, channel, "Hải Phòng: thành phố cảng xanh.",
-              dt.datetime(2026, 4, 29, 8, tzinfo=dt.UTC))
+    _approved(
+        db_url,
+        channel,
+        "Hải Phòng: thành phố cảng xanh.",
+        dt.datetime(2026, 4, 29, 8, tzinfo=dt.UTC),
+    )
     _oauth(sandbox, revoke_access=True)
     out = jobs.publish_due(now=dt.datetime(2026, 4, 29, 8, 1, tzinfo=dt.UTC), database_url=db_url)
     assert out == {"published": 1}
@@ -162,9 +196,9 @@ def test_a_revoked_token_is_refreshed_and_the_post_goes_out_once(
 
 
 def test_a_refused_refresh_stops_the_channel_and_keeps_its_queue(
-        db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch) -> None:
-    channel = _channel(db_url, sandbox, "zalo", monkeypatch, refresh="rt-revoked",
-                       register=False)
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    channel = _channel(db_url, sandbox, "zalo", monkeypatch, refresh="rt-revoked", register=False)
     engine = jobs.engine(db_url)
     _approved(db_url, channel, "Bầu cử ngày 15/3/2026.", dt.datetime(2026, 3, 10, 8, tzinfo=dt.UTC))
     out = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 1, tzinfo=dt.UTC), database_url=db_url)
@@ -180,27 +214,47 @@ def test_a_refused_refresh_stops_the_channel_and_keeps_its_queue(
         assert alert.first() is not None
     assert "Zalo OA refused" in (_stored(db_url, channel).last_error or "")
     # a person re-authorises; the check that passes restarts the channel and its queue goes
-    _oauth(sandbox, platform="zalo", refresh_token="rt-again", client_id="app-1",
-           client_secret="app-secret-1")
-    monkeypatch.setenv(ENV, json.dumps({"refresh_token": "rt-again", "client_id": "app-1",
-                                        "client_secret": "app-secret-1"}))
+    _oauth(
+        sandbox,
+        platform="zalo",
+        refresh_token="rt-again",
+        client_id="app-1",
+        client_secret="app-secret-1",
+    )
+    monkeypatch.setenv(
+        ENV,
+        json.dumps(
+            {"refresh_token": "rt-again", "client_id": "app-1", "client_secret": "app-secret-1"}
+        ),
+    )
     with Session(engine) as s:
         (row,) = check_channels(s, code=channel.code)
     assert row["ok"] and row["restored"] and not row["paused"]
-    later = jobs.publish_due(now=dt.datetime(2026, 3, 10, 8, 30, tzinfo=dt.UTC),
-                             database_url=db_url)
+    later = jobs.publish_due(
+        now=dt.datetime(2026, 3, 10, 8, 30, tzinfo=dt.UTC), database_url=db_url
+    )
     assert later == {"published": 1}
 
 
-def test_a_new_credential_replaces_the_stored_set(db_url: str, sandbox, keyed,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_credential_replaces_the_stored_set(
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, "tiktok", monkeypatch)
     engine = jobs.engine(db_url)
     adapter_for(channel, engine=engine)
-    _oauth(sandbox, platform="tiktok", refresh_token="rt-new", client_id="app-1",
-           client_secret="app-secret-1")  # a person re-authorised the account
-    monkeypatch.setenv(ENV, json.dumps({"refresh_token": "rt-new", "client_id": "app-1",
-                                        "client_secret": "app-secret-1"}))
+    _oauth(
+        sandbox,
+        platform="tiktok",
+        refresh_token="rt-new",
+        client_id="app-1",
+        client_secret="app-secret-1",
+    )  # a person re-authorised the account
+    monkeypatch.setenv(
+        ENV,
+        json.dumps(
+            {"refresh_token": "rt-new", "client_id": "app-1", "client_secret": "app-secret-1"}
+        ),
+    )
     adapter = adapter_for(channel, engine=engine)
     assert adapter.check_token()["ok"] is True
     assert _oauth(sandbox)["refreshes"] == {"tiktok": 2}
@@ -208,8 +262,9 @@ def test_a_new_credential_replaces_the_stored_set(db_url: str, sandbox, keyed,
     assert rows[0]["ok"] is True and rows[0]["expires_at"] and rows[0]["refresh_count"] == 2
 
 
-def test_a_dead_holders_lease_lapses(db_url: str, sandbox, keyed,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dead_holders_lease_lapses(
+    db_url: str, sandbox, keyed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PHUXANH_TOKEN_LOCK_S", "5")
     get_settings.cache_clear()
     channel = _channel(db_url, sandbox, "youtube", monkeypatch)
@@ -217,8 +272,7 @@ def test_a_dead_holders_lease_lapses(db_url: str, sandbox, keyed,
     adapter_for(channel, engine=engine)
     held = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.5)
     with Session(engine) as s:  # a worker took the lease and was killed
-        s.execute(update(ChannelToken).values(lock_owner="dead", lock_until=held,
-                                              expires_at=None))
+        s.execute(update(ChannelToken).values(lock_owner="dead", lock_until=held, expires_at=None))
         s.commit()
     _oauth(sandbox, revoke_access=True)
     adapter = adapter_for(channel, engine=engine)
@@ -226,8 +280,9 @@ def test_a_dead_holders_lease_lapses(db_url: str, sandbox, keyed,
     assert _stored(db_url, channel).refresh_count == 2
 
 
-def test_the_key_is_required_and_checked(db_url: str, sandbox,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_key_is_required_and_checked(
+    db_url: str, sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     channel = _channel(db_url, sandbox, "x", monkeypatch)
     with pytest.raises(ConfigError, match="PHUXANH_SECRET_KEY is not set"):
         adapter_for(channel, engine=jobs.engine(db_url))
@@ -258,6 +313,9 @@ def test_credential_errors_name_the_field() -> None:
         "{}": "needs an access_token, a refresh_token, or both",
     }
     for raw, message in cases.items():
-        with pytest.raises(ConfigError, match="^channel x: credential env:V: .*"
-                           + message.replace("(", r"\(").replace(")", r"\)")):
+        with pytest.raises(
+            ConfigError,
+            match="^channel x: credential env:V: .*"
+            + message.replace("(", r"\(").replace(")", r"\)"),
+        ):
             parse_credential(raw, "channel x: credential env:V")

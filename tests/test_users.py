@@ -48,8 +48,15 @@ def test_generated_password_is_printed_once_and_stored_hashed(tmp_path: Path) ->
 
 def test_password_from_a_variable_and_a_short_one_refused(tmp_path: Path) -> None:
     url = _db(tmp_path)
-    ok = add(url, "minh.tran", "--role", "approver", "--password-env", "PW",
-             env={"PW": "mot-mat-khau-dai"})
+    ok = add(
+        url,
+        "minh.tran",
+        "--role",
+        "approver",
+        "--password-env",
+        "PW",
+        env={"PW": "mot-mat-khau-dai"},
+    )
     assert ok.returncode == 0 and "password" not in ok.stdout.splitlines()[-1]
     assert check_password("mot-mat-khau-dai", stored(url, "minh.tran").password_hash)
     short = add(url, "hoa.pham", "--role", "approver", "--password-env", "PW", env={"PW": "ngan"})
@@ -61,7 +68,8 @@ def test_password_from_a_variable_and_a_short_one_refused(tmp_path: Path) -> Non
 def test_sso_only_users_have_an_email_and_no_password(tmp_path: Path) -> None:
     url = _db(tmp_path)
     assert add(url, "thu.le", "--role", "manager", "--sso-only").stderr.strip() == (
-        "--sso-only: needs --email (the address sign-in vouches for)")
+        "--sso-only: needs --email (the address sign-in vouches for)"
+    )
     done = add(url, "thu.le", "--role", "manager", "--sso-only", "--email", "Thu.Le@HP.gov.vn")
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1
     user = stored(url, "thu.le")
@@ -82,28 +90,41 @@ def test_sso_only_users_have_an_email_and_no_password(tmp_path: Path) -> None:
             sso_user(s, email="thu.le@hp.gov.vn")
 
 
-def test_login_and_display_names_are_validated(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_login_and_display_names_are_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Empty, 5,000-character and control-character names are refused in one line naming
     the field, and nothing is written."""
     from tests.test_cli_inputs import refused, run_cli
 
     url = _db(tmp_path)
     base = ("--unit", "ttdn-haiphong", "--role", "editor", "--database", url)
-    for username in ("", "x" * 5000, "lan\x1bnguyen", "Lan.Nguyen", "lan nguyen", ".lan", "l",
-                     "lan\n"):
+    for username in (
+        "",
+        "x" * 5000,
+        "lan\x1bnguyen",
+        "Lan.Nguyen",
+        "lan nguyen",
+        ".lan",
+        "l",
+        "lan\n",
+    ):
         line = refused(capsys, "user", "add", username, *base)
         assert line.startswith("USERNAME: ") and "is not a login name" in line, line
         assert len(line) < 300  # a 5,000-character name is not echoed whole
-    for name, said in (("Lan \x1b[31mđỏ", "control or invisible characters (U+001B)"),
-                       ("N" * 3000, "3000 characters, at most 120"),
-                       ("Lan\u202egnáN", "U+202E"), ("Lan\x00", "U+0000")):
+    for name, said in (
+        ("Lan \x1b[31mđỏ", "control or invisible characters (U+001B)"),
+        ("N" * 3000, "3000 characters, at most 120"),
+        ("Lan\u202egnáN", "U+202E"),
+        ("Lan\x00", "U+0000"),
+    ):
         line = refused(capsys, "user", "add", "lan.nguyen", "--name", name, *base)
         assert line.startswith("--name: ") and said in line, line
     with Session(jobs.engine(url)) as s:
         assert s.exec(select(User)).all() == []
     decomposed = "Nguye\u0302\u0303n Thi\u0323 Lan"  # NFD, as some keyboards type it
-    code, out, err = run_cli(capsys, "user", "add", "lan.nguyen", "--name", f"  {decomposed} ",
-                             *base)
+    code, out, err = run_cli(
+        capsys, "user", "add", "lan.nguyen", "--name", f"  {decomposed} ", *base
+    )
     assert code == 0 and out.startswith("user lan.nguyen (editor) added"), err
     assert stored(url, "lan.nguyen").display_name == "Nguyễn Thị Lan"  # NFC, trimmed

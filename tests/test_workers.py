@@ -26,8 +26,9 @@ def _posts(url: str) -> list[dict]:
     return requests.get(f"{url}/_sandbox/posts", timeout=5).json()["posts"]
 
 
-def test_media_paths_follow_the_media_root(db_url: str, sandbox, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_media_paths_follow_the_media_root(
+    db_url: str, sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Cards rendered on one host are stored relative to PHUXANH_MEDIA_DIR, so a worker
     that mounts the shared directory elsewhere publishes them."""
     planned_and_rendered(db_url, sandbox.public_url)
@@ -61,7 +62,8 @@ def test_media_paths_follow_the_media_root(db_url: str, sandbox, tmp_path: Path,
 
 
 def test_item_media_from_elsewhere_is_brought_under_the_root(
-        db_url: str, sandbox, tmp_path: Path) -> None:
+    db_url: str, sandbox, tmp_path: Path
+) -> None:
     from PIL import Image
 
     planned_and_rendered(db_url, sandbox.public_url, days=1)
@@ -69,8 +71,14 @@ def test_item_media_from_elsewhere_is_brought_under_the_root(
     outside.parent.mkdir()
     Image.new("RGB", (1080, 1080), (200, 30, 30)).save(outside)
     with Session(jobs.engine(db_url)) as s:
-        item = create_item(s, channel_code="fb-ttdn-haiphong", text="Mừng ngày 30/4.",
-                           at=at(1, 8), actor="lan.nguyen", media=outside)
+        item = create_item(
+            s,
+            channel_code="fb-ttdn-haiphong",
+            text="Mừng ngày 30/4.",
+            at=at(1, 8),
+            actor="lan.nguyen",
+            media=outside,
+        )
         s.commit()
         kept = item.media_path or ""
     assert kept.startswith(f"{stored.UPLOADS}/") and kept.endswith("-anh-30-4.png")
@@ -79,32 +87,45 @@ def test_item_media_from_elsewhere_is_brought_under_the_root(
     assert copy.is_relative_to(get_settings().media_dir.resolve())
 
 
-def test_a_credential_in_dotenv_publishes(db_url: str, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_credential_in_dotenv_publishes(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`.env.example` lists channel credentials, so `.env` must be read for them too."""
     server = start_in_thread(tokens={"dotenv-page-token"})
     try:
         jobs.load_catalog(db_url)
         from phuxanh.sandbox import demo
 
-        jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=server.public_url,
-                            database_url=db_url)
+        jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url=server.public_url, database_url=db_url)
         demo.ensure_team(demo.DEMO_CAMPAIGN, database_url=db_url)
         monkeypatch.delenv("FB_DOTENV_TOKEN", raising=False)
         with Session(jobs.engine(db_url)) as s:
-            add_channel(s, platform="facebook", name="Trang từ .env", account_id="42",
-                        credential_env="FB_DOTENV_TOKEN",
-                        api_base=f"{server.public_url}/facebook", unit_code=None,
-                        code="fb-dotenv", actor="test")
+            add_channel(
+                s,
+                platform="facebook",
+                name="Trang từ .env",
+                account_id="42",
+                credential_env="FB_DOTENV_TOKEN",
+                api_base=f"{server.public_url}/facebook",
+                unit_code=None,
+                code="fb-dotenv",
+                actor="test",
+            )
             s.commit()
-            item = create_item(s, channel_code="fb-dotenv", text="Tin từ Hải Phòng.",
-                               at=at(0, 8), actor="lan.nguyen")
+            item = create_item(
+                s,
+                channel_code="fb-dotenv",
+                text="Tin từ Hải Phòng.",
+                at=at(0, 8),
+                actor="lan.nguyen",
+            )
             s.commit()
             approve_item(s, item_id=item.id or 0, actor="minh.tran")
             s.commit()
         monkeypatch.chdir(tmp_path)  # a worker's runs start in its checkout, .env there
-        (tmp_path / ".env").write_text("# worker\nFB_DOTENV_TOKEN=dotenv-page-token\n",
-                                       encoding="utf-8")
+        (tmp_path / ".env").write_text(
+            "# worker\nFB_DOTENV_TOKEN=dotenv-page-token\n", encoding="utf-8"
+        )
         assert jobs.publish_due(now=at(0, 8, 1), database_url=db_url) == {"published": 1}
         assert len(_posts(server.public_url)) == 1
     finally:
@@ -112,9 +133,9 @@ def test_a_credential_in_dotenv_publishes(db_url: str, tmp_path: Path,
         server.server_close()
 
 
-def test_a_missing_credential_names_the_worker(db_url: str, sandbox,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_a_missing_credential_names_the_worker(
+    db_url: str, sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import socket
 
     planned_and_rendered(db_url, sandbox.public_url, days=1)
@@ -132,12 +153,16 @@ def test_a_missing_credential_names_the_worker(db_url: str, sandbox,
         waiting = s.exec(select(ContentItem).where(ContentItem.status == ItemStatus.scheduled))
         assert list(waiting)  # kept for when the variable is set
         errors = {p.last_error for p in s.exec(select(Publication)) if p.last_error}
-    assert any("PHUXANH_SANDBOX_TOKEN is not set on this worker "
-               f"({socket.gethostname()}), nor in its .env" in e for e in errors), errors
+    assert any(
+        "PHUXANH_SANDBOX_TOKEN is not set on this worker "
+        f"({socket.gethostname()}), nor in its .env" in e
+        for e in errors
+    ), errors
 
 
-def test_a_worker_without_database_url_says_so(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_without_database_url_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Pool deployments set PHUXANH_REQUIRE_DATABASE_URL: no DATABASE_URL (nor in .env)
     is then refused by name, not answered with "run phuxanh init" on a local SQLite file."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -152,8 +177,9 @@ def test_a_worker_without_database_url_says_so(tmp_path: Path,
     assert "phuxanh init" not in str(refused.value)
     assert default.exists() == existed  # no stray SQLite file
     # with the URL in the worker's .env it goes on to the database
-    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{tmp_path / 'w.db'}\n",
-                                   encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        f"DATABASE_URL=sqlite:///{tmp_path / 'w.db'}\n", encoding="utf-8"
+    )
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="phuxanh init"):  # that database is not set up
         jobs.publish_due()
@@ -166,13 +192,23 @@ def test_migration_makes_media_paths_under_the_root_relative(db_url: str) -> Non
     from phuxanh.core.db import alembic_config, engine_for
 
     root = get_settings().media_dir.resolve()
-    rows = {"under": str(root / "cards" / "slot1-ab.png"), "outside": "/srv/elsewhere/x.png",
-            "already": "clips/slot2-cd.mp4"}
+    rows = {
+        "under": str(root / "cards" / "slot1-ab.png"),
+        "outside": "/srv/elsewhere/x.png",
+        "already": "clips/slot2-cd.mp4",
+    }
     engine = engine_for(db_url)
     with Session(engine) as s:
         for code, path in rows.items():
-            s.add(Asset(path=path, sha256="0" * 64, template_code=code, template_version=1,
-                        input_sha256="0" * 64))
+            s.add(
+                Asset(
+                    path=path,
+                    sha256="0" * 64,
+                    template_code=code,
+                    template_version=1,
+                    input_sha256="0" * 64,
+                )
+            )
         s.commit()
 
     def paths() -> dict[str, str]:
@@ -187,5 +223,8 @@ def test_migration_makes_media_paths_under_the_root_relative(db_url: str) -> Non
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
-    assert paths() == {"under": "cards/slot1-ab.png", "outside": "/srv/elsewhere/x.png",
-                       "already": "clips/slot2-cd.mp4"}
+    assert paths() == {
+        "under": "cards/slot1-ab.png",
+        "outside": "/srv/elsewhere/x.png",
+        "already": "clips/slot2-cd.mp4",
+    }

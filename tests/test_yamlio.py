@@ -38,22 +38,34 @@ HOSTILE = [
     ("self-alias", "code: x\nlist: &x [*x]\n", ":2: list: anchor &x:"),
     ("alias-only", "code: &c x\nname: *c\n", ":1: code: anchor &c:"),
     ("deep-list", "a: " + "[" * 50_000 + "]" * 50_000 + "\n", ":1: "),
-    ("deep-map", "a: " + "{b: " * 50_000 + "1" + "}" * 50_000 + "\n",
-     f":1: a.b.b.b.b.b…: nested more than {MAX_DEPTH} levels deep"),
+    (
+        "deep-map",
+        "a: " + "{b: " * 50_000 + "1" + "}" * 50_000 + "\n",
+        f":1: a.b.b.b.b.b…: nested more than {MAX_DEPTH} levels deep",
+    ),
     ("list-key", "code: x\n? [a, b]\n: 1\n", ":2: (document): a key must be plain text"),
     ("map-key", "code: x\nfacts:\n  {a: 1}: 2\n", ":3: facts: a key must be plain text"),
     ("binary", "code: x\nname: !!binary 'not base64!!'\n", ":2: name: tag !!binary is not allowed"),
-    ("python-object", "code: !!python/object/apply:os.system [ls]\n",
-     ":1: code: tag !!python/object/apply:os.system is not allowed"),
+    (
+        "python-object",
+        "code: !!python/object/apply:os.system [ls]\n",
+        ":1: code: tag !!python/object/apply:os.system is not allowed",
+    ),
     ("unknown-tag", "code: x\nname: !vui hè\n", ":2: name: tag !vui is not allowed"),
     ("set", "code: x\ntags: !!set {a, b}\n", ":2: tags: tag !!set is not allowed"),
     ("bad-int", "code: x\nweight: !!int nhiều\n", ":2: weight: 'nhiều' is not an integer"),
     ("bad-float", "code: x\nweight: !!float abc\n", ":2: weight: 'abc' is not a number"),
     ("bad-bool", "code: x\nactive: !!bool maybe\n", ":2: active: 'maybe' is not true or false"),
-    ("bad-timestamp", "code: x\nwhen: !!timestamp soon\n",
-     ":2: when: 'soon' is not a date (YYYY-MM-DD)"),
-    ("impossible-date", "code: x\ndates:\n  - date: 2026-02-30\n",
-     ":3: dates[0].date: '2026-02-30' is not a date (YYYY-MM-DD) (day is out of range"),
+    (
+        "bad-timestamp",
+        "code: x\nwhen: !!timestamp soon\n",
+        ":2: when: 'soon' is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "impossible-date",
+        "code: x\ndates:\n  - date: 2026-02-30\n",
+        ":3: dates[0].date: '2026-02-30' is not a date (YYYY-MM-DD) (day is out of range",
+    ),
     ("year-zero", "date: 0000-01-01\n", ":1: date: '0000-01-01' is not a date"),
     ("huge-int", "n: " + "9" * 5000 + "\n", ":1: n: '99999"),
     ("control-char", "code: x\nname: a\x01b\n", ":2: (file): character 0x0001 is not allowed"),
@@ -67,8 +79,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_hostile_yaml_is_one_located_problem(loader: None, tmp_path: Path, name: str,
-                                             text: str, expected: str) -> None:
+def test_hostile_yaml_is_one_located_problem(
+    loader: None, tmp_path: Path, name: str, text: str, expected: str
+) -> None:
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValidationFailed) as err:  # refused by rule, not after expanding it
@@ -86,7 +99,9 @@ def test_every_bad_value_in_a_file_is_reported_at_once(loader: None, tmp_path: P
     with pytest.raises(ValidationFailed) as err:
         load_located(path)
     assert [p.split(": ", 2)[:2] for p in err.value.problems] == [
-        [f"{path}:1", "a"], [f"{path}:3", "c"]]
+        [f"{path}:1", "a"],
+        [f"{path}:3", "c"],
+    ]
 
 
 def test_oversized_binary_and_missing_files_are_refused(tmp_path: Path) -> None:
@@ -94,10 +109,12 @@ def test_oversized_binary_and_missing_files_are_refused(tmp_path: Path) -> None:
     big.write_bytes(b"a: '" + b"x" * MAX_BYTES + b"'\n")
     binary = tmp_path / "logo.yaml"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
-    for path, expected in ((big, ":1: (file): larger than 2 MB"),
-                           (binary, ":1: (file): not UTF-8 text"),
-                           (tmp_path / "nowhere.yaml", ":1: (file): cannot read"),
-                           (tmp_path, ":1: (file): not a regular file")):
+    for path, expected in (
+        (big, ":1: (file): larger than 2 MB"),
+        (binary, ":1: (file): not UTF-8 text"),
+        (tmp_path / "nowhere.yaml", ":1: (file): cannot read"),
+        (tmp_path, ":1: (file): not a regular file"),
+    ):
         with pytest.raises(ValidationFailed) as err:
             load_located(path)
         assert err.value.problems == [err.value.problems[0]]
@@ -116,9 +133,17 @@ def test_plain_yaml_still_reads_with_lines(loader: None, tmp_path: Path) -> None
     import datetime as dt
 
     path = tmp_path / "ok.yaml"
-    path.write_text("code: x\nn: 3\nday: 2026-04-18\nflag: true\nname: !!str 12\n"
-                    "items:\n  - a\n  - {b: 1}\n", encoding="utf-8")
+    path.write_text(
+        "code: x\nn: 3\nday: 2026-04-18\nflag: true\nname: !!str 12\nitems:\n  - a\n  - {b: 1}\n",
+        encoding="utf-8",
+    )
     doc = load_located(path)
-    assert doc.data == {"code": "x", "n": 3, "day": dt.date(2026, 4, 18), "flag": True,
-                        "name": "12", "items": ["a", {"b": 1}]}
+    assert doc.data == {
+        "code": "x",
+        "n": 3,
+        "day": dt.date(2026, 4, 18),
+        "flag": True,
+        "name": "12",
+        "items": ["a", {"b": 1}],
+    }
     assert doc.line_of(("items", 1, "b")) == 8 and doc.line_of(("day",)) == 3

@@ -28,8 +28,10 @@ COLOURS = {  # background, text
     "rejected": ("#d1d5db", "#6b7280"),
     "failed": ("#dc2626", "#ffffff"),
 }
-DAYS = {"vi": ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
-        "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+DAYS = {
+    "vi": ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
 STYLE = """<style>
 .pxcal{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.78rem}
 .pxcal th,.pxcal td{border:1px solid #e5e7eb;padding:4px;vertical-align:top}
@@ -44,8 +46,10 @@ overflow:hidden;text-overflow:ellipsis}.pxday{color:#6b7280;font-size:.72rem}
 def chip(r: CalendarEntry, label: str) -> str:
     bg, fg = COLOURS.get(r.status, COLOURS["planned"])
     title = f"#{r.item_id or '—'} {r.when:%d/%m %H:%M} · {r.channel} · {r.theme}"
-    return (f'<span class="pxchip" style="background:{bg};color:{fg}" '
-            f'title="{html.escape(title)}">{r.when:%H:%M} {html.escape(label)}</span>')
+    return (
+        f'<span class="pxchip" style="background:{bg};color:{fg}" '
+        f'title="{html.escape(title)}">{r.when:%H:%M} {html.escape(label)}</span>'
+    )
 
 
 def row_of(r: CalendarEntry, by: str) -> str:
@@ -70,12 +74,15 @@ def week_grid(rows: list[CalendarEntry], start: dt.date, by: str, waving: set[dt
     for r in rows:
         cells[(row_of(r, by), r.when.date())].append(chip(r, row_of(r, other)))
     head = "".join(
-        f'<th class="{"wave" if d in waving else ""}">{DAYS[lang()][d.weekday()]} {d:%d/%m}'
-        "</th>" for d in days)
+        f'<th class="{"wave" if d in waving else ""}">{DAYS[lang()][d.weekday()]} {d:%d/%m}</th>'
+        for d in days
+    )
     body = ""
     for key in sorted({row_of(r, by) for r in rows}):
-        tds = "".join(f'<td class="{"wave" if d in waving else ""}">{"".join(cells[(key, d)])}'
-                      "</td>" for d in days)
+        tds = "".join(
+            f'<td class="{"wave" if d in waving else ""}">{"".join(cells[(key, d)])}</td>'
+            for d in days
+        )
         body += f'<tr><td class="row">{html.escape(key)}</td>{tds}</tr>'
     return f'{STYLE}<table class="pxcal"><tr><th></th>{head}</tr>{body}</table>'
 
@@ -94,8 +101,10 @@ def month_grid(rows: list[CalendarEntry], first: dt.date, by: str, waving: set[d
             chips = "".join(chip(r, row_of(r, by)) for r in shown[:4])
             if len(shown) > 4:
                 chips += f'<span class="pxday">{t("cal.more", n=len(shown) - 4)}</span>'
-            tds += (f'<td class="{"wave" if day in waving else ""}"><div class="pxday">'
-                    f'{day:%d/%m}</div>{chips}</td>')
+            tds += (
+                f'<td class="{"wave" if day in waving else ""}"><div class="pxday">'
+                f"{day:%d/%m}</div>{chips}</td>"
+            )
             day += dt.timedelta(days=1)
         body += f"<tr>{tds}</tr>"
     return f'{STYLE}<table class="pxcal"><tr>{head}</tr>{body}</table>'
@@ -106,12 +115,28 @@ item_view.flash()
 tz = get_settings().tz
 today = dt.datetime.now(tz).date()
 a, b, c = st.columns(3)
-picked = a.date_input(t("cal.from"), value=today - dt.timedelta(days=today.weekday()),
-                      format="DD/MM/YYYY", key="cal_from")
-view = choice(b, t("cal.view"), ["week", "month"], name="cal_view", radio=True,
-              format_func=lambda v: t(f"cal.{v}"))
-by = choice(c, t("cal.by"), ["channel", "theme"], name="cal_by", radio=True,
-            format_func=lambda v: t(f"cal.by_{v}"))
+picked = a.date_input(
+    t("cal.from"),
+    value=today - dt.timedelta(days=today.weekday()),
+    format="DD/MM/YYYY",
+    key="cal_from",
+)
+view = choice(
+    b,
+    t("cal.view"),
+    ["week", "month"],
+    name="cal_view",
+    radio=True,
+    format_func=lambda v: t(f"cal.{v}"),
+)
+by = choice(
+    c,
+    t("cal.by"),
+    ["channel", "theme"],
+    name="cal_by",
+    radio=True,
+    format_func=lambda v: t(f"cal.by_{v}"),
+)
 if view == "week":
     start = picked - dt.timedelta(days=picked.weekday())
     end = start + dt.timedelta(days=6)
@@ -124,36 +149,61 @@ with session() as s:
     user = current_user(s)
     role = str(user.role) if user is not None else None
 for w in waves:
-    st.warning(t("cal.wave", name=w.name, theme=w.theme, start=f"{w.start:%d/%m/%Y}",
-                 end=f"{w.end:%d/%m/%Y}", peak=f"{w.peak:%d/%m/%Y}", days=w.peak_days),
-               icon=":material/waves:")
+    st.warning(
+        t(
+            "cal.wave",
+            name=w.name,
+            theme=w.theme,
+            start=f"{w.start:%d/%m/%Y}",
+            end=f"{w.end:%d/%m/%Y}",
+            peak=f"{w.peak:%d/%m/%Y}",
+            days=w.peak_days,
+        ),
+        icon=":material/waves:",
+    )
 if not rows:
     st.info(t("cal.empty"))
 else:
     waving = wave_days(waves)
-    grid = week_grid(rows, start, by, waving) if view == "week" else month_grid(
-        rows, start, by, waving)
+    grid = (
+        week_grid(rows, start, by, waving)
+        if view == "week"
+        else month_grid(rows, start, by, waving)
+    )
     st.markdown(grid, unsafe_allow_html=True)
     legend = " ".join(
         f'<span class="pxchip" style="display:inline-block;background:{bg};color:{fg}">'
-        f"{status(code)}</span>" for code, (bg, fg) in COLOURS.items())
+        f"{status(code)}</span>"
+        for code, (bg, fg) in COLOURS.items()
+    )
     st.markdown(f"{t('cal.legend')}: {legend}", unsafe_allow_html=True)
-    frame = pd.DataFrame([{
-        t("cal.col.day"): r.when.strftime("%d/%m/%Y"),
-        t("cal.col.time"): r.when.strftime("%H:%M"),
-        t("cal.col.channel"): r.channel,
-        t("cal.col.theme"): r.theme_vi if lang() == "vi" else r.theme_en,
-        t("cal.col.status"): status(r.status),
-        t("cal.col.why"): why(r.why),
-        t("cal.col.item"): r.item_id,
-    } for r in rows])
+    frame = pd.DataFrame(
+        [
+            {
+                t("cal.col.day"): r.when.strftime("%d/%m/%Y"),
+                t("cal.col.time"): r.when.strftime("%H:%M"),
+                t("cal.col.channel"): r.channel,
+                t("cal.col.theme"): r.theme_vi if lang() == "vi" else r.theme_en,
+                t("cal.col.status"): status(r.status),
+                t("cal.col.why"): why(r.why),
+                t("cal.col.item"): r.item_id,
+            }
+            for r in rows
+        ]
+    )
     st.dataframe(frame, hide_index=True, width="stretch")
     items = {r.item_id: r for r in rows if r.item_id is not None}
     options: list[int | None] = [None, *items]
     chosen = st.selectbox(
-        t("cal.pick"), options, key="cal_item",
-        format_func=lambda i: "—" if i is None else
-        f"#{i} · {items[i].when:%d/%m %H:%M} · {items[i].channel} · {items[i].theme}")
+        t("cal.pick"),
+        options,
+        key="cal_item",
+        format_func=lambda i: (
+            "—"
+            if i is None
+            else f"#{i} · {items[i].when:%d/%m %H:%M} · {items[i].channel} · {items[i].theme}"
+        ),
+    )
     if chosen is not None:
         with session() as s:
             found = crud.queue(s, item_id=int(chosen))

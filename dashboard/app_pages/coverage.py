@@ -23,27 +23,35 @@ st.title(t("nav.coverage"))
 tz = get_settings().tz
 today = dt.datetime.now(tz).date()
 quarter = period_of("quarter", today)
-picked = st.date_input(t("cov.range"), value=(quarter.start, quarter.end), format="DD/MM/YYYY",
-                       key="cov_range")
-start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (
-    quarter.start, quarter.end)
+picked = st.date_input(
+    t("cov.range"), value=(quarter.start, quarter.end), format="DD/MM/YYYY", key="cov_range"
+)
+start, end = (
+    (picked[0], picked[-1])
+    if isinstance(picked, tuple) and picked
+    else (quarter.start, quarter.end)
+)
 with session() as s:
     rows = crud.coverage(s, tz=tz, start=start, end=end)
-    titles = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
-              for th in s.exec(select(Theme))}
+    titles = {
+        th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
+    }
 if not rows:
     st.info(t("cov.empty"))
 else:
     frame = pd.DataFrame([asdict(r) for r in rows])
     frame["theme"] = frame["theme"].map(lambda code: titles.get(code, code))
     totals = frame.groupby("theme", as_index=False)[
-        ["planned", "approved", "published", "reach"]].sum(min_count=1)
+        ["planned", "approved", "published", "reach"]
+    ].sum(min_count=1)
     planned = totals["planned"].where(totals["planned"] > 0)  # unplanned posts: no ratio
     totals["ratio"] = (100 * totals["published"] / planned).round().astype("Int64")
-    names = {"planned": t("cov.planned"), "approved": t("cov.approved"),
-             "published": t("cov.published")}
-    long = totals.melt(id_vars="theme", value_vars=list(names), var_name="what",
-                       value_name="n")
+    names = {
+        "planned": t("cov.planned"),
+        "approved": t("cov.approved"),
+        "published": t("cov.published"),
+    }
+    long = totals.melt(id_vars="theme", value_vars=list(names), var_name="what", value_name="n")
     long["what"] = long["what"].map(names)
     bars = (
         alt.Chart(long)
@@ -52,32 +60,42 @@ else:
             y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
             yOffset=alt.YOffset("what:N", sort=list(names.values())),
             x=alt.X("n:Q", title=None),
-            color=alt.Color("what:N", title=None, sort=list(names.values()),
-                            scale=alt.Scale(range=["#cbd5e1", "#86efac", "#15803d"])),
+            color=alt.Color(
+                "what:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(range=["#cbd5e1", "#86efac", "#15803d"]),
+            ),
             tooltip=["theme", "what", "n"],
         )
         .properties(height=max(160, 60 * len(totals)))
     )
     st.altair_chart(bars, width="stretch")
     if frame["week"].nunique() > 1:
-        frame["ratio"] = (frame["published"] / frame["planned"].where(frame["planned"] > 0)
-                          ).clip(upper=1)
+        frame["ratio"] = (frame["published"] / frame["planned"].where(frame["planned"] > 0)).clip(
+            upper=1
+        )
         heat = (
             alt.Chart(frame)
             .mark_rect()
             .encode(
                 x=alt.X("week:O", title=t("cov.week")),
                 y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
-                color=alt.Color("ratio:Q", title=t("cov.ratio"),
-                                scale=alt.Scale(domain=[0, 1])),
+                color=alt.Color("ratio:Q", title=t("cov.ratio"), scale=alt.Scale(domain=[0, 1])),
                 tooltip=["theme", "week", "planned", "approved", "published"],
             )
             .properties(height=max(120, 32 * totals.shape[0]))
         )
         st.altair_chart(heat, width="stretch")
     st.dataframe(
-        totals.rename(columns={"theme": t("cov.theme"), **names, "ratio": t("cov.ratio_pct"),
-                               "reach": t("met.reach")}),
+        totals.rename(
+            columns={
+                "theme": t("cov.theme"),
+                **names,
+                "ratio": t("cov.ratio_pct"),
+                "reach": t("met.reach"),
+            }
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -85,10 +103,20 @@ else:
 # Gaps against the plan and the "6 rõ" table for the same dates, per unit
 with session() as s:
     units = {u.code: u.name for u in s.exec(select(Unit))}
-unit = st.selectbox(t("queue.unit"), ["", *units], key="cov_unit",
-                    format_func=lambda u: units.get(u, t("queue.all")))
-span = Period("range", "range", start, end, f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
-                        f"{start:%d/%m/%Y} - {end:%d/%m/%Y}")
+unit = st.selectbox(
+    t("queue.unit"),
+    ["", *units],
+    key="cov_unit",
+    format_func=lambda u: units.get(u, t("queue.all")),
+)
+span = Period(
+    "range",
+    "range",
+    start,
+    end,
+    f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
+    f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
+)
 with session() as s:
     built = reporting.build(s, period=span, tz=tz, unit_code=unit or None, today=today)
 st.subheader(t("cov.gaps"))
@@ -98,6 +126,18 @@ if not built.gaps:
     st.success(t("cov.no_gaps"))
 st.subheader(t("cov.six"))
 if built.six:
-    st.dataframe(pd.DataFrame([{t(f"cov.six.{i}"): row[k] for i, k in enumerate(
-        ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"])}
-        for row in built.six]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t(f"cov.six.{i}"): row[k]
+                    for i, k in enumerate(
+                        ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"]
+                    )
+                }
+                for row in built.six
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -24,35 +24,63 @@ with session() as s:
     # the unit rule of approval: only posts of the user's unit or a unit below it
     mine = may_settle(s, user, [w.id for w in waiting]) if user is not None else []
 for p in pauses:
-    st.error(t("health.paused", scope=p["channel"] or t("queue.all"), reason=p["reason"],
-               by=p["by"], since=local(p["since"])), icon=":material/pause_circle:")
+    st.error(
+        t(
+            "health.paused",
+            scope=p["channel"] or t("queue.all"),
+            reason=p["reason"],
+            by=p["by"],
+            since=local(p["since"]),
+        ),
+        icon=":material/pause_circle:",
+    )
 if not rows:
     st.info(t("health.empty"))
 else:
     bad = [r for r in rows if not r.ok]
     (st.warning if bad else st.success)(t("health.summary", bad=len(bad), n=len(rows)))
-    st.dataframe(pd.DataFrame([{
-        t("health.state"): "✓" if r.ok else ("⏸" if r.paused else "!"),
-        t("met.channel"): r.name,
-        t("health.platform"): r.platform,
-        t("queue.unit"): r.unit,
-        t("health.published_7d"): r.published_7d,
-        t("health.waiting"): r.waiting,
-        t("health.last_published"): local(r.last_published),
-        t("health.last_metrics"): local(r.last_metrics),
-        t("health.problem"): r.pause_reason or r.last_error or "",
-    } for r in rows]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("health.state"): "✓" if r.ok else ("⏸" if r.paused else "!"),
+                    t("met.channel"): r.name,
+                    t("health.platform"): r.platform,
+                    t("queue.unit"): r.unit,
+                    t("health.published_7d"): r.published_7d,
+                    t("health.waiting"): r.waiting,
+                    t("health.last_published"): local(r.last_published),
+                    t("health.last_metrics"): local(r.last_metrics),
+                    t("health.problem"): r.pause_reason or r.last_error or "",
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader(t("health.waiting_title"))
 if not waiting:
     st.info(t("health.waiting_none"))
 else:
-    st.dataframe(pd.DataFrame([{
-        t("health.pub"): w.id, t("health.state"): status(w.state),
-        t("met.channel"): w.channel, t("health.when"): local(w.scheduled_at),
-        t("health.why"): w.reason,
-        t("health.text"): w.text.splitlines()[0][:80] if w.text else "",
-    } for w in waiting]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("health.pub"): w.id,
+                    t("health.state"): status(w.state),
+                    t("met.channel"): w.channel,
+                    t("health.when"): local(w.scheduled_at),
+                    t("health.why"): w.reason,
+                    t("health.text"): w.text.splitlines()[0][:80] if w.text else "",
+                }
+                for w in waiting
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if user is None or user.role not in RESOLVERS:
         st.caption(t("health.resolvers"))
     elif not mine:
@@ -61,17 +89,25 @@ else:
         with st.form("resolve"):
             st.markdown(f"**{t('health.resolve')}**")
             pub_id = st.selectbox(t("health.pub"), mine, key="pub")
-            found = st.radio(t("health.action"), ["live", "not_sent", "cancel"],
-                             format_func=lambda k: t(f"health.{k}"), key="found")
+            found = st.radio(
+                t("health.action"),
+                ["live", "not_sent", "cancel"],
+                format_func=lambda k: t(f"health.{k}"),
+                key="found",
+            )
             url = st.text_input(t("health.url"), key="url")
             reason = st.text_input(t("health.reason"), key="reason")
             if st.form_submit_button(t("health.submit")):
                 with session() as s:
                     try:
-                        pub = resolve(s, pub_id=int(pub_id), actor=user.username,
-                                      live_url=url.strip() if found == "live" else None,
-                                      not_sent=found == "not_sent",
-                                      cancel=reason if found == "cancel" else None)
+                        pub = resolve(
+                            s,
+                            pub_id=int(pub_id),
+                            actor=user.username,
+                            live_url=url.strip() if found == "live" else None,
+                            not_sent=found == "not_sent",
+                            cancel=reason if found == "cancel" else None,
+                        )
                         st.success(t("health.done", id=pub.id, state=status(str(pub.state))))
                     except PhuxanhError as exc:
                         st.error(error(exc))

@@ -18,15 +18,24 @@ from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Channel, ContentItem, Theme, Unit
 
-STATES = ["in_review", "draft", "changes_requested", "approved", "scheduled", "published",
-          "rejected", "failed"]
+STATES = [
+    "in_review",
+    "draft",
+    "changes_requested",
+    "approved",
+    "scheduled",
+    "published",
+    "rejected",
+    "failed",
+]
 
 st.title(t("nav.queue"))
 item_view.flash()
 with session() as s:
     units = {u.code: u.name for u in s.exec(select(Unit))}
-    themes = {th.code: (th.title_vi if lang() == "vi" else th.title_en)
-              for th in s.exec(select(Theme))}
+    themes = {
+        th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
+    }
     channels = {c.code: f"{c.platform} · {c.display_name}" for c in s.exec(select(Channel))}
     user = current_user(s)
     signed_in = user is not None
@@ -40,16 +49,35 @@ if opened is not None:
         st.rerun()
 a, b, c = st.columns(3)
 chosen_status = choice(a, t("queue.status"), STATES, name="f_status", format_func=status)
-chosen_unit = choice(b, t("queue.unit"), ["", *units], name="f_unit",
-                     format_func=lambda u: units.get(u, t("queue.all")))
-chosen_theme = choice(c, t("queue.theme"), ["", *themes], name="f_theme",
-                      format_func=lambda x: themes.get(x, t("queue.all")))
+chosen_unit = choice(
+    b,
+    t("queue.unit"),
+    ["", *units],
+    name="f_unit",
+    format_func=lambda u: units.get(u, t("queue.all")),
+)
+chosen_theme = choice(
+    c,
+    t("queue.theme"),
+    ["", *themes],
+    name="f_theme",
+    format_func=lambda x: themes.get(x, t("queue.all")),
+)
 d, e, f = st.columns(3)
-chosen_channel = choice(d, t("queue.channel"), ["", *channels], name="f_channel",
-                        format_func=lambda x: channels.get(x, t("queue.all")))
-chosen_lang = choice(e, t("queue.language"), ["", "vi", "en"], name="f_lang",
-                     format_func=lambda x: {"": t("queue.all"), "vi": "Tiếng Việt",
-                                            "en": "English"}[x])
+chosen_channel = choice(
+    d,
+    t("queue.channel"),
+    ["", *channels],
+    name="f_channel",
+    format_func=lambda x: channels.get(x, t("queue.all")),
+)
+chosen_lang = choice(
+    e,
+    t("queue.language"),
+    ["", "vi", "en"],
+    name="f_lang",
+    format_func=lambda x: {"": t("queue.all"), "vi": "Tiếng Việt", "en": "English"}[x],
+)
 dates = f.date_input(t("queue.dates"), value=[], format="DD/MM/YYYY", key="f_dates")
 day_from: dt.date | None = None
 day_to: dt.date | None = None
@@ -61,10 +89,17 @@ with session() as s:
     if opened is not None:
         rows = crud.queue(s, item_id=int(opened))
     else:
-        rows = crud.queue(s, status=chosen_status, unit_code=chosen_unit or None,
-                          theme_code=chosen_theme or None, channel_code=chosen_channel or None,
-                          language=chosen_lang or None, day_from=day_from, day_to=day_to,
-                          tz=get_settings().tz)
+        rows = crud.queue(
+            s,
+            status=chosen_status,
+            unit_code=chosen_unit or None,
+            theme_code=chosen_theme or None,
+            channel_code=chosen_channel or None,
+            language=chosen_lang or None,
+            day_from=day_from,
+            day_to=day_to,
+            tz=get_settings().tz,
+        )
     # items with a send in doubt are locked: read for the whole page in one query
     doubt = item_view.in_doubt(s, [row.id for row in rows])
 st.caption(t("queue.count", n=len(rows)))
@@ -73,8 +108,12 @@ if signed_in:
 else:
     st.info(t("auth.needed"))
 approver = role in {str(r) for r in review.APPROVERS}
-if approver and rows and opened is None and chosen_status == "in_review" and st.button(
-    t("queue.bulk", n=len(rows)), key="bulk"
+if (
+    approver
+    and rows
+    and opened is None
+    and chosen_status == "in_review"
+    and st.button(t("queue.bulk", n=len(rows)), key="bulk")
 ):
     ok = bad = 0
     problems: list[str] = []
@@ -92,8 +131,7 @@ if approver and rows and opened is None and chosen_status == "in_review" and st.
                 s.rollback()
                 bad += 1
                 problems.append(error(exc))
-    st.session_state["flash"] = "\n\n".join([t("queue.bulk_done", ok=ok, bad=bad),
-                                              *problems[:5]])
+    st.session_state["flash"] = "\n\n".join([t("queue.bulk_done", ok=ok, bad=bad), *problems[:5]])
     st.rerun()
 if not rows:
     st.info(t("queue.empty"))

@@ -26,33 +26,52 @@ with session() as s:
     due = reporting.due_dates(s, today=today)
     units = {u.code: u.name for u in s.exec(select(Unit))}
 if due:
-    st.dataframe(pd.DataFrame([{
-        t("rep.due"): f"{d['due']:%d/%m/%Y}",
-        t("rep.left"): d["days_left"],
-        t("rep.period"): d["label"] if t("rep.lang") == "vi" else d["period"],
-        t("rep.campaign"): d["campaign"],
-        t("rep.source"): d["source"],
-    } for d in due]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("rep.due"): f"{d['due']:%d/%m/%Y}",
+                    t("rep.left"): d["days_left"],
+                    t("rep.period"): d["label"] if t("rep.lang") == "vi" else d["period"],
+                    t("rep.campaign"): d["campaign"],
+                    t("rep.source"): d["source"],
+                }
+                for d in due
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 else:
     st.info(t("rep.no_due"))
 a, b = st.columns(2)
 default = due[0]["period"] if due else period_of("quarter", today).code
 period = a.text_input(t("rep.period_code"), value=default, key="rep_period")
-unit = b.selectbox(t("queue.unit"), ["", *units], key="rep_unit",
-                   format_func=lambda u: units.get(u, t("queue.all")))
+unit = b.selectbox(
+    t("queue.unit"),
+    ["", *units],
+    key="rep_unit",
+    format_func=lambda u: units.get(u, t("queue.all")),
+)
 cols = st.columns(3)
 for col, fmt in zip(cols, ("docx", "pdf", "xlsx"), strict=True):
     if col.button(t("rep.make", fmt=fmt.upper()), key=f"make-{fmt}"):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / f"bao-cao-{period}.{fmt}"
             try:
-                jobs.report(period=period, unit_code=unit or None, fmt=fmt, out=out,
-                            database_url=get_settings().database_url)
+                jobs.report(
+                    period=period,
+                    unit_code=unit or None,
+                    fmt=fmt,
+                    out=out,
+                    database_url=get_settings().database_url,
+                )
             except PhuxanhError as exc:
                 st.error(error(exc))
             else:
                 st.session_state[f"report-{fmt}"] = (out.name, out.read_bytes())
     ready = st.session_state.get(f"report-{fmt}")
     if ready:
-        col.download_button(t("rep.download", name=ready[0]), ready[1], file_name=ready[0],
-                            key=f"dl-{fmt}")
+        col.download_button(
+            t("rep.download", name=ready[0]), ready[1], file_name=ready[0], key=f"dl-{fmt}"
+        )

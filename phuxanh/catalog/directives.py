@@ -363,17 +363,21 @@ def decode(raw: bytes, name: str) -> str:
         return ValidationFailed([f"{name}:1: (file): {problem}"])
 
     if len(raw) > MAX_BYTES:
-        raise refuse(f"larger than {MAX_BYTES // 1024 // 1024} MB; a directive is tens of KB "
-                     "of text")
+        raise refuse(
+            f"larger than {MAX_BYTES // 1024 // 1024} MB; a directive is tens of KB of text"
+        )
     if b"\x00" in raw:
-        raise refuse("not a text file (it has NUL bytes: save the directive as plain text, "
-                     "UTF-8)")
+        raise refuse("not a text file (it has NUL bytes: save the directive as plain text, UTF-8)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ValidationFailed([f"{name}:{line}: (file): not UTF-8 text ({exc.reason} at "
-                                f"byte {exc.start}); save it as UTF-8"]) from exc
+        raise ValidationFailed(
+            [
+                f"{name}:{line}: (file): not UTF-8 text ({exc.reason} at "
+                f"byte {exc.start}); save it as UTF-8"
+            ]
+        ) from exc
     if not text.strip():
         raise refuse("empty; a directive is its text (UTF-8)")
     return text

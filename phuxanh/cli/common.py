@@ -48,8 +48,9 @@ def when(value: str | None, flag: str, *, local: bool = True) -> dt.datetime | N
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ValidationFailed([f"{flag}: {value!r} is not an ISO date-time "
-                                "(e.g. 2026-03-15T08:00+07:00)"]) from exc
+        raise ValidationFailed(
+            [f"{flag}: {value!r} is not an ISO date-time (e.g. 2026-03-15T08:00+07:00)"]
+        ) from exc
     check_year(parsed.year, flag, value)
     if parsed.tzinfo is not None or not local:
         return parsed
@@ -118,8 +119,12 @@ def password_from(password_env: str | None, *, prompt: str) -> tuple[str, bool]:
 
     if password_env:
         if protected_env_problem(password_env):
-            raise ValidationFailed([f"--password-env: {password_env} is one of phuxanh's own "
-                                    "settings or a system variable, never a password"])
+            raise ValidationFailed(
+                [
+                    f"--password-env: {password_env} is one of phuxanh's own "
+                    "settings or a system variable, never a password"
+                ]
+            )
         password = os.environ.get(password_env) or ""
         if not password:
             raise ValidationFailed([f"--password-env: {password_env} is not set"])

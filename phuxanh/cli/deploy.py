@@ -58,11 +58,16 @@ def _stop_child(child: subprocess.Popen[bytes], grace_s: float) -> int:
 
 
 def serve(
-    port: Annotated[int | None, typer.Option(
-        help=f"port of the local Prefect server (default {DEFAULT_PORT}, or a free one)")] = None,
-    home: Annotated[Path, typer.Option(
-        help="the local Prefect server's PREFECT_HOME (its SQLite database and log)")]
-    = ROOT / "var" / "prefect",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help=f"port of the local Prefect server (default {DEFAULT_PORT}, or a free one)"
+        ),
+    ] = None,
+    home: Annotated[
+        Path,
+        typer.Option(help="the local Prefect server's PREFECT_HOME (its SQLite database and log)"),
+    ] = ROOT / "var" / "prefect",
 ) -> None:
     """Run the scheduled flows here: daily 06:00, publishing every minute, hourly metrics.
 
@@ -78,11 +83,12 @@ def serve(
     server = None
     if api is None:
         typer.echo("phuxanh serve: no PREFECT_API_URL, starting a local Prefect server ...")
-        server = prefect_server.start(
-            home, port=port or prefect_server.free_port(DEFAULT_PORT))
+        server = prefect_server.start(home, port=port or prefect_server.free_port(DEFAULT_PORT))
         api = server.url
-        typer.echo(f"phuxanh serve: local Prefect server (pid {server.process.pid}, scheduler "
-                   f"on) at {server.ui_url}, data and log in {server.home}; it stops with serve")
+        typer.echo(
+            f"phuxanh serve: local Prefect server (pid {server.process.pid}, scheduler "
+            f"on) at {server.ui_url}, data and log in {server.home}; it stops with serve"
+        )
     else:
         typer.echo(f"phuxanh serve: Prefect server {scrub(api)} (PREFECT_API_URL)")
     tz = get_settings().timezone
@@ -93,11 +99,13 @@ def serve(
     code = 0
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "flows.serve"], cwd=ROOT,
+            [sys.executable, "-m", "flows.serve"],
+            cwd=ROOT,
             env=os.environ | {"PREFECT_API_URL": api},
             # if serve itself is killed, its runner goes too (without its server it cannot
             # even pause; left alone it would keep running flows against nothing)
-            preexec_fn=prefect_server.parent_death_signal(signal.SIGKILL))  # noqa: PLW1509
+            preexec_fn=prefect_server.parent_death_signal(signal.SIGKILL),  # noqa: PLW1509  (only prctl, async-signal-safe)
+        )
         code = child.wait()
     except (KeyboardInterrupt, _Stopped):
         typer.echo("phuxanh serve: stopping ...")
@@ -110,8 +118,9 @@ def serve(
                 _stop_child(child, grace_s=30)
             if server is not None:
                 server.stop()
-                typer.echo(f"phuxanh serve: local Prefect server (pid {server.process.pid}) "
-                           "stopped")
+                typer.echo(
+                    f"phuxanh serve: local Prefect server (pid {server.process.pid}) stopped"
+                )
         finally:
             signal.signal(signal.SIGTERM, previous)
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -121,9 +130,12 @@ def serve(
 
 def deploy(
     pool: Annotated[str, typer.Option(help="the process work pool (created if missing)")],
-    source: Annotated[Path, typer.Option(
-        help="this checkout's path on the workers (default: here); the same on every host")]
-    = ROOT,
+    source: Annotated[
+        Path,
+        typer.Option(
+            help="this checkout's path on the workers (default: here); the same on every host"
+        ),
+    ] = ROOT,
 ) -> None:
     """Put the four scheduled deployments on a process work pool (created if missing).
 
@@ -132,18 +144,24 @@ def deploy(
     """
     api = configured_api_url()
     if api is None:
-        raise ValidationFailed([
-            "PREFECT_API_URL: not set; a work pool lives on a Prefect server "
-            "(`prefect server start`, or `phuxanh serve` to run everything from here)"])
+        raise ValidationFailed(
+            [
+                "PREFECT_API_URL: not set; a work pool lives on a Prefect server "
+                "(`prefect server start`, or `phuxanh serve` to run everything from here)"
+            ]
+        )
     if not source.is_absolute():
         raise ValidationFailed([f"--source: {source} is not an absolute path"])
     made = _ensure_pool(pool)
-    typer.echo(f"work pool {pool} ({'created' if made else 'exists'}, type process) on "
-               f"{scrub(api)}")
+    typer.echo(
+        f"work pool {pool} ({'created' if made else 'exists'}, type process) on {scrub(api)}"
+    )
     for s, deployment_id in zip(SCHEDULES, _deploy_all(pool, source), strict=True):
         typer.echo(f"  {s.flow_name}/{s.name:<16} {s.when()}  id {deployment_id}")
-    typer.echo(f"workers: prefect worker start --pool {pool} --limit 4   (from phuxanh's "
-               f"environment, with DATABASE_URL and the channels' credentials; cwd {source})")
+    typer.echo(
+        f"workers: prefect worker start --pool {pool} --limit 4   (from phuxanh's "
+        f"environment, with DATABASE_URL and the channels' credentials; cwd {source})"
+    )
 
 
 def _ensure_pool(pool: str) -> bool:
@@ -159,8 +177,10 @@ def _ensure_pool(pool: str) -> bool:
             client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
             return True
     if found.type != "process":
-        raise ConfigError(f"--pool: work pool {pool} is of type {found.type!r}; phuxanh's "
-                          "deployments run as processes from the checkout: use a process pool")
+        raise ConfigError(
+            f"--pool: work pool {pool} is of type {found.type!r}; phuxanh's "
+            "deployments run as processes from the checkout: use a process pool"
+        )
     return False
 
 
@@ -175,8 +195,12 @@ def _deploy_all(pool: str, source: Path) -> list[Any]:
     for s in SCHEDULES:
         flow: Any = Flow.from_source(source=str(ROOT), entrypoint=s.entrypoint)
         deployment = flow.to_deployment(
-            name=s.name, schedule=s.schedule(tz), description=s.description,
-            work_pool_name=pool, job_variables={"env": dict(WORKER_ENV)})
+            name=s.name,
+            schedule=s.schedule(tz),
+            description=s.description,
+            work_pool_name=pool,
+            job_variables={"env": dict(WORKER_ENV)},
+        )
         deployment.storage = LocalStorage(str(source))
         ids.append(deployment.apply(work_pool_name=pool))
     return ids

@@ -22,11 +22,11 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
 
     @app.command()
     def compose(
-        from_: Annotated[str | None, typer.Option("--from", help="first day (default: all)")]
-        = None,
+        from_: Annotated[
+            str | None, typer.Option("--from", help="first day (default: all)")
+        ] = None,
         to: Annotated[str | None, typer.Option(help="last day")] = None,
-        campaign: Annotated[str | None, typer.Option(help="campaign code (default: all)")]
-        = None,
+        campaign: Annotated[str | None, typer.Option(help="campaign code (default: all)")] = None,
         database: Database = None,
     ) -> None:
         """Write a draft for every planned slot without one: the fact or message it
@@ -36,8 +36,9 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
         end = day(to, "--to") if to else None
         if start and end and end < start:
             raise ValidationFailed(["--to: before --from"])
-        _print(jobs.compose_range(start=start, end=end, campaign_code=campaign,
-                                  database_url=database))
+        _print(
+            jobs.compose_range(start=start, end=end, campaign_code=campaign, database_url=database)
+        )
 
     @app.command()
     def report(
@@ -54,8 +55,9 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
         if output.suffix.lower() != f".{fmt}":
             raise ValidationFailed([f"-o: {output.name}: a {fmt} report ends in .{fmt}"])
         output_file(output, "-o")
-        _print(jobs.report(period=period, unit_code=unit, fmt=fmt, out=output,
-                           database_url=database))
+        _print(
+            jobs.report(period=period, unit_code=unit, fmt=fmt, out=output, database_url=database)
+        )
 
     @metrics_app.command("best-time")
     def best_time(
@@ -80,17 +82,33 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
             cells = bt.history(session, channel_id=row.id or 0, tz=get_settings().tz)
         used = bt.hint(cells) is not None
         if as_json:
-            _print({"channel": channel, "posts": sum(c.posts for c in cells),
+            _print(
+                {
+                    "channel": channel,
+                    "posts": sum(c.posts for c in cells),
                     "planner_uses_it": used,
-                    "cells": [{"weekday": c.weekday, "hour": c.hour, "posts": c.posts,
-                               "mean_reach": round(c.mean_reach, 1)} for c in cells]})
+                    "cells": [
+                        {
+                            "weekday": c.weekday,
+                            "hour": c.hour,
+                            "posts": c.posts,
+                            "mean_reach": round(c.mean_reach, 1),
+                        }
+                        for c in cells
+                    ],
+                }
+            )
             return
         days = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
         for c in sorted(cells, key=lambda c: -c.mean_reach):
-            typer.echo(f"{days[c.weekday]} {c.hour:02d}h  {c.mean_reach:8.0f} lượt tiếp cận "
-                       f"trung bình  ({c.posts} bài)")
-        typer.echo(f"{sum(c.posts for c in cells)} bài có số liệu; kế hoạch "
-                   f"{'có' if used else 'chưa'} dùng gợi ý này (cần ≥ {bt.MIN_POSTS} bài).")
+            typer.echo(
+                f"{days[c.weekday]} {c.hour:02d}h  {c.mean_reach:8.0f} lượt tiếp cận "
+                f"trung bình  ({c.posts} bài)"
+            )
+        typer.echo(
+            f"{sum(c.posts for c in cells)} bài có số liệu; kế hoạch "
+            f"{'có' if used else 'chưa'} dùng gợi ý này (cần ≥ {bt.MIN_POSTS} bài)."
+        )
 
     @item_app.command("sample")
     def item_sample(
@@ -108,8 +126,9 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
             raise ValidationFailed(["-n: at least 1"])
         output_file(output, "-o")
         with session_scope(jobs.engine(database)) as session:
-            shown = drafts_sample(session, n=n, seed=seed, out=output,
-                                  tz_name=get_settings().timezone)
+            shown = drafts_sample(
+                session, n=n, seed=seed, out=output, tz_name=get_settings().timezone
+            )
         typer.echo(f"{shown} drafts written to {output}")
 
 
@@ -119,8 +138,12 @@ def add_pause_commands(app: typer.Typer) -> None:
     @app.command()
     def pause(
         reason: Annotated[str, typer.Option(help="why (shown to everyone, kept in the audit)")],
-        actor: Annotated[str, typer.Option("--as", help="who pauses (an approver, manager or "
-                                                        "admin of the channel's unit)")],
+        actor: Annotated[
+            str,
+            typer.Option(
+                "--as", help="who pauses (an approver, manager or admin of the channel's unit)"
+            ),
+        ],
         channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
         database: Database = None,
     ) -> None:
@@ -131,13 +154,18 @@ def add_pause_commands(app: typer.Typer) -> None:
 
         with session_scope(jobs.engine(database)) as session:
             do_pause(session, channel_code=channel, reason=reason, actor=actor)
-        typer.echo(f"publishing paused {'on ' + channel if channel else 'everywhere'}: "
-                   f"{reason.strip()}")
+        typer.echo(
+            f"publishing paused {'on ' + channel if channel else 'everywhere'}: {reason.strip()}"
+        )
 
     @app.command()
     def resume(
-        actor: Annotated[str, typer.Option("--as", help="who resumes (an approver, manager "
-                                                        "or admin of the channel's unit)")],
+        actor: Annotated[
+            str,
+            typer.Option(
+                "--as", help="who resumes (an approver, manager or admin of the channel's unit)"
+            ),
+        ],
         channel: Annotated[str | None, typer.Option(help="one channel (default: all)")] = None,
         database: Database = None,
     ) -> None:
@@ -149,5 +177,4 @@ def add_pause_commands(app: typer.Typer) -> None:
         with session_scope(jobs.engine(database)) as session:
             ended = do_resume(session, channel_code=channel, actor=actor)
         scope = "on " + channel if channel else "everywhere"
-        typer.echo(f"publishing resumed {scope} ({ended} pause{'s' if ended != 1 else ''} "
-                   "ended)")
+        typer.echo(f"publishing resumed {scope} ({ended} pause{'s' if ended != 1 else ''} ended)")

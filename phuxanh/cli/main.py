@@ -112,8 +112,11 @@ def plan(
         raise ValidationFailed(["--to: before --from"])
     url = sandbox_url or f"http://127.0.0.1:{get_settings().sandbox_port}"
     days = (end - start).days + 1
-    _print(jobs.plan_campaign(campaign, start=start, days=days, replan=replan,
-                              sandbox_url=url, database_url=database))
+    _print(
+        jobs.plan_campaign(
+            campaign, start=start, days=days, replan=replan, sandbox_url=url, database_url=database
+        )
+    )
 
 
 @publish_app.command("due")
@@ -152,8 +155,7 @@ def item_list(
     for r in rows:
         when = r.scheduled_at.isoformat() if r.scheduled_at else "-"
         typer.echo(
-            f"{r.id:>5}  {r.state:<12} {when:<26} "
-            f"{r.channel:<22} {r.text.splitlines()[0][:60]}"
+            f"{r.id:>5}  {r.state:<12} {when:<26} {r.channel:<22} {r.text.splitlines()[0][:60]}"
         )
 
 
@@ -206,14 +208,20 @@ def user_add(
         typer.echo(f"password (shown once, not stored): {password}")
 
 
-HeadFile = Annotated[Path | None, typer.Option(
-    "--head-file", help="a head file (`audit head --append`): check against every head in it")]
+HeadFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--head-file", help="a head file (`audit head --append`): check against every head in it"
+    ),
+]
 
 
 @audit_app.command("verify")
 def audit_verify(
-    head: Annotated[list[str] | None, typer.Option(
-        "--head", help="ROWS:HASH as `audit head` or a report printed it; repeatable")] = None,
+    head: Annotated[
+        list[str] | None,
+        typer.Option("--head", help="ROWS:HASH as `audit head` or a report printed it; repeatable"),
+    ] = None,
     head_file: HeadFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verdict as JSON")] = False,
     database: Database = None,
@@ -240,9 +248,14 @@ def audit_verify(
 
 @audit_app.command("head")
 def audit_head(
-    append: Annotated[Path | None, typer.Option(
-        "--append", help="verify the log against every head already in FILE, then add this "
-        "one (the file is only ever appended to, created 0600)")] = None,
+    append: Annotated[
+        Path | None,
+        typer.Option(
+            "--append",
+            help="verify the log against every head already in FILE, then add this "
+            "one (the file is only ever appended to, created 0600)",
+        ),
+    ] = None,
     database: Database = None,
 ) -> None:
     """Print the audit log's head, ROWS:HASH: keep it outside the database (a head file, the
@@ -261,8 +274,7 @@ def audit_head(
             raise PhuxanhError(verdict.line() + f" (nothing added to {append})")
         audit.append_head(append, verdict.head)
     earlier = f"{len(anchors)} earlier head{'s' if len(anchors) != 1 else ''}"
-    typer.echo(f"audit head {verdict.head} added to {append}; the log matches the {earlier} "
-               "in it")
+    typer.echo(f"audit head {verdict.head} added to {append}; the log matches the {earlier} in it")
 
 
 @audit_app.command("new-key")
@@ -304,8 +316,10 @@ def directive_import(
     if out is not None:
         draft = catalog_draft(parsed, source_file=file.name)
         with atomic_output(out, "-o") as tmp:
-            tmp.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100),
-                           encoding="utf-8")
+            tmp.write_text(
+                yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100),
+                encoding="utf-8",
+            )
         typer.echo(
             f"draft written: {out} ({len(draft['themes'])} themes); "
             f"next: phuxanh catalog check {out}",
@@ -472,9 +486,12 @@ def main() -> None:
     except DBAPIError as exc:
         if debug:
             raise
-        typer.echo(f"error: database: {_line(exc.orig or exc)} (check DATABASE_URL or "
-                   "--database and that the database is running; PHUXANH_DEBUG=1 for the "
-                   "traceback)", err=True)
+        typer.echo(
+            f"error: database: {_line(exc.orig or exc)} (check DATABASE_URL or "
+            "--database and that the database is running; PHUXANH_DEBUG=1 for the "
+            "traceback)",
+            err=True,
+        )
         sys.exit(1)
     except OSError as exc:
         if debug:
@@ -485,8 +502,11 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
-        typer.echo(f"error: unexpected {type(exc).__name__}: {_line(exc)} (run with "
-                   "PHUXANH_DEBUG=1 for the traceback)", err=True)
+        typer.echo(
+            f"error: unexpected {type(exc).__name__}: {_line(exc)} (run with "
+            "PHUXANH_DEBUG=1 for the traceback)",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -19,8 +19,9 @@ render_app = typer.Typer(
     help="Render media from templates (card, clip); with --campaign, the campaign's drafts.",
     invoke_without_command=True,
 )
-template_app = typer.Typer(help="Card and clip templates in assets/templates/.",
-                           no_args_is_help=True)
+template_app = typer.Typer(
+    help="Card and clip templates in assets/templates/.", no_args_is_help=True
+)
 media_app = typer.Typer(help="Check media files against platform limits.", no_args_is_help=True)
 
 Database = Annotated[
@@ -43,11 +44,16 @@ def _brand(brand: str | None) -> str:
     """The brand code from --brand (else PHUXANH_BRAND): a plain code, never a path."""
     from phuxanh.media.cards import BRAND_CODE
 
-    code, name = (brand, "--brand") if brand is not None else (get_settings().brand,
-                                                               "PHUXANH_BRAND")
+    code, name = (
+        (brand, "--brand") if brand is not None else (get_settings().brand, "PHUXANH_BRAND")
+    )
     if not BRAND_CODE.fullmatch(code):
-        raise ValidationFailed([f"{name}: {code!r} is not a brand code (a-z, 0-9 and -, "
-                                "as in assets/brands/CODE.yaml)"])
+        raise ValidationFailed(
+            [
+                f"{name}: {code!r} is not a brand code (a-z, 0-9 and -, "
+                "as in assets/brands/CODE.yaml)"
+            ]
+        )
     return code
 
 
@@ -90,8 +96,9 @@ def render_card(
     output: Out,
     lang: Lang = "vi",
     brand: BrandOpt = None,
-    today: Annotated[str | None, typer.Option(help="date countdowns count from (YYYY-MM-DD)")]
-    = None,
+    today: Annotated[
+        str | None, typer.Option(help="date countdowns count from (YYYY-MM-DD)")
+    ] = None,
     database: Database = None,
 ) -> None:
     """Render one card (PNG or JPEG) from a template and a data file."""
@@ -103,19 +110,28 @@ def render_card(
     settings = get_settings()
     spec = load_template(settings.assets_dir, template)
     if spec.kind != "card":
-        raise ValidationFailed([f"--template: {template} is a {spec.kind} template; "
-                                "use phuxanh render clip"])
+        raise ValidationFailed(
+            [f"--template: {template} is a {spec.kind} template; use phuxanh render clip"]
+        )
     kit = load_brand(settings.assets_dir, _brand(brand))
     from phuxanh.cli.common import day as parse_day
 
     day = parse_day(today, "--today") if today else dt.datetime.now(settings.tz).date()
     jobs.init_db(database)
     with session_scope(jobs.engine(database)) as session:
-        out = studio.card_from_file(session, spec, _data(data), kit, lang=_lang(lang),
-                                    out=output, today=day)
-    _print({"path": str(out.path), "sha256": out.sha256, "template": spec.id,
-            "version": spec.version, "input_sha256": out.input_sha256,
-            "fact_ids": out.fact_ids})
+        out = studio.card_from_file(
+            session, spec, _data(data), kit, lang=_lang(lang), out=output, today=day
+        )
+    _print(
+        {
+            "path": str(out.path),
+            "sha256": out.sha256,
+            "template": spec.id,
+            "version": spec.version,
+            "input_sha256": out.input_sha256,
+            "fact_ids": out.fact_ids,
+        }
+    )
 
 
 @render_app.command("clip")
@@ -126,10 +142,10 @@ def render_clip(
     lang: Lang = "vi",
     brand: BrandOpt = None,
     music: Annotated[Path | None, typer.Option(help="music file (else a silent track)")] = None,
-    preset: Annotated[str | None, typer.Option(help="x264 preset (default: PHUXANH_CLIP_PRESET)")]
-    = None,
-    x_rendition: Annotated[bool, typer.Option(help="also write OUT.x.mp4 (576x1024) for X")]
-    = True,
+    preset: Annotated[
+        str | None, typer.Option(help="x264 preset (default: PHUXANH_CLIP_PRESET)")
+    ] = None,
+    x_rendition: Annotated[bool, typer.Option(help="also write OUT.x.mp4 (576x1024) for X")] = True,
     database: Database = None,
 ) -> None:
     """Render a vertical clip (MP4, 1080x1920, 30 fps, H.264 + AAC) and its .srt."""
@@ -139,20 +155,36 @@ def render_clip(
     from phuxanh.media.probe import audio_problem
     from phuxanh.media.templates import load_template
 
-    _outputs(output, output.with_suffix(".srt"),
-             *([output.with_name(f"{output.stem}.x.mp4")] if x_rendition else []))
+    _outputs(
+        output,
+        output.with_suffix(".srt"),
+        *([output.with_name(f"{output.stem}.x.mp4")] if x_rendition else []),
+    )
     settings = get_settings()
-    chosen = check_preset(preset, "--preset") if preset is not None else \
-        check_preset(settings.clip_preset, "PHUXANH_CLIP_PRESET")
+    chosen = (
+        check_preset(preset, "--preset")
+        if preset is not None
+        else check_preset(settings.clip_preset, "PHUXANH_CLIP_PRESET")
+    )
     if music is not None and (bad := audio_problem(music)):
         raise ValidationFailed([f"--music: {bad}"])
     spec = load_template(settings.assets_dir, template)
     kit = load_brand(settings.assets_dir, _brand(brand))
     jobs.init_db(database)
     with session_scope(jobs.engine(database)) as session:
-        _print(studio.clip_from_file(session, spec, _data(data), kit, lang=_lang(lang),
-                                     out=output, music=music, preset=chosen,
-                                     x_rendition=x_rendition))
+        _print(
+            studio.clip_from_file(
+                session,
+                spec,
+                _data(data),
+                kit,
+                lang=_lang(lang),
+                out=output,
+                music=music,
+                preset=chosen,
+                x_rendition=x_rendition,
+            )
+        )
 
 
 @template_app.command("list")
@@ -188,8 +220,13 @@ def template_sheet(
     _outputs(output)
     settings = get_settings()
     kit = load_brand(settings.assets_dir, _brand(brand))
-    sheet = contact_sheet(settings.assets_dir, settings.content_dir / "samples", kit,
-                          lang=_lang(lang), today=dt.datetime.now(settings.tz).date())
+    sheet = contact_sheet(
+        settings.assets_dir,
+        settings.content_dir / "samples",
+        kit,
+        lang=_lang(lang),
+        today=dt.datetime.now(settings.tz).date(),
+    )
     buf = io.BytesIO()
     if output.suffix.lower() in (".jpg", ".jpeg"):
         sheet.save(buf, format="JPEG", quality=88, optimize=True)
@@ -213,8 +250,9 @@ def media_check(
     names = platform or sorted(LIMITS)
     unknown = [p for p in names if p not in LIMITS]
     if unknown:
-        raise ValidationFailed([f"--platform: unknown {', '.join(unknown)} "
-                                f"(one of {', '.join(sorted(LIMITS))})"])
+        raise ValidationFailed(
+            [f"--platform: unknown {', '.join(unknown)} (one of {', '.join(sorted(LIMITS))})"]
+        )
     info = probe(path)
     found = {name: problems(info, name) for name in names}
     _print({"file": str(path), "info": info.__dict__, "problems": found})

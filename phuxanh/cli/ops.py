@@ -28,16 +28,17 @@ def _emit(data: object) -> None:
 
 @channel_app.command("add")
 def channel_add(
-    platform: Annotated[str, typer.Option(help="facebook|youtube|tiktok|x|zalo|telegram|"
-                                               "wordpress")],
+    platform: Annotated[
+        str, typer.Option(help="facebook|youtube|tiktok|x|zalo|telegram|wordpress")
+    ],
     name: Annotated[str, typer.Option(help="the channel's public name")],
     account_id: Annotated[str, typer.Option("--account-id", help="page/channel/account id")],
-    credential_env: Annotated[str, typer.Option("--credential-env",
-                                                help="the variable holding the token")],
+    credential_env: Annotated[
+        str, typer.Option("--credential-env", help="the variable holding the token")
+    ],
     api_base: Annotated[str | None, typer.Option("--api-base", help="API base URL")] = None,
     unit: Annotated[str | None, typer.Option(help="owning unit code")] = None,
-    code: Annotated[str | None, typer.Option(help="channel code (default from the name)")]
-    = None,
+    code: Annotated[str | None, typer.Option(help="channel code (default from the name)")] = None,
     database: Database = None,
 ) -> None:
     """Add an official channel; the credential stays in the environment, never stored."""
@@ -45,15 +46,26 @@ def channel_add(
     from phuxanh.publish.channels import add_channel
 
     with session_scope(jobs.engine(database)) as session:
-        channel = add_channel(session, platform=platform, name=name, account_id=account_id,
-                              credential_env=credential_env, api_base=api_base,
-                              unit_code=unit, code=code, actor="cli")
+        channel = add_channel(
+            session,
+            platform=platform,
+            name=name,
+            account_id=account_id,
+            credential_env=credential_env,
+            api_base=api_base,
+            unit_code=unit,
+            code=code,
+            actor="cli",
+        )
         typer.echo(f"channel {channel.code} ({channel.platform}) added")
     from phuxanh.core.settings import env_value
 
     if not env_value(credential_env):
-        typer.echo(f"note: {credential_env} is not set here (environment or .env); set it "
-                   "on every host that publishes", err=True)
+        typer.echo(
+            f"note: {credential_env} is not set here (environment or .env); set it "
+            "on every host that publishes",
+            err=True,
+        )
 
 
 @channel_app.command("list")
@@ -103,17 +115,24 @@ def channel_new_key() -> None:
 
 @publication_app.command("resolve")
 def publication_resolve(
-    pub_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX,
-                                          help="publication id (item list --json: "
-                                               "publication_id)")],
+    pub_id: Annotated[
+        int,
+        typer.Argument(
+            metavar="ID",
+            min=1,
+            max=ROW_ID_MAX,
+            help="publication id (item list --json: publication_id)",
+        ),
+    ],
     actor: Annotated[str, typer.Option("--as", help="who looked (approver, manager, admin)")],
     live: Annotated[str | None, typer.Option(help="it is live: the post's URL")] = None,
-    remote_id: Annotated[str | None, typer.Option("--remote-id",
-                                                  help="with --live: the platform's id")] = None,
-    not_sent: Annotated[bool, typer.Option("--not-sent", help="it is not there: send again")]
-    = False,
-    at: Annotated[str | None, typer.Option(help="with --not-sent: send at this ISO time")]
-    = None,
+    remote_id: Annotated[
+        str | None, typer.Option("--remote-id", help="with --live: the platform's id")
+    ] = None,
+    not_sent: Annotated[
+        bool, typer.Option("--not-sent", help="it is not there: send again")
+    ] = False,
+    at: Annotated[str | None, typer.Option(help="with --not-sent: send at this ISO time")] = None,
     cancel: Annotated[str | None, typer.Option(help="it will not go out: the reason")] = None,
     database: Database = None,
 ) -> None:
@@ -124,10 +143,25 @@ def publication_resolve(
 
     when_at = when(at, "--at", local=False)
     with session_scope(jobs.engine(database)) as session:
-        pub = resolve(session, pub_id=pub_id, actor=actor, live_url=live, remote_id=remote_id,
-                      not_sent=not_sent, at=when_at, cancel=cancel)
-        _emit({"id": pub.id, "state": str(pub.state), "remote_url": pub.remote_url,
-               "scheduled_at": pub.scheduled_at.isoformat(), "last_error": pub.last_error})
+        pub = resolve(
+            session,
+            pub_id=pub_id,
+            actor=actor,
+            live_url=live,
+            remote_id=remote_id,
+            not_sent=not_sent,
+            at=when_at,
+            cancel=cancel,
+        )
+        _emit(
+            {
+                "id": pub.id,
+                "state": str(pub.state),
+                "remote_url": pub.remote_url,
+                "scheduled_at": pub.scheduled_at.isoformat(),
+                "last_error": pub.last_error,
+            }
+        )
 
 
 def add_item_ops(item_app: typer.Typer) -> None:
@@ -147,8 +181,15 @@ def add_item_ops(item_app: typer.Typer) -> None:
 
         when_at = when(at, "--at", local=False)
         with session_scope(jobs.engine(database)) as session:
-            item = create_item(session, channel_code=channel, text=text, at=when_at, actor=actor,
-                               media=media, theme_code=theme)
+            item = create_item(
+                session,
+                channel_code=channel,
+                text=text,
+                at=when_at,
+                actor=actor,
+                media=media,
+                theme_code=theme,
+            )
             typer.echo(f"in review, waiting for a second person's approval\n{item.id}")
 
     @item_app.command("approve")

@@ -31,8 +31,7 @@ def add_user_commands(user_app: typer.Typer) -> None:
 
         with session_scope(jobs.engine(database)) as session:
             ended = disable_user(session, username=username, actor=actor)
-        typer.echo(f"user {username} disabled ({ended} session{'s' if ended != 1 else ''} "
-                   "ended)")
+        typer.echo(f"user {username} disabled ({ended} session{'s' if ended != 1 else ''} ended)")
 
     @user_app.command("enable")
     def user_enable(
@@ -68,7 +67,8 @@ def add_user_commands(user_app: typer.Typer) -> None:
         password, generated = password_from(password_env, prompt="new password")
         with session_scope(jobs.engine(database)) as session:
             ended = reset_password(session, username=username, password=password, actor=actor)
-        typer.echo(f"password of {username} reset ({ended} session{'s' if ended != 1 else ''} "
-                   "ended)")
+        typer.echo(
+            f"password of {username} reset ({ended} session{'s' if ended != 1 else ''} ended)"
+        )
         if generated:
             typer.echo(f"password (shown once, not stored): {password}")

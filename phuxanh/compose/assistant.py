@@ -38,26 +38,33 @@ class Assistant:
     session: requests.Session
 
     @classmethod
-    def from_settings(cls, settings: Settings,
-                      session: requests.Session | None = None) -> Assistant | None:
+    def from_settings(
+        cls, settings: Settings, session: requests.Session | None = None
+    ) -> Assistant | None:
         if not settings.assistant_url:
             return None
-        return cls(url=settings.assistant_url.rstrip("/"), model=settings.assistant_model,
-                   key=os.environ.get(settings.assistant_key_env) or None,
-                   timeout_s=settings.assistant_timeout_s,
-                   session=session or requests.Session())
+        return cls(
+            url=settings.assistant_url.rstrip("/"),
+            model=settings.assistant_model,
+            key=os.environ.get(settings.assistant_key_env) or None,
+            timeout_s=settings.assistant_timeout_s,
+            session=session or requests.Session(),
+        )
 
     def _ask(self, prompt: str) -> str:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": "system", "content": SYSTEM},
-                         {"role": "user", "content": prompt}],
+            "messages": [
+                {"role": "system", "content": SYSTEM},
+                {"role": "user", "content": prompt},
+            ],
             "temperature": 0.3,
         }
         try:
-            r = self.session.post(f"{self.url}/chat/completions", json=body, headers=headers,
-                                  timeout=self.timeout_s)
+            r = self.session.post(
+                f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout_s
+            )
         except requests.RequestException as exc:
             raise AssistantUnavailable(f"assistant: {type(exc).__name__}") from exc
         if r.status_code != 200:
@@ -73,8 +80,10 @@ class Assistant:
 
     def caption_variant(self, caption: str, *, platform: str, limit: int | None) -> str:
         room = f" trong tối đa {limit} ký tự" if limit else ""
-        return self._ask(f"Viết lại chú thích sau cho {platform}{room}, giữ nguyên dòng "
-                         f"'Nguồn:', hashtag và đường link:\n\n{caption}")
+        return self._ask(
+            f"Viết lại chú thích sau cho {platform}{room}, giữ nguyên dòng "
+            f"'Nguồn:', hashtag và đường link:\n\n{caption}"
+        )
 
     def translate(self, text: str, *, target: str) -> str:
         language = {"en": "tiếng Anh"}.get(target, target)

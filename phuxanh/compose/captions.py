@@ -17,8 +17,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from phuxanh.platforms.preview import preview
 
 # How many hashtags each platform's readers tolerate (not the hard limits, which are higher)
-HASHTAGS = {"facebook": 4, "instagram": 5, "youtube": 3, "tiktok": 5, "x": 2, "zalo": 0,
-            "telegram": 3, "wordpress": 0, "website": 0}
+HASHTAGS = {
+    "facebook": 4,
+    "instagram": 5,
+    "youtube": 3,
+    "tiktok": 5,
+    "x": 2,
+    "zalo": 0,
+    "telegram": 3,
+    "wordpress": 0,
+    "website": 0,
+}
 # Where a link in the text is not clickable it is left out (the profile carries it)
 LINK_IN_TEXT = {"instagram": False, "tiktok": False}
 ENGLISH_MARK = "EN"
@@ -40,8 +49,12 @@ def utm(url: str, *, campaign: str, theme: str, channel: str) -> str:
     parameters the URL already has are kept."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_")]
-    query += [("utm_source", channel), ("utm_medium", "social"), ("utm_campaign", campaign),
-              ("utm_content", theme)]
+    query += [
+        ("utm_source", channel),
+        ("utm_medium", "social"),
+        ("utm_campaign", campaign),
+        ("utm_content", theme),
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -64,8 +77,15 @@ def _block(part: Part, *, with_lead: bool, credit: str | None, with_body: bool =
     return "\n".join(lines)
 
 
-def _compose(parts: list[Part], tags: list[str], link: str | None, *, with_lead: bool,
-             short: bool = False, with_body: bool = True) -> str:
+def _compose(
+    parts: list[Part],
+    tags: list[str],
+    link: str | None,
+    *,
+    with_lead: bool,
+    short: bool = False,
+    with_body: bool = True,
+) -> str:
     blocks = []
     for i, part in enumerate(parts):
         if short:  # one short credit, after the last language
@@ -73,8 +93,9 @@ def _compose(parts: list[Part], tags: list[str], link: str | None, *, with_lead:
         else:
             credit = part.credit
         block = _block(part, with_lead=with_lead, credit=credit, with_body=with_body)
-        blocks.append(block if i == 0 else f"{ENGLISH_MARK if part.lang == 'en' else part.lang}"
-                      f": {block}")
+        blocks.append(
+            block if i == 0 else f"{ENGLISH_MARK if part.lang == 'en' else part.lang}: {block}"
+        )
     tail = " ".join(tags)
     text = "\n\n".join(blocks)
     if tail:
@@ -90,8 +111,15 @@ class Caption:
     problems: list[str]
 
 
-def write(platform: str, parts: list[Part], tags: list[str], link: str | None,
-          *, has_media: bool = True, keep_lead: bool = False) -> Caption:
+def write(
+    platform: str,
+    parts: list[Part],
+    tags: list[str],
+    link: str | None,
+    *,
+    has_media: bool = True,
+    keep_lead: bool = False,
+) -> Caption:
     """The fullest caption that fits the platform, or the shortest with its problems.
 
     Shorter means, in turn: fewer hashtags, no lead line, then one short source credit
@@ -99,18 +127,28 @@ def write(platform: str, parts: list[Part], tags: list[str], link: str | None,
     (whose lead line is the message) may leave its body out."""
     shown_link = link if link and LINK_IN_TEXT.get(platform, True) else None
     full = hashtags(tags, platform)
-    ladder = [(True, full, False, True), (True, full[:1], False, True),
-              (False, full[:1], False, True), (False, [], False, True),
-              (False, full[:1], True, True), (False, [], True, True)]
+    ladder = [
+        (True, full, False, True),
+        (True, full[:1], False, True),
+        (False, full[:1], False, True),
+        (False, [], False, True),
+        (False, full[:1], True, True),
+        (False, [], True, True),
+    ]
     if keep_lead or platform in ("zalo", "youtube"):  # the lead is the point / the title
-        ladder = [(True, full, False, True), (True, full[:1], False, True),
-                  (True, [], False, True), (True, [], True, True)]
+        ladder = [
+            (True, full, False, True),
+            (True, full[:1], False, True),
+            (True, [], False, True),
+            (True, [], True, True),
+        ]
         if keep_lead:  # a countdown's line says it all; its message may go
             ladder += [(True, full[:1], True, False), (True, [], True, False)]
     best: Caption | None = None
     for with_lead, keep, short, with_body in ladder:
-        text = _compose(parts, keep, shown_link, with_lead=with_lead, short=short,
-                        with_body=with_body)
+        text = _compose(
+            parts, keep, shown_link, with_lead=with_lead, short=short, with_body=with_body
+        )
         found = preview(platform, text, link=None, has_media=has_media)
         best = Caption(text, found.problems)
         if found.ok:

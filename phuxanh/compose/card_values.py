@@ -41,8 +41,9 @@ def short_credit(number: str | None, url: str | None, lang: str) -> str | None:
 
 
 def _credit(fact: Fact, lang: str) -> str:
-    return source_line(title=fact.source_title, number=fact.source_number,
-                       url=fact.source_url, lang=lang)
+    return source_line(
+        title=fact.source_title, number=fact.source_number, url=fact.source_url, lang=lang
+    )
 
 
 def _directive(session: Session, theme: Theme) -> Directive | None:
@@ -91,14 +92,16 @@ def _countdown(session: Session, feature: Feature, theme: Theme, day: dt.date) -
     message = theme.key_messages[0]
     return _Said(
         raw={"event": kd.label_vi, "date": kd.on_date, "as_of": day, "source": source},
-        lead={"vi": f"Còn {feature.days_left} ngày đến {kd.label_vi} "
-                    f"({date_figure(kd.on_date)})",
-              "en": f"{feature.days_left} days to {kd.label_en} ({kd.on_date:%d/%m/%Y})"},
+        lead={
+            "vi": f"Còn {feature.days_left} ngày đến {kd.label_vi} ({date_figure(kd.on_date)})",
+            "en": f"{feature.days_left} days to {kd.label_en} ({kd.on_date:%d/%m/%Y})",
+        },
         body={"vi": message["vi"], "en": message.get("en", "")},
         credit={"vi": source or None, "en": source.replace("Nguồn:", "Source:", 1) or None},
         alt=[f"Còn {feature.days_left} ngày", kd.label_vi, date_figure(kd.on_date), source],
         unsourced=unsourced,
-        short=short_credit(fact.source_number, fact.source_url, "vi") if fact
+        short=short_credit(fact.source_number, fact.source_url, "vi")
+        if fact
         else _directive_short(session, theme),
     )
 
@@ -114,19 +117,27 @@ def _fact(feature: Feature, fact: Fact, theme: Theme) -> _Said:
     alt = [theme.title_vi, figure, fact.text_vi, credit["vi"]]
     if feature.template == "bilingual":
         alt += [theme.title_en, fact.text_en]
-    return _Said(raw=raw, lead=titles, body={"vi": fact.text_vi, "en": fact.text_en},
-                 credit={"vi": credit["vi"], "en": credit["en"]}, alt=alt,
-                 short=short_credit(fact.source_number, fact.source_url, "vi"))
+    return _Said(
+        raw=raw,
+        lead=titles,
+        body={"vi": fact.text_vi, "en": fact.text_en},
+        credit={"vi": credit["vi"], "en": credit["en"]},
+        alt=alt,
+        short=short_credit(fact.source_number, fact.source_url, "vi"),
+    )
 
 
 def _message(feature: Feature, theme: Theme) -> _Said:
     message = feature.message or {}
     slogan = feature.ref.startswith("slogan:")
     attribution = f"Khẩu hiệu · {theme.title_vi}" if slogan else theme.title_vi
-    return _Said(raw={"quote": message["vi"], "attribution": attribution},
-                 lead={"vi": theme.title_vi, "en": theme.title_en},
-                 body={"vi": message["vi"], "en": message.get("en", "")},
-                 credit={"vi": None, "en": None}, alt=[message["vi"], attribution])
+    return _Said(
+        raw={"quote": message["vi"], "attribution": attribution},
+        lead={"vi": theme.title_vi, "en": theme.title_en},
+        body={"vi": message["vi"], "en": message.get("en", "")},
+        credit={"vi": None, "en": None},
+        alt=[message["vi"], attribution],
+    )
 
 
 def _points(session: Session, theme: Theme, day: dt.date) -> _Said:
@@ -137,12 +148,18 @@ def _points(session: Session, theme: Theme, day: dt.date) -> _Said:
     source = _directive_source(session, theme, "vi")
     source_en = _directive_source(session, theme, "en")
     return _Said(
-        raw={"title": {"vi": theme.title_vi, "en": theme.title_en},
-             "points": [m["vi"] for m in messages], "source": source or ""},
+        raw={
+            "title": {"vi": theme.title_vi, "en": theme.title_en},
+            "points": [m["vi"] for m in messages],
+            "source": source or "",
+        },
         lead={"vi": theme.title_vi, "en": theme.title_en},
-        body={"vi": "\n".join(f"• {m['vi']}" for m in messages),
-              "en": "\n".join(f"• {m['en']}" for m in messages if m.get("en"))
-              if all(m.get("en") for m in messages) else ""},
+        body={
+            "vi": "\n".join(f"• {m['vi']}" for m in messages),
+            "en": "\n".join(f"• {m['en']}" for m in messages if m.get("en"))
+            if all(m.get("en") for m in messages)
+            else "",
+        },
         credit={"vi": source, "en": source_en},
         alt=[theme.title_vi, *(m["vi"] for m in messages), source or ""],
         unsourced=[] if source else [f"points:{theme.code}"],
@@ -155,12 +172,23 @@ def _as_clip(session: Session, said: _Said, feature: Feature, theme: Theme) -> d
     the body as the points (one per line), the credit as the source line."""
     points = [line.lstrip("• ").strip() for line in said.body["vi"].splitlines() if line.strip()]
     source = said.credit["vi"] or _directive_source(session, theme, "vi") or ""
-    return {"title": said.lead["vi"] if feature.template != "quote" else theme.title_vi,
-            "points": points, "source": source}
+    return {
+        "title": said.lead["vi"] if feature.template != "quote" else theme.title_vi,
+        "points": points,
+        "source": source,
+    }
 
 
-def card_for(session: Session, feature: Feature, *, theme: Theme, brand: Brand,
-             langs: list[str], day: dt.date, clip: bool = False) -> CardPlan:
+def card_for(
+    session: Session,
+    feature: Feature,
+    *,
+    theme: Theme,
+    brand: Brand,
+    langs: list[str],
+    day: dt.date,
+    clip: bool = False,
+) -> CardPlan:
     """Raises ValidationFailed (naming the field) when the catalog text does not fit."""
     if feature.template == "countdown":
         said = _countdown(session, feature, theme, day)
@@ -173,8 +201,9 @@ def card_for(session: Session, feature: Feature, *, theme: Theme, brand: Brand,
     spec = load_template(brand.assets_dir, "short-points" if clip else feature.template)
     card_langs = {"vi", "en"} if feature.template == "bilingual" and not clip else {"vi"}
     raw = _as_clip(session, said, feature, theme) if clip else said.raw
-    values = check_values(spec, raw, langs=card_langs, base_dir=brand.assets_dir,
-                          where=lambda _name: feature.ref)
+    values = check_values(
+        spec, raw, langs=card_langs, base_dir=brand.assets_dir, where=lambda _name: feature.ref
+    )
     values.fact_ids = [feature.fact.id or 0] if feature.fact is not None else []
     parts = [Part("vi", said.lead["vi"], said.body["vi"], said.credit["vi"], said.short)]
     missing = []
@@ -182,7 +211,15 @@ def card_for(session: Session, feature: Feature, *, theme: Theme, brand: Brand,
         if _english(said.body.get("en")) and _english(said.lead.get("en")):
             parts.append(Part("en", said.lead["en"], said.body["en"], said.credit["en"]))
         else:
-            missing.append(f"{feature.ref}: no en text in the catalog (a translation is "
-                           "never made up; add it, or turn on the writing assistant)")
-    return CardPlan(spec=spec, values=values, parts=parts, alt_text=alt_text(said.alt),
-                    missing=missing, unsourced=said.unsourced)
+            missing.append(
+                f"{feature.ref}: no en text in the catalog (a translation is "
+                "never made up; add it, or turn on the writing assistant)"
+            )
+    return CardPlan(
+        spec=spec,
+        values=values,
+        parts=parts,
+        alt_text=alt_text(said.alt),
+        missing=missing,
+        unsourced=said.unsourced,
+    )

@@ -53,10 +53,12 @@ class CardJob:
 
     def run(self) -> studio.Rendered:
         if self.clip_preset is not None:
-            return studio.clip(self.spec, self.values, self.brand, lang="vi", out=self.out,
-                               preset=self.clip_preset)
-        return studio.card(self.spec, self.values, self.brand, lang="vi", out=self.out,
-                           today=self.today)
+            return studio.clip(
+                self.spec, self.values, self.brand, lang="vi", out=self.out, preset=self.clip_preset
+            )
+        return studio.card(
+            self.spec, self.values, self.brand, lang="vi", out=self.out, today=self.today
+        )
 
 
 def render_all(jobs: list[CardJob], workers: int) -> list[studio.Rendered]:
@@ -97,8 +99,9 @@ def _link(ctx: Context, theme: Theme, channel: Channel, campaign: Campaign) -> s
     return captions.utm(url, campaign=campaign.code, theme=theme.code, channel=channel.code)
 
 
-def _fill_translations(ctx: Context, parts: list[captions.Part], missing: list[str],
-                       holds: list[str]) -> bool:
+def _fill_translations(
+    ctx: Context, parts: list[captions.Part], missing: list[str], holds: list[str]
+) -> bool:
     """Ask the assistant for missing translations; True when it supplied some."""
     if not missing:
         return False
@@ -115,13 +118,15 @@ def _fill_translations(ctx: Context, parts: list[captions.Part], missing: list[s
         holds += missing
         ctx.notes.append(str(exc))
         return False
-    parts.append(captions.Part("en", lead, body, vi.credit and vi.credit.replace(
-        "Nguồn:", "Source:", 1)))
+    parts.append(
+        captions.Part("en", lead, body, vi.credit and vi.credit.replace("Nguồn:", "Source:", 1))
+    )
     return True
 
 
-def prepare_slot(session: Session, *, slot: Slot, ctx: Context
-                 ) -> tuple[ContentItem, CardJob, Feature] | str:
+def prepare_slot(
+    session: Session, *, slot: Slot, ctx: Context
+) -> tuple[ContentItem, CardJob, Feature] | str:
     """The draft row for one slot and the card it needs, or why there is none."""
     theme = session.get(Theme, slot.theme_id)
     channel = session.get(Channel, slot.channel_id)
@@ -135,24 +140,43 @@ def prepare_slot(session: Session, *, slot: Slot, ctx: Context
     excluded: list[str] = []
     first: tuple[Feature, CardPlan, captions.Caption, bool, list[str]] | None = None
     while True:
-        feature = choose(session, slot=slot, theme=theme, tz=ctx.tz, freshness_days=freshness,
-                         countdown_days=countdowns, bilingual="en" in langs, exclude=excluded)
+        feature = choose(
+            session,
+            slot=slot,
+            theme=theme,
+            tz=ctx.tz,
+            freshness_days=freshness,
+            countdown_days=countdowns,
+            bilingual="en" in langs,
+            exclude=excluded,
+        )
         if feature is None:
             if first is not None:
                 break  # nothing fits the platform: the first choice, held with the reason
             return f"slot {slot.id}: theme {theme.code} has nothing fresh for {channel.code}"
         try:
-            card = card_for(session, feature, theme=theme, brand=ctx.brand, langs=langs,
-                            day=slot.scheduled_at.astimezone(ctx.tz).date(),
-                            clip=slot.format == "clip")
+            card = card_for(
+                session,
+                feature,
+                theme=theme,
+                brand=ctx.brand,
+                langs=langs,
+                day=slot.scheduled_at.astimezone(ctx.tz).date(),
+                clip=slot.format == "clip",
+            )
         except ValidationFailed as exc:  # e.g. a message longer than the quote card holds
             excluded.append(feature.ref)
             ctx.notes.append(f"slot {slot.id}: {feature.ref} does not fit: {exc}")
             continue
         holds = list(card.holds)
         machine = _fill_translations(ctx, card.parts, card.missing, holds)
-        text = captions.write(channel.platform, card.parts, theme.hashtags, link,
-                              keep_lead=feature.template == "countdown")
+        text = captions.write(
+            channel.platform,
+            card.parts,
+            theme.hashtags,
+            link,
+            keep_lead=feature.template == "countdown",
+        )
         if text.problems and ctx.assistant is not None:
             variant = _variant(ctx, text, channel.platform)
             if variant is not None:
@@ -164,26 +188,49 @@ def prepare_slot(session: Session, *, slot: Slot, ctx: Context
             break
         excluded.append(feature.ref)  # too long for this platform: try the next candidate
     feature, card, text, machine, holds = first
-    holds += quality.check(caption_vi=text.text, captions={channel.platform: text.text},
-                           names=[*theme.slogans, theme.title_vi],
-                           unsourced=card.unsourced, has_media=True)
+    holds += quality.check(
+        caption_vi=text.text,
+        captions={channel.platform: text.text},
+        names=[*theme.slogans, theme.title_vi],
+        unsourced=card.unsourced,
+        has_media=True,
+    )
     is_clip = slot.format == "clip"
-    out = ctx.media_dir / ("clips" if is_clip else "cards") / \
-        f"slot{slot.id}-{card.values.sha256()[:12]}.{'mp4' if is_clip else 'png'}"
+    out = (
+        ctx.media_dir
+        / ("clips" if is_clip else "cards")
+        / f"slot{slot.id}-{card.values.sha256()[:12]}.{'mp4' if is_clip else 'png'}"
+    )
     template = studio.ensure_template_row(session, card.spec)
     item = ContentItem(
-        slot_id=slot.id, campaign_id=campaign.id, theme_id=theme.id, unit_id=channel.unit_id,
-        language="vi", caption=text.text, channel_ids=[channel.id or 0], link=link,
-        media_path=stored.to_stored(out), alt_text=card.alt_text, template_id=template.id,
-        fact_ids=card.values.fact_ids, scheduled_at=slot.scheduled_at,
-        author_id=ctx.author.id or 0, content_ref=feature.ref,
-        hold_reasons=list(dict.fromkeys(holds)), machine_drafted=machine,
+        slot_id=slot.id,
+        campaign_id=campaign.id,
+        theme_id=theme.id,
+        unit_id=channel.unit_id,
+        language="vi",
+        caption=text.text,
+        channel_ids=[channel.id or 0],
+        link=link,
+        media_path=stored.to_stored(out),
+        alt_text=card.alt_text,
+        template_id=template.id,
+        fact_ids=card.values.fact_ids,
+        scheduled_at=slot.scheduled_at,
+        author_id=ctx.author.id or 0,
+        content_ref=feature.ref,
+        hold_reasons=list(dict.fromkeys(holds)),
+        machine_drafted=machine,
     )
     session.add(item)
     session.flush()  # the next slot's choice sees this one
-    job = CardJob(card.spec, card.values, ctx.brand, out,
-                  slot.scheduled_at.astimezone(ctx.tz).date(),
-                  clip_preset=ctx.clip_preset if is_clip else None)
+    job = CardJob(
+        card.spec,
+        card.values,
+        ctx.brand,
+        out,
+        slot.scheduled_at.astimezone(ctx.tz).date(),
+        clip_preset=ctx.clip_preset if is_clip else None,
+    )
     return item, job, feature
 
 
@@ -195,9 +242,11 @@ def _variant(ctx: Context, text: captions.Caption, platform: str) -> captions.Ca
 
     assert ctx.assistant is not None
     try:
-        proposed = ctx.assistant.caption_variant(text.text, platform=platform,
-                                                 limit=LIMITS[platform].max_chars
-                                                 if platform in LIMITS else None)
+        proposed = ctx.assistant.caption_variant(
+            text.text,
+            platform=platform,
+            limit=LIMITS[platform].max_chars if platform in LIMITS else None,
+        )
     except AssistantUnavailable as exc:
         ctx.notes.append(str(exc))
         return None
@@ -208,8 +257,9 @@ def _variant(ctx: Context, text: captions.Caption, platform: str) -> captions.Ca
     return captions.Caption(shown.text, [])
 
 
-def compose_slots(session: Session, *, slots: list[Slot], ctx: Context,
-                  workers: int = 1) -> tuple[list[Draft], list[str]]:
+def compose_slots(
+    session: Session, *, slots: list[Slot], ctx: Context, workers: int = 1
+) -> tuple[list[Draft], list[str]]:
     """Drafts for the slots: rows first (in order), cards in parallel, then provenance."""
     prepared, skipped = [], []
     for slot in slots:
@@ -222,17 +272,29 @@ def compose_slots(session: Session, *, slots: list[Slot], ctx: Context,
     drafts = []
     for (item, job, feature), out in zip(prepared, rendered, strict=True):
         studio.record_asset(session, job.spec, out, content_item_id=item.id)
-        audit.record(session, actor=ctx.author.username, action="item.compose",
-                     entity="item", entity_id=item.id,
-                     detail={"slot": item.slot_id, "features": feature.ref,
-                             "template": job.spec.id, "held": item.hold_reasons})
+        audit.record(
+            session,
+            actor=ctx.author.username,
+            action="item.compose",
+            entity="item",
+            entity_id=item.id,
+            detail={
+                "slot": item.slot_id,
+                "features": feature.ref,
+                "template": job.spec.id,
+                "held": item.hold_reasons,
+            },
+        )
         assert item.id is not None and item.slot_id is not None
         drafts.append(Draft(slot_id=item.slot_id, item_id=item.id, media_path=out.path))
     return drafts, skipped
 
 
 def slots_without_content(
-    session: Session, *, campaign_id: int | None = None, since: dt.datetime | None = None,
+    session: Session,
+    *,
+    campaign_id: int | None = None,
+    since: dt.datetime | None = None,
     until: dt.datetime | None = None,
 ) -> list[Slot]:
     query = select(Slot).where(

@@ -64,18 +64,19 @@ def candidates(session: Session, *, theme: Theme, day: dt.date, bilingual: bool)
     current = [m for m in theme.key_messages if not stale(m["vi"], day)]
     for i, message in enumerate(theme.key_messages):
         if message in current:
-            out.append(Feature(ref=f"message:{theme.code}:{i}", template="quote",
-                               message=message))
+            out.append(Feature(ref=f"message:{theme.code}:{i}", template="quote", message=message))
     if len(current) >= 2:
         out.append(Feature(ref=f"points:{theme.code}", template="three-points"))
     for i, slogan in enumerate(theme.slogans if not bilingual else []):  # slogans are vi only
-        out.append(Feature(ref=f"slogan:{theme.code}:{i}", template="quote",
-                           message={"vi": slogan}))
+        out.append(
+            Feature(ref=f"slogan:{theme.code}:{i}", template="quote", message={"vi": slogan})
+        )
     return out
 
 
-def _history(session: Session, *, channel_id: int) -> tuple[dict[str, list[dt.datetime]],
-                                                            dict[str, dt.datetime]]:
+def _history(
+    session: Session, *, channel_id: int
+) -> tuple[dict[str, list[dt.datetime]], dict[str, dt.datetime]]:
     """When this channel featured each thing, and when it last used each template."""
     used: dict[str, list[dt.datetime]] = {}
     templates: dict[str, dt.datetime] = {}
@@ -93,8 +94,15 @@ def _history(session: Session, *, channel_id: int) -> tuple[dict[str, list[dt.da
     return used, templates
 
 
-def countdown_due(session: Session, *, slot: Slot, theme: Theme, day: dt.date,
-                  days: list[int], used: dict[str, list[dt.datetime]]) -> Feature | None:
+def countdown_due(
+    session: Session,
+    *,
+    slot: Slot,
+    theme: Theme,
+    day: dt.date,
+    days: list[int],
+    used: dict[str, list[dt.datetime]],
+) -> Feature | None:
     """The countdown this slot should carry: for a theme key date D and a step N in
     `days`, the first slot of the theme on this channel with N ≥ (D - day) > the next
     smaller step and at most a fifth of N late counts down (so "Còn 7 ngày" lands even if
@@ -102,7 +110,8 @@ def countdown_due(session: Session, *, slot: Slot, theme: Theme, day: dt.date,
     channel."""
     steps = sorted(set(days), reverse=True)
     dates = session.exec(
-        select(KeyDate).where(KeyDate.theme_id == theme.id, col(KeyDate.on_date) > day)
+        select(KeyDate)
+        .where(KeyDate.theme_id == theme.id, col(KeyDate.on_date) > day)
         .order_by(col(KeyDate.on_date))
     )
     for kd in dates:
@@ -113,28 +122,44 @@ def countdown_due(session: Session, *, slot: Slot, theme: Theme, day: dt.date,
             late = step - left  # a slot a little after the step still counts down
             if lower < left <= step and late <= max(1, step // 5) and ref not in used:
                 fact = session.exec(
-                    select(Fact).where(Fact.theme_id == theme.id,
-                                       Fact.figure == date_figure(kd.on_date))
+                    select(Fact).where(
+                        Fact.theme_id == theme.id, Fact.figure == date_figure(kd.on_date)
+                    )
                 ).first()
-                return Feature(ref=ref, template="countdown", key_date=kd, days_left=left,
-                               fact=fact if fact is not None and fact.is_sourced else None)
+                return Feature(
+                    ref=ref,
+                    template="countdown",
+                    key_date=kd,
+                    days_left=left,
+                    fact=fact if fact is not None and fact.is_sourced else None,
+                )
     return None
 
 
-def choose(session: Session, *, slot: Slot, theme: Theme, tz: ZoneInfo, freshness_days: int,
-           countdown_days: list[int], bilingual: bool,
-           exclude: list[str] | None = None) -> Feature | None:
+def choose(
+    session: Session,
+    *,
+    slot: Slot,
+    theme: Theme,
+    tz: ZoneInfo,
+    freshness_days: int,
+    countdown_days: list[int],
+    bilingual: bool,
+    exclude: list[str] | None = None,
+) -> Feature | None:
     """The feature for this slot: None when nothing fresh is left (the slot is reported,
     never filled with a repeat)."""
     day = slot.scheduled_at.astimezone(tz).date()
     used, templates = _history(session, channel_id=slot.channel_id)
-    due = countdown_due(session, slot=slot, theme=theme, day=day, days=countdown_days,
-                        used=used)
+    due = countdown_due(session, slot=slot, theme=theme, day=day, days=countdown_days, used=used)
     skip = set(exclude or [])
     if due is not None and due.ref not in skip:
         return due
-    options = [f for f in candidates(session, theme=theme, day=day, bilingual=bilingual)
-               if f.ref not in skip]
+    options = [
+        f
+        for f in candidates(session, theme=theme, day=day, bilingual=bilingual)
+        if f.ref not in skip
+    ]
     window = dt.timedelta(days=freshness_days)
 
     def fresh(f: Feature) -> bool:

@@ -629,8 +629,13 @@ def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome)
         raw_link = str(entry.get("link") or "")
         link, why = entry_link(raw_link, fetched.url) if raw_link else (None, "no link")
         if link is None:
-            skipped.append({"title": _plain(entry.get("title", ""))[:120], "link": raw_link[:200],
-                            "reason": why})
+            skipped.append(
+                {
+                    "title": _plain(entry.get("title", ""))[:120],
+                    "link": raw_link[:200],
+                    "reason": why,
+                }
+            )
             log.warning("feed %s: entry %r skipped: %s", spec.code, raw_link[:200], why)
             continue
         guid = str(entry.get("id") or link)
@@ -657,7 +662,10 @@ def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome)
         session.add(row)
         session.flush()
     result: dict[str, Any] = {
-        "status": "ok", "new": new, "not_matched": irrelevant, "skipped_entries": len(skipped)
+        "status": "ok",
+        "new": new,
+        "not_matched": irrelevant,
+        "skipped_entries": len(skipped),
     }
     if skipped:
         result["skipped"] = skipped[:20]

@@ -17,9 +17,17 @@ from phuxanh.media.stored import bring_in, to_stored
 from phuxanh.models import Channel, ContentItem, Theme, User
 
 
-def create_item(session: Session, *, channel_code: str, text: str, at: dt.datetime,
-                actor: str, media: Path | None = None, theme_code: str | None = None,
-                link: str | None = None) -> ContentItem:
+def create_item(
+    session: Session,
+    *,
+    channel_code: str,
+    text: str,
+    at: dt.datetime,
+    actor: str,
+    media: Path | None = None,
+    theme_code: str | None = None,
+    link: str | None = None,
+) -> ContentItem:
     """A new item for one channel, submitted for review by its author."""
     author = get_user(session, username=actor)
     channel = session.exec(select(Channel).where(Channel.code == channel_code)).first()
@@ -42,17 +50,28 @@ def create_item(session: Session, *, channel_code: str, text: str, at: dt.dateti
             problems.append(f"--theme: no theme {theme_code!r}")
     if problems:
         raise ValidationFailed(problems)
-    checks = quality.check(caption_vi=text, captions={channel.platform: text},
-                           names=[*theme.slogans, theme.title_vi] if theme else [],
-                           unsourced=[], has_media=media is not None)
+    checks = quality.check(
+        caption_vi=text,
+        captions={channel.platform: text},
+        names=[*theme.slogans, theme.title_vi] if theme else [],
+        unsourced=[],
+        has_media=media is not None,
+    )
     if checks:
         raise ValidationFailed([f"--text: {c}" for c in checks])
     copied = bring_in(media) if media else None
     try:
-        item = ContentItem(unit_id=channel.unit_id, theme_id=theme.id if theme else None,
-                           caption=text, channel_ids=[channel.id or 0], link=link,
-                           media_path=to_stored(copied) if copied else None,
-                           alt_text=None, scheduled_at=at, author_id=author.id or 0)
+        item = ContentItem(
+            unit_id=channel.unit_id,
+            theme_id=theme.id if theme else None,
+            caption=text,
+            channel_ids=[channel.id or 0],
+            link=link,
+            media_path=to_stored(copied) if copied else None,
+            alt_text=None,
+            scheduled_at=at,
+            author_id=author.id or 0,
+        )
         session.add(item)
         session.flush()
         review.submit(session, item=item, actor=author)

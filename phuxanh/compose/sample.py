@@ -14,24 +14,34 @@ from phuxanh.media.images import open_image
 from phuxanh.models import Channel, ContentItem, Slot, Template, Theme
 
 
-def drafts_sample(session: Session, *, n: int, seed: int, out: Path,
-                  tz_name: str = "Asia/Ho_Chi_Minh") -> int:
+def drafts_sample(
+    session: Session, *, n: int, seed: int, out: Path, tz_name: str = "Asia/Ho_Chi_Minh"
+) -> int:
     """Write `out` (Markdown) and the cards as JPEG thumbnails beside it; returns N shown."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(tz_name)
-    items = list(session.exec(select(ContentItem).where(col(ContentItem.slot_id).is_not(None))
-                              .order_by(col(ContentItem.id))))
-    chosen = sorted(random.Random(seed).sample(items, min(n, len(items))),  # noqa: S311
-                    key=lambda i: (i.scheduled_at, i.id))
+    items = list(
+        session.exec(
+            select(ContentItem)
+            .where(col(ContentItem.slot_id).is_not(None))
+            .order_by(col(ContentItem.id))
+        )
+    )
+    chosen = sorted(
+        random.Random(seed).sample(items, min(n, len(items))),  # noqa: S311
+        key=lambda i: (i.scheduled_at, i.id),
+    )
     media_dir = out.parent / (out.stem + "-media")
     media_dir.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {len(chosen)} drafts as the composer wrote them",
-             "",
-             f"Drawn at random (seed {seed}) from {len(items)} drafts; nothing below was "
-             "edited by hand. Each shows the card, the caption exactly as it would be "
-             "posted, the image description (alt text) and the checks it passed.",
-             ""]
+    lines = [
+        f"# {len(chosen)} drafts as the composer wrote them",
+        "",
+        f"Drawn at random (seed {seed}) from {len(items)} drafts; nothing below was "
+        "edited by hand. Each shows the card, the caption exactly as it would be "
+        "posted, the image description (alt text) and the checks it passed.",
+        "",
+    ]
     for item in chosen:
         slot = session.get(Slot, item.slot_id)
         channel = session.get(Channel, slot.channel_id) if slot else None
@@ -46,11 +56,11 @@ def drafts_sample(session: Session, *, n: int, seed: int, out: Path,
                 small.thumbnail((540, 960))
                 small.save(thumb, "JPEG", quality=85, optimize=True)
         when = slot.scheduled_at.astimezone(tz)
-        checks = "held: " + "; ".join(item.hold_reasons) if item.hold_reasons else \
-            "all checks passed"
+        checks = (
+            "held: " + "; ".join(item.hold_reasons) if item.hold_reasons else "all checks passed"
+        )
         lines += [
-            f"## #{item.id} · {channel.platform} · {channel.display_name} · "
-            f"{when:%d/%m/%Y %H:%M}",
+            f"## #{item.id} · {channel.platform} · {channel.display_name} · {when:%d/%m/%Y %H:%M}",
             "",
             f"Theme **{theme.title_vi}** · features `{item.content_ref}` · template "
             f"`{template.code if template else '-'}` v{template.version if template else '-'}"

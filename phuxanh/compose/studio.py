@@ -60,15 +60,23 @@ def ensure_template_row(session: Session, spec: TemplateSpec) -> Template:
         select(Template).where(Template.code == spec.id, Template.version == spec.version)
     ).first()
     if row is None:
-        row = Template(code=spec.id, version=spec.version, kind=spec.kind, width=spec.wh[0],
-                       height=spec.wh[1], spec_sha256=spec.sha256)
+        row = Template(
+            code=spec.id,
+            version=spec.version,
+            kind=spec.kind,
+            width=spec.wh[0],
+            height=spec.wh[1],
+            spec_sha256=spec.sha256,
+        )
         session.add(row)
         session.flush()
     elif row.spec_sha256 != spec.sha256:
-        raise ValidationFailed([
-            f"assets/templates/{spec.id}.yaml: version: the template changed but its version "
-            f"is still {spec.version}; raise the version so past assets keep their provenance"
-        ])
+        raise ValidationFailed(
+            [
+                f"assets/templates/{spec.id}.yaml: version: the template changed but its version "
+                f"is still {spec.version}; raise the version so past assets keep their provenance"
+            ]
+        )
     return row
 
 
@@ -80,39 +88,61 @@ class Rendered:
     fact_ids: list[int]
 
 
-def record_asset(session: Session, spec: TemplateSpec, out: Rendered,
-                 content_item_id: int | None = None) -> Asset:
+def record_asset(
+    session: Session, spec: TemplateSpec, out: Rendered, content_item_id: int | None = None
+) -> Asset:
     ensure_template_row(session, spec)
-    asset = Asset(content_item_id=content_item_id, path=to_stored(out.path), sha256=out.sha256,
-                  template_code=spec.id, template_version=spec.version,
-                  input_sha256=out.input_sha256, fact_ids=out.fact_ids)
+    asset = Asset(
+        content_item_id=content_item_id,
+        path=to_stored(out.path),
+        sha256=out.sha256,
+        template_code=spec.id,
+        template_version=spec.version,
+        input_sha256=out.input_sha256,
+        fact_ids=out.fact_ids,
+    )
     session.add(asset)
     session.flush()
     return asset
 
 
-def input_digest(spec: TemplateSpec, values: CardValues, brand: Brand, lang: str,
-                 extra: dict[str, Any]) -> str:
+def input_digest(
+    spec: TemplateSpec, values: CardValues, brand: Brand, lang: str, extra: dict[str, Any]
+) -> str:
     blob = f"{spec.id}:{spec.version}:{brand.code}:{brand.sha256}:{lang}:{sorted(extra.items())}"
     return hashlib.sha256(f"{blob}:{values.sha256()}".encode()).hexdigest()
 
 
-def card(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path,
-         today: dt.date) -> Rendered:
+def card(
+    spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path, today: dt.date
+) -> Rendered:
     fmt = out.suffix.lower().lstrip(".")
     extra = computed(spec, values, today)
     data = render_card(spec, values, brand, lang=lang, fmt=fmt, extra=extra)
     write_atomic(out, data)
-    return Rendered(out, hashlib.sha256(data).hexdigest(),
-                    input_digest(spec, values, brand, lang, extra), values.fact_ids)
+    return Rendered(
+        out,
+        hashlib.sha256(data).hexdigest(),
+        input_digest(spec, values, brand, lang, extra),
+        values.fact_ids,
+    )
 
 
-def card_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand: Brand, *,
-                   lang: str, out: Path, today: dt.date) -> Rendered:
+def card_from_file(
+    session: Session,
+    spec: TemplateSpec,
+    data_file: Path,
+    brand: Brand,
+    *,
+    lang: str,
+    out: Path,
+    today: dt.date,
+) -> Rendered:
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise ValidationFailed([f"-o: {out.name}: a card is written as .png or .jpg"])
-    values = load_values(spec, data_file, langs=needed_langs(spec, lang),
-                         facts=fact_lookup(session))
+    values = load_values(
+        spec, data_file, langs=needed_langs(spec, lang), facts=fact_lookup(session)
+    )
     rendered = card(spec, values, brand, lang=lang, out=out, today=today)
     record_asset(session, spec, rendered)
     return rendered
@@ -121,21 +151,35 @@ def card_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand:
 X_SIZE = (576, 1024)  # 9:16 inside X's 1280x1024 cap
 
 
-def clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path,
-         preset: str) -> Rendered:
+def clip(
+    spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path, preset: str
+) -> Rendered:
     """Render a clip and its .srt beside it (no music: the composer's clips are silent
     with captions burnt in, which the platforms accept and people watch muted)."""
     from phuxanh.media.clips import render_clip
 
     _, subtitles = render_clip(spec, values, brand, lang=lang, out=out, preset=preset)
     write_atomic(out.with_suffix(".srt"), subtitles.encode("utf-8"))
-    return Rendered(out, hashlib.sha256(out.read_bytes()).hexdigest(),
-                    input_digest(spec, values, brand, lang, {"music": None}), values.fact_ids)
+    return Rendered(
+        out,
+        hashlib.sha256(out.read_bytes()).hexdigest(),
+        input_digest(spec, values, brand, lang, {"music": None}),
+        values.fact_ids,
+    )
 
 
-def clip_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand: Brand, *,
-                   lang: str, out: Path, music: Path | None, preset: str,
-                   x_rendition: bool = True) -> dict[str, Any]:
+def clip_from_file(
+    session: Session,
+    spec: TemplateSpec,
+    data_file: Path,
+    brand: Brand,
+    *,
+    lang: str,
+    out: Path,
+    music: Path | None,
+    preset: str,
+    x_rendition: bool = True,
+) -> dict[str, Any]:
     """Render a clip, its .srt and (by default) the X rendition; record their provenance."""
     from phuxanh.media.clips import render_clip, rendition
 
@@ -143,10 +187,12 @@ def clip_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand:
         raise ValidationFailed([f"-o: {out.name}: a clip is written as .mp4"])
     if spec.kind != "clip":
         raise ValidationFailed([f"--template: {spec.id} is a {spec.kind} template, not a clip"])
-    values = load_values(spec, data_file, langs=needed_langs(spec, lang),
-                         facts=fact_lookup(session))
-    duration, subtitles = render_clip(spec, values, brand, lang=lang, out=out, music=music,
-                                      preset=preset)
+    values = load_values(
+        spec, data_file, langs=needed_langs(spec, lang), facts=fact_lookup(session)
+    )
+    duration, subtitles = render_clip(
+        spec, values, brand, lang=lang, out=out, music=music, preset=preset
+    )
     srt_path = out.with_suffix(".srt")
     write_atomic(srt_path, subtitles.encode("utf-8"))
     extra = {"music": hashlib.sha256(music.read_bytes()).hexdigest() if music else None}
@@ -154,8 +200,7 @@ def clip_from_file(session: Session, spec: TemplateSpec, data_file: Path, brand:
     files = [out]
     if x_rendition:
         x_out = out.with_name(f"{out.stem}.x.mp4")
-        rendition(out, x_out, size=X_SIZE, fps=spec.clip.fps if spec.clip else 30,
-                  preset=preset)
+        rendition(out, x_out, size=X_SIZE, fps=spec.clip.fps if spec.clip else 30, preset=preset)
         files.append(x_out)
     for path in files:
         sha = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -80,10 +80,14 @@ def keyring() -> Keyring:
     named = [("PHUXANH_AUDIT_KEY", current)] + [("PHUXANH_AUDIT_OLD_KEYS", k) for k in olds]
     for name, value in named:
         if value and len(value) < MIN_KEY_CHARS:
-            raise ConfigError(f"{name}: a key of {len(value)} characters is too short (at "
-                              f"least {MIN_KEY_CHARS}; `phuxanh audit new-key` makes one)")
-    return Keyring(current=key_id(current) if current else None,
-                   keys={key_id(v): v.encode() for _name, v in named if v})
+            raise ConfigError(
+                f"{name}: a key of {len(value)} characters is too short (at "
+                f"least {MIN_KEY_CHARS}; `phuxanh audit new-key` makes one)"
+            )
+    return Keyring(
+        current=key_id(current) if current else None,
+        keys={key_id(v): v.encode() for _name, v in named if v},
+    )
 
 
 # --- hashing ----------------------------------------------------------------------------
@@ -149,9 +153,12 @@ def record(
 def _lock_head(session: OrmSession, adding: int) -> tuple[int, str, str | None]:
     """Lock the head row and count `adding` rows onto it: (rows, last hash, its key id),
     read after the lock, so always the newest committed head."""
-    statement = (update(_HEAD).where(_HEAD.c.id == 1)
-                 .values(n_rows=_HEAD.c.n_rows + adding)
-                 .returning(_HEAD.c.n_rows, _HEAD.c.last_hash, _HEAD.c.key_id))
+    statement = (
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(n_rows=_HEAD.c.n_rows + adding)
+        .returning(_HEAD.c.n_rows, _HEAD.c.last_hash, _HEAD.c.key_id)
+    )
     row = session.execute(statement).first()
     if row is None:
         return -1, GENESIS, None
@@ -162,11 +169,18 @@ def _rebuild_head(session: OrmSession) -> None:
     """The head row is missing (deleted, or tables made without the migrations): make it
     again from the chain as it stands. Two writers doing it at once insert one row."""
     n_rows = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-    last = session.execute(select(col(AuditEvent.id), col(AuditEvent.row_hash),
-                                  col(AuditEvent.key_id))
-                           .order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    values = {"id": 1, "n_rows": n_rows, "last_id": last[0] if last else None,
-              "last_hash": last[1] if last else GENESIS, "key_id": last[2] if last else None}
+    last = session.execute(
+        select(col(AuditEvent.id), col(AuditEvent.row_hash), col(AuditEvent.key_id))
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    values = {
+        "id": 1,
+        "n_rows": n_rows,
+        "last_id": last[0] if last else None,
+        "last_hash": last[1] if last else GENESIS,
+        "key_id": last[2] if last else None,
+    }
     bind = session.get_bind()
     insert: Any
     if bind.dialect.name == "postgresql":
@@ -189,10 +203,19 @@ def _write_pending(session: OrmSession) -> None:
     rows, prev, head_key = _lock_head(session, len(events))
     if rows < 0:  # no head row: rebuild it, and say so in the chain itself
         _rebuild_head(session)
-        events.insert(0, AuditEvent(
-            at=utcnow().replace(microsecond=0), actor="audit", action="audit.head_rebuilt",
-            entity="audit", entity_id="head", detail={"reason": "the head row was missing"},
-            prev_hash="", row_hash=""))
+        events.insert(
+            0,
+            AuditEvent(
+                at=utcnow().replace(microsecond=0),
+                actor="audit",
+                action="audit.head_rebuilt",
+                entity="audit",
+                entity_id="head",
+                detail={"reason": "the head row was missing"},
+                prev_hash="",
+                row_hash="",
+            ),
+        )
         rows, prev, head_key = _lock_head(session, len(events))
         if rows < 0:
             raise ConfigError("the audit head row cannot be made again: run `phuxanh init`")
@@ -201,7 +224,8 @@ def _write_pending(session: OrmSession) -> None:
         raise ConfigError(
             f"PHUXANH_AUDIT_KEY {shown}, but the audit log's newest row is sealed with key "
             f"{head_key}: give every worker the same key (after a rotation, the old one goes "
-            "in PHUXANH_AUDIT_OLD_KEYS)")
+            "in PHUXANH_AUDIT_OLD_KEYS)"
+        )
     key = ring.keys[ring.current] if ring.current else None
     for event in events:
         event.key_id = ring.current
@@ -209,8 +233,11 @@ def _write_pending(session: OrmSession) -> None:
         event.row_hash = prev = _row_hash(prev, event, key)
         session.add(event)
     session.flush()
-    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(
-        last_id=events[-1].id, last_hash=prev, key_id=ring.current))
+    session.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_id=events[-1].id, last_hash=prev, key_id=ring.current)
+    )
 
 
 def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None:
@@ -260,13 +287,17 @@ _ANCHOR = re.compile(rf"(\d{{1,18}}):([0-9a-f]{{{MIN_ANCHOR_HEX},64}})")
 
 
 def parse_anchor(text: str, *, where: str = "--head") -> Anchor:
-    """"ROWS:HASH" as `audit head` prints it (the hash may be shortened to 16 digits)."""
+    """ "ROWS:HASH" as `audit head` prints it (the hash may be shortened to 16 digits)."""
     found = _ANCHOR.fullmatch(text.strip().lower())
     if found is None:
         # the line itself is not echoed: --head-file may be pointed at any file, a secret
         # one included
-        raise ValidationFailed([f"{where}: expected ROWS:HASH as `phuxanh audit head` prints "
-                                "it (e.g. 364:9f86d081884c7d65…)"])
+        raise ValidationFailed(
+            [
+                f"{where}: expected ROWS:HASH as `phuxanh audit head` prints "
+                "it (e.g. 364:9f86d081884c7d65…)"
+            ]
+        )
     return Anchor(int(found[1]), found[2])
 
 
@@ -346,59 +377,85 @@ class Verdict:
     def line(self) -> str:
         """One line for a person: intact and how well protected, or the first bad row."""
         if self.problem is not None:
-            where = f" at row {self.bad_row}" if self.bad_row is not None else (
-                f" after row {self.last_id}" if self.last_id is not None else "")
+            where = (
+                f" at row {self.bad_row}"
+                if self.bad_row is not None
+                else (f" after row {self.last_id}" if self.last_id is not None else "")
+            )
             return f"audit log broken{where}: {self.problem}"
         if self.keyed:
             keying = f"keyed ({', '.join(self.key_ids)})"
             if self.unkeyed:
                 keying += f"; the first {self.unkeyed} rows predate the key (unkeyed)"
         elif not self.key_set:
-            keying = ("unkeyed (PHUXANH_AUDIT_KEY is not set): a rewrite with recomputed "
-                      "hashes would pass")
+            keying = (
+                "unkeyed (PHUXANH_AUDIT_KEY is not set): a rewrite with recomputed "
+                "hashes would pass"
+            )
         else:
             keying = "unkeyed so far (PHUXANH_AUDIT_KEY is set: the next row will be keyed)"
-        anchoring = (f"matches {self.anchors} anchor{'s' if self.anchors != 1 else ''}"
-                     if self.anchors else
-                     "no --head given, so rows cut from the end may pass")
+        anchoring = (
+            f"matches {self.anchors} anchor{'s' if self.anchors != 1 else ''}"
+            if self.anchors
+            else "no --head given, so rows cut from the end may pass"
+        )
         return f"audit log intact: {self.rows} rows, head {self.head}; {keying}; {anchoring}"
 
     def as_json(self) -> dict[str, Any]:
-        return {"intact": self.intact, "rows": self.rows, "head": str(self.head),
-                "last_id": self.last_id, "bad_row": self.bad_row, "problem": self.problem,
-                "keyed_rows": self.keyed, "unkeyed_rows": self.unkeyed,
-                "key_ids": self.key_ids, "key_set": self.key_set,
-                "anchors_checked": self.anchors}
+        return {
+            "intact": self.intact,
+            "rows": self.rows,
+            "head": str(self.head),
+            "last_id": self.last_id,
+            "bad_row": self.bad_row,
+            "problem": self.problem,
+            "keyed_rows": self.keyed,
+            "unkeyed_rows": self.unkeyed,
+            "key_ids": self.key_ids,
+            "key_set": self.key_set,
+            "anchors_checked": self.anchors,
+        }
 
 
 def _matches(anchor: Anchor, row_hash: str) -> bool:
     return hmac.compare_digest(row_hash[: len(anchor.hash)], anchor.hash)
 
 
-def _row_problem(event: AuditEvent, n: int, prev: str, prev_id: int | None,
-                 keyed_from: int | None, ring: Keyring) -> str | None:
+def _row_problem(
+    event: AuditEvent, n: int, prev: str, prev_id: int | None, keyed_from: int | None, ring: Keyring
+) -> str | None:
     """What is wrong with the chain's n-th row, given the row before it, or None."""
     if event.prev_hash != prev:
         if n == 1:
-            return ("it is the first row, yet it does not start from the genesis hash: rows "
-                    "before it were deleted")
-        return (f"it does not chain onto row {prev_id}: a row between them was deleted, or "
-                "rows were moved or inserted")
+            return (
+                "it is the first row, yet it does not start from the genesis hash: rows "
+                "before it were deleted"
+            )
+        return (
+            f"it does not chain onto row {prev_id}: a row between them was deleted, or "
+            "rows were moved or inserted"
+        )
     key: bytes | None = None
     if event.key_id is None:
         if keyed_from is not None:
-            return (f"it is unkeyed, yet row {keyed_from} before it is keyed: written by a "
-                    "worker without PHUXANH_AUDIT_KEY, or forged")
+            return (
+                f"it is unkeyed, yet row {keyed_from} before it is keyed: written by a "
+                "worker without PHUXANH_AUDIT_KEY, or forged"
+            )
     elif event.key_id not in ring.keys:
         if ring.current is None:
-            return (f"it is sealed with key {event.key_id} and PHUXANH_AUDIT_KEY is not set: "
-                    "it cannot be checked")
-        return (f"it is sealed with key {event.key_id}, which is neither PHUXANH_AUDIT_KEY "
-                "nor one of PHUXANH_AUDIT_OLD_KEYS: a forged key id, or a key this worker lacks")
+            return (
+                f"it is sealed with key {event.key_id} and PHUXANH_AUDIT_KEY is not set: "
+                "it cannot be checked"
+            )
+        return (
+            f"it is sealed with key {event.key_id}, which is neither PHUXANH_AUDIT_KEY "
+            "nor one of PHUXANH_AUDIT_OLD_KEYS: a forged key id, or a key this worker lacks"
+        )
     else:
         key = ring.keys[event.key_id]
     if _row_hash(prev, event, key) != event.row_hash:
-        return ("its hash does not chain: the row was edited, or rewritten without the key")
+        return "its hash does not chain: the row was edited, or rewritten without the key"
     return None
 
 
@@ -415,7 +472,8 @@ def check(session: Session, anchors: Iterable[Anchor] = ()) -> Verdict:
         at_position.setdefault(anchor.rows, []).append((anchor, f"the anchor {anchor}"))
     if before is not None:
         at_position.setdefault(before.n_rows, []).append(
-            (Anchor(before.n_rows, before.last_hash), "the database's head row"))
+            (Anchor(before.n_rows, before.last_hash), "the database's head row")
+        )
     prev, keyed_from = GENESIS, None
     newer: list[int | None] = []  # ids of the rows past the head row read before the walk
     query = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=500)
@@ -424,8 +482,10 @@ def check(session: Session, anchors: Iterable[Anchor] = ()) -> Verdict:
         problem = _row_problem(event, n, prev, verdict.last_id, keyed_from, ring)
         for anchor, which in at_position.get(n, []) if problem is None else []:
             if not _matches(anchor, event.row_hash):
-                problem = (f"it is row {n} of the log but does not match {which}: the log was "
-                           "rewritten up to here")
+                problem = (
+                    f"it is row {n} of the log but does not match {which}: the log was "
+                    "rewritten up to here"
+                )
                 break
         if problem is not None:
             verdict.bad_row, verdict.problem = event.id, problem
@@ -444,20 +504,26 @@ def check(session: Session, anchors: Iterable[Anchor] = ()) -> Verdict:
     emptied = " (the table was emptied)" if verdict.rows == 0 else ""
     for anchor in want:
         if anchor.rows > verdict.rows:
-            verdict.problem = (f"the anchor {anchor} names row {anchor.rows}, but the log has "
-                               f"{verdict.rows} rows: the newest rows were deleted{emptied}")
+            verdict.problem = (
+                f"the anchor {anchor} names row {anchor.rows}, but the log has "
+                f"{verdict.rows} rows: the newest rows were deleted{emptied}"
+            )
             return verdict
     after = session.get(AuditHead, 1, populate_existing=True)
     if before is None or after is None:
         verdict.problem = "the head row (table audithead) is missing: it was deleted"
     elif before.n_rows > verdict.rows:
-        verdict.problem = (f"the database's head row counts {before.n_rows} rows (the newest "
-                           f"row {before.last_id}), but the log has {verdict.rows}: the "
-                           f"newest rows were deleted{emptied}")
+        verdict.problem = (
+            f"the database's head row counts {before.n_rows} rows (the newest "
+            f"row {before.last_id}), but the log has {verdict.rows}: the "
+            f"newest rows were deleted{emptied}"
+        )
     elif after.n_rows < verdict.rows:
         verdict.bad_row = newer[after.n_rows - before.n_rows]
-        verdict.problem = (f"the log has {verdict.rows} rows but the database's head row "
-                           f"counts only {after.n_rows}: rows were added outside phuxanh")
+        verdict.problem = (
+            f"the log has {verdict.rows} rows but the database's head row "
+            f"counts only {after.n_rows}: rows were added outside phuxanh"
+        )
     return verdict
 
 

@@ -62,8 +62,9 @@ class SignInRefused(PermissionDenied):
     """Sign-in refused: a wrong pair (`locked_s` 0) or a lockout (`locked_s` seconds left).
     The message is the same for every wrong pair, whichever half was wrong."""
 
-    def __init__(self, message: Line = "", /, *, locked_s: int = 0, code: str | None = None,
-                 **params: Any) -> None:
+    def __init__(
+        self, message: Line = "", /, *, locked_s: int = 0, code: str | None = None, **params: Any
+    ) -> None:
         super().__init__(message, code=code, **params)
         self.locked_s = locked_s
 
@@ -97,20 +98,26 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
-def locked_for(session: Session, *, username: str, client: str,
-               now: dt.datetime | None = None) -> int:
+def locked_for(
+    session: Session, *, username: str, client: str, now: dt.datetime | None = None
+) -> int:
     """Seconds until this username may try again from this client (0: not locked)."""
     now = _now(now)
     keys = [_throttle_key("user", _name_key(username)), _throttle_key("client", client)]
-    rows = session.exec(select(SignInThrottle).where(col(SignInThrottle.key_sha256).in_(keys))
-                        .execution_options(populate_existing=True)).all()
-    until = max((r.locked_until for r in rows if r.locked_until and r.locked_until > now),
-                default=None)
+    rows = session.exec(
+        select(SignInThrottle)
+        .where(col(SignInThrottle.key_sha256).in_(keys))
+        .execution_options(populate_existing=True)
+    ).all()
+    until = max(
+        (r.locked_until for r in rows if r.locked_until and r.locked_until > now), default=None
+    )
     return 0 if until is None else max(1, int((until - now).total_seconds() + 0.999))
 
 
-def _count_failure(session: Session, *, kind: str, value: str, free: int,
-                   now: dt.datetime) -> tuple[int, int]:
+def _count_failure(
+    session: Session, *, kind: str, value: str, free: int, now: dt.datetime
+) -> tuple[int, int]:
     """Count one failure for the key (atomically, whatever other processes do at the same
     moment); lock it when the count reaches `free`. Returns (failures, seconds locked)."""
     key = _throttle_key(kind, value)
@@ -118,24 +125,39 @@ def _count_failure(session: Session, *, kind: str, value: str, free: int,
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        session.execute(postgresql.insert(SignInThrottle).values(**first)
-                        .on_conflict_do_nothing(index_elements=["key_sha256"]))
+        session.execute(
+            postgresql.insert(SignInThrottle)
+            .values(**first)
+            .on_conflict_do_nothing(index_elements=["key_sha256"])
+        )
     else:
         from sqlalchemy.dialects import sqlite
 
-        session.execute(sqlite.insert(SignInThrottle).values(**first)
-                        .on_conflict_do_nothing(index_elements=["key_sha256"]))
+        session.execute(
+            sqlite.insert(SignInThrottle)
+            .values(**first)
+            .on_conflict_do_nothing(index_elements=["key_sha256"])
+        )
     quiet = (col(SignInThrottle.last_failure_at) < now - FORGET) & (
-        col(SignInThrottle.locked_until).is_(None) | (col(SignInThrottle.locked_until) <= now))
-    session.execute(update(SignInThrottle).where(col(SignInThrottle.key_sha256) == key)
-                    .values(failures=case((quiet, 1), else_=col(SignInThrottle.failures) + 1),
-                            last_failure_at=now))
-    row = session.exec(select(SignInThrottle).where(col(SignInThrottle.key_sha256) == key)
-                       .execution_options(populate_existing=True)).one()
+        col(SignInThrottle.locked_until).is_(None) | (col(SignInThrottle.locked_until) <= now)
+    )
+    session.execute(
+        update(SignInThrottle)
+        .where(col(SignInThrottle.key_sha256) == key)
+        .values(
+            failures=case((quiet, 1), else_=col(SignInThrottle.failures) + 1), last_failure_at=now
+        )
+    )
+    row = session.exec(
+        select(SignInThrottle)
+        .where(col(SignInThrottle.key_sha256) == key)
+        .execution_options(populate_existing=True)
+    ).one()
     if row.failures < free:
         return row.failures, 0
-    seconds = min(LOCK_BASE_S * 2 ** min(row.failures - free, 20),
-                  get_settings().signin_lockout_max_s)
+    seconds = min(
+        LOCK_BASE_S * 2 ** min(row.failures - free, 20), get_settings().signin_lockout_max_s
+    )
     row.locked_until = now + dt.timedelta(seconds=seconds)
     session.add(row)
     session.flush()
@@ -143,13 +165,16 @@ def _count_failure(session: Session, *, kind: str, value: str, free: int,
 
 
 def _forget(session: Session, kind: str, value: str) -> None:
-    session.execute(update(SignInThrottle)
-                    .where(col(SignInThrottle.key_sha256) == _throttle_key(kind, value))
-                    .values(failures=0, locked_until=None))
+    session.execute(
+        update(SignInThrottle)
+        .where(col(SignInThrottle.key_sha256) == _throttle_key(kind, value))
+        .values(failures=0, locked_until=None)
+    )
 
 
-def authenticate(session: Session, *, username: str, password: str, client: str,
-                 now: dt.datetime | None = None) -> User:
+def authenticate(
+    session: Session, *, username: str, password: str, client: str, now: dt.datetime | None = None
+) -> User:
     """The active user with this password, signing in from `client` (an address).
 
     Refusals raise `SignInRefused` after committing the failure count and its audit rows
@@ -165,31 +190,56 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
     entity_id = user.id if user is not None else ""
     wait = locked_for(session, username=name, client=client, now=now)
     if wait:
-        audit.record(session, actor=actor, action="user.sign_in_failed", entity="user",
-                     entity_id=entity_id, detail={"client": client, "reason": "locked"})
+        audit.record(
+            session,
+            actor=actor,
+            action="user.sign_in_failed",
+            entity="user",
+            entity_id=entity_id,
+            detail={"client": client, "reason": "locked"},
+        )
         session.commit()
         raise SignInRefused(code="auth.locked", seconds=wait, locked_s=wait)
     if user is None or not user.active or not user.password_hash:
         check_password(password, _dummy_hash())  # the same work as a real wrong password
-        reason = ("unknown_user" if user is None else
-                  "disabled" if not user.active else "no_password")
+        reason = (
+            "unknown_user" if user is None else "disabled" if not user.active else "no_password"
+        )
     elif check_password(password, user.password_hash):
         _forget(session, "user", _name_key(name))
-        audit.record(session, actor=user.username, action="user.sign_in", entity="user",
-                     entity_id=user.id, detail={"client": client, "method": "password"})
+        audit.record(
+            session,
+            actor=user.username,
+            action="user.sign_in",
+            entity="user",
+            entity_id=user.id,
+            detail={"client": client, "method": "password"},
+        )
         return user
     else:
         reason = "wrong_password"
-    audit.record(session, actor=actor, action="user.sign_in_failed", entity="user",
-                 entity_id=entity_id, detail={"client": client, "reason": reason})
-    for kind, value, free in (("user", _name_key(name), settings.signin_failures),
-                              ("client", client, settings.signin_client_failures)):
+    audit.record(
+        session,
+        actor=actor,
+        action="user.sign_in_failed",
+        entity="user",
+        entity_id=entity_id,
+        detail={"client": client, "reason": reason},
+    )
+    for kind, value, free in (
+        ("user", _name_key(name), settings.signin_failures),
+        ("client", client, settings.signin_client_failures),
+    ):
         failures, seconds = _count_failure(session, kind=kind, value=value, free=free, now=now)
         if seconds:
-            audit.record(session, actor=actor if kind == "user" else "system",
-                         action="user.locked", entity="user" if kind == "user" else "client",
-                         entity_id=entity_id if kind == "user" else client,
-                         detail={"client": client, "failures": failures, "seconds": seconds})
+            audit.record(
+                session,
+                actor=actor if kind == "user" else "system",
+                action="user.locked",
+                entity="user" if kind == "user" else "client",
+                entity_id=entity_id if kind == "user" else client,
+                detail={"client": client, "failures": failures, "seconds": seconds},
+            )
     session.commit()
     raise SignInRefused(code="auth.wrong_password")
 
@@ -201,12 +251,24 @@ def sso_sign_in(session: Session, *, email: str | None, verified: bool, client: 
     try:
         user = sso_user(session, email=email, verified=verified)
     except PermissionDenied:
-        audit.record(session, actor="unknown", action="user.sign_in_failed", entity="user",
-                     entity_id="", detail={"client": client, "reason": "sso_unknown"})
+        audit.record(
+            session,
+            actor="unknown",
+            action="user.sign_in_failed",
+            entity="user",
+            entity_id="",
+            detail={"client": client, "reason": "sso_unknown"},
+        )
         session.commit()
         raise
-    audit.record(session, actor=user.username, action="user.sign_in", entity="user",
-                 entity_id=user.id, detail={"client": client, "method": "sso"})
+    audit.record(
+        session,
+        actor=user.username,
+        action="user.sign_in",
+        entity="user",
+        entity_id=user.id,
+        detail={"client": client, "method": "sso"},
+    )
     return user
 
 
@@ -214,15 +276,28 @@ def _purge(session: Session, now: dt.datetime) -> None:
     """Drop what can no longer matter: sessions ended a month ago (the audit keeps who
     signed in and out), and failure counts a day old with no lock running."""
     month_ago, day_ago = now - dt.timedelta(days=30), now - dt.timedelta(days=1)
-    session.execute(delete(UserSession).where(
-        (col(UserSession.expires_at) < month_ago) | (col(UserSession.revoked_at) < month_ago)))
-    session.execute(delete(SignInThrottle).where(
-        col(SignInThrottle.last_failure_at) < day_ago,
-        col(SignInThrottle.locked_until).is_(None) | (col(SignInThrottle.locked_until) < now)))
+    session.execute(
+        delete(UserSession).where(
+            (col(UserSession.expires_at) < month_ago) | (col(UserSession.revoked_at) < month_ago)
+        )
+    )
+    session.execute(
+        delete(SignInThrottle).where(
+            col(SignInThrottle.last_failure_at) < day_ago,
+            col(SignInThrottle.locked_until).is_(None) | (col(SignInThrottle.locked_until) < now),
+        )
+    )
 
 
-def start_session(session: Session, *, user: User, client: str, method: str = "password",
-                  lang: str | None = None, now: dt.datetime | None = None) -> Started:
+def start_session(
+    session: Session,
+    *,
+    user: User,
+    client: str,
+    method: str = "password",
+    lang: str | None = None,
+    now: dt.datetime | None = None,
+) -> Started:
     """A session for a user who just signed in, lasting `session_hours`; its hand-off
     code is good once, for a minute. The caller commits."""
     now = _now(now)
@@ -230,17 +305,25 @@ def start_session(session: Session, *, user: User, client: str, method: str = "p
     _purge(session, now)
     code = secrets.token_urlsafe(32)  # 256 bits
     expires = now + dt.timedelta(hours=get_settings().session_hours)
-    row = UserSession(user_id=user.id, handoff_sha256=sha256(code),
-                      handoff_until=now + HANDOFF, method=method, client=(client or "")[:64],
-                      lang=lang, created_at=now, expires_at=expires)
+    row = UserSession(
+        user_id=user.id,
+        handoff_sha256=sha256(code),
+        handoff_until=now + HANDOFF,
+        method=method,
+        client=(client or "")[:64],
+        lang=lang,
+        created_at=now,
+        expires_at=expires,
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
     return Started(session_id=row.id, handoff=code, expires_at=expires)
 
 
-def claim_handoff(session: Session, code: str,
-                  now: dt.datetime | None = None) -> tuple[str, dt.datetime] | None:
+def claim_handoff(
+    session: Session, code: str, now: dt.datetime | None = None
+) -> tuple[str, dt.datetime] | None:
     """Trade a hand-off code for the session's cookie token (and when it expires); None
     for a code that is unknown, used, older than a minute, or whose session ended. Once
     per code even when two requests race (one conditional UPDATE). The caller commits."""
@@ -248,32 +331,52 @@ def claim_handoff(session: Session, code: str,
     token = secrets.token_urlsafe(32)  # 256 bits, the only copy goes to the cookie
     taken = session.execute(
         update(UserSession)
-        .where(col(UserSession.handoff_sha256) == sha256(code),
-               col(UserSession.handoff_until) > now, col(UserSession.revoked_at).is_(None),
-               col(UserSession.expires_at) > now)
-        .values(handoff_sha256=None, handoff_until=None, token_sha256=sha256(token)))
+        .where(
+            col(UserSession.handoff_sha256) == sha256(code),
+            col(UserSession.handoff_until) > now,
+            col(UserSession.revoked_at).is_(None),
+            col(UserSession.expires_at) > now,
+        )
+        .values(handoff_sha256=None, handoff_until=None, token_sha256=sha256(token))
+    )
     if _rowcount(taken) != 1:
         return None
-    row = session.exec(select(UserSession).where(UserSession.token_sha256 == sha256(token))
-                       .execution_options(populate_existing=True)).one()
+    row = session.exec(
+        select(UserSession)
+        .where(UserSession.token_sha256 == sha256(token))
+        .execution_options(populate_existing=True)
+    ).one()
     return token, row.expires_at
 
 
 def handoff_pending(session: Session, session_id: int, now: dt.datetime | None = None) -> bool:
     """True while the session's hand-off code is unclaimed and still good."""
     row = session.get(UserSession, session_id, populate_existing=True)
-    return bool(row is not None and row.handoff_sha256 and row.handoff_until
-                and row.handoff_until > _now(now) and row.revoked_at is None)
+    return bool(
+        row is not None
+        and row.handoff_sha256
+        and row.handoff_until
+        and row.handoff_until > _now(now)
+        and row.revoked_at is None
+    )
 
 
-def session_user(session: Session, *, token: str | None = None, session_id: int | None = None,
-                 now: dt.datetime | None = None) -> tuple[UserSession, User] | None:
+def session_user(
+    session: Session,
+    *,
+    token: str | None = None,
+    session_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[UserSession, User] | None:
     """The live session named by a cookie token (or by its id) and its user: not revoked,
     not expired, the user still active. None otherwise."""
     now = _now(now)
     if token:
-        row = session.exec(select(UserSession).where(UserSession.token_sha256 == sha256(token))
-                           .execution_options(populate_existing=True)).first()
+        row = session.exec(
+            select(UserSession)
+            .where(UserSession.token_sha256 == sha256(token))
+            .execution_options(populate_existing=True)
+        ).first()
     elif session_id is not None:
         row = session.get(UserSession, session_id, populate_existing=True)
     else:
@@ -288,18 +391,25 @@ def session_user(session: Session, *, token: str | None = None, session_id: int 
 
 def set_lang(session: Session, session_id: int, lang: str) -> None:
     """Keep the interface language with the session, so a reload keeps it too."""
-    session.execute(update(UserSession).where(col(UserSession.id) == session_id)
-                    .values(lang=lang[:8]))
+    session.execute(
+        update(UserSession).where(col(UserSession.id) == session_id).values(lang=lang[:8])
+    )
 
 
-def end_session(session: Session, *, session_id: int | None = None, token: str | None = None,
-                now: dt.datetime | None = None) -> bool:
+def end_session(
+    session: Session,
+    *,
+    session_id: int | None = None,
+    token: str | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
     """Sign out: revoke the session (by id or cookie token) and audit it. False when it
     had already ended. The caller commits."""
     now = _now(now)
     if token:
-        row = session.exec(select(UserSession)
-                           .where(UserSession.token_sha256 == sha256(token))).first()
+        row = session.exec(
+            select(UserSession).where(UserSession.token_sha256 == sha256(token))
+        ).first()
     else:
         row = session.get(UserSession, session_id) if session_id is not None else None
     if row is None or row.revoked_at is not None:
@@ -307,20 +417,29 @@ def end_session(session: Session, *, session_id: int | None = None, token: str |
     row.revoked_at = now
     session.add(row)
     user = session.get(User, row.user_id)
-    audit.record(session, actor=user.username if user else "unknown", action="user.sign_out",
-                 entity="user", entity_id=row.user_id,
-                 detail={"client": row.client, "session": row.id})
+    audit.record(
+        session,
+        actor=user.username if user else "unknown",
+        action="user.sign_out",
+        entity="user",
+        entity_id=row.user_id,
+        detail={"client": row.client, "session": row.id},
+    )
     return True
 
 
 def revoke_sessions(session: Session, user_id: int, now: dt.datetime | None = None) -> int:
     """End every live session of a user at once; returns how many."""
     now = _now(now)
-    done = session.execute(update(UserSession)
-                           .where(col(UserSession.user_id) == user_id,
-                                  col(UserSession.revoked_at).is_(None),
-                                  col(UserSession.expires_at) > now)
-                           .values(revoked_at=now))
+    done = session.execute(
+        update(UserSession)
+        .where(
+            col(UserSession.user_id) == user_id,
+            col(UserSession.revoked_at).is_(None),
+            col(UserSession.expires_at) > now,
+        )
+        .values(revoked_at=now)
+    )
     return _rowcount(done)
 
 
@@ -351,8 +470,14 @@ def disable_user(session: Session, *, username: str, actor: str) -> int:
     user.active = False
     session.add(user)
     ended = revoke_sessions(session, user.id)
-    audit.record(session, actor=admin.username, action="user.disable", entity="user",
-                 entity_id=user.id, detail={"username": user.username, "sessions_ended": ended})
+    audit.record(
+        session,
+        actor=admin.username,
+        action="user.disable",
+        entity="user",
+        entity_id=user.id,
+        detail={"username": user.username, "sessions_ended": ended},
+    )
     return ended
 
 
@@ -362,8 +487,14 @@ def enable_user(session: Session, *, username: str, actor: str) -> None:
     user = _target(session, username)
     user.active = True
     session.add(user)
-    audit.record(session, actor=admin.username, action="user.enable", entity="user",
-                 entity_id=user.id, detail={"username": user.username})
+    audit.record(
+        session,
+        actor=admin.username,
+        action="user.enable",
+        entity="user",
+        entity_id=user.id,
+        detail={"username": user.username},
+    )
 
 
 def reset_password(session: Session, *, username: str, password: str, actor: str) -> int:
@@ -372,17 +503,28 @@ def reset_password(session: Session, *, username: str, password: str, actor: str
     admin = _admin(session, actor)
     user = _target(session, username)
     if user.password_hash is None:  # added with --sso-only: the identity provider vouches
-        raise ValidationFailed([f"{username}: signs in through the office's single sign-on "
-                                "only; a password would go around it (add the person again "
-                                "without --sso-only if that is meant)"])
+        raise ValidationFailed(
+            [
+                f"{username}: signs in through the office's single sign-on "
+                "only; a password would go around it (add the person again "
+                "without --sso-only if that is meant)"
+            ]
+        )
     if len(password.strip()) < MIN_PASSWORD or not password.isprintable():
-        raise ValidationFailed([f"password: at least {MIN_PASSWORD} characters, printable, "
-                                "not only spaces"])
+        raise ValidationFailed(
+            [f"password: at least {MIN_PASSWORD} characters, printable, not only spaces"]
+        )
     assert user.id is not None
     user.password_hash = hash_password(password)
     session.add(user)
     ended = revoke_sessions(session, user.id)
     _forget(session, "user", _name_key(user.username))
-    audit.record(session, actor=admin.username, action="user.reset_password", entity="user",
-                 entity_id=user.id, detail={"username": user.username, "sessions_ended": ended})
+    audit.record(
+        session,
+        actor=admin.username,
+        action="user.reset_password",
+        entity="user",
+        entity_id=user.id,
+        detail={"username": user.username, "sessions_ended": ended},
+    )
     return ended

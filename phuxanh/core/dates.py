@@ -12,5 +12,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 def check_year(year: int, flag: str, value: str) -> None:
     """Refuse a year outside FIRST_YEAR..LAST_YEAR, naming the flag and the value."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed(code="date.year_out_of_range", field=flag, value=value,
-                               first=FIRST_YEAR, last=LAST_YEAR)
+        raise ValidationFailed(
+            code="date.year_out_of_range", field=flag, value=value, first=FIRST_YEAR, last=LAST_YEAR
+        )

@@ -24,8 +24,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # `scheme://user:secret@` (to the last @ before the path: a password may hold an @) and a
 # password given as a query parameter (`?password=…`, libpq's own names)
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*):[^\s/]*@")
-_QUERY_SECRET = re.compile(r"(?P<head>[?&](?:password|sslpassword|pass|pwd)=)[^&\s]*",
-                           re.IGNORECASE)
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&](?:password|sslpassword|pass|pwd)=)[^&\s]*", re.IGNORECASE
+)
 
 
 def scrub(text: str) -> str:
@@ -77,8 +78,10 @@ def make_engine(url: str) -> Engine:
     backend phuxanh can use is a ConfigError that never shows the password."""
     url = normalise_url(url)
     if not url.strip():  # `--database ""` or an empty DATABASE_URL: never a silent default
-        raise ConfigError("DATABASE_URL or --database: empty; give a database URL, e.g. "
-                          "sqlite:///var/phuxanh.db or postgresql://user@host/db")
+        raise ConfigError(
+            "DATABASE_URL or --database: empty; give a database URL, e.g. "
+            "sqlite:///var/phuxanh.db or postgresql://user@host/db"
+        )
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -89,8 +92,10 @@ def make_engine(url: str) -> Engine:
             args["connect_timeout"] = 10  # an unreachable server fails in seconds, not hangs
         return create_engine(url, pool_pre_ping=True, connect_args=args)
     except (ArgumentError, ModuleNotFoundError, ValueError) as exc:
-        raise ConfigError(f"DATABASE_URL: cannot use {masked(url)}: {scrub(str(exc))} (a URL "
-                          "like sqlite:///var/phuxanh.db or postgresql://user@host/db)") from exc
+        raise ConfigError(
+            f"DATABASE_URL: cannot use {masked(url)}: {scrub(str(exc))} (a URL "
+            "like sqlite:///var/phuxanh.db or postgresql://user@host/db)"
+        ) from exc
 
 
 def connect(engine: Engine, url: str) -> Connection:
@@ -101,11 +106,16 @@ def connect(engine: Engine, url: str) -> Connection:
         return engine.connect()
     except DBAPIError as exc:
         lines = str(exc.orig or exc).strip().splitlines() or [type(exc).__name__]
-        where = (f"check that {path} is a phuxanh database this user may read and write, "
-                 "in a folder it may write" if path is not None else
-                 "is the server running and reachable, and are the user and password right?")
-        raise ConfigError(f"database {masked(url)} cannot be opened: {scrub(lines[0])}; "
-                          f"{where} (DATABASE_URL or --database)") from exc
+        where = (
+            f"check that {path} is a phuxanh database this user may read and write, "
+            "in a folder it may write"
+            if path is not None
+            else "is the server running and reachable, and are the user and password right?"
+        )
+        raise ConfigError(
+            f"database {masked(url)} cannot be opened: {scrub(lines[0])}; "
+            f"{where} (DATABASE_URL or --database)"
+        ) from exc
 
 
 def prepare_sqlite(url: str) -> None:
@@ -118,8 +128,9 @@ def prepare_sqlite(url: str) -> None:
         private_dir(path.parent)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
-        raise ConfigError(f"database {masked(url)}: cannot create {path}: "
-                          f"{exc.strerror or exc}") from exc
+        raise ConfigError(
+            f"database {masked(url)}: cannot create {path}: {exc.strerror or exc}"
+        ) from exc
 
 
 @lru_cache(maxsize=8)
@@ -175,13 +186,17 @@ def check_schema(engine: Engine, url: str) -> None:
 
     path = sqlite_file(url)
     if path is not None and not path.exists():  # do not leave an empty file behind a typo
-        raise ConfigError(f"database {masked(url)} does not exist: run `phuxanh init` with "
-                          "the same --database to create it")
+        raise ConfigError(
+            f"database {masked(url)} does not exist: run `phuxanh init` with "
+            "the same --database to create it"
+        )
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     with connect(engine, url) as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     if current != head:
         state = "has no phuxanh schema" if current is None else f"is at schema {current}"
-        raise ConfigError(f"database {masked(url)} {state}, this phuxanh needs {head}: run "
-                          "`phuxanh init` with the same --database to create or upgrade it")
+        raise ConfigError(
+            f"database {masked(url)} {state}, this phuxanh needs {head}: run "
+            "`phuxanh init` with the same --database to create or upgrade it"
+        )
     _CURRENT.add(url)

@@ -31,8 +31,9 @@ class Message:
     def text(self, lang: str = "en", *, fields: Mapping[str, str] | None = None) -> str:
         """The message in `lang`. `fields` renames the `field` parameter (a CLI flag such as
         `--period`) to the words of a front end that has no flags (the desk's labels)."""
-        values = {name: self._shown(name, value, lang, fields)
-                  for name, value in self.params.items()}
+        values = {
+            name: self._shown(name, value, lang, fields) for name, value in self.params.items()
+        }
         return messages.template(self.code, lang).format(**values)
 
     @staticmethod
@@ -74,8 +75,7 @@ class PhuxanhError(Exception):
     exit_code = 1
     lines: tuple[Line, ...]
 
-    def __init__(self, message: Line = "", /, *, code: str | None = None,
-                 **params: Any) -> None:
+    def __init__(self, message: Line = "", /, *, code: str | None = None, **params: Any) -> None:
         self.lines = (_line(message, code, params),)
         super().__init__(str(self.lines[0]))
 
@@ -94,8 +94,10 @@ class PhuxanhError(Exception):
     def text(self, lang: str = "en", *, fields: Mapping[str, str] | None = None) -> str:
         """The error in `lang`, line by line: coded lines from the catalog, plain ones as
         they are (English). `fields`: see `Message.text`."""
-        return "\n".join(line.text(lang, fields=fields) if isinstance(line, Message) else line
-                         for line in self.lines)
+        return "\n".join(
+            line.text(lang, fields=fields) if isinstance(line, Message) else line
+            for line in self.lines
+        )
 
 
 class ConfigError(PhuxanhError):
@@ -106,8 +108,9 @@ class ValidationFailed(PhuxanhError):
     """Input data (YAML, CLI arguments) does not satisfy its schema: one line per problem,
     each a plain English string or a `Message` (`problems` holds them all in English)."""
 
-    def __init__(self, problems: Iterable[Line] = (), /, *, code: str | None = None,
-                 **params: Any) -> None:
+    def __init__(
+        self, problems: Iterable[Line] = (), /, *, code: str | None = None, **params: Any
+    ) -> None:
         lines = list(problems)
         if code is not None or params:
             lines.append(_line("", code, params))

@@ -103,29 +103,29 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "item.already_out": {
         "en": "item {id} is already {status} on a channel; "
-              "publish a correction instead of editing it",
+        "publish a correction instead of editing it",
         "vi": "Mục #{id} đã ở trạng thái “{status}” trên một kênh: hãy đăng bài đính chính "
-              "thay vì sửa.",
+        "thay vì sửa.",
     },
     "item.locked_needs_check": {
         "en": "item {id}: publication {pub} on {channel} is needs_check: the post may already "
-              "be live; settle it first with `phuxanh publication resolve {pub}` (or on the "
-              "Channel health page)",
+        "be live; settle it first with `phuxanh publication resolve {pub}` (or on the "
+        "Channel health page)",
         "vi": "Mục #{id}: bài đăng {pub} trên kênh {channel} cần kiểm tra, có thể đã lên trang; "
-              "hãy xác nhận kết quả ở trang Tình trạng kênh (hoặc `phuxanh publication resolve "
-              "{pub}`) trước.",
+        "hãy xác nhận kết quả ở trang Tình trạng kênh (hoặc `phuxanh publication resolve "
+        "{pub}`) trước.",
     },
     "item.locked_sending": {
         "en": "item {id}: publication {pub} on {channel} is {doing}: the post may already be "
-              "live; wait for the publisher to settle it (if it cannot, it asks for "
-              "`phuxanh publication resolve {pub}`)",
+        "live; wait for the publisher to settle it (if it cannot, it asks for "
+        "`phuxanh publication resolve {pub}`)",
         "vi": "Mục #{id}: bài đăng {pub} trên kênh {channel} {doing}, có thể đã lên trang; hãy "
-              "chờ việc gửi có kết quả (nếu không tự xác định được, hệ thống sẽ đề nghị "
-              "`phuxanh publication resolve {pub}`).",
+        "chờ việc gửi có kết quả (nếu không tự xác định được, hệ thống sẽ đề nghị "
+        "`phuxanh publication resolve {pub}`).",
     },
     "item.publication_changed": {
         "en": "item {id}: publication {pub} changed while you looked (the publisher may be "
-              "sending it); look again",
+        "sending it); look again",
         "vi": "Mục #{id}: bài đăng {pub} vừa thay đổi (có thể đang được gửi); hãy xem lại.",
     },
     # a caption against a platform's hard limits (platforms/preview.py)
@@ -148,25 +148,23 @@ CATALOG: dict[str, dict[str, str]] = {
     # settling a publication in doubt (publish/resolve.py)
     "publication.url_unsafe": {
         "en": "{field}: {url!r} is not the post's http(s) URL (spaces, markup or control "
-              "characters)",
+        "characters)",
         "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng (có dấu "
-              "cách, thẻ hoặc ký tự điều khiển).",
+        "cách, thẻ hoặc ký tự điều khiển).",
     },
     "publication.url_invalid": {
         "en": "{field}: {url!r} is not the post's http(s) URL",
         "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng.",
     },
     "publication.url_no_host": {
-        "en": "{field}: {url!r} is not the post's http(s) URL (https://… with the platform's "
-              "host)",
+        "en": "{field}: {url!r} is not the post's http(s) URL (https://… with the platform's host)",
         "vi": "{field}: {url!r} không phải đường dẫn (URL) http(s) của bài đăng (https://… "
-              "với tên miền của nền tảng).",
+        "với tên miền của nền tảng).",
     },
     "publication.url_credentials": {
-        "en": "{field}: {url!r} is not a post's public URL (it carries a user name or "
-              "password)",
+        "en": "{field}: {url!r} is not a post's public URL (it carries a user name or password)",
         "vi": "{field}: {url!r} không phải đường dẫn (URL) công khai của bài đăng (có chứa "
-              "tên đăng nhập hoặc mật khẩu).",
+        "tên đăng nhập hoặc mật khẩu).",
     },
     "publication.reason_too_long": {
         "en": "{field}: one line of at most {most} printable characters",
@@ -178,18 +176,18 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "publication.resolver_role": {
         "en": "{user} is an {role}; settling a publication needs an approver, a manager or "
-              "an admin",
+        "an admin",
         "vi": "{user} là {role}; chỉ người duyệt, lãnh đạo hoặc quản trị mới xác nhận được "
-              "bài đăng.",
+        "bài đăng.",
     },
     "publication.not_waiting": {
         "en": "publication {pub} is {status}; only {states} wait for a person",
         "vi": "Bài đăng {pub} đang ở trạng thái “{status}”; chỉ bài đăng ở trạng thái "
-              "{states} mới chờ người xác nhận.",
+        "{states} mới chờ người xác nhận.",
     },
     "publication.changed": {
         "en": "publication {pub} changed while you looked (the publisher may be checking it); "
-              "look again",
+        "look again",
         "vi": "Bài đăng {pub} vừa thay đổi (có thể đang được kiểm tra); hãy xem lại.",
     },
     # reports (reports/model.py, reports/figures.py, core/dates.py)

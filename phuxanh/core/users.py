@@ -27,9 +27,13 @@ def check_username(username: str) -> str:
     """A login name: 2-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or
     digit. Refused with the rule (never stored otherwise)."""
     if not USERNAME.fullmatch(username):
-        raise ValidationFailed([f"USERNAME: {_shown(username)} is not a login name: 2-64 "
-                                "characters a-z, 0-9, '.', '_' or '-', starting with a letter "
-                                "or digit (e.g. lan.nguyen)"])
+        raise ValidationFailed(
+            [
+                f"USERNAME: {_shown(username)} is not a login name: 2-64 "
+                "characters a-z, 0-9, '.', '_' or '-', starting with a letter "
+                "or digit (e.g. lan.nguyen)"
+            ]
+        )
     return username
 
 
@@ -42,8 +46,9 @@ def check_display_name(name: str) -> str:
         raise ValidationFailed([f"--name: {len(name)} characters, at most {DISPLAY_NAME_MAX}"])
     bad = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c).startswith("C")})
     if bad:
-        raise ValidationFailed([f"--name: {_shown(name)} holds control or invisible "
-                                f"characters ({', '.join(bad[:5])})"])
+        raise ValidationFailed(
+            [f"--name: {_shown(name)} holds control or invisible characters ({', '.join(bad[:5])})"]
+        )
     return name
 
 

@@ -43,8 +43,13 @@ MAX_DEPTH = 32
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_KINDS = {"int": "an integer", "float": "a number", "bool": "true or false",
-          "null": "null", "timestamp": "a date (YYYY-MM-DD)"}
+_KINDS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "timestamp": "a date (YYYY-MM-DD)",
+}
 
 
 class _Refused(Exception):
@@ -146,8 +151,12 @@ class _Builder:
     def refuse_anchors(self, event: Any, line: int, loc: Loc) -> None:
         if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
             what = "alias *" if isinstance(event, yaml.AliasEvent) else "anchor &"
-            raise self.fail(line, loc, f"{what}{event.anchor}: anchors (&) and aliases (*) "
-                                       "are not allowed; write the value out")
+            raise self.fail(
+                line,
+                loc,
+                f"{what}{event.anchor}: anchors (&) and aliases (*) "
+                "are not allowed; write the value out",
+            )
 
     def collection(self, event: Any, line: int, loc: Loc) -> dict[Any, Any] | list[Any]:
         mapping = isinstance(event, yaml.MappingStartEvent)
@@ -167,19 +176,28 @@ class _Builder:
             if tag not in _SCALAR_TAGS:  # `<<` and `=` resolve to merge/value: plain text
                 tag = _TAG + "str"
         elif tag not in _SCALAR_TAGS:
-            self.problems.append(f"{{path}}:{line}: {format_loc(loc)}: tag {_short(tag)} is "
-                                 "not allowed (plain text, numbers, dates, true/false only)")
+            self.problems.append(
+                f"{{path}}:{line}: {format_loc(loc)}: tag {_short(tag)} is "
+                "not allowed (plain text, numbers, dates, true/false only)"
+            )
             return None
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self.loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError,
-                OverflowError) as exc:
+        except (
+            yaml.YAMLError,
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            OverflowError,
+        ) as exc:
             kind = _KINDS.get(tag.removeprefix(_TAG), _short(tag))
             why = f" ({exc})" if tag == _TAG + "timestamp" and isinstance(exc, ValueError) else ""
             shown = event.value if len(event.value) <= 40 else event.value[:40] + "…"
-            self.problems.append(f"{{path}}:{line}: {format_loc(loc)}: {shown!r} is not "
-                                 f"{kind}{why}")
+            self.problems.append(
+                f"{{path}}:{line}: {format_loc(loc)}: {shown!r} is not {kind}{why}"
+            )
             return None
         return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
@@ -194,8 +212,12 @@ def _read(path: Path) -> str:
     except OSError as exc:
         raise ValidationFailed([f"{path}:1: (file): cannot read: {exc.strerror}"]) from exc
     if len(raw) > MAX_BYTES:
-        raise ValidationFailed([f"{path}:1: (file): larger than {MAX_BYTES // 1024 // 1024} MB "
-                                "(a data file is a few KB)"])
+        raise ValidationFailed(
+            [
+                f"{path}:1: (file): larger than {MAX_BYTES // 1024 // 1024} MB "
+                "(a data file is a few KB)"
+            ]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -229,8 +251,10 @@ def load_located(path: Path) -> LocatedDoc:
     except yaml.reader.ReaderError as exc:
         bad = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
         line = text.count("\n", 0, max(text.find(bad), 0)) + 1
-        problems.append(f"{{path}}:{line}: (file): character {ord(bad[:1] or ' '):#06x} is "
-                        "not allowed in YAML (control characters)")
+        problems.append(
+            f"{{path}}:{line}: (file): character {ord(bad[:1] or ' '):#06x} is "
+            "not allowed in YAML (control characters)"
+        )
     except yaml.YAMLError as exc:
         problems.append(f"{{path}}:1: (yaml): {(str(exc).splitlines() or ['not YAML'])[0]}")
     if problems or builder is None:

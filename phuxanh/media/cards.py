@@ -60,8 +60,9 @@ def load_brand(assets_dir: Path, code: str) -> Brand:
     never a path, and the kit's logo and fonts stay inside `assets/`."""
     known = ", ".join(brand_codes(assets_dir))
     if not BRAND_CODE.fullmatch(code):
-        raise ConfigError(f"brand kit {code!r} is not a brand code (a-z, 0-9 and -; "
-                          f"known: {known})")
+        raise ConfigError(
+            f"brand kit {code!r} is not a brand code (a-z, 0-9 and -; known: {known})"
+        )
     path = assets_dir / "brands" / f"{code}.yaml"
     if not path.is_file():
         raise ConfigError(f"{path}: brand kit {code!r} not found (known: {known})")
@@ -71,23 +72,31 @@ def load_brand(assets_dir: Path, code: str) -> Brand:
     for role in ROLES:
         value = data.colors.get(role, "")
         if not re.match(COLOUR, value):
-            problems.append(f"{path}:{doc.line_of(('colors', role))}: colors.{role}: "
-                            f"expected #RRGGBB, got {value!r}")
+            problems.append(
+                f"{path}:{doc.line_of(('colors', role))}: colors.{role}: "
+                f"expected #RRGGBB, got {value!r}"
+            )
     for lang in ("vi", "en"):
         if lang not in data.footer:
             problems.append(f"{path}:{doc.line_of(('footer',))}: footer.{lang}: missing")
     fonts = {k: assets_dir / "fonts" / v for k, v in data.fonts.items()}
     for role in ("heading", "body", "small"):
         if role not in fonts or not fonts[role].is_file():
-            problems.append(f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: "
-                            f"{fonts.get(role)} does not exist")
-    problems += [f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: {name} is outside "
-                 f"{assets_dir / 'fonts'}" for role, name in data.fonts.items()
-                 if _inside(assets_dir / "fonts", name) is None]
+            problems.append(
+                f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: "
+                f"{fonts.get(role)} does not exist"
+            )
+    problems += [
+        f"{path}:{doc.line_of(('fonts', role))}: fonts.{role}: {name} is outside "
+        f"{assets_dir / 'fonts'}"
+        for role, name in data.fonts.items()
+        if _inside(assets_dir / "fonts", name) is None
+    ]
     logo = _inside(assets_dir / "brands", data.logo) if data.logo else None
     if data.logo and logo is None:
-        problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {data.logo} is outside "
-                        f"{assets_dir / 'brands'}")
+        problems.append(
+            f"{path}:{doc.line_of(('logo',))}: logo: {data.logo} is outside {assets_dir / 'brands'}"
+        )
     elif logo is not None and not logo.is_file():
         problems.append(f"{path}:{doc.line_of(('logo',))}: logo: {logo} does not exist")
     elif logo is not None and (bad := image_problem(logo)):
@@ -135,10 +144,14 @@ class FactRow(Protocol):
 def fact_text(f: FactRow) -> FactText:
     """A fact as card input: text, figure, unit and the source line, per language."""
     source = {
-        lang: source_line(title=f.source_title, number=f.source_number, url=f.source_url,
-                          lang=lang)
+        lang: source_line(title=f.source_title, number=f.source_number, url=f.source_url, lang=lang)
         for lang in ("vi", "en")
     }
     unit = {k: v for k, v in (("vi", f.unit_vi), ("en", f.unit_en)) if v}
-    return FactText(id=f.id or 0, text={"vi": f.text_vi, "en": f.text_en}, source=source,
-                    figure=f.figure, unit=unit)
+    return FactText(
+        id=f.id or 0,
+        text={"vi": f.text_vi, "en": f.text_en},
+        source=source,
+        figure=f.figure,
+        unit=unit,
+    )

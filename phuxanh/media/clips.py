@@ -28,8 +28,17 @@ from phuxanh.media.text import fit_text
 
 MIN_SECONDS, MAX_SECONDS = 6.0, 60.0
 # x264's speed presets, fastest first (its "placebo" is left out: hours for no gain)
-PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
-           "slower", "veryslow")
+PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
 PAN = 1.05  # pan scenes are upscaled once by this factor and a window slides over them
 ZOOM = 1.07  # zoom scenes go from 1 to this factor (or back)
 FADE_IN = 0.35  # caption fade-in
@@ -68,8 +77,11 @@ class SceneFrames:
             img = self.card.copy()
         if self.caption is not None and t > 0.15:
             alpha = min((t - 0.15) / FADE_IN, 1.0)
-            panel = self.caption if alpha >= 1 else _faded(id(self.caption), self.caption,
-                                                            round(alpha * 10))
+            panel = (
+                self.caption
+                if alpha >= 1
+                else _faded(id(self.caption), self.caption, round(alpha * 10))
+            )
             img.paste(panel, self.caption_at, panel)
         return img
 
@@ -90,14 +102,23 @@ def _faded(key: int, panel: Image.Image, step: int) -> Image.Image:
 def caption_panel(text: str, style: Captions, brand: Brand) -> Image.Image:
     w, h = style.box[2], style.box[3]
     pad = 36
-    fitted = fit_text(text, font_path(brand, style.font), field="caption", width=w - 2 * pad,
-                      height=h - 2 * pad, max_size=style.size[1], min_size=style.size[0],
-                      max_lines=style.max_lines, leading=1.22)
+    fitted = fit_text(
+        text,
+        font_path(brand, style.font),
+        field="caption",
+        width=w - 2 * pad,
+        height=h - 2 * pad,
+        max_size=style.size[1],
+        min_size=style.size[0],
+        max_lines=style.max_lines,
+        leading=1.22,
+    )
     ph = fitted.height + 2 * pad
     panel = Image.new("RGBA", (w, ph), (*rgb(brand, style.panel), 0))
     draw = ImageDraw.Draw(panel)
-    draw.rounded_rectangle((0, 0, w - 1, ph - 1), 28,
-                           fill=(*rgb(brand, style.panel), round(255 * style.panel_opacity)))
+    draw.rounded_rectangle(
+        (0, 0, w - 1, ph - 1), 28, fill=(*rgb(brand, style.panel), round(255 * style.panel_opacity))
+    )
     draw.rectangle((0, 20, 10, ph - 20), fill=(*rgb(brand, "accent"), 255))
     cy = pad
     for line in fitted.lines:
@@ -106,37 +127,44 @@ def caption_panel(text: str, style: Captions, brand: Brand) -> Image.Image:
     return panel
 
 
-def build_scenes(spec: TemplateSpec, values: CardValues, brand: Brand, *,
-                 lang: str) -> list[SceneFrames]:
+def build_scenes(
+    spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str
+) -> list[SceneFrames]:
     clip = spec.clip
     assert clip is not None
     items = values.get(clip.each, lang) or []
     plan: list[tuple[Scene, dict[str, Any]]] = [(clip.intro, {})]
-    plan += [(clip.item, {"index": n, "item": item, "count": len(items)})
-             for n, item in enumerate(items, start=1)]
+    plan += [
+        (clip.item, {"index": n, "item": item, "count": len(items)})
+        for n, item in enumerate(items, start=1)
+    ]
     plan.append((clip.end, {}))
     total = sum(s.seconds for s, _ in plan) - clip.transition * (len(plan) - 1)
     if not MIN_SECONDS <= total <= MAX_SECONDS:
-        raise ValidationFailed([
-            f"{clip.each}: {len(items)} items make a {total:.1f} s clip; a clip runs "
-            f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} s"
-        ])
+        raise ValidationFailed(
+            [
+                f"{clip.each}: {len(items)} items make a {total:.1f} s clip; a clip runs "
+                f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} s"
+            ]
+        )
     scenes, start = [], 0.0
     size = spec.wh
     for scene, extra in plan:
         card = compose(spec, values, brand, lang=lang, layers=scene.layers, extra=extra)
         if scene.motion.startswith("pan"):
-            card = card.resize((round(size[0] * PAN), round(size[1] * PAN)),
-                               Image.Resampling.LANCZOS)
+            card = card.resize(
+                (round(size[0] * PAN), round(size[1] * PAN)), Image.Resampling.LANCZOS
+            )
         text = ""
         if scene.caption is not None:
             template = scene.caption if isinstance(scene.caption, str) else scene.caption[lang]
             text = Context(brand, lang, values, extra).fill(template)
         panel = caption_panel(text, clip.captions, brand) if text else None
-        at = (clip.captions.box[0],
-              clip.captions.box[1] + (clip.captions.box[3] - (panel.height if panel else 0)))
-        scenes.append(SceneFrames(start, scene.seconds, scene.motion, card, panel, at, text,
-                                  size))
+        at = (
+            clip.captions.box[0],
+            clip.captions.box[1] + (clip.captions.box[3] - (panel.height if panel else 0)),
+        )
+        scenes.append(SceneFrames(start, scene.seconds, scene.motion, card, panel, at, text, size))
         start += scene.seconds - clip.transition
     return scenes
 
@@ -178,20 +206,20 @@ def audio_track(duration: float, music: Path | None) -> Any:
     from moviepy import AudioClip, AudioFileClip, afx
 
     if music is None:
+
         def silent(t: Any) -> np.ndarray:
             n = len(t) if isinstance(t, np.ndarray) else 1
             return np.zeros((n, 2)) if isinstance(t, np.ndarray) else np.zeros(2)
 
         return AudioClip(silent, duration=duration, fps=48000)
     bad = audio_problem(music, at_least=duration)  # ffprobe first: moviepy's own failure
-    if bad:                                        # is a traceback from its destructor
+    if bad:  # is a traceback from its destructor
         raise ValidationFailed([f"--music: {bad}"])
     try:
         track = AudioFileClip(str(music))
     except (OSError, KeyError, IndexError) as exc:
         why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ValidationFailed([f"--music: {music}: not a readable audio file ({why})"]) \
-            from exc
+        raise ValidationFailed([f"--music: {music}: not a readable audio file ({why})"]) from exc
     return track.subclipped(0, duration).with_effects([afx.AudioFadeOut(1.0)])
 
 
@@ -199,20 +227,48 @@ def check_preset(preset: str, name: str = "--preset") -> str:
     """`preset` when it is one of x264's presets; else ValidationFailed naming `name` (the
     flag or the setting it came from)."""
     if preset not in PRESETS:
-        raise ValidationFailed([f"{name}: {preset!r} is not an x264 preset "
-                                f"(one of {', '.join(PRESETS)})"])
+        raise ValidationFailed(
+            [f"{name}: {preset!r} is not an x264 preset (one of {', '.join(PRESETS)})"]
+        )
     return preset
 
 
 def encode_params(fps: int) -> list[str]:
     """H.264 High, yuv420p, closed 2 s GOPs, moov first: what every platform accepts."""
-    return ["-crf", "20", "-profile:v", "high", "-level", "4.1", "-g", str(2 * fps),
-            "-keyint_min", str(fps), "-sc_threshold", "0", "-movflags", "+faststart",
-            "-pix_fmt", "yuv420p", "-ar", "48000", "-ac", "2"]
+    return [
+        "-crf",
+        "20",
+        "-profile:v",
+        "high",
+        "-level",
+        "4.1",
+        "-g",
+        str(2 * fps),
+        "-keyint_min",
+        str(fps),
+        "-sc_threshold",
+        "0",
+        "-movflags",
+        "+faststart",
+        "-pix_fmt",
+        "yuv420p",
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+    ]
 
 
-def render_clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str, out: Path,
-                music: Path | None = None, preset: str = "medium") -> tuple[float, str]:
+def render_clip(
+    spec: TemplateSpec,
+    values: CardValues,
+    brand: Brand,
+    *,
+    lang: str,
+    out: Path,
+    music: Path | None = None,
+    preset: str = "medium",
+) -> tuple[float, str]:
     """Write the clip to `out` (atomically) and return (duration, srt text)."""
     from moviepy import VideoClip
 
@@ -222,16 +278,26 @@ def render_clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: s
     clip_spec = spec.clip
     scenes = build_scenes(spec, values, brand, lang=lang)
     duration = scenes[-1].start + scenes[-1].seconds
-    video = VideoClip(lambda t: timeline_frame(scenes, clip_spec.transition, t),
-                      duration=duration).with_audio(audio_track(duration, music))
+    video = VideoClip(
+        lambda t: timeline_frame(scenes, clip_spec.transition, t), duration=duration
+    ).with_audio(audio_track(duration, music))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.part.mp4")
     audio_tmp = out.with_name(f".{out.stem}.part.m4a")
     try:
-        video.write_videofile(str(tmp), fps=clip_spec.fps, codec="libx264", audio_codec="aac",
-                              audio_fps=48000, audio_bitrate="160k", preset=preset, threads=2,
-                              ffmpeg_params=encode_params(clip_spec.fps),
-                              temp_audiofile=str(audio_tmp), logger=None)
+        video.write_videofile(
+            str(tmp),
+            fps=clip_spec.fps,
+            codec="libx264",
+            audio_codec="aac",
+            audio_fps=48000,
+            audio_bitrate="160k",
+            preset=preset,
+            threads=2,
+            ffmpeg_params=encode_params(clip_spec.fps),
+            temp_audiofile=str(audio_tmp),
+            logger=None,
+        )
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -240,9 +306,9 @@ def render_clip(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: s
     return duration, srt(scenes, clip_spec.transition)
 
 
-
-def rendition(master: Path, out: Path, *, size: tuple[int, int], fps: int,
-              preset: str = "medium") -> None:
+def rendition(
+    master: Path, out: Path, *, size: tuple[int, int], fps: int, preset: str = "medium"
+) -> None:
     """A smaller copy for platforms with a lower size cap (X: at most 1280x1024)."""
     import subprocess
 
@@ -250,9 +316,24 @@ def rendition(master: Path, out: Path, *, size: tuple[int, int], fps: int,
 
     check_preset(preset, "preset (--preset or PHUXANH_CLIP_PRESET)")
     tmp = out.with_name(f".{out.stem}.part.mp4")
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(master),
-           "-vf", f"scale={size[0]}:{size[1]}:flags=lanczos", "-c:v", "libx264",
-           "-preset", preset, *encode_params(fps), "-c:a", "copy", str(tmp)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        str(master),
+        "-vf",
+        f"scale={size[0]}:{size[1]}:flags=lanczos",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        *encode_params(fps),
+        "-c:a",
+        "copy",
+        str(tmp),
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)
         if done.returncode != 0:

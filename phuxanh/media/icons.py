@@ -32,8 +32,12 @@ def _icon(kind: str, d: int, n: int, colour: RGB, ink: RGB, font: str) -> Image.
         draw.text((big / 2, big / 2), str(n), font=face, fill=ink, anchor="mm")
     elif kind == "check":
         w = max(big // 9, 2)
-        draw.line([(big * 0.27, big * 0.52), (big * 0.44, big * 0.69), (big * 0.74, big * 0.34)],
-                  fill=ink, width=w, joint="curve")
+        draw.line(
+            [(big * 0.27, big * 0.52), (big * 0.44, big * 0.69), (big * 0.74, big * 0.34)],
+            fill=ink,
+            width=w,
+            joint="curve",
+        )
     elif kind == "dot":
         r = big * 0.28
         draw.ellipse((big / 2 - r, big / 2 - r, big / 2 + r, big / 2 + r), fill=colour)
@@ -45,15 +49,30 @@ def _icon(kind: str, d: int, n: int, colour: RGB, ink: RGB, font: str) -> Image.
             pts.append((big / 2 + r * math.cos(a), big / 2 + r * math.sin(a)))
         draw.polygon(pts, fill=colour)
     elif kind == "arrow":
-        draw.polygon([(big * 0.18, big * 0.12), (big * 0.86, big * 0.5), (big * 0.18, big * 0.88),
-                      (big * 0.36, big * 0.5)], fill=colour)
+        draw.polygon(
+            [
+                (big * 0.18, big * 0.12),
+                (big * 0.86, big * 0.5),
+                (big * 0.18, big * 0.88),
+                (big * 0.36, big * 0.5),
+            ],
+            fill=colour,
+        )
     else:
         raise ConfigError(f"icon {kind!r} is not one of number, check, dot, star, arrow")
     return img.resize((d, d), Image.Resampling.LANCZOS)
 
 
-def draw_icon(img: Image.Image, kind: str, at: tuple[int, int], d: int, n: int,
-              colour: RGB, ink: RGB, font: Path) -> None:
+def draw_icon(
+    img: Image.Image,
+    kind: str,
+    at: tuple[int, int],
+    d: int,
+    n: int,
+    colour: RGB,
+    ink: RGB,
+    font: Path,
+) -> None:
     mark = _icon(kind, d, n, colour, ink, str(font))
     img.paste(mark, at, mark)
 

@@ -46,8 +46,10 @@ def _open_checked(path: Path) -> Image.Image:
     w, h = img.size
     if w * h > MAX_PIXELS:
         img.close()
-        raise _Bad(f"{w}×{h} pixels ({_mpx(w * h)}) is more than the {_mpx(MAX_PIXELS)} an "
-                   "image may have; scale it down")
+        raise _Bad(
+            f"{w}×{h} pixels ({_mpx(w * h)}) is more than the {_mpx(MAX_PIXELS)} an "
+            "image may have; scale it down"
+        )
     return img
 
 

@@ -78,22 +78,29 @@ def _text(value: Any) -> str | dict[str, str] | None:
     return None
 
 
-def _apply_fact(spec: TemplateSpec, raw: dict[str, Any], facts: FactLookup | None,
-                where: Callable[[str], str]) -> tuple[list[int], list[str]]:
+def _apply_fact(
+    spec: TemplateSpec, raw: dict[str, Any], facts: FactLookup | None, where: Callable[[str], str]
+) -> tuple[list[int], list[str]]:
     """Fill text, figure, unit and source from `fact: CODE` (the source only from there)."""
     code = raw.pop("fact")
     fact = facts(str(code)) if facts else None
     if fact is None:
         return [], [f"{where('fact')}: fact: no fact {code!r} in the catalog"]
     problems = []
-    given = (("text", fact.text), ("figure", fact.figure), ("unit", fact.unit or None),
-             ("source", fact.source))
+    given = (
+        ("text", fact.text),
+        ("figure", fact.figure),
+        ("unit", fact.unit or None),
+        ("source", fact.source),
+    )
     for name, value in given:
         if spec.field(name) is None or value is None:
             continue
         if name == "source" and "source" in raw:
-            problems.append(f"{where('source')}: source: comes from the fact {code!r}; "
-                            "remove it from the data file")
+            problems.append(
+                f"{where('source')}: source: comes from the fact {code!r}; "
+                "remove it from the data file"
+            )
         raw.setdefault(name, value)
     return [fact.id], problems
 
@@ -170,8 +177,11 @@ def check_values(
     if "fact" in raw:
         fact_ids, problems = _apply_fact(spec, raw, facts, where)
     known = ", ".join(f.name for f in spec.fields)
-    problems += [f"{where(name)}: {name}: not a field of template {spec.id} (fields: {known})"
-                 for name in raw if spec.field(name) is None]
+    problems += [
+        f"{where(name)}: {name}: not a field of template {spec.id} (fields: {known})"
+        for name in raw
+        if spec.field(name) is None
+    ]
     values: dict[str, Any] = {}
     for f in spec.fields:
         value = raw.get(f.name)

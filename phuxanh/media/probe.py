@@ -63,9 +63,20 @@ def _ffprobe(path: Path) -> dict[str, Any]:
     """ffprobe's streams and format of `path`; ConfigError (one line) when it cannot."""
     try:
         out = subprocess.run(
-            [ffprobe_path(), "-v", "error", "-show_streams", "-show_format", "-of", "json",
-             str(path)],
-            capture_output=True, text=True, check=False, timeout=60,
+            [
+                ffprobe_path(),
+                "-v",
+                "error",
+                "-show_streams",
+                "-show_format",
+                "-of",
+                "json",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError(f"{path}: ffprobe cannot read it ({exc})") from exc
@@ -81,8 +92,7 @@ def _ffprobe(path: Path) -> dict[str, Any]:
 
 def _stream(data: dict[str, Any], kind: str) -> dict[str, Any] | None:
     streams = data.get("streams") or []
-    return next((s for s in streams if isinstance(s, dict) and s.get("codec_type") == kind),
-                None)
+    return next((s for s in streams if isinstance(s, dict) and s.get("codec_type") == kind), None)
 
 
 def probe(path: Path) -> VideoInfo:
@@ -109,8 +119,7 @@ def probe(path: Path) -> VideoInfo:
             moov_first=moov_before_mdat(path),
         )
     except (KeyError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a video phuxanh can post (ffprobe gives no {exc})") \
-            from exc
+        raise ConfigError(f"{path}: not a video phuxanh can post (ffprobe gives no {exc})") from exc
 
 
 def video_problem(path: Path) -> str | None:
@@ -123,8 +132,10 @@ def video_problem(path: Path) -> str | None:
     except ConfigError as exc:
         return str(exc)
     if info.width * info.height > MAX_PIXELS:
-        return (f"{path}: {info.width}×{info.height} frames are more than the "
-                f"{MAX_PIXELS // 1_000_000} Mpx an image may have")
+        return (
+            f"{path}: {info.width}×{info.height} frames are more than the "
+            f"{MAX_PIXELS // 1_000_000} Mpx an image may have"
+        )
     return None
 
 

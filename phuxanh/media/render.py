@@ -120,8 +120,9 @@ def is_static(layer: Any) -> bool:
 
 
 @lru_cache(maxsize=16)
-def gradient(top: tuple[int, int, int], bottom: tuple[int, int, int],
-             size: tuple[int, int], direction: str) -> Image.Image:
+def gradient(
+    top: tuple[int, int, int], bottom: tuple[int, int, int], size: tuple[int, int], direction: str
+) -> Image.Image:
     w, h = size
     if direction == "diagonal":
         diag = np.arange(w)[None, :] / max(w - 1, 1) + np.arange(h)[:, None] / max(h - 1, 1)
@@ -160,8 +161,14 @@ def line_mask(text: str, path: str, size: int) -> tuple[Image.Image, int, int]:
     return mask, left, top
 
 
-def _lines(img: Image.Image, fitted: FittedText, box: tuple[int, int, int, int],
-           colour: tuple[int, int, int], align: str, valign: str = "top") -> int:
+def _lines(
+    img: Image.Image,
+    fitted: FittedText,
+    box: tuple[int, int, int, int],
+    colour: tuple[int, int, int],
+    align: str,
+    valign: str = "top",
+) -> int:
     x, y, w, h = box
     top = {"top": y, "middle": y + (h - fitted.height) // 2, "bottom": y + h - fitted.height}
     cy = top[valign]
@@ -173,8 +180,7 @@ def _lines(img: Image.Image, fitted: FittedText, box: tuple[int, int, int, int],
             lx = x + int(gap if align == "right" else gap / 2)
         if line:
             mask, dx, dy = line_mask(line, path, fitted.size)
-            img.paste(colour, (lx + dx, cy + dy, lx + dx + mask.width, cy + dy + mask.height),
-                      mask)
+            img.paste(colour, (lx + dx, cy + dy, lx + dx + mask.width, cy + dy + mask.height), mask)
         cy += fitted.line_height
     return cy
 
@@ -186,8 +192,9 @@ def _background(img: Image.Image, layer: Background, ctx: Context) -> None:
         return
     photo_path = ctx.value(layer.field) if layer.field else None
     if layer.style == "gradient" or photo_path is None:
-        img.paste(gradient(rgb(brand, layer.color), rgb(brand, layer.to), img.size,
-                           layer.direction))
+        img.paste(
+            gradient(rgb(brand, layer.color), rgb(brand, layer.to), img.size, layer.direction)
+        )
     else:
         with open_image(photo_path, layer.field or "image") as photo:
             img.paste(cover(photo, img.size, layer.focal))
@@ -200,12 +207,14 @@ def _rect(img: Image.Image, layer: Rect, ctx: Context) -> None:
     x, y, w, h = layer.box
     colour = rgb(ctx.brand, layer.color)
     if layer.opacity >= 1:
-        ImageDraw.Draw(img).rounded_rectangle((x, y, x + w - 1, y + h - 1), layer.radius,
-                                              fill=colour)
+        ImageDraw.Draw(img).rounded_rectangle(
+            (x, y, x + w - 1, y + h - 1), layer.radius, fill=colour
+        )
         return
     mask = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(mask).rounded_rectangle((0, 0, w - 1, h - 1), layer.radius,
-                                           fill=round(255 * layer.opacity))
+    ImageDraw.Draw(mask).rounded_rectangle(
+        (0, 0, w - 1, h - 1), layer.radius, fill=round(255 * layer.opacity)
+    )
     img.paste(colour, (x, y, x + w, y + h), mask)
 
 
@@ -218,12 +227,18 @@ def _text(img: Image.Image, layer: TextLayer, ctx: Context) -> None:
         text, name = ctx.fill(_localised(layer.text or "", lg, "text"), lg), "text"
     if not text:
         return
-    fitted = fit_text(text.upper() if layer.upper else text, font_path(ctx.brand, layer.font),
-                      field=name, width=layer.box[2], height=layer.box[3],
-                      max_size=layer.size[1], min_size=layer.size[0],
-                      max_lines=layer.max_lines, leading=layer.leading)
-    _lines(img, fitted, layer.box, rgb(ctx.brand, layer.color), layer.align,
-           layer.valign)
+    fitted = fit_text(
+        text.upper() if layer.upper else text,
+        font_path(ctx.brand, layer.font),
+        field=name,
+        width=layer.box[2],
+        height=layer.box[3],
+        max_size=layer.size[1],
+        min_size=layer.size[0],
+        max_lines=layer.max_lines,
+        leading=layer.leading,
+    )
+    _lines(img, fitted, layer.box, rgb(ctx.brand, layer.color), layer.align, layer.valign)
 
 
 def _logo(img: Image.Image, layer: Logo, ctx: Context) -> None:
@@ -240,11 +255,17 @@ def _footer(img: Image.Image, layer: Footer, ctx: Context) -> None:
     ImageDraw.Draw(img).rectangle((0, h - layer.height, w, h), fill=rgb(ctx.brand, layer.color))
     margin = 84 if w >= 1000 else 48
     box = (margin, h - layer.height, w - 2 * margin, layer.height)
-    fitted = fit_text(ctx.brand.footer[ctx.lang], font_path(ctx.brand, layer.font),
-                      field="brand.footer", width=box[2], height=layer.height - 24,
-                      max_size=layer.size[1], min_size=layer.size[0], max_lines=2)
-    _lines(img, fitted, box, rgb(ctx.brand, layer.text_color), layer.align,
-           "middle")
+    fitted = fit_text(
+        ctx.brand.footer[ctx.lang],
+        font_path(ctx.brand, layer.font),
+        field="brand.footer",
+        width=box[2],
+        height=layer.height - 24,
+        max_size=layer.size[1],
+        min_size=layer.size[0],
+        max_lines=2,
+    )
+    _lines(img, fitted, box, rgb(ctx.brand, layer.text_color), layer.align, "middle")
 
 
 def _draw(img: Image.Image, layer: Any, ctx: Context) -> None:
@@ -278,37 +299,78 @@ def _number(img: Image.Image, layer: NumberLayer, ctx: Context) -> None:
         unit = ctx.fill(_localised(layer.unit_text, ctx.lang, "unit_text"))
     unit_fit = None
     if unit:
-        unit_fit = fit_text(str(unit), font_path(ctx.brand, layer.unit_font),
-                            field=layer.unit_field or "unit", width=w, height=int(h * 0.4),
-                            max_size=layer.unit_size[1], min_size=layer.unit_size[0],
-                            max_lines=2)
+        unit_fit = fit_text(
+            str(unit),
+            font_path(ctx.brand, layer.unit_font),
+            field=layer.unit_field or "unit",
+            width=w,
+            height=int(h * 0.4),
+            max_size=layer.unit_size[1],
+            min_size=layer.unit_size[0],
+            max_lines=2,
+        )
     room = h - (unit_fit.height + 12 if unit_fit else 0)
-    number = fit_text(display(value, ctx.lang), font_path(ctx.brand, layer.font),
-                      field=layer.field, width=w, height=room, max_size=layer.size[1],
-                      min_size=layer.size[0], max_lines=1, leading=1.08)
-    bottom = _lines(img, number, (x, y, w, number.height), rgb(ctx.brand, layer.color),
-                    layer.align)
+    number = fit_text(
+        display(value, ctx.lang),
+        font_path(ctx.brand, layer.font),
+        field=layer.field,
+        width=w,
+        height=room,
+        max_size=layer.size[1],
+        min_size=layer.size[0],
+        max_lines=1,
+        leading=1.08,
+    )
+    bottom = _lines(img, number, (x, y, w, number.height), rgb(ctx.brand, layer.color), layer.align)
     if unit_fit:
-        _lines(img, unit_fit, (x, bottom + 12, w, unit_fit.height),
-               rgb(ctx.brand, layer.unit_color), layer.align)
+        _lines(
+            img,
+            unit_fit,
+            (x, bottom + 12, w, unit_fit.height),
+            rgb(ctx.brand, layer.unit_color),
+            layer.align,
+        )
 
 
 def _list(img: Image.Image, layer: ListLayer, ctx: Context) -> None:
     items = ctx.value(layer.field) or []
     x, y, w, h = layer.box
-    rows = fit_rows([str(i) for i in items], font_path(ctx.brand, layer.font),
-                    field=layer.field, width=w, height=h, max_size=layer.size[1],
-                    min_size=layer.size[0], max_lines=layer.max_lines, gap=layer.gap,
-                    indent=lambda size: round(size * 1.9))
+    rows = fit_rows(
+        [str(i) for i in items],
+        font_path(ctx.brand, layer.font),
+        field=layer.field,
+        width=w,
+        height=h,
+        max_size=layer.size[1],
+        min_size=layer.size[0],
+        max_lines=layer.max_lines,
+        gap=layer.gap,
+        indent=lambda size: round(size * 1.9),
+    )
     cy = y
     for n, fitted in enumerate(rows, start=1):
         d = round(fitted.size * 1.45)
-        icons.draw_icon(img, layer.icon, (x, cy + (fitted.line_height - d) // 2), d, n,
-                        rgb(ctx.brand, layer.icon_color), rgb(ctx.brand, layer.icon_text_color),
-                        font_path(ctx.brand, "heading"))
+        icons.draw_icon(
+            img,
+            layer.icon,
+            (x, cy + (fitted.line_height - d) // 2),
+            d,
+            n,
+            rgb(ctx.brand, layer.icon_color),
+            rgb(ctx.brand, layer.icon_text_color),
+            font_path(ctx.brand, "heading"),
+        )
         indent = round(fitted.size * 1.9)
-        cy = _lines(img, fitted, (x + indent, cy, w - indent, fitted.height),
-                    rgb(ctx.brand, layer.color), "left") + layer.gap
+        cy = (
+            _lines(
+                img,
+                fitted,
+                (x + indent, cy, w - indent, fitted.height),
+                rgb(ctx.brand, layer.color),
+                "left",
+            )
+            + layer.gap
+        )
 
 
 def _source(img: Image.Image, layer: SourceLayer, ctx: Context) -> None:
@@ -320,22 +382,38 @@ def _source(img: Image.Image, layer: SourceLayer, ctx: Context) -> None:
     if not text.startswith((f"{label}:", "Nguồn:", "Source:")):
         text = f"{label}: {text}"
     x, y, w, h = layer.box
-    fitted = fit_text(text, font_path(ctx.brand, layer.font), field=layer.field, width=w,
-                      height=h, max_size=layer.size[1], min_size=layer.size[0],
-                      max_lines=layer.max_lines, leading=1.3)
+    fitted = fit_text(
+        text,
+        font_path(ctx.brand, layer.font),
+        field=layer.field,
+        width=w,
+        height=h,
+        max_size=layer.size[1],
+        min_size=layer.size[0],
+        max_lines=layer.max_lines,
+        leading=1.3,
+    )
     top = y + h - fitted.height
     if layer.rule:
-        ImageDraw.Draw(img).line((x, top - 16, x + w, top - 16), fill=rgb(ctx.brand, layer.color),
-                                 width=2)
+        ImageDraw.Draw(img).line(
+            (x, top - 16, x + w, top - 16), fill=rgb(ctx.brand, layer.color), width=2
+        )
     _lines(img, fitted, (x, top, w, fitted.height), rgb(ctx.brand, layer.color), layer.align)
 
 
 _BASES: dict[tuple[Any, ...], Image.Image] = {}
 
 
-def compose(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str,
-            layers: list[Any] | None = None, extra: dict[str, Any] | None = None,
-            size: tuple[int, int] | None = None) -> Image.Image:
+def compose(
+    spec: TemplateSpec,
+    values: CardValues,
+    brand: Brand,
+    *,
+    lang: str,
+    layers: list[Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    size: tuple[int, int] | None = None,
+) -> Image.Image:
     """The composed RGB image (before encoding)."""
     layers = spec.layers if layers is None else layers
     size = size or spec.wh
@@ -369,8 +447,15 @@ def encode(img: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def render_card(spec: TemplateSpec, values: CardValues, brand: Brand, *, lang: str = "vi",
-                fmt: str = "png", extra: dict[str, Any] | None = None) -> bytes:
+def render_card(
+    spec: TemplateSpec,
+    values: CardValues,
+    brand: Brand,
+    *,
+    lang: str = "vi",
+    fmt: str = "png",
+    extra: dict[str, Any] | None = None,
+) -> bytes:
     if spec.kind != "card":
         raise ValidationFailed([f"--template: {spec.id} is a {spec.kind} template, not a card"])
     return encode(compose(spec, values, brand, lang=lang, extra=extra), fmt)

@@ -23,8 +23,15 @@ GAP = 24
 LABEL = 44
 
 
-def contact_sheet(assets_dir: Path, samples_dir: Path, brand: Brand, *, lang: str,
-                  today: dt.date, per_row: int = 4) -> Image.Image:
+def contact_sheet(
+    assets_dir: Path,
+    samples_dir: Path,
+    brand: Brand,
+    *,
+    lang: str,
+    today: dt.date,
+    per_row: int = 4,
+) -> Image.Image:
     tiles: list[tuple[str, Image.Image]] = []
     for spec in list_templates(assets_dir):
         if spec.kind != "card":
@@ -39,9 +46,10 @@ def contact_sheet(assets_dir: Path, samples_dir: Path, brand: Brand, *, lang: st
         if card.width * scale > ROW_HEIGHT * 1.25:  # wide link cards: fit a wider cell
             scale = ROW_HEIGHT * 1.25 / card.width
         size = (round(card.width * scale), round(card.height * scale))
-        tiles.append((f"{spec.id} · {card.width}×{card.height}",
-                      card.resize(size, Image.Resampling.LANCZOS)))
-    rows = [tiles[i:i + per_row] for i in range(0, len(tiles), per_row)]
+        tiles.append(
+            (f"{spec.id} · {card.width}×{card.height}", card.resize(size, Image.Resampling.LANCZOS))
+        )
+    rows = [tiles[i : i + per_row] for i in range(0, len(tiles), per_row)]
     width = max(sum(t.width for _, t in row) + GAP * (len(row) + 1) for row in rows)
     height = len(rows) * (ROW_HEIGHT + LABEL + GAP) + GAP
     sheet = Image.new("RGB", (width, height), (244, 246, 248))

@@ -179,6 +179,5 @@ def fit_rows(
             overflow = f"an item needs {worst} lines (max {max_lines})"
         size -= 2 if size > 40 else 1
     raise TextFitError(
-        f"{field}: list too long for its box even at {min_size} px: {overflow} "
-        f"({len(items)} items)"
+        f"{field}: list too long for its box even at {min_size} px: {overflow} ({len(items)} items)"
     )

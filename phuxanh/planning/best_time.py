@@ -34,17 +34,21 @@ def history(session: Session, *, channel_id: int, tz: ZoneInfo) -> list[Cell]:
     """Every (weekday, hour) the channel has posted in, with its mean reach and sample."""
     sums: dict[tuple[int, int], list[int]] = defaultdict(list)
     rows = session.exec(
-        select(Publication.published_at, Publication.latest_reach)
-        .where(Publication.channel_id == channel_id, Publication.state == PubState.published,
-               col(Publication.latest_reach).is_not(None))
+        select(Publication.published_at, Publication.latest_reach).where(
+            Publication.channel_id == channel_id,
+            Publication.state == PubState.published,
+            col(Publication.latest_reach).is_not(None),
+        )
     )
     for when, reach in rows:
         if when is None or reach is None:
             continue
         local = when.astimezone(tz)
         sums[(local.weekday(), local.hour)].append(reach)
-    return sorted((Cell(w, h, len(v), sum(v) / len(v)) for (w, h), v in sums.items()),
-                  key=lambda c: (c.weekday, c.hour))
+    return sorted(
+        (Cell(w, h, len(v), sum(v) / len(v)) for (w, h), v in sums.items()),
+        key=lambda c: (c.weekday, c.hour),
+    )
 
 
 def hint(cells: list[Cell]) -> dict[tuple[int, int], float] | None:
@@ -54,8 +58,9 @@ def hint(cells: list[Cell]) -> dict[tuple[int, int], float] | None:
     return {(c.weekday, c.hour): c.mean_reach for c in cells if c.posts >= MIN_PER_HOUR}
 
 
-def best_start(start: dt.datetime, end: dt.datetime,
-               known: dict[tuple[int, int], float] | None) -> dt.datetime:
+def best_start(
+    start: dt.datetime, end: dt.datetime, known: dict[tuple[int, int], float] | None
+) -> dt.datetime:
     """The half hour in [start, end] whose hour reached most people (else `start`)."""
     if not known:
         return start

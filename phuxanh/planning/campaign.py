@@ -67,8 +67,7 @@ class ChannelSpec(_Strict):
         if unknown:
             raise ValueError(f"channel {self.code}: formats: {unknown} (known: card, clip)")
         if self.platform == "youtube" and self.formats[:1] != ["clip"]:
-            raise ValueError(f"channel {self.code}: YouTube takes videos only: "
-                             "formats: [clip]")
+            raise ValueError(f"channel {self.code}: YouTube takes videos only: formats: [clip]")
         return self
 
     @model_validator(mode="after")
@@ -128,12 +127,15 @@ class CommemorationFile(_Strict):
 class ComposeSpec(_Strict):
     """How the composer writes drafts for this campaign's slots."""
 
-    freshness_days: int = Field(default=14, ge=0, le=365,
-                                description="no fact or message twice on a channel within")
-    countdown_days: list[int] = Field(default=[30, 14, 7, 3, 1],
-                                      description="countdown posts this many days before")
+    freshness_days: int = Field(
+        default=14, ge=0, le=365, description="no fact or message twice on a channel within"
+    )
+    countdown_days: list[int] = Field(
+        default=[30, 14, 7, 3, 1], description="countdown posts this many days before"
+    )
     links: dict[str, str] = Field(
-        default={}, description="theme code (or 'default') -> the official page to link")
+        default={}, description="theme code (or 'default') -> the official page to link"
+    )
 
     @model_validator(mode="after")
     def _links_are_urls(self) -> ComposeSpec:
@@ -200,9 +202,11 @@ def load_campaign_doc(path: Path) -> tuple[CampaignSpec, LocatedDoc]:
     codes = [c.code for c in spec.channels]
     twice = [i for i, code in enumerate(codes) if code in codes[:i]]
     if twice:
-        raise ValidationFailed([
-            f"{doc.path}:{doc.line_of(('channels', i, 'code'))}: channels[{i}].code: "
-            f"channel {codes[i]!r} is given twice (each channel once)"
-            for i in twice
-        ])
+        raise ValidationFailed(
+            [
+                f"{doc.path}:{doc.line_of(('channels', i, 'code'))}: channels[{i}].code: "
+                f"channel {codes[i]!r} is given twice (each channel once)"
+                for i in twice
+            ]
+        )
     return spec, doc

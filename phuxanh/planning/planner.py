@@ -54,8 +54,9 @@ def _hm(value: str) -> dt.time:
     return dt.time.fromisoformat(value)
 
 
-def slot_times(spec: ChannelSpec, day: dt.date, tz: ZoneInfo,
-               best: dict[tuple[int, int], float] | None = None) -> list[dt.datetime]:
+def slot_times(
+    spec: ChannelSpec, day: dt.date, tz: ZoneInfo, best: dict[tuple[int, int], float] | None = None
+) -> list[dt.datetime]:
     """Candidate times in a day: each window from its start (or, with a best-time hint
     from the channel's own history, from its best half hour), then every `min_spacing`."""
     spacing = dt.timedelta(minutes=max(spec.min_spacing_minutes, 30))
@@ -85,8 +86,9 @@ def _where(spec: CampaignSpec, source: LocatedDoc | None, loc: Loc) -> str:
     return f"{source.path}:{source.line_of(loc)}: {format_loc(loc)}"
 
 
-def _ownership_problems(session: Session, spec: CampaignSpec,
-                        source: LocatedDoc | None) -> list[str]:
+def _ownership_problems(
+    session: Session, spec: CampaignSpec, source: LocatedDoc | None
+) -> list[str]:
     """A channel is planned by one campaign at a time and belongs to one of its units: a
     campaign file may not take over another campaign's channel (their slots would collide)
     or another unit's."""
@@ -94,8 +96,9 @@ def _ownership_problems(session: Session, spec: CampaignSpec,
     ours = {spec.unit.code, *(u.code for u in spec.units)}
     start, end = spec.period["from"], spec.period["to"]
     owner: dict[str, Campaign] = {}
-    for other in session.exec(select(Campaign).where(Campaign.code != spec.code)
-                              .order_by(col(Campaign.code))):
+    for other in session.exec(
+        select(Campaign).where(Campaign.code != spec.code).order_by(col(Campaign.code))
+    ):
         if other.starts_on <= end and start <= other.ends_on:  # periods overlap
             for c in other.config.get("channels", []):
                 owner.setdefault(str(c.get("code")), other)
@@ -108,14 +111,16 @@ def _ownership_problems(session: Session, spec: CampaignSpec,
                 f"{where}: channel {c.code!r} belongs to campaign {planner.code!r} (unit "
                 f"{units.get(planner.unit_id)}, {planner.starts_on:%d/%m/%Y}–"
                 f"{planner.ends_on:%d/%m/%Y}); a channel is planned by one campaign at a "
-                "time: give this one its own code")
+                "time: give this one its own code"
+            )
             continue
         channel = session.exec(select(Channel).where(Channel.code == c.code)).first()
         if channel is not None and units.get(channel.unit_id) not in ours:
             problems.append(
                 f"{where}: channel {c.code!r} belongs to unit {units.get(channel.unit_id)!r}, "
                 "which is not one of this campaign's units: list it under units: or give "
-                "this channel its own code")
+                "this channel its own code"
+            )
     return problems
 
 
@@ -128,8 +133,9 @@ def _masked_url(url: str) -> str:
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
 
 
-def repoint(session: Session, channel: Channel, after: dict[str, str], *, where: str,
-            actor: str) -> dict[str, object] | None:
+def repoint(
+    session: Session, channel: Channel, after: dict[str, str], *, where: str, actor: str
+) -> dict[str, object] | None:
     """Point `channel` at another platform, account, server or credential, or do nothing
     when `after` says where it already posts. Audited (`channel.repointed`, before and
     after; credential variable names, never their values). What was approved for the old
@@ -139,6 +145,7 @@ def repoint(session: Session, channel: Channel, after: dict[str, str], *, where:
     person (`publication resolve`). The channel's stored OAuth token set belonged to the old
     destination and is dropped. Refused while a post on this channel is being sent (it would
     read the new destination half way). Not committed."""
+
     def norm(field: str, value: str) -> str:
         return value.rstrip("/") if field == "api_base_url" else value
 
@@ -146,37 +153,51 @@ def repoint(session: Session, channel: Channel, after: dict[str, str], *, where:
     changed = [f for f in DESTINATION if norm(f, before[f]) != norm(f, after[f])]
     if channel.id is None or not changed:
         return None
-    pubs = session.exec(select(Publication).where(Publication.channel_id == channel.id)
-                        .order_by(col(Publication.id))).all()
+    pubs = session.exec(
+        select(Publication)
+        .where(Publication.channel_id == channel.id)
+        .order_by(col(Publication.id))
+    ).all()
     sending = [p for p in pubs if p.state in (PubState.claimed, PubState.sending)]
     if sending:
-        raise ValidationFailed([
-            f"{where}: channel {channel.code!r} is sending publication {sending[0].id} right "
-            "now; change where it posts when that has settled (run plan again in a minute)"])
-    reason = (f"channel {channel.code} re-pointed ({', '.join(changed)} changed); approve "
-              "again for the new destination")
+        raise ValidationFailed(
+            [
+                f"{where}: channel {channel.code!r} is sending publication {sending[0].id} right "
+                "now; change where it posts when that has settled (run plan again in a minute)"
+            ]
+        )
+    reason = (
+        f"channel {channel.code} re-pointed ({', '.join(changed)} changed); approve "
+        "again for the new destination"
+    )
     back, held = [], []
     # a scheduled publication with a saved handle is a send the platform has begun: it is
     # in doubt (review.unsettled), like one being processed or waiting for a check
-    waiting = sorted({p.content_item_id for p in pubs
-                      if p.state == PubState.scheduled and p.handle is None})
+    waiting = sorted(
+        {p.content_item_id for p in pubs if p.state == PubState.scheduled and p.handle is None}
+    )
     doubt = review.unsettled(session, waiting)
     for item_id in waiting:
         item = session.get(ContentItem, item_id)
         assert item is not None
-        out = session.exec(select(Publication.id).where(
-            Publication.content_item_id == item_id, Publication.state == PubState.published
-        )).first()
+        out = session.exec(
+            select(Publication.id).where(
+                Publication.content_item_id == item_id, Publication.state == PubState.published
+            )
+        ).first()
         if item_id in doubt or out is not None:  # the item stays as it is; its post here
             for pub in pubs:  # waits for a person instead of going out unseen
                 if pub.content_item_id != item_id or pub.state != PubState.scheduled:
                     continue
                 done = session.execute(
                     update(Publication)
-                    .where(col(Publication.id) == pub.id,
-                           col(Publication.state) == PubState.scheduled,
-                           col(Publication.handle).is_(None))
-                    .values(state=PubState.failed, last_error=reason, updated_at=utcnow()))
+                    .where(
+                        col(Publication.id) == pub.id,
+                        col(Publication.state) == PubState.scheduled,
+                        col(Publication.handle).is_(None),
+                    )
+                    .values(state=PubState.failed, last_error=reason, updated_at=utcnow())
+                )
                 if done.rowcount != 1:  # type: ignore[attr-defined]
                     raise _taken(where, channel, pub)
                 held.append(pub.id)
@@ -184,37 +205,61 @@ def repoint(session: Session, channel: Channel, after: dict[str, str], *, where:
         try:  # its unsent publications are withdrawn, each only if no worker has taken it
             review.reopen(session, item=item, actor=actor, reason=reason)
         except InvalidTransition as exc:
-            raise ValidationFailed([f"{where}: channel {channel.code!r}: {exc}; nothing was "
-                                    "changed, run plan again in a minute"]) from exc
+            raise ValidationFailed(
+                [
+                    f"{where}: channel {channel.code!r}: {exc}; nothing was "
+                    "changed, run plan again in a minute"
+                ]
+            ) from exc
         back.append(item_id)
-    dropped = session.execute(delete(ChannelToken)
-                              .where(col(ChannelToken.channel_id) == channel.id))
+    dropped = session.execute(
+        delete(ChannelToken).where(col(ChannelToken.channel_id) == channel.id)
+    )
     detail: dict[str, object] = {
         "changed": changed,
         "before": {f: _masked_url(v) if f == "api_base_url" else v for f, v in before.items()},
-        "after": {f: _masked_url(after[f]) if f == "api_base_url" else after[f]
-                  for f in DESTINATION},
+        "after": {
+            f: _masked_url(after[f]) if f == "api_base_url" else after[f] for f in DESTINATION
+        },
         "source": where,
         "back_to_review": back,
         "held_for_a_person": held,
         # not settled, and now reaching the new destination if a person sends them again
-        "left_as_is": [p.id for p in pubs if p.state in _UNSETTLED
-                       or (p.state == PubState.scheduled and p.handle is not None)],
+        "left_as_is": [
+            p.id
+            for p in pubs
+            if p.state in _UNSETTLED or (p.state == PubState.scheduled and p.handle is not None)
+        ],
         "token_set_dropped": bool(dropped.rowcount),  # type: ignore[attr-defined]
     }
-    audit.record(session, actor=actor, action="channel.repointed", entity="channel",
-                 entity_id=channel.code, detail=detail)
+    audit.record(
+        session,
+        actor=actor,
+        action="channel.repointed",
+        entity="channel",
+        entity_id=channel.code,
+        detail=detail,
+    )
     return detail
 
 
 def _taken(where: str, channel: Channel, pub: Publication) -> ValidationFailed:
-    return ValidationFailed([
-        f"{where}: channel {channel.code!r}: publication {pub.id} was taken by a worker "
-        "while planning; nothing was changed, run plan again in a minute"])
+    return ValidationFailed(
+        [
+            f"{where}: channel {channel.code!r}: publication {pub.id} was taken by a worker "
+            "while planning; nothing was changed, run plan again in a minute"
+        ]
+    )
 
 
-def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | None,
-                    source: LocatedDoc | None = None, actor: str = "plan") -> Campaign:
+def ensure_campaign(
+    session: Session,
+    spec: CampaignSpec,
+    *,
+    sandbox_url: str | None,
+    source: LocatedDoc | None = None,
+    actor: str = "plan",
+) -> Campaign:
     """Create or update the campaign, its unit and its channels from the campaign file.
 
     Refuses (one problem per line, nothing written by the caller's transaction) a channel
@@ -223,8 +268,10 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
     problems = _ownership_problems(session, spec, source)
     for i, c in enumerate(spec.channels):
         if c.api_base == "sandbox" and not sandbox_url:
-            problems.append(f"{_where(spec, source, ('channels', i, 'api_base'))}: channel "
-                            f"{c.code}: api_base is 'sandbox' but no sandbox is running")
+            problems.append(
+                f"{_where(spec, source, ('channels', i, 'api_base'))}: channel "
+                f"{c.code}: api_base is 'sandbox' but no sandbox is running"
+            )
     if problems:
         raise ValidationFailed(problems)
     unit = ensure_unit(session, code=spec.unit.code, name=spec.unit.name, level=spec.unit.level)
@@ -239,16 +286,31 @@ def ensure_campaign(session: Session, spec: CampaignSpec, *, sandbox_url: str | 
     for i, c in enumerate(spec.channels):
         owner = unit_ids[c.unit or unit.code]
         base = sandbox_url if c.api_base == "sandbox" else c.api_base
-        destination = {"platform": c.platform, "account_id": c.account_id,
-                       "api_base_url": str(base), "credential_ref": f"env:{c.credential_env}"}
+        destination = {
+            "platform": c.platform,
+            "account_id": c.account_id,
+            "api_base_url": str(base),
+            "credential_ref": f"env:{c.credential_env}",
+        }
         channel = session.exec(select(Channel).where(Channel.code == c.code)).first()
         if channel is None:
-            channel = Channel(code=c.code, display_name=c.name, unit_id=owner,
-                              platform=c.platform, account_id=c.account_id,
-                              api_base_url=str(base), credential_ref=f"env:{c.credential_env}")
+            channel = Channel(
+                code=c.code,
+                display_name=c.name,
+                unit_id=owner,
+                platform=c.platform,
+                account_id=c.account_id,
+                api_base_url=str(base),
+                credential_ref=f"env:{c.credential_env}",
+            )
         else:
-            repoint(session, channel, destination, actor=actor,
-                    where=_where(spec, source, ("channels", i)))
+            repoint(
+                session,
+                channel,
+                destination,
+                actor=actor,
+                where=_where(spec, source, ("channels", i)),
+            )
         channel.sqlmodel_update(
             {
                 **destination,
@@ -378,8 +440,9 @@ def plan(
             select(Channel).where(col(Channel.code).in_([c.code for c in spec.channels]))
         )
     }
-    hints = {code: hint(history(session, channel_id=ch.id or 0, tz=tz))
-             for code, ch in channels.items()}
+    hints = {
+        code: hint(history(session, channel_id=ch.id or 0, tz=tz)) for code, ch in channels.items()
+    }
     existing = session.exec(select(Slot).where(Slot.campaign_id == campaign.id)).all()
     # a time is taken on a channel by any campaign's slot (one that planned the channel
     # before it was handed over), not only by this campaign's

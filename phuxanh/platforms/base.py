@@ -59,8 +59,9 @@ class Post:
 
     def html_paragraphs(self) -> list[str]:
         """The text as escaped HTML paragraphs, the link last as an anchor (WordPress, Zalo)."""
-        out = [f"<p>{html.escape(line.strip())}</p>" for line in self.text.split("\n")
-               if line.strip()]
+        out = [
+            f"<p>{html.escape(line.strip())}</p>" for line in self.text.split("\n") if line.strip()
+        ]
         if self.link:
             url = html.escape(self.link, quote=True)
             out.append(f'<p><a href="{url}">{url}</a></p>')
@@ -138,35 +139,41 @@ class Adapter(ABC):
         """Whether a response is a failure (Zalo and Telegram fail with HTTP 200)."""
         return response.status_code >= 400
 
-    def request(self, method: str, url: str, *, sends: bool = False,
-                **kw: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, *, sends: bool = False, **kw: Any
+    ) -> requests.Response:
         """One HTTP call, its failures typed. `sends=True` marks a call that creates the
         post: losing its answer is Ambiguous (reconcile), never a plain retry."""
         kw.setdefault("timeout", self.timeout_s)
         try:
             response = self.http.request(method, url, **kw)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:
             # refused before a byte was sent: the channel's API address is broken, which is
             # a setting to fix (the channel stops and keeps its queue), not a failed post
-            raise ConfigError(f"{self.name}: the channel's API address is not a usable URL "
-                              f"({exc.__class__.__name__}); fix it with the campaign file "
-                              "or channel add") from exc
+            raise ConfigError(
+                f"{self.name}: the channel's API address is not a usable URL "
+                f"({exc.__class__.__name__}); fix it with the campaign file "
+                "or channel add"
+            ) from exc
         except requests.ConnectionError as exc:
             if never_sent(exc) or not sends:
                 raise Transient(f"{self.name} unreachable: {exc.__class__.__name__}") from exc
             raise Ambiguous(f"{self.name}: connection lost during {method}: {exc}") from exc
         except requests.Timeout as exc:
             if sends:
-                raise Ambiguous(f"{self.name} did not answer {method} in {self.timeout_s}s") \
-                    from exc
+                raise Ambiguous(
+                    f"{self.name} did not answer {method} in {self.timeout_s}s"
+                ) from exc
             raise Transient(f"{self.name} timed out on {method}") from exc
         if self.failed(response):
             raise self.classify(response)
         return response
 
-    def json(self, method: str, url: str, *, sends: bool = False,
-             **kw: Any) -> dict[str, Any]:
+    def json(self, method: str, url: str, *, sends: bool = False, **kw: Any) -> dict[str, Any]:
         response = self.request(method, url, sends=sends, **kw)
         try:
             data = response.json()
@@ -227,8 +234,10 @@ class Adapter(ABC):
 
     def refresh(self, tokens: TokenSet) -> TokenSet:
         """Trade the refresh token for a new set (see `platforms.oauth.refresh_grant`)."""
-        raise AuthExpired(f"{self.name} tokens are not refreshed by phuxanh: give the token "
-                          "itself as the credential")
+        raise AuthExpired(
+            f"{self.name} tokens are not refreshed by phuxanh: give the token "
+            "itself as the credential"
+        )
 
 
 def dumps(handle: dict[str, Any]) -> str:
@@ -248,8 +257,9 @@ def video_problems(path: Path, platform: str) -> list[str]:
     return [f"media: {path.name}: {p}" for p in video.problems(info, platform)]
 
 
-def media_problems(post: Post, platform: str, *, label: str, suffixes: set[str] | dict[str, str],
-                   max_bytes: int) -> list[str]:
+def media_problems(
+    post: Post, platform: str, *, label: str, suffixes: set[str] | dict[str, str], max_bytes: int
+) -> list[str]:
     """The attached file against a platform's limits: present, video per `probe`, image
     format and size (`max_bytes` is the largest size accepted)."""
     path = post.media_path
@@ -263,6 +273,5 @@ def media_problems(post: Post, platform: str, *, label: str, suffixes: set[str] 
         kinds = "/".join(sorted({s.lstrip(".").upper().replace("JPEG", "JPG") for s in suffixes}))
         return [f"media: {path.name}: {label} images must be {kinds}"]
     if path.stat().st_size > max_bytes:
-        return [f"media: {path.name} is over {max_bytes / 1024 / 1024:.0f} MB, "
-                f"{label}'s limit"]
+        return [f"media: {path.name} is over {max_bytes / 1024 / 1024:.0f} MB, {label}'s limit"]
     return []

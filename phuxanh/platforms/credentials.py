@@ -31,26 +31,70 @@ SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name, n
 # database URL without it; the others belong to the system or to the tools phuxanh runs on
 _OWN_PREFIX = "PHUXANH_"
 _OWN_NAMES = frozenset({"DATABASE_URL"})
-_PROTECTED_NAMES = frozenset({
-    # the system and the shell
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "TERM", "LANG", "LANGUAGE",
-    "TZ", "TMPDIR", "TMP", "TEMP", "HOSTNAME", "MAIL", "EDITOR", "VISUAL", "PAGER", "DISPLAY",
-    "VIRTUAL_ENV", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-    # libpq (PostgreSQL) reads these for its connections
-    "PGPASSWORD", "PGPASSFILE", "PGUSER", "PGHOST", "PGDATABASE", "PGSERVICEFILE",
-})
+_PROTECTED_NAMES = frozenset(
+    {
+        # the system and the shell
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "PWD",
+        "OLDPWD",
+        "TERM",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "TMP",
+        "TEMP",
+        "HOSTNAME",
+        "MAIL",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "DISPLAY",
+        "VIRTUAL_ENV",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        # libpq (PostgreSQL) reads these for its connections
+        "PGPASSWORD",
+        "PGPASSFILE",
+        "PGUSER",
+        "PGHOST",
+        "PGDATABASE",
+        "PGSERVICEFILE",
+    }
+)
 _PROTECTED_PREFIXES = (
-    "PREFECT_", "STREAMLIT_", "SQLALCHEMY_", "ALEMBIC_", "PYTHON", "LC_", "LD_", "DYLD_",
-    "XDG_", "SSH_", "GIT_", "SUDO_",
+    "PREFECT_",
+    "STREAMLIT_",
+    "SQLALCHEMY_",
+    "ALEMBIC_",
+    "PYTHON",
+    "LC_",
+    "LD_",
+    "DYLD_",
+    "XDG_",
+    "SSH_",
+    "GIT_",
+    "SUDO_",
 )
 
 
 def credential_env_problem(name: str) -> str | None:
     """Why `name` may not name a channel's credential, or None when it may."""
     if not NAME.fullmatch(name):
-        return (f"{name!r} is not an environment variable name (name the variable; the "
-                "secret itself never goes here)")
+        return (
+            f"{name!r} is not an environment variable name (name the variable; the "
+            "secret itself never goes here)"
+        )
     return protected_env_problem(name)
 
 
@@ -60,11 +104,15 @@ def protected_env_problem(name: str) -> str | None:
     if key == SANDBOX_TOKEN_ENV:
         return None
     if key.startswith(_OWN_PREFIX) or key in _OWN_NAMES:
-        return (f"{name} is one of phuxanh's own settings or secrets, never a channel's "
-                "token: name a variable of its own (e.g. FB_TTDN_TOKEN)")
+        return (
+            f"{name} is one of phuxanh's own settings or secrets, never a channel's "
+            "token: name a variable of its own (e.g. FB_TTDN_TOKEN)"
+        )
     if key in _PROTECTED_NAMES or key.startswith(_PROTECTED_PREFIXES) or key in _assistant_key():
-        return (f"{name} belongs to the system or a tool phuxanh runs on, never a channel's "
-                "token: name a variable of its own (e.g. FB_TTDN_TOKEN)")
+        return (
+            f"{name} belongs to the system or a tool phuxanh runs on, never a channel's "
+            "token: name a variable of its own (e.g. FB_TTDN_TOKEN)"
+        )
     return None
 
 
@@ -118,8 +166,10 @@ def resolve_credential(channel: HoldsCredential) -> str:
             raise ConfigError(f"channel {channel.code}: credential: {problem}")
         value = env_value(ref)
         if not value:
-            raise ConfigError(f"channel {channel.code}: environment variable {ref} is not set "
-                              f"on this worker ({socket.gethostname()}), nor in its .env")
+            raise ConfigError(
+                f"channel {channel.code}: environment variable {ref} is not set "
+                f"on this worker ({socket.gethostname()}), nor in its .env"
+            )
         return value
     if kind == "file":
         path = Path(ref)

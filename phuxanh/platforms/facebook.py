@@ -103,8 +103,13 @@ class FacebookPage(Adapter):
         problems = []
         if len(_nfc(post.text)) > TEXT_MAX_CHARS:
             problems.append(f"text: {len(post.text)} characters, Facebook takes {TEXT_MAX_CHARS}")
-        return problems + media_problems(post, "facebook", label="Facebook",
-                                         suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES - 1)
+        return problems + media_problems(
+            post,
+            "facebook",
+            label="Facebook",
+            suffixes=PHOTO_SUFFIXES,
+            max_bytes=PHOTO_MAX_BYTES - 1,
+        )
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         text = _nfc(post.text)
@@ -130,8 +135,9 @@ class FacebookPage(Adapter):
     # Nothing is public before `finish`, so a lost `start` or upload is safe to redo; from
     # the moment `start` answers, the video id is saved and everything resumes from it.
     def _reel(self, post: Post, save: SaveHandle) -> PublishResult:
-        start = self._call("POST", f"{self.account_id}/video_reels",
-                           params={"upload_phase": "start"})
+        start = self._call(
+            "POST", f"{self.account_id}/video_reels", params={"upload_phase": "start"}
+        )
         video_id = str(start["video_id"])
         handle = {"video_id": video_id, "upload_url": start.get("upload_url")}
         save(handle)
@@ -143,12 +149,29 @@ class FacebookPage(Adapter):
         if not uploaded:
             size = post.media_path.stat().st_size
             url = handle.get("upload_url") or (
-                f"{self.base_url}/video-upload/{self.api_version}/{video_id}")
-            self.request("POST", str(url), data=post.media_path.read_bytes(), headers={
-                "Authorization": f"OAuth {self.token}", "offset": "0", "file_size": str(size)})
-        self._call("POST", f"{self.account_id}/video_reels", sends=True, params={
-            "upload_phase": "finish", "video_id": video_id, "video_state": "PUBLISHED",
-            "description": _nfc(post.text)})
+                f"{self.base_url}/video-upload/{self.api_version}/{video_id}"
+            )
+            self.request(
+                "POST",
+                str(url),
+                data=post.media_path.read_bytes(),
+                headers={
+                    "Authorization": f"OAuth {self.token}",
+                    "offset": "0",
+                    "file_size": str(size),
+                },
+            )
+        self._call(
+            "POST",
+            f"{self.account_id}/video_reels",
+            sends=True,
+            params={
+                "upload_phase": "finish",
+                "video_id": video_id,
+                "video_state": "PUBLISHED",
+                "description": _nfc(post.text),
+            },
+        )
         return self.check_status(video_id)
 
     def resume(self, post: Post, handle: dict[str, Any]) -> PublishResult | None:
@@ -156,8 +179,10 @@ class FacebookPage(Adapter):
             return super().resume(post, handle)
         status = self._call("GET", str(handle["video_id"]), params={"fields": "status"})
         phases = status.get("status", {})
-        if phases.get("publishing_phase", {}).get("status") in ("complete", "in_progress") or \
-                phases.get("video_status") in ("ready", "processing"):
+        if phases.get("publishing_phase", {}).get("status") in (
+            "complete",
+            "in_progress",
+        ) or phases.get("video_status") in ("ready", "processing"):
             return self.check_status(str(handle["video_id"]))  # finish went through
         uploaded = phases.get("uploading_phase", {}).get("status") == "complete"
         return self._reel_from(post, handle, uploaded=uploaded)
@@ -192,12 +217,20 @@ class FacebookPage(Adapter):
             for phase in ("uploading_phase", "processing_phase", "publishing_phase"):
                 if phases.get(phase, {}).get("status") == "error":
                     err = phases[phase].get("errors") or [{}]
-                    return PublishResult(remote_id=remote_id, remote_url=None, state="failed",
-                                         reason=f"{phase}: {err[0].get('message', 'error')}")
+                    return PublishResult(
+                        remote_id=remote_id,
+                        remote_url=None,
+                        state="failed",
+                        reason=f"{phase}: {err[0].get('message', 'error')}",
+                    )
             done = phases.get("publishing_phase", {}).get("status") == "complete"
             url = data.get("permalink_url")
-            return PublishResult(remote_id=remote_id, remote_url=str(url) if url else None,
-                                 state="published" if done else "processing", raw=data)
+            return PublishResult(
+                remote_id=remote_id,
+                remote_url=str(url) if url else None,
+                state="published" if done else "processing",
+                raw=data,
+            )
         data = self._call("GET", remote_id, params={"fields": "id,permalink_url,is_published"})
         state = "published" if data.get("is_published", True) else "processing"
         return PublishResult(
@@ -208,8 +241,9 @@ class FacebookPage(Adapter):
         """Insights for the metrics Graph still knows; retired ones fall back or drop."""
         for _ in range(len(metrics) + 1):
             try:
-                return self._call("GET", f"{remote_id}/insights",
-                                  params={"metric": ",".join(metrics)})
+                return self._call(
+                    "GET", f"{remote_id}/insights", params={"metric": ",".join(metrics)}
+                )
             except Permanent as exc:
                 found = INVALID_METRIC.search(str(exc))
                 if not found or found.group(1) not in metrics:

@@ -35,8 +35,8 @@ class Adapter(Protocol):
     http: requests.Session
     timeout_s: float
 
-FIELDS = ("access_token", "refresh_token", "expires_at", "client_id", "client_secret",
-          "token_url")
+
+FIELDS = ("access_token", "refresh_token", "expires_at", "client_id", "client_secret", "token_url")
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -54,8 +54,9 @@ class TokenSet:
         return bool(self.refresh_token and self.client_id)
 
     def expiring(self, now: dt.datetime, margin_s: float) -> bool:
-        return self.expires_at is not None and \
-            self.expires_at - now <= dt.timedelta(seconds=margin_s)
+        return self.expires_at is not None and self.expires_at - now <= dt.timedelta(
+            seconds=margin_s
+        )
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -83,31 +84,39 @@ def parse_credential(raw: str, where: str) -> TokenSet:
         raise ConfigError(f"{where}: the token set must be a JSON object")
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(FIELDS)}")
+        raise ConfigError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}"
+        )
     for key in FIELDS:
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f"{where}: field {key!r} must be a string")
     if not data.get("access_token") and not data.get("refresh_token"):
         raise ConfigError(f"{where}: needs an access_token, a refresh_token, or both")
     if data.get("refresh_token") and not data.get("client_id"):
-        raise ConfigError(f"{where}: field 'client_id' is required with a refresh_token "
-                          "(the app's client id / client key / app id)")
+        raise ConfigError(
+            f"{where}: field 'client_id' is required with a refresh_token "
+            "(the app's client id / client key / app id)"
+        )
     expires_at = None
     if data.get("expires_at"):
         try:
             expires_at = dt.datetime.fromisoformat(data["expires_at"].replace("Z", "+00:00"))
         except ValueError:
-            raise ConfigError(f"{where}: field 'expires_at' is not an ISO date-time: "
-                              f"{data['expires_at']!r}") from None
+            raise ConfigError(
+                f"{where}: field 'expires_at' is not an ISO date-time: {data['expires_at']!r}"
+            ) from None
         if expires_at.tzinfo is None:
             raise ConfigError(f"{where}: field 'expires_at' needs a time zone (e.g. Z)")
     if not data.get("access_token"):
         expires_at = EPOCH  # nothing to use yet: refresh on first use
-    return TokenSet(access_token=data.get("access_token", ""),
-                    refresh_token=data.get("refresh_token"), expires_at=expires_at,
-                    client_id=data.get("client_id"), client_secret=data.get("client_secret"),
-                    token_url=data.get("token_url"))
+    return TokenSet(
+        access_token=data.get("access_token", ""),
+        refresh_token=data.get("refresh_token"),
+        expires_at=expires_at,
+        client_id=data.get("client_id"),
+        client_secret=data.get("client_secret"),
+        token_url=data.get("token_url"),
+    )
 
 
 def from_stored(raw: str) -> TokenSet:
@@ -117,9 +126,15 @@ def from_stored(raw: str) -> TokenSet:
     return TokenSet(**data)
 
 
-def refresh_grant(adapter: Adapter, url: str, tokens: TokenSet, *, client: dict[str, str],
-                  headers: dict[str, str] | None = None,
-                  auth: tuple[str, str] | None = None) -> TokenSet:
+def refresh_grant(
+    adapter: Adapter,
+    url: str,
+    tokens: TokenSet,
+    *,
+    client: dict[str, str],
+    headers: dict[str, str] | None = None,
+    auth: tuple[str, str] | None = None,
+) -> TokenSet:
     """POST the refresh grant (`grant_type`, `refresh_token`, plus the platform's own
     `client` fields) and read the new set. A refused grant (expired, revoked or already
     used refresh token, wrong client) is AuthExpired: a person must re-authorise. The
@@ -127,36 +142,54 @@ def refresh_grant(adapter: Adapter, url: str, tokens: TokenSet, *, client: dict[
     now = dt.datetime.now(dt.UTC)
     data = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token or ""}
     try:
-        response = adapter.http.post(url, data=data | client, headers=headers or {},
-                                     auth=auth, timeout=adapter.timeout_s)
+        response = adapter.http.post(
+            url, data=data | client, headers=headers or {}, auth=auth, timeout=adapter.timeout_s
+        )
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise Transient(f"{adapter.name} token endpoint unreachable: "
-                        f"{exc.__class__.__name__}") from exc
+        raise Transient(
+            f"{adapter.name} token endpoint unreachable: {exc.__class__.__name__}"
+        ) from exc
     try:
         body: Any = response.json()
     except ValueError:
         body = {}
     body = body if isinstance(body, dict) else {}
     if response.status_code == 429:
-        raise RateLimited(f"{adapter.name} token endpoint: too many requests",
-                          retry_after_s=retry_after(response, 60.0))
+        raise RateLimited(
+            f"{adapter.name} token endpoint: too many requests",
+            retry_after_s=retry_after(response, 60.0),
+        )
     if response.status_code >= 500:
         raise Transient(f"{adapter.name} token endpoint answered {response.status_code}")
     error = body.get("error")
-    if response.status_code >= 400 or error not in (None, 0, "0", "") \
-            or not body.get("access_token"):
-        detail = (body.get("error_description") or body.get("error_reason")
-                  or body.get("message") or response.text[:200])
-        raise AuthExpired(tokens.scrub(
-            f"{adapter.name} refused the refresh token ({error or response.status_code}: "
-            f"{detail}); re-authorise the channel and put the new credential in its "
-            "environment variable or file"), code=str(error or response.status_code))
+    if (
+        response.status_code >= 400
+        or error not in (None, 0, "0", "")
+        or not body.get("access_token")
+    ):
+        detail = (
+            body.get("error_description")
+            or body.get("error_reason")
+            or body.get("message")
+            or response.text[:200]
+        )
+        raise AuthExpired(
+            tokens.scrub(
+                f"{adapter.name} refused the refresh token ({error or response.status_code}: "
+                f"{detail}); re-authorise the channel and put the new credential in its "
+                "environment variable or file"
+            ),
+            code=str(error or response.status_code),
+        )
     expires_at = None
     if body.get("expires_in") not in (None, ""):
         try:  # Zalo sends it as a string
             expires_at = now + dt.timedelta(seconds=float(str(body["expires_in"])))
         except ValueError:
             expires_at = None
-    return replace(tokens, access_token=str(body["access_token"]),
-                   refresh_token=str(body.get("refresh_token") or tokens.refresh_token),
-                   expires_at=expires_at)
+    return replace(
+        tokens,
+        access_token=str(body["access_token"]),
+        refresh_token=str(body.get("refresh_token") or tokens.refresh_token),
+        expires_at=expires_at,
+    )

@@ -77,8 +77,9 @@ def _length(text: str, limit: Limit) -> int:
     return len(text)
 
 
-def preview(platform: str, caption: str, *, link: str | None = None,
-            has_media: bool = True) -> Preview:
+def preview(
+    platform: str, caption: str, *, link: str | None = None, has_media: bool = True
+) -> Preview:
     """The caption as `platform` shows it, with problems (hard limits) and notes."""
     limit = LIMITS.get(platform, Limit(platform, None))
     text = unicodedata.normalize("NFC", caption).strip()
@@ -91,28 +92,58 @@ def preview(platform: str, caption: str, *, link: str | None = None,
         first, _, rest = text.partition("\n")
         title = first.strip()
         if len(title) > limit.title_chars:
-            problems.append(Message("caption.title_too_long", {
-                "label": limit.label, "n": len(title), "max": limit.title_chars}))
+            problems.append(
+                Message(
+                    "caption.title_too_long",
+                    {"label": limit.label, "n": len(title), "max": limit.title_chars},
+                )
+            )
         if limit.summary_chars and len(rest.strip()) > limit.summary_chars:
-            problems.append(Message("caption.summary_too_long", {
-                "label": limit.label, "n": len(rest.strip()), "max": limit.summary_chars}))
+            problems.append(
+                Message(
+                    "caption.summary_too_long",
+                    {"label": limit.label, "n": len(rest.strip()), "max": limit.summary_chars},
+                )
+            )
     max_chars = limit.max_chars
     if platform == "telegram" and not has_media:
         max_chars = 4096  # a text message, not a media caption
     length = _length(text, limit)
     if max_chars is not None and length > max_chars:
         unit = "weighted characters" if limit.weighted else "characters"
-        problems.append(Message("caption.too_long", {
-            "label": limit.label, "n": length, "max": max_chars, "measure": unit,
-            "over": length - max_chars}))
+        problems.append(
+            Message(
+                "caption.too_long",
+                {
+                    "label": limit.label,
+                    "n": length,
+                    "max": max_chars,
+                    "measure": unit,
+                    "over": length - max_chars,
+                },
+            )
+        )
     tags = HASHTAG.findall(text)
     if limit.max_hashtags is not None and len(tags) > limit.max_hashtags:
-        problems.append(Message("caption.too_many_hashtags", {
-            "label": limit.label, "n": len(tags), "max": limit.max_hashtags}))
+        problems.append(
+            Message(
+                "caption.too_many_hashtags",
+                {"label": limit.label, "n": len(tags), "max": limit.max_hashtags},
+            )
+        )
     links = URL.findall(text) + ([link] if link and link not in text else [])
     if links and not limit.links_clickable:
         notes.append(f"{limit.label}: links in the caption are not clickable")
-    return Preview(platform=platform, label=limit.label, title=title, text=text,
-                   length=length, limit=max_chars, hashtags=tags,
-                   link=links[0] if links else None, problems=[str(p) for p in problems],
-                   notes=notes, messages=problems)
+    return Preview(
+        platform=platform,
+        label=limit.label,
+        title=title,
+        text=text,
+        length=length,
+        limit=max_chars,
+        hashtags=tags,
+        link=links[0] if links else None,
+        problems=[str(p) for p in problems],
+        notes=notes,
+        messages=problems,
+    )

@@ -46,8 +46,13 @@ def build(channel: ChannelSettings, http: requests.Session | None = None) -> Ada
     if channel.platform == "facebook":
         return FacebookPage(api_version=settings.graph_api_version, **kw)
     others: dict[str, type[Adapter]] = {
-        "telegram": TelegramChannel, "x": XAccount, "wordpress": WordPressSite,
-        "youtube": YouTubeChannel, "tiktok": TikTokAccount, "zalo": ZaloOA}
+        "telegram": TelegramChannel,
+        "x": XAccount,
+        "wordpress": WordPressSite,
+        "youtube": YouTubeChannel,
+        "tiktok": TikTokAccount,
+        "zalo": ZaloOA,
+    }
     if channel.platform in others:
         return others[channel.platform](**kw)  # type: ignore[arg-type]
     raise ConfigError(f"channel {channel.code}: platform {channel.platform!r} has no adapter yet")

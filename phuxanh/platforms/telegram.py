@@ -55,15 +55,20 @@ class TelegramChannel(Adapter):
         msg = f"Telegram {code}: {text}"
         params = body.get("parameters") or {}
         if code == 429:
-            return RateLimited(msg, retry_after_s=float(params.get("retry_after") or 30),
-                               code="429", raw=body)
+            return RateLimited(
+                msg, retry_after_s=float(params.get("retry_after") or 30), code="429", raw=body
+            )
         if code in (401, 403):
             # 401: the token was revoked; 403: the bot was removed from the channel. Either
             # way nothing can be posted until a person fixes it: stop the channel.
             return AuthExpired(msg, code=str(code), raw=body)
         if "migrate_to_chat_id" in params:
-            return Permanent(f"{msg} (the chat moved to {params['migrate_to_chat_id']}: "
-                             "update the channel's account id)", code=str(code), raw=body)
+            return Permanent(
+                f"{msg} (the chat moved to {params['migrate_to_chat_id']}: "
+                "update the channel's account id)",
+                code=str(code),
+                raw=body,
+            )
         if code >= 500:
             return Transient(msg, code=str(code), raw=body)
         if code == 400 and any(w in text.lower() for w in ("photo", "video", "file", "image")):
@@ -77,23 +82,30 @@ class TelegramChannel(Adapter):
         if len(text) > limit:
             kind = "caption" if post.media_path else "text"
             problems.append(f"{kind}: {len(text)} characters, Telegram takes {limit}")
-        return problems + media_problems(post, "telegram", label="Telegram",
-                                         suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES)
+        return problems + media_problems(
+            post, "telegram", label="Telegram", suffixes=PHOTO_SUFFIXES, max_bytes=PHOTO_MAX_BYTES
+        )
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         text = post.with_link()
         chat = {"chat_id": self.account_id}
         if post.media_path is None:
-            data = self.json("POST", self._url("sendMessage"), sends=True,
-                             data=chat | {"text": text})
+            data = self.json(
+                "POST", self._url("sendMessage"), sends=True, data=chat | {"text": text}
+            )
         else:
-            method, field = ("sendVideo", "video") if post.media_kind == "video" \
-                else ("sendPhoto", "photo")
+            method, field = (
+                ("sendVideo", "video") if post.media_kind == "video" else ("sendPhoto", "photo")
+            )
             extra = {"supports_streaming": "true"} if field == "video" else {}
             with post.media_path.open("rb") as fh:
-                data = self.json("POST", self._url(method), sends=True,
-                                 data=chat | {"caption": text} | extra,
-                                 files={field: (post.media_path.name, fh)})
+                data = self.json(
+                    "POST",
+                    self._url(method),
+                    sends=True,
+                    data=chat | {"caption": text} | extra,
+                    files={field: (post.media_path.name, fh)},
+                )
         message = data.get("result") or {}
         return self._result(message)
 
@@ -107,15 +119,17 @@ class TelegramChannel(Adapter):
     def find_existing(self, post: Post) -> PublishResult | None:
         raise CannotReconcile(
             "Telegram's Bot API cannot list a channel's messages: open the channel and look "
-            "for this post, then mark it published or send it again")
+            "for this post, then mark it published or send it again"
+        )
 
     def check_status(self, remote_id: str) -> PublishResult:
         return PublishResult(remote_id=remote_id, remote_url=None)  # synchronous platform
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
         """No per-post counter in the Bot API: only the subscriber count is known."""
-        data = self.json("GET", self._url("getChatMemberCount"),
-                         params={"chat_id": self.account_id})
+        data = self.json(
+            "GET", self._url("getChatMemberCount"), params={"chat_id": self.account_id}
+        )
         count = data.get("result")
         return Metrics(followers=int(count) if isinstance(count, int) else None, raw=data)
 

@@ -35,8 +35,13 @@ CHUNK = 10 * 1024 * 1024
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".webp"}  # no PNG [3rd-party]
 RATE_LIMITED = {"rate_limit_exceeded", "spam_risk_too_many_posts", "reached_active_user_cap"}
 AUTH = {"access_token_invalid", "scope_not_authorized", "scope_permission_missed"}
-MEDIA = {"invalid_file_upload", "file_format_check_failed", "duration_check_failed",
-         "frame_rate_check_failed", "picture_size_check_failed"}
+MEDIA = {
+    "invalid_file_upload",
+    "file_format_check_failed",
+    "duration_check_failed",
+    "frame_rate_check_failed",
+    "picture_size_check_failed",
+}
 
 
 def chunking(size: int) -> tuple[int, int]:
@@ -55,8 +60,10 @@ class TikTokAccount(Adapter):
     name = "TikTok"
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}",
-                "Content-Type": "application/json; charset=UTF-8"}
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json; charset=UTF-8",
+        }
 
     def failed(self, response: requests.Response) -> bool:
         if response.status_code >= 400:
@@ -72,8 +79,15 @@ class TikTokAccount(Adapter):
         """TikTok's docs disagree on lifetimes (24 h / 365 d or 2 h / 180 d) and the newer
         say refresh tokens rotate [T6]: expiry is taken from `expires_in`, and whatever
         refresh token comes back is kept as the newest."""
-        return refresh_grant(self, self.refresh_url(tokens), tokens, client={
-            "client_key": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
+        return refresh_grant(
+            self,
+            self.refresh_url(tokens),
+            tokens,
+            client={
+                "client_key": tokens.client_id or "",
+                "client_secret": tokens.client_secret or "",
+            },
+        )
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:
@@ -107,40 +121,76 @@ class TikTokAccount(Adapter):
         if post.media_path.suffix.lower() not in PHOTO_SUFFIXES:
             problems.append(f"media: {post.media_path.name}: TikTok photos are JPG or WEBP")
         if not get_settings().public_media_url:
-            problems.append("media: TikTok pulls photos from a public URL on a verified "
-                            "domain; set PHUXANH_PUBLIC_MEDIA_URL")
+            problems.append(
+                "media: TikTok pulls photos from a public URL on a verified "
+                "domain; set PHUXANH_PUBLIC_MEDIA_URL"
+            )
         return problems
 
     def _privacy(self) -> str:
-        info = self.json("POST", f"{self.base_url}/v2/post/publish/creator_info/query/",
-                         headers=self._headers()).get("data") or {}
+        info = (
+            self.json(
+                "POST",
+                f"{self.base_url}/v2/post/publish/creator_info/query/",
+                headers=self._headers(),
+            ).get("data")
+            or {}
+        )
         options = list(info.get("privacy_level_options") or ["SELF_ONLY"])
         return "PUBLIC_TO_EVERYONE" if "PUBLIC_TO_EVERYONE" in options else str(options[0])
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         assert post.media_path is not None
-        info = {"title": post.with_link(), "privacy_level": self._privacy(),
-                "disable_duet": False, "disable_comment": False, "disable_stitch": False}
+        info = {
+            "title": post.with_link(),
+            "privacy_level": self._privacy(),
+            "disable_duet": False,
+            "disable_comment": False,
+            "disable_stitch": False,
+        }
         if post.media_kind != "video":
             url = f"{get_settings().public_media_url}/{post.media_path.name}"
-            data = self.json("POST", f"{self.base_url}/v2/post/publish/content/init/",
-                             sends=True, headers=self._headers(), json={
-                                 "post_info": info | {"description": post.with_link()},
-                                 "source_info": {"source": "PULL_FROM_URL", "photo_images": [url],
-                                                 "photo_cover_index": 0},
-                                 "post_mode": "DIRECT_POST", "media_type": "PHOTO"})
+            data = self.json(
+                "POST",
+                f"{self.base_url}/v2/post/publish/content/init/",
+                sends=True,
+                headers=self._headers(),
+                json={
+                    "post_info": info | {"description": post.with_link()},
+                    "source_info": {
+                        "source": "PULL_FROM_URL",
+                        "photo_images": [url],
+                        "photo_cover_index": 0,
+                    },
+                    "post_mode": "DIRECT_POST",
+                    "media_type": "PHOTO",
+                },
+            )
             publish_id = str((data.get("data") or {})["publish_id"])
             save({"publish_id": publish_id})
             return PublishResult(remote_id=publish_id, remote_url=None, state="processing")
         size = post.media_path.stat().st_size
         chunk, count = chunking(size)
-        data = self.json("POST", f"{self.base_url}/v2/post/publish/video/init/",
-                         headers=self._headers(), json={"post_info": info, "source_info": {
-                             "source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk,
-                             "total_chunk_count": count}})
+        data = self.json(
+            "POST",
+            f"{self.base_url}/v2/post/publish/video/init/",
+            headers=self._headers(),
+            json={
+                "post_info": info,
+                "source_info": {
+                    "source": "FILE_UPLOAD",
+                    "video_size": size,
+                    "chunk_size": chunk,
+                    "total_chunk_count": count,
+                },
+            },
+        )
         body = data.get("data") or {}
-        handle = {"publish_id": str(body["publish_id"]), "upload_url": body["upload_url"],
-                  "size": size}
+        handle = {
+            "publish_id": str(body["publish_id"]),
+            "upload_url": body["upload_url"],
+            "size": size,
+        }
         save(handle)
         self._upload(post, handle)
         return PublishResult(remote_id=handle["publish_id"], remote_url=None, state="processing")
@@ -155,8 +205,16 @@ class TikTokAccount(Adapter):
                 last = size - 1 if index == count - 1 else first + chunk - 1
                 fh.seek(first)
                 data = fh.read(last - first + 1)
-                self.request("PUT", str(handle["upload_url"]), sends=True, data=data, headers={
-                    "Content-Type": "video/mp4", "Content-Range": f"bytes {first}-{last}/{size}"})
+                self.request(
+                    "PUT",
+                    str(handle["upload_url"]),
+                    sends=True,
+                    data=data,
+                    headers={
+                        "Content-Type": "video/mp4",
+                        "Content-Range": f"bytes {first}-{last}/{size}",
+                    },
+                )
 
     def resume(self, post: Post, handle: dict[str, Any]) -> PublishResult | None:
         if "publish_id" not in handle:
@@ -165,8 +223,9 @@ class TikTokAccount(Adapter):
         if result.raw.get("status") == "PROCESSING_UPLOAD" and "upload_url" in handle:
             if int(result.raw.get("uploaded_bytes") or 0) < int(handle["size"]):
                 self._upload(post, handle)  # chunks are sequential: send them again
-            return PublishResult(remote_id=str(handle["publish_id"]), remote_url=None,
-                                 state="processing")
+            return PublishResult(
+                remote_id=str(handle["publish_id"]), remote_url=None, state="processing"
+            )
         return result
 
     def find_existing(self, post: Post) -> PublishResult | None:
@@ -176,11 +235,16 @@ class TikTokAccount(Adapter):
             return None
         raise CannotReconcile(
             "TikTok lists a post only after moderation and has no idempotency key: check the "
-            "account for this post, then mark it published or send it again")
+            "account for this post, then mark it published or send it again"
+        )
 
     def check_status(self, remote_id: str) -> PublishResult:
-        data = self.json("POST", f"{self.base_url}/v2/post/publish/status/fetch/",
-                         headers=self._headers(), json={"publish_id": remote_id})
+        data = self.json(
+            "POST",
+            f"{self.base_url}/v2/post/publish/status/fetch/",
+            headers=self._headers(),
+            json={"publish_id": remote_id},
+        )
         body = data.get("data") or {}
         status = str(body.get("status"))
         if status == "PUBLISH_COMPLETE":
@@ -189,22 +253,40 @@ class TikTokAccount(Adapter):
             url = f"https://www.tiktok.com/@{self.account_id}/video/{post_id}" if ids else None
             return PublishResult(remote_id=post_id, remote_url=url, raw=body)
         if status == "FAILED":
-            return PublishResult(remote_id=remote_id, remote_url=None, state="failed", raw=body,
-                                 reason=f"TikTok: {body.get('fail_reason') or 'failed'}")
+            return PublishResult(
+                remote_id=remote_id,
+                remote_url=None,
+                state="failed",
+                raw=body,
+                reason=f"TikTok: {body.get('fail_reason') or 'failed'}",
+            )
         return PublishResult(remote_id=remote_id, remote_url=None, state="processing", raw=body)
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
-        data = self.json("POST", f"{self.base_url}/v2/video/query/", headers=self._headers(),
-                         params={"fields": "id,view_count,like_count,comment_count,share_count"},
-                         json={"filters": {"video_ids": [remote_id]}})
+        data = self.json(
+            "POST",
+            f"{self.base_url}/v2/video/query/",
+            headers=self._headers(),
+            params={"fields": "id,view_count,like_count,comment_count,share_count"},
+            json={"filters": {"video_ids": [remote_id]}},
+        )
         videos = (data.get("data") or {}).get("videos") or [{}]
         v = videos[0]
-        return Metrics(views=v.get("view_count"), video_views=v.get("view_count"),
-                       reactions=v.get("like_count"), comments=v.get("comment_count"),
-                       shares=v.get("share_count"), raw=v)
+        return Metrics(
+            views=v.get("view_count"),
+            video_views=v.get("view_count"),
+            reactions=v.get("like_count"),
+            comments=v.get("comment_count"),
+            shares=v.get("share_count"),
+            raw=v,
+        )
 
     def check_token(self) -> dict[str, Any]:
-        data = self.json("GET", f"{self.base_url}/v2/user/info/", headers=self._headers(),
-                         params={"fields": "open_id,display_name"})
+        data = self.json(
+            "GET",
+            f"{self.base_url}/v2/user/info/",
+            headers=self._headers(),
+            params={"fields": "open_id,display_name"},
+        )
         user = (data.get("data") or {}).get("user") or {}
         return {"ok": True, "id": user.get("open_id"), "name": user.get("display_name")}

@@ -37,8 +37,18 @@ LIMITS: dict[str, VideoLimits] = {
     "tiktok": VideoLimits(3, 600, 1024 * MB, 23, 60, min_side=360, max_side=4096),
     # 0.5 s-20 min, at most 1280x1024 (either orientation is not stated: keep it literal),
     # <= 60 fps, aspect 1:3-3:1 [X1].
-    "x": VideoLimits(0.5, 1200, 512 * MB, 1, 60, max_width=1280, max_height=1024,
-                     min_side=32, min_aspect=1 / 3, max_aspect=3.0),
+    "x": VideoLimits(
+        0.5,
+        1200,
+        512 * MB,
+        1,
+        60,
+        max_width=1280,
+        max_height=1024,
+        min_side=32,
+        min_aspect=1 / 3,
+        max_aspect=3.0,
+    ),
     # Zalo OA video article upload: mp4, <= 50 MB [Z2].
     "zalo": VideoLimits(1, 600, 50 * MB),
     # Telegram sendVideo: <= 50 MB uploaded [G1].

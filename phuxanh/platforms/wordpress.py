@@ -23,8 +23,13 @@ from phuxanh.platforms.errors import (
     retry_after,
 )
 
-MIME = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-        ".webp": "image/webp", ".mp4": "video/mp4"}
+MIME = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".mp4": "video/mp4",
+}
 TITLE_MAX = 120  # our own choice: WordPress has no title limit, themes wrap long ones badly
 
 
@@ -51,8 +56,11 @@ class WordPressSite(Adapter):
         code = str(body.get("code") or response.status_code)
         msg = f"WordPress {response.status_code} {code}: {body.get('message') or response.reason}"
         kw: dict[str, Any] = {"code": code, "raw": body}
-        if response.status_code == 401 or code in ("invalid_username", "incorrect_password",
-                                                   "rest_not_logged_in"):
+        if response.status_code == 401 or code in (
+            "invalid_username",
+            "incorrect_password",
+            "rest_not_logged_in",
+        ):
             return AuthExpired(msg, **kw)
         if response.status_code == 429:  # a proxy or security plugin; core has no limits
             return RateLimited(msg, retry_after_s=retry_after(response, 300), **kw)
@@ -75,8 +83,11 @@ class WordPressSite(Adapter):
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         paragraphs = post.html_paragraphs()
-        body: dict[str, Any] = {"title": post.headline(TITLE_MAX), "status": "publish",
-                                "slug": slug_for(post.marker)}
+        body: dict[str, Any] = {
+            "title": post.headline(TITLE_MAX),
+            "status": "publish",
+            "slug": slug_for(post.marker),
+        }
         if post.media_path is not None:
             media = self._upload(post)
             save({"media_id": media["id"]})
@@ -91,32 +102,59 @@ class WordPressSite(Adapter):
     def _upload(self, post: Post) -> dict[str, Any]:
         assert post.media_path is not None
         mime = MIME[post.media_path.suffix.lower()]
-        data = self.json("POST", self._api("media"), auth=self._auth(),
-                         data=post.media_path.read_bytes(), headers={
-                             "Content-Type": mime,
-                             "Content-Disposition":
-                                 f'attachment; filename="{post.media_path.name}"'})
+        data = self.json(
+            "POST",
+            self._api("media"),
+            auth=self._auth(),
+            data=post.media_path.read_bytes(),
+            headers={
+                "Content-Type": mime,
+                "Content-Disposition": f'attachment; filename="{post.media_path.name}"',
+            },
+        )
         if post.alt_text and mime.startswith("image/"):
-            self.request("POST", self._api(f"media/{data['id']}"), auth=self._auth(),
-                         json={"alt_text": post.alt_text})
+            self.request(
+                "POST",
+                self._api(f"media/{data['id']}"),
+                auth=self._auth(),
+                json={"alt_text": post.alt_text},
+            )
         return data
 
     def _result(self, data: dict[str, Any]) -> PublishResult:
         state = {"publish": "published", "future": "processing"}.get(
-            str(data.get("status")), "failed")
-        return PublishResult(remote_id=str(data["id"]), remote_url=data.get("link"), state=state,
-                             raw={k: data.get(k) for k in ("id", "link", "status", "slug")},
-                             reason=None if state != "failed" else f"status {data.get('status')}")
+            str(data.get("status")), "failed"
+        )
+        return PublishResult(
+            remote_id=str(data["id"]),
+            remote_url=data.get("link"),
+            state=state,
+            raw={k: data.get(k) for k in ("id", "link", "status", "slug")},
+            reason=None if state != "failed" else f"status {data.get('status')}",
+        )
 
     def find_existing(self, post: Post) -> PublishResult | None:
-        response = self.request("GET", self._api("posts"), auth=self._auth(), params={
-            "slug": slug_for(post.marker), "status": "publish,future,draft,pending,private"})
+        response = self.request(
+            "GET",
+            self._api("posts"),
+            auth=self._auth(),
+            params={
+                "slug": slug_for(post.marker),
+                "status": "publish,future,draft,pending,private",
+            },
+        )
         rows = response.json()
         return self._result(rows[0]) if isinstance(rows, list) and rows else None
 
     def check_status(self, remote_id: str) -> PublishResult:
-        return self._result(self.json("GET", self._api(f"posts/{remote_id}"), auth=self._auth(),
-                                      params={"context": "edit"}))
+        return self._result(
+            self.json(
+                "GET",
+                self._api(f"posts/{remote_id}"),
+                auth=self._auth(),
+                params={"context": "edit"},
+            )
+        )
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
         """WordPress core keeps no statistics: every figure stays unknown (null)."""

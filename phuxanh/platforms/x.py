@@ -32,8 +32,12 @@ from phuxanh.platforms.oauth import TokenSet, refresh_grant
 
 WEIGHTED_MAX = 280
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_SUFFIXES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-                  ".webp": "image/webp"}
+IMAGE_SUFFIXES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 SEGMENT_BYTES = 4 * 1024 * 1024
 PROCESSING_WAIT_S = 120.0  # how long publish() waits for X to process a video
 URL = re.compile(r"https?://\S+")
@@ -59,8 +63,13 @@ class XAccount(Adapter):
         `offline.access`) are single-use and rotate [X4]. A confidential client
         authenticates with HTTP Basic; a public one sends its client_id only."""
         auth = (tokens.client_id or "", tokens.client_secret) if tokens.client_secret else None
-        return refresh_grant(self, self.refresh_url(tokens), tokens, auth=auth,
-                             client={"client_id": tokens.client_id or ""})
+        return refresh_grant(
+            self,
+            self.refresh_url(tokens),
+            tokens,
+            auth=auth,
+            client={"client_id": tokens.client_id or ""},
+        )
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:
@@ -100,23 +109,31 @@ class XAccount(Adapter):
         problems = []
         weighted = int(parse_tweet(post.with_link()).weightedLength)
         if weighted > WEIGHTED_MAX:
-            problems.append(f"text: {weighted} weighted characters, X takes {WEIGHTED_MAX} "
-                            "(URLs count 23, Vietnamese toned letters 2)")
-        return problems + media_problems(post, "x", label="X",
-                                         suffixes=IMAGE_SUFFIXES, max_bytes=IMAGE_MAX_BYTES)
+            problems.append(
+                f"text: {weighted} weighted characters, X takes {WEIGHTED_MAX} "
+                "(URLs count 23, Vietnamese toned letters 2)"
+            )
+        return problems + media_problems(
+            post, "x", label="X", suffixes=IMAGE_SUFFIXES, max_bytes=IMAGE_MAX_BYTES
+        )
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         body: dict[str, Any] = {"text": post.with_link()}
         if post.media_path is not None:
             body["media"] = {"media_ids": [self._upload(self.rendition(post))]}
-        data = self.json("POST", f"{self.base_url}/2/tweets", sends=True,
-                         headers=self._headers(), json=body).get("data") or {}
+        data = (
+            self.json(
+                "POST", f"{self.base_url}/2/tweets", sends=True, headers=self._headers(), json=body
+            ).get("data")
+            or {}
+        )
         return self._result(data)
 
     def _result(self, data: dict[str, Any]) -> PublishResult:
         post_id = str(data["id"])
-        return PublishResult(remote_id=post_id, remote_url=f"https://x.com/i/status/{post_id}",
-                             raw=data)
+        return PublishResult(
+            remote_id=post_id, remote_url=f"https://x.com/i/status/{post_id}", raw=data
+        )
 
     def _upload(self, post: Post) -> str:
         assert post.media_path is not None
@@ -124,23 +141,42 @@ class XAccount(Adapter):
         size = path.stat().st_size
         video = post.media_kind == "video"
         mime = "video/mp4" if video else IMAGE_SUFFIXES[path.suffix.lower()]
-        init = self.json("POST", f"{self.base_url}/2/media/upload/initialize",
-                         headers=self._headers(), json={
-                             "media_type": mime, "total_bytes": size,
-                             "media_category": "tweet_video" if video else "tweet_image"})
+        init = self.json(
+            "POST",
+            f"{self.base_url}/2/media/upload/initialize",
+            headers=self._headers(),
+            json={
+                "media_type": mime,
+                "total_bytes": size,
+                "media_category": "tweet_video" if video else "tweet_image",
+            },
+        )
         media_id = str(init["data"]["id"])
         with path.open("rb") as fh:
             for index, chunk in enumerate(iter(lambda: fh.read(SEGMENT_BYTES), b"")):
-                self.request("POST", f"{self.base_url}/2/media/upload/{media_id}/append",
-                             headers=self._headers(), data={"segment_index": str(index)},
-                             files={"media": (path.name, chunk, mime)})
-        final = self.json("POST", f"{self.base_url}/2/media/upload/{media_id}/finalize",
-                          headers=self._headers()).get("data") or {}
+                self.request(
+                    "POST",
+                    f"{self.base_url}/2/media/upload/{media_id}/append",
+                    headers=self._headers(),
+                    data={"segment_index": str(index)},
+                    files={"media": (path.name, chunk, mime)},
+                )
+        final = (
+            self.json(
+                "POST",
+                f"{self.base_url}/2/media/upload/{media_id}/finalize",
+                headers=self._headers(),
+            ).get("data")
+            or {}
+        )
         self._wait_processed(media_id, final.get("processing_info"))
         if post.alt_text and not video:
-            self.request("POST", f"{self.base_url}/2/media/metadata", headers=self._headers(),
-                         json={"id": media_id, "metadata": {"alt_text": {
-                             "text": post.alt_text[:1000]}}})
+            self.request(
+                "POST",
+                f"{self.base_url}/2/media/metadata",
+                headers=self._headers(),
+                json={"id": media_id, "metadata": {"alt_text": {"text": post.alt_text[:1000]}}},
+            )
         return media_id
 
     def _wait_processed(self, media_id: str, info: dict[str, Any] | None) -> None:
@@ -149,16 +185,26 @@ class XAccount(Adapter):
             if time.monotonic() > deadline:
                 raise Transient(f"X is still processing media {media_id}; will try again")
             time.sleep(min(float(info.get("check_after_secs") or 1), 10.0))
-            info = (self.json("GET", f"{self.base_url}/2/media/upload", headers=self._headers(),
-                              params={"command": "STATUS", "media_id": media_id})
-                    .get("data") or {}).get("processing_info")
+            info = (
+                self.json(
+                    "GET",
+                    f"{self.base_url}/2/media/upload",
+                    headers=self._headers(),
+                    params={"command": "STATUS", "media_id": media_id},
+                ).get("data")
+                or {}
+            ).get("processing_info")
         if info and info.get("state") == "failed":
             error = info.get("error") or {}
             raise InvalidMedia(f"X could not process the media: {error.get('message', error)}")
 
     def find_existing(self, post: Post) -> PublishResult | None:
-        data = self.json("GET", f"{self.base_url}/2/users/{self.account_id}/tweets",
-                         headers=self._headers(), params={"max_results": "50"})
+        data = self.json(
+            "GET",
+            f"{self.base_url}/2/users/{self.account_id}/tweets",
+            headers=self._headers(),
+            params={"max_results": "50"},
+        )
         wanted = _plain(post.with_link())
         for row in data.get("data") or []:
             if _plain(str(row.get("text", ""))) == wanted:
@@ -166,13 +212,21 @@ class XAccount(Adapter):
         return None
 
     def check_status(self, remote_id: str) -> PublishResult:
-        data = self.json("GET", f"{self.base_url}/2/tweets/{remote_id}",
-                         headers=self._headers()).get("data") or {}
+        data = (
+            self.json("GET", f"{self.base_url}/2/tweets/{remote_id}", headers=self._headers()).get(
+                "data"
+            )
+            or {}
+        )
         return self._result(data)
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
-        data = self.json("GET", f"{self.base_url}/2/tweets/{remote_id}", headers=self._headers(),
-                         params={"tweet.fields": "public_metrics,non_public_metrics"})
+        data = self.json(
+            "GET",
+            f"{self.base_url}/2/tweets/{remote_id}",
+            headers=self._headers(),
+            params={"tweet.fields": "public_metrics,non_public_metrics"},
+        )
         row = data.get("data") or {}
         public = row.get("public_metrics") or {}
         private = row.get("non_public_metrics") or {}
@@ -181,7 +235,8 @@ class XAccount(Adapter):
             reactions=public.get("like_count"),
             comments=public.get("reply_count"),
             shares=(public["retweet_count"] + public.get("quote_count", 0))
-            if "retweet_count" in public else None,
+            if "retweet_count" in public
+            else None,
             clicks=private.get("url_link_clicks"),
             raw=row,
         )

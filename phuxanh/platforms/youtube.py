@@ -57,8 +57,15 @@ class YouTubeChannel(Adapter):
     def refresh(self, tokens: TokenSet) -> TokenSet:
         """Google keeps the refresh token (it is not rotated); `invalid_grant` means it
         was revoked, unused for six months, or from an app still in Testing (7 days)."""
-        return refresh_grant(self, self.refresh_url(tokens), tokens, client={
-            "client_id": tokens.client_id or "", "client_secret": tokens.client_secret or ""})
+        return refresh_grant(
+            self,
+            self.refresh_url(tokens),
+            tokens,
+            client={
+                "client_id": tokens.client_id or "",
+                "client_secret": tokens.client_secret or "",
+            },
+        )
 
     def classify(self, response: requests.Response) -> PlatformError:
         try:
@@ -76,8 +83,9 @@ class YouTubeChannel(Adapter):
         if "uploadLimitExceeded" in reasons:
             return RateLimited(msg, retry_after_s=24 * 3600.0, **kw)
         if status == 429 or reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
-            return RateLimited(msg, retry_after_s=float(response.headers.get("Retry-After")
-                                                        or 60), **kw)
+            return RateLimited(
+                msg, retry_after_s=float(response.headers.get("Retry-After") or 60), **kw
+            )
         if status >= 500:
             return Transient(msg, **kw)
         if reasons & {"invalidVideoMetadata", "mediaBodyRequired", "invalidFilename"}:
@@ -91,8 +99,9 @@ class YouTubeChannel(Adapter):
             return [f"media: {post.media_path} does not exist"]
         problems = video_problems(post.media_path, "youtube")
         if len(post.text) > DESCRIPTION_MAX:
-            problems.append(f"text: {len(post.text)} characters, descriptions take "
-                            f"{DESCRIPTION_MAX}")
+            problems.append(
+                f"text: {len(post.text)} characters, descriptions take {DESCRIPTION_MAX}"
+            )
         if "<" in post.text or ">" in post.text:
             problems.append("text: YouTube refuses < and > in descriptions")
         return problems
@@ -101,15 +110,22 @@ class YouTubeChannel(Adapter):
         assert post.media_path is not None
         size = post.media_path.stat().st_size
         resource = {
-            "snippet": {"title": post.headline(TITLE_MAX), "description": post.with_link(),
-                        "tags": [marker_tag(post.marker)], "categoryId": "25"},
+            "snippet": {
+                "title": post.headline(TITLE_MAX),
+                "description": post.with_link(),
+                "tags": [marker_tag(post.marker)],
+                "categoryId": "25",
+            },
             "status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False},
         }
         response = self.request(
-            "POST", f"{self.base_url}/upload/youtube/v3/videos", json=resource,
+            "POST",
+            f"{self.base_url}/upload/youtube/v3/videos",
+            json=resource,
             params={"uploadType": "resumable", "part": "snippet,status"},
-            headers=self._headers() | {"X-Upload-Content-Length": str(size),
-                                       "X-Upload-Content-Type": "video/mp4"})
+            headers=self._headers()
+            | {"X-Upload-Content-Length": str(size), "X-Upload-Content-Type": "video/mp4"},
+        )
         session = response.headers.get("Location")
         if not session:
             raise Transient("YouTube gave no upload session (no Location header)")
@@ -126,8 +142,13 @@ class YouTubeChannel(Adapter):
                 chunk = fh.read(CHUNK)
                 end = offset + len(chunk) - 1
                 response = self.request(
-                    "PUT", str(handle["session"]), sends=True, data=chunk, allow_redirects=False,
-                    headers=self._headers() | {"Content-Range": f"bytes {offset}-{end}/{size}"})
+                    "PUT",
+                    str(handle["session"]),
+                    sends=True,
+                    data=chunk,
+                    allow_redirects=False,
+                    headers=self._headers() | {"Content-Range": f"bytes {offset}-{end}/{size}"},
+                )
                 if response.status_code in (200, 201):
                     return self._result(response.json())
                 offset = self._received(response)
@@ -145,8 +166,12 @@ class YouTubeChannel(Adapter):
         if "session" not in handle:
             return super().resume(post, handle)
         response = self.request(
-            "PUT", str(handle["session"]), allow_redirects=False, data=b"",
-            headers=self._headers() | {"Content-Range": f"bytes */{handle['size']}"})
+            "PUT",
+            str(handle["session"]),
+            allow_redirects=False,
+            data=b"",
+            headers=self._headers() | {"Content-Range": f"bytes */{handle['size']}"},
+        )
         if response.status_code in (200, 201):
             return self._result(response.json())
         return self._upload_from(post, handle, self._received(response))
@@ -158,20 +183,40 @@ class YouTubeChannel(Adapter):
         state = {"processed": "published", "uploaded": "processing"}.get(upload, "failed")
         reason = None
         if state == "failed":
-            reason = (f"YouTube says {upload}: "
-                      f"{status.get('failureReason') or status.get('rejectionReason') or '?'}")
-        return PublishResult(remote_id=video_id, remote_url=f"https://youtube.com/shorts/{video_id}",
-                             state=state, raw={"id": video_id, "status": status}, reason=reason)
+            reason = (
+                f"YouTube says {upload}: "
+                f"{status.get('failureReason') or status.get('rejectionReason') or '?'}"
+            )
+        return PublishResult(
+            remote_id=video_id,
+            remote_url=f"https://youtube.com/shorts/{video_id}",
+            state=state,
+            raw={"id": video_id, "status": status},
+            reason=reason,
+        )
 
     def _videos(self, ids: list[str], part: str) -> list[dict[str, Any]]:
-        data = self.json("GET", f"{self.base_url}/youtube/v3/videos", headers=self._headers(),
-                         params={"part": part, "id": ",".join(ids)})
+        data = self.json(
+            "GET",
+            f"{self.base_url}/youtube/v3/videos",
+            headers=self._headers(),
+            params={"part": part, "id": ",".join(ids)},
+        )
         return list(data.get("items") or [])
 
     def find_existing(self, post: Post) -> PublishResult | None:
-        found = self.json("GET", f"{self.base_url}/youtube/v3/search", headers=self._headers(),
-                          params={"part": "id", "forMine": "true", "type": "video",
-                                  "order": "date", "maxResults": "25"})
+        found = self.json(
+            "GET",
+            f"{self.base_url}/youtube/v3/search",
+            headers=self._headers(),
+            params={
+                "part": "id",
+                "forMine": "true",
+                "type": "video",
+                "order": "date",
+                "maxResults": "25",
+            },
+        )
         ids = [str(i["id"]["videoId"]) for i in found.get("items") or []]
         tag = marker_tag(post.marker)
         for video in self._videos(ids, "snippet,status") if ids else []:
@@ -182,8 +227,12 @@ class YouTubeChannel(Adapter):
     def check_status(self, remote_id: str) -> PublishResult:
         items = self._videos([remote_id], "status,processingDetails")
         if not items:
-            return PublishResult(remote_id=remote_id, remote_url=None, state="failed",
-                                 reason=f"YouTube has no video {remote_id} (deleted?)")
+            return PublishResult(
+                remote_id=remote_id,
+                remote_url=None,
+                state="failed",
+                reason=f"YouTube has no video {remote_id} (deleted?)",
+            )
         return self._result(items[0])
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
@@ -194,12 +243,24 @@ class YouTubeChannel(Adapter):
             return int(stats[key]) if key in stats else None
 
         views = num("viewCount")
-        return Metrics(views=views, video_views=views, reactions=num("likeCount"),
-                       comments=num("commentCount"), raw=stats)
+        return Metrics(
+            views=views,
+            video_views=views,
+            reactions=num("likeCount"),
+            comments=num("commentCount"),
+            raw=stats,
+        )
 
     def check_token(self) -> dict[str, Any]:
-        data = self.json("GET", f"{self.base_url}/youtube/v3/channels", headers=self._headers(),
-                         params={"part": "id,snippet", "mine": "true"})
+        data = self.json(
+            "GET",
+            f"{self.base_url}/youtube/v3/channels",
+            headers=self._headers(),
+            params={"part": "id,snippet", "mine": "true"},
+        )
         items = data.get("items") or [{}]
-        return {"ok": True, "id": items[0].get("id"),
-                "name": (items[0].get("snippet") or {}).get("title")}
+        return {
+            "ok": True,
+            "id": items[0].get("id"),
+            "name": (items[0].get("snippet") or {}).get("title"),
+        }

@@ -50,9 +50,13 @@ class ZaloOA(Adapter):
         are community-reported, **unverified**: the newest refresh token is always kept, and
         any error from this endpoint (HTTP 200 with `error` ≠ 0) stops the channel for a
         person rather than being retried blindly."""
-        return refresh_grant(self, self.refresh_url(tokens), tokens,
-                             headers={"secret_key": tokens.client_secret or ""},
-                             client={"app_id": tokens.client_id or ""})
+        return refresh_grant(
+            self,
+            self.refresh_url(tokens),
+            tokens,
+            headers={"secret_key": tokens.client_secret or ""},
+            client={"app_id": tokens.client_id or ""},
+        )
 
     def _headers(self) -> dict[str, str]:
         return {"access_token": self.token}
@@ -89,8 +93,11 @@ class ZaloOA(Adapter):
     def _parts(self, post: Post) -> tuple[str, str]:
         title = post.headline(TITLE_MAX)
         rest = post.text.strip().partition("\n")[2].strip() or post.text.strip()
-        description = rest if len(rest) <= DESCRIPTION_MAX else \
-            rest[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
+        description = (
+            rest
+            if len(rest) <= DESCRIPTION_MAX
+            else rest[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
+        )
         return title, description
 
     def validate(self, post: Post) -> list[str]:
@@ -104,26 +111,35 @@ class ZaloOA(Adapter):
         if post.media_kind == "video":
             return problems + video_problems(post.media_path, "zalo")
         if post.media_path.stat().st_size > IMAGE_MAX_BYTES:
-            problems.append(f"media: {post.media_path.name} is over 1 MB (Zalo's image limit); "
-                            "use the JPEG rendition")
+            problems.append(
+                f"media: {post.media_path.name} is over 1 MB (Zalo's image limit); "
+                "use the JPEG rendition"
+            )
         if not get_settings().public_media_url:
             problems.append("media: Zalo articles take a photo URL; set PHUXANH_PUBLIC_MEDIA_URL")
         return problems
 
     def send(self, post: Post, save: SaveHandle) -> PublishResult:
         title, description = self._parts(post)
-        article: dict[str, Any] = {"title": title, "description": description,
-                                   "status": "show", "comment": "show"}
+        article: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "status": "show",
+            "comment": "show",
+        }
         if post.media_kind == "video" and post.media_path is not None:
             article |= {"type": "video", "video_id": self._upload_video(post)}
         else:
-            article |= {"type": "normal",
-                        "body": [{"type": "text", "content": "\n".join(post.html_paragraphs())}]}
+            article |= {
+                "type": "normal",
+                "body": [{"type": "text", "content": "\n".join(post.html_paragraphs())}],
+            }
             if post.media_path is not None:
                 photo = f"{get_settings().public_media_url}/{post.media_path.name}"
                 article["cover"] = {"cover_type": "photo", "photo_url": photo, "status": "show"}
-        data = self.json("POST", self._api("article/create"), sends=True,
-                         headers=self._headers(), json=article)
+        data = self.json(
+            "POST", self._api("article/create"), sends=True, headers=self._headers(), json=article
+        )
         token = str((data.get("data") or {})["token"])
         save({"token": token})
         return self._verify(token)
@@ -131,14 +147,24 @@ class ZaloOA(Adapter):
     def _upload_video(self, post: Post) -> str:
         assert post.media_path is not None
         with post.media_path.open("rb") as fh:
-            data = self.json("POST", self._api("article/upload_video/preparevideo"),
-                             headers=self._headers(), files={"file": (post.media_path.name, fh,
-                                                                      "video/mp4")})
+            data = self.json(
+                "POST",
+                self._api("article/upload_video/preparevideo"),
+                headers=self._headers(),
+                files={"file": (post.media_path.name, fh, "video/mp4")},
+            )
         token = str((data.get("data") or {})["token"])
         deadline = time.monotonic() + VIDEO_WAIT_S
         while True:
-            status = self.json("GET", self._api("article/upload_video/verify"),
-                               headers=self._headers(), params={"token": token}).get("data") or {}
+            status = (
+                self.json(
+                    "GET",
+                    self._api("article/upload_video/verify"),
+                    headers=self._headers(),
+                    params={"token": token},
+                ).get("data")
+                or {}
+            )
             if int(status.get("status") or 0) == 1:
                 return str(status["video_id"])
             if int(status.get("status") or 0) == 4:
@@ -148,8 +174,9 @@ class ZaloOA(Adapter):
             time.sleep(1.0)
 
     def _verify(self, token: str) -> PublishResult:
-        data = self.json("POST", self._api("article/verify"), headers=self._headers(),
-                         json={"token": token})
+        data = self.json(
+            "POST", self._api("article/verify"), headers=self._headers(), json={"token": token}
+        )
         article_id = str((data.get("data") or {})["id"])
         return PublishResult(remote_id=article_id, remote_url=None, raw=data.get("data") or {})
 
@@ -159,12 +186,22 @@ class ZaloOA(Adapter):
         return super().resume(post, handle)
 
     def _recent(self) -> list[dict[str, Any]]:
-        data = self.json("GET", self._api("article/getslice"), headers=self._headers(),
-                         params={"offset": "0", "limit": "50", "type": "normal"})
-        videos = self.json("GET", self._api("article/getslice"), headers=self._headers(),
-                           params={"offset": "0", "limit": "50", "type": "video"})
-        return [*((data.get("data") or {}).get("medias") or []),
-                *((videos.get("data") or {}).get("medias") or [])]
+        data = self.json(
+            "GET",
+            self._api("article/getslice"),
+            headers=self._headers(),
+            params={"offset": "0", "limit": "50", "type": "normal"},
+        )
+        videos = self.json(
+            "GET",
+            self._api("article/getslice"),
+            headers=self._headers(),
+            params={"offset": "0", "limit": "50", "type": "video"},
+        )
+        return [
+            *((data.get("data") or {}).get("medias") or []),
+            *((videos.get("data") or {}).get("medias") or []),
+        ]
 
     def find_existing(self, post: Post) -> PublishResult | None:
         title, description = self._parts(post)
@@ -180,8 +217,7 @@ class ZaloOA(Adapter):
         """Views and shares per article from `getslice`; reach is not offered (null)."""
         for row in self._recent():
             if str(row.get("id")) == remote_id:
-                return Metrics(views=row.get("total_view"), shares=row.get("total_share"),
-                               raw=row)
+                return Metrics(views=row.get("total_view"), shares=row.get("total_share"), raw=row)
         return Metrics()
 
     def check_token(self) -> dict[str, Any]:

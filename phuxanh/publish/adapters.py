@@ -12,8 +12,12 @@ from phuxanh.platforms.base import Adapter
 from phuxanh.publish import tokens
 
 
-def adapter_for(channel: Channel, http: requests.Session | None = None, *,
-                engine: Engine | Connection | None = None) -> Adapter:
+def adapter_for(
+    channel: Channel,
+    http: requests.Session | None = None,
+    *,
+    engine: Engine | Connection | None = None,
+) -> Adapter:
     """A ready adapter with a live token. `engine` lets an OAuth channel use (and refresh)
     its stored token set; without it only plain credentials work."""
     adapter = registry.build(channel, http)

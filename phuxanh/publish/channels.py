@@ -34,9 +34,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")[:40]
 
 
-def add_channel(session: Session, *, platform: str, name: str, account_id: str,
-                credential_env: str, api_base: str | None, unit_code: str | None,
-                code: str | None, actor: str) -> Channel:
+def add_channel(
+    session: Session,
+    *,
+    platform: str,
+    name: str,
+    account_id: str,
+    credential_env: str,
+    api_base: str | None,
+    unit_code: str | None,
+    code: str | None,
+    actor: str,
+) -> Channel:
     problems = []
     if platform not in PLATFORMS:
         problems.append(f"--platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
@@ -46,46 +55,81 @@ def add_channel(session: Session, *, platform: str, name: str, account_id: str,
     elif base and (problem := api_base_problem(base)):
         problems.append(f"--api-base: {problem}")
     if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
-        problems.append(f"--credential-env: {credential_env!r} is not an environment variable "
-                        "name (the secret itself is never given on the command line)")
+        problems.append(
+            f"--credential-env: {credential_env!r} is not an environment variable "
+            "name (the secret itself is never given on the command line)"
+        )
     elif problem := protected_env_problem(credential_env):
         problems.append(f"--credential-env: {problem}")
-    if not name.strip() or len(name) > 120 or any(unicodedata.category(ch)[0] == "C"
-                                                    for ch in name):
+    if (
+        not name.strip()
+        or len(name) > 120
+        or any(unicodedata.category(ch)[0] == "C" for ch in name)
+    ):
         problems.append("--name: the channel's public name must be 1-120 printable characters")
     if not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", account_id):
-        problems.append(f"--account-id: {account_id!r} is not a platform account id "
-                        "(letters, digits and _ . : @ -, at most 128)")
+        problems.append(
+            f"--account-id: {account_id!r} is not a platform account id "
+            "(letters, digits and _ . : @ -, at most 128)"
+        )
     code = code or f"{platform}-{slug(name)}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", code):
         problems.append(f"--code: {code!r} is not a channel code (a-z, 0-9 and -, at most 64)")
     elif session.exec(select(Channel).where(Channel.code == code)).first():
         problems.append(f"--code: a channel {code!r} already exists")
-    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
+    unit = (
+        session.exec(select(Unit).where(Unit.code == unit_code)).first()
+        if unit_code
         else session.exec(select(Unit).order_by(col(Unit.id))).first()
+    )
     if unit is None:
-        problems.append(f"--unit: no unit {unit_code!r}" if unit_code else
-                        "--unit: no unit exists yet (load a campaign or add one)")
+        problems.append(
+            f"--unit: no unit {unit_code!r}"
+            if unit_code
+            else "--unit: no unit exists yet (load a campaign or add one)"
+        )
     if problems:
         raise ValidationFailed(problems)
     assert unit is not None and base is not None
-    channel = Channel(code=code, platform=platform, display_name=name, unit_id=unit.id or 0,
-                      account_id=account_id, api_base_url=base.rstrip("/"),
-                      credential_ref=f"env:{credential_env}")
+    channel = Channel(
+        code=code,
+        platform=platform,
+        display_name=name,
+        unit_id=unit.id or 0,
+        account_id=account_id,
+        api_base_url=base.rstrip("/"),
+        credential_ref=f"env:{credential_env}",
+    )
     session.add(channel)
     session.flush()
-    audit.record(session, actor=actor, action="channel.add", entity="channel",
-                 entity_id=code, detail={"platform": platform, "account_id": account_id})
+    audit.record(
+        session,
+        actor=actor,
+        action="channel.add",
+        entity="channel",
+        entity_id=code,
+        detail={"platform": platform, "account_id": account_id},
+    )
     return channel
 
 
 def list_channels(session: Session) -> list[dict[str, Any]]:
     units = {u.id: u.code for u in session.exec(select(Unit))}
-    return [{"code": c.code, "platform": c.platform, "name": c.display_name,
-             "unit": units.get(c.unit_id), "account_id": c.account_id,
-             "api_base": c.api_base_url, "credential": c.credential_ref,
-             "paused": c.paused, "pause_reason": c.pause_reason, "last_error": c.last_error}
-            for c in session.exec(select(Channel).order_by(col(Channel.code)))]
+    return [
+        {
+            "code": c.code,
+            "platform": c.platform,
+            "name": c.display_name,
+            "unit": units.get(c.unit_id),
+            "account_id": c.account_id,
+            "api_base": c.api_base_url,
+            "credential": c.credential_ref,
+            "paused": c.paused,
+            "pause_reason": c.pause_reason,
+            "last_error": c.last_error,
+        }
+        for c in session.exec(select(Channel).order_by(col(Channel.code)))
+    ]
 
 
 # why the publisher stops a channel by itself; a check that passes again restarts it
@@ -106,16 +150,26 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
     out = []
     engine = session.get_bind()
     for channel in channels:
-        row: dict[str, Any] = {"channel": channel.code, "platform": channel.platform,
-                               "last_error": channel.last_error, "paused": channel.paused}
+        row: dict[str, Any] = {
+            "channel": channel.code,
+            "platform": channel.platform,
+            "last_error": channel.last_error,
+            "paused": channel.paused,
+        }
         try:
             adapter = adapter_for(channel, engine=engine)
             row |= {"ok": True, **tokens.call(engine, channel, adapter, adapter.check_token)}
             if channel.paused and channel.pause_reason in STOPPED:  # fixed: it goes on
                 channel.paused, channel.pause_reason, channel.last_error = False, None, None
                 session.add(channel)
-                audit.record(session, actor="channel check", action="channel.restored",
-                             entity="channel", entity_id=channel.code, detail={})
+                audit.record(
+                    session,
+                    actor="channel check",
+                    action="channel.restored",
+                    entity="channel",
+                    entity_id=channel.code,
+                    detail={},
+                )
                 session.commit()
                 row |= {"paused": False, "restored": True}
         except AuthExpired as exc:
@@ -126,8 +180,10 @@ def check_channels(session: Session, *, code: str | None = None) -> list[dict[st
             row |= {"ok": False, "detail": f"token expired or revoked: {exc}", "paused": True}
         except (ConfigError, PlatformError) as exc:
             row |= {"ok": False, "detail": str(exc)}
-        row |= {k: v for k, v in tokens.status(engine, channel).items()
-                if k not in row or row[k] is None}
+        row |= {
+            k: v
+            for k, v in tokens.status(engine, channel).items()
+            if k not in row or row[k] is None
+        }
         out.append(row)
     return out
-

@@ -28,12 +28,19 @@ from phuxanh.platforms.errors import PlatformError, RateLimited
 from phuxanh.publish import tokens
 from phuxanh.publish.adapters import adapter_for
 
-SCHEDULE = (dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(hours=24),
-            dt.timedelta(days=3), dt.timedelta(days=7), dt.timedelta(days=28))
+SCHEDULE = (
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=6),
+    dt.timedelta(hours=24),
+    dt.timedelta(days=3),
+    dt.timedelta(days=7),
+    dt.timedelta(days=28),
+)
 
 
-def due_step(published_at: dt.datetime, last_at: dt.datetime | None,
-             now: dt.datetime) -> dt.datetime | None:
+def due_step(
+    published_at: dt.datetime, last_at: dt.datetime | None, now: dt.datetime
+) -> dt.datetime | None:
     """When the latest schedule step not yet read fell due (None: nothing due now)."""
     due = None
     for step in SCHEDULE:
@@ -45,8 +52,9 @@ def due_step(published_at: dt.datetime, last_at: dt.datetime | None,
     return due
 
 
-def collect(engine: Engine, *, now: dt.datetime | None = None,
-            calls_per_channel: int = 200) -> Counter[str]:
+def collect(
+    engine: Engine, *, now: dt.datetime | None = None, calls_per_channel: int = 200
+) -> Counter[str]:
     now = now or dt.datetime.now(dt.UTC)
     outcomes: Counter[str] = Counter()
     with session_scope(engine) as session:
@@ -59,9 +67,11 @@ def collect(engine: Engine, *, now: dt.datetime | None = None,
             select(Publication, Channel, last.c.at)
             .join(Channel, col(Channel.id) == col(Publication.channel_id))
             .outerjoin(last, last.c.publication_id == col(Publication.id))
-            .where(Publication.state == PubState.published,
-                   col(Publication.remote_id).is_not(None),
-                   col(Publication.published_at) >= now - SCHEDULE[-1] - dt.timedelta(days=7))
+            .where(
+                Publication.state == PubState.published,
+                col(Publication.remote_id).is_not(None),
+                col(Publication.published_at) >= now - SCHEDULE[-1] - dt.timedelta(days=7),
+            )
         ).all()
         queue: dict[int, list[tuple[dt.datetime, Publication]]] = defaultdict(list)
         channels: dict[int, Channel] = {}
@@ -88,8 +98,12 @@ def collect(engine: Engine, *, now: dt.datetime | None = None,
                 continue
             for i, (_, pub) in enumerate(due[:calls_per_channel]):
                 try:
-                    m = tokens.call(engine, channel, adapter,
-                                    partial(adapter.fetch_metrics, pub.remote_id or ""))
+                    m = tokens.call(
+                        engine,
+                        channel,
+                        adapter,
+                        partial(adapter.fetch_metrics, pub.remote_id or ""),
+                    )
                 except RateLimited as exc:
                     channel.last_error = f"metrics: rate limited: {exc}"
                     session.add(channel)
@@ -111,8 +125,16 @@ def collect(engine: Engine, *, now: dt.datetime | None = None,
 
 def _snapshot(pub: Publication, now: dt.datetime, m: dict[str, Any]) -> MetricSnapshot:
     return MetricSnapshot(
-        publication_id=pub.id or 0, collected_at=now, views=m["views"], reach=m["reach"],
-        reactions=m["reactions"], comments=m["comments"], shares=m["shares"],
-        clicks=m["clicks"], video_views=m["video_views"], watch_time_s=m["watch_time_s"],
-        followers=m["followers"], raw=m["raw"],
+        publication_id=pub.id or 0,
+        collected_at=now,
+        views=m["views"],
+        reach=m["reach"],
+        reactions=m["reactions"],
+        comments=m["comments"],
+        shares=m["shares"],
+        clicks=m["clicks"],
+        video_views=m["video_views"],
+        watch_time_s=m["watch_time_s"],
+        followers=m["followers"],
+        raw=m["raw"],
     )

@@ -27,27 +27,39 @@ from phuxanh.models import Channel, Publication, PubState
 BUSY = (PubState.claimed, PubState.sending)
 
 
-def claim(session: Session, *, pub_id: int, channel_id: int, platform: str,
-          now: dt.datetime, worker: str) -> str:
-    """"claimed", "channel_busy" (another send on this channel, or too soon after the last
+def claim(
+    session: Session, *, pub_id: int, channel_id: int, platform: str, now: dt.datetime, worker: str
+) -> str:
+    """ "claimed", "channel_busy" (another send on this channel, or too soon after the last
     one) or "taken_by_other" (another worker claimed this very publication)."""
     gap = dt.timedelta(seconds=get_settings().send_gap_s.get(platform, 0.0))
     session.execute(select(col(Channel.id)).where(col(Channel.id) == channel_id).with_for_update())
     other = aliased(Publication)
     busy = exists().where(
-        col(other.channel_id) == channel_id, col(other.id) != pub_id,
-        col(other.state).in_(BUSY) | and_(col(other.claimed_at) > now - gap,
-                                          col(other.claimed_at) <= now,
-                                          col(other.state) != PubState.needs_check))
+        col(other.channel_id) == channel_id,
+        col(other.id) != pub_id,
+        col(other.state).in_(BUSY)
+        | and_(
+            col(other.claimed_at) > now - gap,
+            col(other.claimed_at) <= now,
+            col(other.state) != PubState.needs_check,
+        ),
+    )
     result = session.execute(
         update(Publication)
-        .where(col(Publication.id) == pub_id, col(Publication.state) == PubState.scheduled,
-               ~busy)
-        .values(state=PubState.claimed, claimed_by=worker, claimed_at=now, updated_at=now,
-                attempts=Publication.attempts + 1))
+        .where(col(Publication.id) == pub_id, col(Publication.state) == PubState.scheduled, ~busy)
+        .values(
+            state=PubState.claimed,
+            claimed_by=worker,
+            claimed_at=now,
+            updated_at=now,
+            attempts=Publication.attempts + 1,
+        )
+    )
     session.commit()
     if getattr(result, "rowcount", 0) == 1:
         return "claimed"
-    state = session.execute(select(col(Publication.state))
-                            .where(col(Publication.id) == pub_id)).scalar_one_or_none()
+    state = session.execute(
+        select(col(Publication.state)).where(col(Publication.id) == pub_id)
+    ).scalar_one_or_none()
     return "channel_busy" if state == PubState.scheduled else "taken_by_other"

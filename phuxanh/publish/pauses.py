@@ -39,14 +39,17 @@ def _check_actor(session: Session, actor: str, channel: Channel | None, doing: s
     if user is None or not user.active:
         raise NotFound(f"--as: {actor!r} is not an active phuxanh user")
     if user.role not in PAUSERS:
-        raise PermissionDenied(f"{actor} is an {user.role}; {doing} publishing needs an "
-                               "approver, a manager or an admin")
+        raise PermissionDenied(
+            f"{actor} is an {user.role}; {doing} publishing needs an "
+            "approver, a manager or an admin"
+        )
     scope = [channel] if channel is not None else list(session.exec(select(Channel)))
     outside = [c.code for c in scope if not oversees(session, actor=user, unit_id=c.unit_id)]
     if outside:
-        raise PermissionDenied(f"{actor} is not in the unit of channel {outside[0]}"
-                               + ("" if channel is not None else
-                                  "; only the lead unit or an admin acts everywhere"))
+        raise PermissionDenied(
+            f"{actor} is not in the unit of channel {outside[0]}"
+            + ("" if channel is not None else "; only the lead unit or an admin acts everywhere")
+        )
     return user
 
 
@@ -57,12 +60,17 @@ def pause(session: Session, *, channel_code: str | None, reason: str, actor: str
         raise ValidationFailed(["--reason: one line of at most 500 printable characters"])
     channel = _channel(session, channel_code)
     _check_actor(session, actor, channel, "pausing")
-    row = Pause(channel_id=channel.id if channel else None, reason=reason.strip(),
-                started_by=actor)
+    row = Pause(channel_id=channel.id if channel else None, reason=reason.strip(), started_by=actor)
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="publishing.pause", entity="channel",
-                 entity_id=channel_code or "*", detail={"reason": row.reason})
+    audit.record(
+        session,
+        actor=actor,
+        action="publishing.pause",
+        entity="channel",
+        entity_id=channel_code or "*",
+        detail={"reason": row.reason},
+    )
     return row
 
 
@@ -71,15 +79,24 @@ def resume(session: Session, *, channel_code: str | None, actor: str) -> int:
     channel = _channel(session, channel_code)
     _check_actor(session, actor, channel, "resuming")
     query = select(Pause).where(col(Pause.ended_at).is_(None))
-    query = query.where(Pause.channel_id == channel.id) if channel else query.where(
-        col(Pause.channel_id).is_(None))
+    query = (
+        query.where(Pause.channel_id == channel.id)
+        if channel
+        else query.where(col(Pause.channel_id).is_(None))
+    )
     ended = 0
     for row in session.exec(query):
         row.ended_at, row.ended_by = utcnow(), actor
         session.add(row)
         ended += 1
-    audit.record(session, actor=actor, action="publishing.resume", entity="channel",
-                 entity_id=channel_code or "*", detail={"ended": ended})
+    audit.record(
+        session,
+        actor=actor,
+        action="publishing.resume",
+        entity="channel",
+        entity_id=channel_code or "*",
+        detail={"ended": ended},
+    )
     return ended
 
 
@@ -88,13 +105,15 @@ def paused(session: Session, channel_id: int) -> str | None:
     rows = session.execute(
         select(Pause.reason, Pause.channel_id).where(
             col(Pause.ended_at).is_(None),
-            (col(Pause.channel_id).is_(None)) | (col(Pause.channel_id) == channel_id))
+            (col(Pause.channel_id).is_(None)) | (col(Pause.channel_id) == channel_id),
+        )
     ).all()
     if rows:
         reason, scope = rows[0]
         return f"paused {'everywhere' if scope is None else 'on this channel'}: {reason}"
-    flag = session.execute(select(Channel.paused, Channel.pause_reason)
-                           .where(Channel.id == channel_id)).first()
+    flag = session.execute(
+        select(Channel.paused, Channel.pause_reason).where(Channel.id == channel_id)
+    ).first()
     if flag is not None and flag[0]:
         return f"channel paused: {flag[1] or 'no reason given'}"
     return None
@@ -102,7 +121,14 @@ def paused(session: Session, channel_id: int) -> str | None:
 
 def active(session: Session) -> list[dict[str, Any]]:
     channels = {c.id: c.code for c in session.exec(select(Channel))}
-    return [{"channel": channels.get(p.channel_id) if p.channel_id else None,
-             "reason": p.reason, "by": p.started_by, "since": p.started_at}
-            for p in session.exec(select(Pause).where(col(Pause.ended_at).is_(None))
-                                  .order_by(col(Pause.started_at)))]
+    return [
+        {
+            "channel": channels.get(p.channel_id) if p.channel_id else None,
+            "reason": p.reason,
+            "by": p.started_by,
+            "since": p.started_at,
+        }
+        for p in session.exec(
+            select(Pause).where(col(Pause.ended_at).is_(None)).order_by(col(Pause.started_at))
+        )
+    ]

@@ -115,8 +115,9 @@ def _mark_published(
 
 def mark_item_if_all_published(session: Session, item_id: int) -> None:
     """The item is published once every one of its publications is (not committed)."""
-    states = set(session.exec(select(Publication.state)
-                              .where(col(Publication.content_item_id) == item_id)))
+    states = set(
+        session.exec(select(Publication.state).where(col(Publication.content_item_id) == item_id))
+    )
     if states == {PubState.published}:
         item = session.get(ContentItem, item_id)
         assert item is not None
@@ -143,17 +144,36 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
     session.commit()
 
 
-def _settle(session: Session, pub: Publication, result: PublishResult | None,
-            now: dt.datetime, *, expect: PubState, via: str) -> str:
+def _settle(
+    session: Session,
+    pub: Publication,
+    result: PublishResult | None,
+    now: dt.datetime,
+    *,
+    expect: PubState,
+    via: str,
+) -> str:
     """Record what the platform said: live, still processing, failed, or nothing there."""
     if result is None:
-        transition(session, pub.id or 0, expect=expect, state=PubState.scheduled, handle=None,
-                   last_error="previous send did not reach the platform (checked); will send "
-                   "again")
+        transition(
+            session,
+            pub.id or 0,
+            expect=expect,
+            state=PubState.scheduled,
+            handle=None,
+            last_error="previous send did not reach the platform (checked); will send again",
+        )
         return "requeued"
     if result.state == "processing":
-        transition(session, pub.id or 0, expect=expect, state=PubState.processing,
-                   remote_id=result.remote_id, remote_url=result.remote_url, last_error=None)
+        transition(
+            session,
+            pub.id or 0,
+            expect=expect,
+            state=PubState.processing,
+            remote_id=result.remote_id,
+            remote_url=result.remote_url,
+            last_error=None,
+        )
         return "processing"
     if result.state == "failed":
         _fail(session, pub, PubState.failed, result.reason or "the platform rejected the post")
@@ -162,8 +182,14 @@ def _settle(session: Session, pub: Publication, result: PublishResult | None,
     return via
 
 
-def _resolve(session: Session, pub: Publication, channel: Channel, adapter: Adapter,
-             post: Post, now: dt.datetime) -> str:
+def _resolve(
+    session: Session,
+    pub: Publication,
+    channel: Channel,
+    adapter: Adapter,
+    post: Post,
+    now: dt.datetime,
+) -> str:
     """For a publication we hold in `sending` whose last send is in doubt: resume from the
     saved handle, or ask the platform whether our post exists. Never re-send blindly."""
     session.refresh(pub)  # the handle may have been saved during the send
@@ -176,8 +202,13 @@ def _resolve(session: Session, pub: Publication, channel: Channel, adapter: Adap
     try:
         result = tokens.call(session.get_bind(), channel, adapter, check)
     except (PlatformError, ConfigError) as exc:
-        transition(session, pub.id or 0, expect=PubState.sending, state=PubState.needs_check,
-                   last_error=f"{exc.__class__.__name__} while checking: {exc}")
+        transition(
+            session,
+            pub.id or 0,
+            expect=PubState.sending,
+            state=PubState.needs_check,
+            last_error=f"{exc.__class__.__name__} while checking: {exc}",
+        )
         return "needs_check"
     return _settle(session, pub, result, now, expect=PubState.sending, via="reconciled")
 
@@ -191,8 +222,14 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
     except (ConfigError, PlatformError) as exc:
         transition(session, pub.id or 0, expect=PubState.needs_check, last_error=str(exc))
         return "needs_check"
-    if not transition(session, pub.id or 0, expect=PubState.needs_check, state=PubState.sending,
-                      claimed_by=worker_name(), claimed_at=now):
+    if not transition(
+        session,
+        pub.id or 0,
+        expect=PubState.needs_check,
+        state=PubState.sending,
+        claimed_by=worker_name(),
+        claimed_at=now,
+    ):
         return "taken_by_other"
     return _resolve(session, pub, channel, adapter, post, now)
 
@@ -201,15 +238,21 @@ def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str
     """The platform is still processing (video, moderation): ask once how it is going."""
     channel, _item, _post = _post_for(session, pub)
     if now - pub.updated_at > PROCESSING_LIMIT:
-        transition(session, pub.id or 0, expect=PubState.processing, state=PubState.needs_check,
-                   last_error=f"still processing on {channel.platform} after "
-                   f"{PROCESSING_LIMIT}; look at the account")
+        transition(
+            session,
+            pub.id or 0,
+            expect=PubState.processing,
+            state=PubState.needs_check,
+            last_error=f"still processing on {channel.platform} after "
+            f"{PROCESSING_LIMIT}; look at the account",
+        )
         return "needs_check"
     try:
         engine = session.get_bind()
         adapter = adapter_for(channel, engine=engine)
-        result = tokens.call(engine, channel, adapter,
-                             lambda: adapter.check_status(pub.remote_id or ""))
+        result = tokens.call(
+            engine, channel, adapter, lambda: adapter.check_status(pub.remote_id or "")
+        )
     except (PlatformError, ConfigError) as exc:
         values = {"last_error": f"status check: {exc}", "updated_at": pub.updated_at}
         transition(session, pub.id or 0, expect=PubState.processing, **values)
@@ -219,38 +262,60 @@ def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str
     return _settle(session, pub, result, now, expect=PubState.processing, via="published")
 
 
-def _stop_channel(session: Session, channel: Channel, pub: Publication,
-                  exc: AuthExpired | ConfigError) -> str:
+def _stop_channel(
+    session: Session, channel: Channel, pub: Publication, exc: AuthExpired | ConfigError
+) -> str:
     """A dead token or a broken channel setting (credential variable unset, token set
     unreadable): stop the channel, alert, keep its queue for when a person has fixed it."""
     expired = isinstance(exc, AuthExpired)
     channel.paused, channel.last_error = True, str(exc)
     channel.pause_reason = TOKEN_EXPIRED if expired else BROKEN_SETTING
     session.add(channel)
-    audit.record(session, actor="publisher",
-                 action="channel.auth_expired" if expired else "channel.config_error",
-                 entity="channel", entity_id=channel.id, detail={"error": str(exc)})
+    audit.record(
+        session,
+        actor="publisher",
+        action="channel.auth_expired" if expired else "channel.config_error",
+        entity="channel",
+        entity_id=channel.id,
+        detail={"error": str(exc)},
+    )
     session.commit()
-    transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
-               last_error=f"channel stopped: {exc}")
+    transition(
+        session,
+        pub.id or 0,
+        expect=PubState.sending,
+        state=PubState.scheduled,
+        last_error=f"channel stopped: {exc}",
+    )
     return "auth_expired" if expired else "config_error"
 
 
-def _retry_later(session: Session, pub: Publication, exc: PlatformError,
-                 now: dt.datetime) -> str:
+def _retry_later(session: Session, pub: Publication, exc: PlatformError, now: dt.datetime) -> str:
     backoff = get_settings().retry_backoff_s
-    delay = (exc.retry_after_s if isinstance(exc, RateLimited) and exc.retry_after_s
-             else backoff[min(max(pub.attempts, 1), len(backoff)) - 1])
+    delay = (
+        exc.retry_after_s
+        if isinstance(exc, RateLimited) and exc.retry_after_s
+        else backoff[min(max(pub.attempts, 1), len(backoff)) - 1]
+    )
     until = now + dt.timedelta(seconds=delay)
-    transition(session, pub.id or 0, expect=PubState.sending, state=PubState.scheduled,
-               not_before=until, last_error=str(exc))
+    transition(
+        session,
+        pub.id or 0,
+        expect=PubState.sending,
+        state=PubState.scheduled,
+        not_before=until,
+        last_error=str(exc),
+    )
     if isinstance(exc, RateLimited):  # the whole channel waits, not only this post
         session.execute(
             update(Publication)
-            .where(col(Publication.channel_id) == pub.channel_id,
-                   col(Publication.state) == PubState.scheduled,
-                   (col(Publication.not_before).is_(None)) | (col(Publication.not_before) < until))
-            .values(not_before=until))
+            .where(
+                col(Publication.channel_id) == pub.channel_id,
+                col(Publication.state) == PubState.scheduled,
+                (col(Publication.not_before).is_(None)) | (col(Publication.not_before) < until),
+            )
+            .values(not_before=until)
+        )
         session.commit()
     return "rate_limited" if isinstance(exc, RateLimited) else "retry"
 
@@ -277,8 +342,9 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
             pub,
             PubState.failed,
             "alt text added after approval, or approved before alt text was part of the "
-            "approval; it must be approved again" if legacy else
-            "content changed after approval (hash mismatch); it must be approved again",
+            "approval; it must be approved again"
+            if legacy
+            else "content changed after approval (hash mismatch); it must be approved again",
         )
         return "failed"
     if not transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.sending):
@@ -304,8 +370,13 @@ def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     except Duplicate as exc:
         outcome = _resolve(session, pub, channel, adapter, post, now)
         if outcome == "requeued":  # the platform says duplicate but we cannot find ours
-            transition(session, pub.id or 0, expect=PubState.scheduled, state=PubState.failed,
-                       last_error=f"platform calls it a duplicate: {exc}")
+            transition(
+                session,
+                pub.id or 0,
+                expect=PubState.scheduled,
+                state=PubState.failed,
+                last_error=f"platform calls it a duplicate: {exc}",
+            )
             return "failed"
         return outcome
     except AuthExpired as exc:
@@ -363,16 +434,24 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
                 col(Publication.scheduled_at) <= now,
                 (col(Publication.not_before).is_(None)) | (col(Publication.not_before) <= now),
                 col(Channel.paused).is_(False),
-                ~exists().where(col(Pause.ended_at).is_(None),
-                                col(Pause.channel_id).is_(None)
-                                | (col(Pause.channel_id) == col(Publication.channel_id))),
+                ~exists().where(
+                    col(Pause.ended_at).is_(None),
+                    col(Pause.channel_id).is_(None)
+                    | (col(Pause.channel_id) == col(Publication.channel_id)),
+                ),
             )
             .order_by(col(Publication.scheduled_at), col(Publication.id))
         ).all()
         for pub_id, channel_id, platform in due:
             assert pub_id is not None
-            got = pacing.claim(session, pub_id=pub_id, channel_id=channel_id,
-                               platform=platform, now=now, worker=worker)
+            got = pacing.claim(
+                session,
+                pub_id=pub_id,
+                channel_id=channel_id,
+                platform=platform,
+                now=now,
+                worker=worker,
+            )
             if got != "claimed":
                 outcomes[got] += 1
                 continue

@@ -33,8 +33,7 @@ from phuxanh.platforms.oauth import TokenSet, from_stored, parse_credential
 
 T = TypeVar("T")
 Bind = Engine | Connection  # what Session.get_bind() gives
-NEW_KEY_HINT = ("create one with `phuxanh channel new-key` and keep it with the other "
-                "secrets")
+NEW_KEY_HINT = "create one with `phuxanh channel new-key` and keep it with the other secrets"
 
 
 def _now() -> dt.datetime:
@@ -44,13 +43,16 @@ def _now() -> dt.datetime:
 def _fernet() -> Fernet:
     key = get_settings().secret_key
     if key is None:
-        raise ConfigError("PHUXANH_SECRET_KEY is not set: channels with a refresh token keep "
-                          f"their rotating tokens sealed with it; {NEW_KEY_HINT}")
+        raise ConfigError(
+            "PHUXANH_SECRET_KEY is not set: channels with a refresh token keep "
+            f"their rotating tokens sealed with it; {NEW_KEY_HINT}"
+        )
     try:
         return Fernet(key.get_secret_value().encode())
     except ValueError:
-        raise ConfigError("PHUXANH_SECRET_KEY is not a Fernet key (32 url-safe base64 bytes); "
-                          f"{NEW_KEY_HINT}") from None
+        raise ConfigError(
+            f"PHUXANH_SECRET_KEY is not a Fernet key (32 url-safe base64 bytes); {NEW_KEY_HINT}"
+        ) from None
 
 
 def new_key() -> str:
@@ -67,9 +69,11 @@ def _open(row: ChannelToken, channel: Channel) -> TokenSet:
     try:
         return from_stored(_fernet().decrypt(row.sealed.encode()).decode())
     except InvalidToken:
-        raise ConfigError(f"channel {channel.code}: its stored tokens cannot be opened with "
-                          "this PHUXANH_SECRET_KEY (was the key changed?); re-authorise the "
-                          "channel and put the new credential in its environment") from None
+        raise ConfigError(
+            f"channel {channel.code}: its stored tokens cannot be opened with "
+            "this PHUXANH_SECRET_KEY (was the key changed?); re-authorise the "
+            "channel and put the new credential in its environment"
+        ) from None
 
 
 def _stored(engine: Bind, channel: Channel, seed: TokenSet, fingerprint: str) -> TokenSet:
@@ -80,8 +84,12 @@ def _stored(engine: Bind, channel: Channel, seed: TokenSet, fingerprint: str) ->
             return _open(row, channel)
         sealed = _fernet().encrypt(seed.to_json().encode()).decode()
         if row is None:
-            row = ChannelToken(channel_id=channel.id or 0, sealed=sealed,
-                               seed_sha256=fingerprint, expires_at=seed.expires_at)
+            row = ChannelToken(
+                channel_id=channel.id or 0,
+                sealed=sealed,
+                seed_sha256=fingerprint,
+                expires_at=seed.expires_at,
+            )
         else:  # a person re-authorised: the new credential replaces what was stored
             row.sealed, row.seed_sha256, row.expires_at = sealed, fingerprint, seed.expires_at
             row.last_error = None
@@ -102,19 +110,25 @@ def _lease(engine: Bind, channel_id: int, owner: str, seconds: float) -> bool:
     with Session(engine) as session:
         taken = session.execute(
             update(ChannelToken)
-            .where(col(ChannelToken.channel_id) == channel_id,
-                   col(ChannelToken.lock_until).is_(None) | (col(ChannelToken.lock_until) < now))
-            .values(lock_owner=owner, lock_until=now + dt.timedelta(seconds=seconds)))
+            .where(
+                col(ChannelToken.channel_id) == channel_id,
+                col(ChannelToken.lock_until).is_(None) | (col(ChannelToken.lock_until) < now),
+            )
+            .values(lock_owner=owner, lock_until=now + dt.timedelta(seconds=seconds))
+        )
         session.commit()
         return bool(getattr(taken, "rowcount", 0) == 1)
 
 
 def _store(engine: Bind, channel: Channel, owner: str, values: dict[str, Any]) -> None:
     with Session(engine) as session:
-        session.execute(update(ChannelToken)
-                        .where(col(ChannelToken.channel_id) == channel.id,
-                               col(ChannelToken.lock_owner) == owner)
-                        .values(lock_owner=None, lock_until=None, **values))
+        session.execute(
+            update(ChannelToken)
+            .where(
+                col(ChannelToken.channel_id) == channel.id, col(ChannelToken.lock_owner) == owner
+            )
+            .values(lock_owner=None, lock_until=None, **values)
+        )
         session.commit()
 
 
@@ -135,8 +149,10 @@ def _refresh(engine: Bind, channel: Channel, adapter: Adapter, stale: str) -> To
     margin = settings.token_refresh_margin_s
     while not _lease(engine, channel.id or 0, owner, settings.token_lock_s):
         if time.monotonic() > deadline:
-            raise Transient(f"channel {channel.code}: another worker has held its token "
-                            f"refresh for over {settings.token_lock_s:.0f}s")
+            raise Transient(
+                f"channel {channel.code}: another worker has held its token "
+                f"refresh for over {settings.token_lock_s:.0f}s"
+            )
         time.sleep(0.1)
     try:
         current = _load(engine, channel)
@@ -151,10 +167,18 @@ def _refresh(engine: Bind, channel: Channel, adapter: Adapter, stale: str) -> To
         _store(engine, channel, owner, {})
         raise
     now = _now()
-    _store(engine, channel, owner, {
-        "sealed": _fernet().encrypt(fresh.to_json().encode()).decode(),
-        "expires_at": fresh.expires_at, "refreshed_at": now, "last_error": None,
-        "refresh_count": col(ChannelToken.refresh_count) + 1})
+    _store(
+        engine,
+        channel,
+        owner,
+        {
+            "sealed": _fernet().encrypt(fresh.to_json().encode()).decode(),
+            "expires_at": fresh.expires_at,
+            "refreshed_at": now,
+            "last_error": None,
+            "refresh_count": col(ChannelToken.refresh_count) + 1,
+        },
+    )
     return fresh
 
 
@@ -166,8 +190,10 @@ def prepare(engine: Bind | None, channel: Channel, adapter: Adapter) -> None:
     if not seed.refreshable:
         return
     if not adapter.refreshable:
-        raise ConfigError(f"channel {channel.code}: {adapter.name} tokens are not refreshed; "
-                          "give the token itself as the credential")
+        raise ConfigError(
+            f"channel {channel.code}: {adapter.name} tokens are not refreshed; "
+            "give the token itself as the credential"
+        )
     if engine is None:
         raise ConfigError(f"channel {channel.code}: a refreshable credential needs a database")
     current = _stored(engine, channel, seed, fingerprint)
@@ -205,6 +231,9 @@ def status(engine: Bind, channel: Channel) -> dict[str, Any]:
         row = session.get(ChannelToken, channel.id)
     if row is None:
         return {}
-    return {"expires_at": row.expires_at.isoformat() if row.expires_at else None,
-            "refreshed_at": row.refreshed_at.isoformat() if row.refreshed_at else None,
-            "refresh_count": row.refresh_count, "refresh_error": row.last_error}
+    return {
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "refreshed_at": row.refreshed_at.isoformat() if row.refreshed_at else None,
+        "refresh_count": row.refresh_count,
+        "refresh_error": row.last_error,
+    }

@@ -25,9 +25,17 @@ from phuxanh.reports.model import Report
 FONT = "Times New Roman"
 
 
-def _para(cell_or_doc: Any, text: str, *, bold: bool = False, italic: bool = False,
-          size: float = 14, align: int = WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = False,
-          space_after: float = 6) -> Any:
+def _para(
+    cell_or_doc: Any,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float = 14,
+    align: int = WD_ALIGN_PARAGRAPH.JUSTIFY,
+    indent: bool = False,
+    space_after: float = 6,
+) -> Any:
     p = cell_or_doc.add_paragraph()
     run = p.add_run(text)
     run.bold, run.italic, run.font.size, run.font.name = bold, italic, Pt(size), FONT
@@ -57,25 +65,51 @@ def write_docx(report: Report, out: Path) -> None:
     for column, width in zip(table.columns, (Cm(6.5), Cm(10)), strict=True):
         column.width = width
     for i, line in enumerate(left):
-        _para(cells[0], line, bold=i < len(left) - 2, size=13 if i < len(left) - 1 else 14,
-              align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+        _para(
+            cells[0],
+            line,
+            bold=i < len(left) - 2,
+            size=13 if i < len(left) - 1 else 14,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            space_after=0,
+        )
     for line in right:
-        _para(cells[1], line, bold=True, size=15 if report.spec.party else 13,
-              align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    _para(cells[1], "_" * 20 if not report.spec.party else "", size=8,
-          align=WD_ALIGN_PARAGRAPH.CENTER, space_after=2)
+        _para(
+            cells[1],
+            line,
+            bold=True,
+            size=15 if report.spec.party else 13,
+            align=WD_ALIGN_PARAGRAPH.CENTER,
+            space_after=0,
+        )
+    _para(
+        cells[1],
+        "_" * 20 if not report.spec.party else "",
+        size=8,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=2,
+    )
     _para(cells[1], place, italic=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     for cell in cells:
         first = cell.paragraphs[0]
         first._element.getparent().remove(first._element)
     _para(doc, "BÁO CÁO", bold=True, size=15, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
-    _para(doc, f"{SUBJECT} {report.period.label_vi}", bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _para(
+        doc,
+        f"{SUBJECT} {report.period.label_vi}",
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=0,
+    )
     _para(doc, "-----", align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(doc, f"Thực hiện chế độ báo cáo định kỳ, {report.unit} báo cáo kết quả công tác "
-               f"thông tin đối ngoại {report.period.label_vi} (từ ngày "
-               f"{report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}) "
-               "như sau:", indent=True)
+    _para(
+        doc,
+        f"Thực hiện chế độ báo cáo định kỳ, {report.unit} báo cáo kết quả công tác "
+        f"thông tin đối ngoại {report.period.label_vi} (từ ngày "
+        f"{report.period.start:%d/%m/%Y} đến ngày {report.period.end:%d/%m/%Y}) "
+        "như sau:",
+        indent=True,
+    )
     for i, (title, paragraphs) in enumerate(sections(report)):
         _para(doc, title, bold=True)
         for text in paragraphs:
@@ -87,23 +121,36 @@ def write_docx(report: Report, out: Path) -> None:
             six.style = "Table Grid"
             for cell, name in zip(six.rows[0].cells, SIX_COLUMNS, strict=True):
                 cell.text = ""
-                _para(cell, f"Rõ {name}", bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER,
-                      space_after=0)
+                _para(
+                    cell,
+                    f"Rõ {name}",
+                    bold=True,
+                    size=11,
+                    align=WD_ALIGN_PARAGRAPH.CENTER,
+                    space_after=0,
+                )
             for row in report.six:
                 cells = six.add_row().cells
                 for cell, name in zip(cells, SIX_COLUMNS, strict=True):
-                    _para(cell, row[name], size=11, align=WD_ALIGN_PARAGRAPH.LEFT,
-                          space_after=0)
+                    _para(cell, row[name], size=11, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
     end = doc.add_table(rows=1, cols=2)
     lcell, rcell = end.rows[0].cells
-    _para(lcell, "Nơi nhận:", bold=True, italic=True, size=12, align=WD_ALIGN_PARAGRAPH.LEFT,
-          space_after=0)
+    _para(
+        lcell,
+        "Nơi nhận:",
+        bold=True,
+        italic=True,
+        size=12,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        space_after=0,
+    )
     for r in report.spec.recipients:
         _para(lcell, f"- {r}", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
     for line in report.spec.signer_title.split("\n"):
         _para(rcell, line, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     _para(rcell, "(Ký, ghi rõ họ tên)", italic=True, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(rcell, "\n\n" + (report.spec.signer_name or ""), bold=True,
-          align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(
+        rcell, "\n\n" + (report.spec.signer_name or ""), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
+    )
     _para(doc, audit_line(report), size=8, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
     doc.save(str(out))

@@ -35,8 +35,10 @@ DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
 
 
 def _bounds(period: Period, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    return (dt.datetime.combine(period.start, dt.time(), tz),
-            dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz))
+    return (
+        dt.datetime.combine(period.start, dt.time(), tz),
+        dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz),
+    )
 
 
 def _local(when: dt.datetime, tz: ZoneInfo) -> dt.date:
@@ -49,8 +51,9 @@ def _sum(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def figures(session: Session, *, period: Period, tz: ZoneInfo,
-            channel_ids: list[int] | None) -> dict[str, dict[tuple[str, str], Any]]:
+def figures(
+    session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int] | None
+) -> dict[str, dict[tuple[str, str], Any]]:
     """Planned, approved, published and reach per (theme code, channel code)."""
     lo, hi = _bounds(period, tz)
 
@@ -62,28 +65,43 @@ def figures(session: Session, *, period: Period, tz: ZoneInfo,
         .join(Theme, col(Theme.id) == col(Slot.theme_id))
         .join(Channel, col(Channel.id) == col(Slot.channel_id))
         .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
-        .group_by(col(Theme.code), col(Channel.code)), Slot.channel_id)
+        .group_by(col(Theme.code), col(Channel.code)),
+        Slot.channel_id,
+    )
     approved = scoped(
         select(Theme.code, Channel.code, func.count(col(ContentItem.id)))
         .join(Slot, col(Slot.id) == col(ContentItem.slot_id))
         .join(Theme, col(Theme.id) == col(Slot.theme_id))
         .join(Channel, col(Channel.id) == col(Slot.channel_id))
-        .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi,
-               col(ContentItem.status).in_(DONE))
-        .group_by(col(Theme.code), col(Channel.code)), Slot.channel_id)
+        .where(
+            col(Slot.scheduled_at) >= lo,
+            col(Slot.scheduled_at) < hi,
+            col(ContentItem.status).in_(DONE),
+        )
+        .group_by(col(Theme.code), col(Channel.code)),
+        Slot.channel_id,
+    )
     published = scoped(
         select(  # type: ignore[call-overload]
-            Theme.code, Channel.code, func.count(col(Publication.id)),
-            func.sum(Publication.latest_reach), func.sum(Publication.latest_views),
-            func.sum(Publication.latest_engagement))
+            Theme.code,
+            Channel.code,
+            func.count(col(Publication.id)),
+            func.sum(Publication.latest_reach),
+            func.sum(Publication.latest_views),
+            func.sum(Publication.latest_engagement),
+        )
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
-        .where(Publication.state == PubState.published, col(Publication.published_at) >= lo,
-               col(Publication.published_at) < hi)
-        .group_by(col(Theme.code), col(Channel.code)), Publication.channel_id)
-    out: dict[str, dict[tuple[str, str], Any]] = {"planned": {}, "approved": {},
-                                                  "published": {}}
+        .where(
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+        )
+        .group_by(col(Theme.code), col(Channel.code)),
+        Publication.channel_id,
+    )
+    out: dict[str, dict[tuple[str, str], Any]] = {"planned": {}, "approved": {}, "published": {}}
     for theme, channel, n in session.exec(planned):
         out["planned"][(theme, channel)] = int(n)
     for theme, channel, n in session.exec(approved):
@@ -93,8 +111,9 @@ def figures(session: Session, *, period: Period, tz: ZoneInfo,
     return out
 
 
-def _rows(fig: dict[str, dict[tuple[str, str], Any]], names: dict[str, str],
-          index: int) -> list[Row]:
+def _rows(
+    fig: dict[str, dict[tuple[str, str], Any]], names: dict[str, str], index: int
+) -> list[Row]:
     rows: dict[str, Row] = {}
     for kind in ("planned", "approved"):
         for key, n in fig[kind].items():
@@ -121,10 +140,15 @@ def _total(rows: list[Row]) -> Row:
     return total
 
 
-def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | None = None,
-          today: dt.date | None = None) -> Report:
-    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code \
-        else None
+def build(
+    session: Session,
+    *,
+    period: Period,
+    tz: ZoneInfo,
+    unit_code: str | None = None,
+    today: dt.date | None = None,
+) -> Report:
+    unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code else None
     if unit_code and unit is None:
         raise ValidationFailed(code="report.no_unit", field="--unit", unit=unit_code)
     channels = list(session.exec(select(Channel)))
@@ -134,26 +158,45 @@ def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | No
     if unit is not None:
         campaigns = [c for c in campaigns if c.unit_id == unit.id] or campaigns
     spec = CampaignSpec.model_validate(campaigns[0].config) if campaigns else None
-    fig = figures(session, period=period, tz=tz,
-                  channel_ids=[c.id or 0 for c in channels] if unit is not None else None)
+    fig = figures(
+        session,
+        period=period,
+        tz=tz,
+        channel_ids=[c.id or 0 for c in channels] if unit is not None else None,
+    )
     themes = {t.code: t.title_vi for t in session.exec(select(Theme))}
     names = {c.code: f"{c.display_name} ({c.platform})" for c in channels}
     theme_rows, channel_rows = _rows(fig, themes, 0), _rows(fig, names, 1)
     lead = session.get(Unit, campaigns[0].unit_id) if campaigns else None
-    people = [u for u in session.exec(select(User).where(User.active))
-              if unit is None or u.unit_id == unit.id]
+    people = [
+        u
+        for u in session.exec(select(User).where(User.active))
+        if unit is None or u.unit_id == unit.id
+    ]
     owner = unit or lead
     report = Report(
-        period=period, unit=owner.name if owner is not None else "",
-        spec=spec.report if spec else ReportSpec(), themes=theme_rows, channels=channel_rows,
-        totals=_total(theme_rows), waves=[], six=[], gaps=[], strengths=[], next_steps=[],
-        top_posts=top_posts(session, period=period, tz=tz,
-                            channel_ids=[c.id or 0 for c in channels]),
-        generated_on=today or dt.datetime.now(tz).date())
+        period=period,
+        unit=owner.name if owner is not None else "",
+        spec=spec.report if spec else ReportSpec(),
+        themes=theme_rows,
+        channels=channel_rows,
+        totals=_total(theme_rows),
+        waves=[],
+        six=[],
+        gaps=[],
+        strengths=[],
+        next_steps=[],
+        top_posts=top_posts(
+            session, period=period, tz=tz, channel_ids=[c.id or 0 for c in channels]
+        ),
+        generated_on=today or dt.datetime.now(tz).date(),
+    )
     lo, hi = _bounds(period, tz)
     first, last = session.exec(
-        select(func.min(Slot.scheduled_at), func.max(Slot.scheduled_at))
-        .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)).one()
+        select(func.min(Slot.scheduled_at), func.max(Slot.scheduled_at)).where(
+            col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi
+        )
+    ).one()
     if first is not None and last is not None:
         report.plan_days = (_local(last, tz) - _local(first, tz)).days + 1
     key_dates = list(session.exec(select(KeyDate).order_by(col(KeyDate.on_date))))
@@ -162,23 +205,37 @@ def build(session: Session, *, period: Period, tz: ZoneInfo, unit_code: str | No
     return report
 
 
-def top_posts(session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int],
-              limit: int = 5) -> list[dict[str, Any]]:
+def top_posts(
+    session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int], limit: int = 5
+) -> list[dict[str, Any]]:
     lo, hi = _bounds(period, tz)
     rows = session.exec(
         select(Publication, ContentItem, Channel)
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
-        .where(Publication.state == PubState.published, col(Publication.published_at) >= lo,
-               col(Publication.published_at) < hi, col(Publication.channel_id).in_(channel_ids),
-               col(Publication.latest_reach).is_not(None))
-        .order_by(col(Publication.latest_reach).desc()).limit(limit)
+        .where(
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+            col(Publication.channel_id).in_(channel_ids),
+            col(Publication.latest_reach).is_not(None),
+        )
+        .order_by(col(Publication.latest_reach).desc())
+        .limit(limit)
     ).all()
-    return [{"channel": c.display_name, "platform": c.platform, "url": p.remote_url,
-             "reach": p.latest_reach, "views": p.latest_views, "media": stored.shown(i.media_path),
-             "text": i.caption.splitlines()[0] if i.caption else "",
-             "published": p.published_at.astimezone(tz) if p.published_at else None}
-            for p, i, c in rows]
+    return [
+        {
+            "channel": c.display_name,
+            "platform": c.platform,
+            "url": p.remote_url,
+            "reach": p.latest_reach,
+            "views": p.latest_views,
+            "media": stored.shown(i.media_path),
+            "text": i.caption.splitlines()[0] if i.caption else "",
+            "published": p.published_at.astimezone(tz) if p.published_at else None,
+        }
+        for p, i, c in rows
+    ]
 
 
 def due_dates(session: Session, *, today: dt.date) -> list[dict[str, Any]]:
@@ -192,7 +249,15 @@ def due_dates(session: Session, *, today: dt.date) -> list[dict[str, Any]]:
             if when < today:
                 when = dt.date(today.year + 1, month, day)
             period = period_of(due.period, when)
-            out.append({"campaign": campaign.code, "kind": due.period, "due": when,
-                        "days_left": (when - today).days, "period": period.code,
-                        "label": period.label_vi, "source": due.source})
+            out.append(
+                {
+                    "campaign": campaign.code,
+                    "kind": due.period,
+                    "due": when,
+                    "days_left": (when - today).days,
+                    "period": period.code,
+                    "label": period.label_vi,
+                    "source": due.source,
+                }
+            )
     return sorted(out, key=lambda r: (r["due"], r["campaign"]))

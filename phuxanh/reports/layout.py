@@ -31,8 +31,11 @@ SUBJECT = "Kết quả công tác thông tin đối ngoại"
 def heading(report: Report) -> tuple[list[str], list[str], str]:
     """(left lines, right lines, place and date line)."""
     left = [*report.spec.issuer, "*", report.spec.number]
-    right = (["ĐẢNG CỘNG SẢN VIỆT NAM"] if report.spec.party else
-             ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"])
+    right = (
+        ["ĐẢNG CỘNG SẢN VIỆT NAM"]
+        if report.spec.party
+        else ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    )
     d = report.generated_on
     place = f"{report.spec.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
     return left, right, place
@@ -49,11 +52,15 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         f"lượt tương tác {n(t.engagement)}.",
     ]
     for i, row in enumerate(report.themes, 1):
-        results.append(f"{i}. {row.name}: đăng {row.published}/{row.planned} bài; "
-                       f"{n(row.reach)} lượt tiếp cận; {n(row.engagement)} tương tác.")
+        results.append(
+            f"{i}. {row.name}: đăng {row.published}/{row.planned} bài; "
+            f"{n(row.reach)} lượt tiếp cận; {n(row.engagement)} tương tác."
+        )
     for w in report.waves:
-        results.append(f"Đợt cao điểm “{w['name']}” ({w['from']:%d/%m} - {w['to']:%d/%m/%Y}): "
-                       f"đăng {w['published']}/{w['planned']} bài trong kỳ.")
+        results.append(
+            f"Đợt cao điểm “{w['name']}” ({w['from']:%d/%m} - {w['to']:%d/%m/%Y}): "
+            f"đăng {w['published']}/{w['planned']} bài trong kỳ."
+        )
     assessment = [f"Ưu điểm: {s}" for s in report.strengths] or ["Ưu điểm: —"]
     assessment += [f"Hạn chế: {g}" for g in report.gaps] or ["Hạn chế: chưa phát hiện."]
     return [
@@ -80,8 +87,9 @@ def chart_png(report: Report, width: int = 1400) -> bytes:
     draw = ImageDraw.Draw(img)
     font = load_font(str(FONTS / "Tinos-Regular.ttf"), 24)
     bold = load_font(str(FONTS / "Tinos-Bold.ttf"), 26)
-    draw.text((20, 16), "Số bài đăng / kế hoạch và lượt tiếp cận theo chủ đề", font=bold,
-              fill="black")
+    draw.text(
+        (20, 16), "Số bài đăng / kế hoạch và lượt tiếp cận theo chủ đề", font=bold, fill="black"
+    )
     most = max([r.planned for r in rows] + [r.published for r in rows] + [1])
     reach_most = max([r.reach or 0 for r in rows] + [1])
     span = width - left - 260
@@ -91,11 +99,11 @@ def chart_png(report: Report, width: int = 1400) -> bytes:
         draw.text((20, y + 10), label, font=font, fill="black")
         draw.rectangle([left, y, left + span * r.planned / most, y + bar_h], fill="#cbd5e1")
         draw.rectangle([left, y, left + span * r.published / most, y + bar_h], fill="#0b4f8a")
-        draw.text((left + span + 12, y), f"{r.published}/{r.planned} bài", font=font,
-                  fill="black")
+        draw.text((left + span + 12, y), f"{r.published}/{r.planned} bài", font=font, fill="black")
         y2 = y + bar_h + 4
-        draw.rectangle([left, y2, left + span * (r.reach or 0) / reach_most, y2 + bar_h - 8],
-                       fill="#e0a800")
+        draw.rectangle(
+            [left, y2, left + span * (r.reach or 0) / reach_most, y2 + bar_h - 8], fill="#e0a800"
+        )
         draw.text((left + span + 12, y2 - 2), f"{n(r.reach)} tiếp cận", font=font, fill="black")
         y += 2 * bar_h + gap
     buf = io.BytesIO()
@@ -127,9 +135,12 @@ def clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.replace(value, **{f.name: clean(getattr(value, f.name))
-                                             for f in dataclasses.fields(value) if f.init})
+        return dataclasses.replace(
+            value,
+            **{f.name: clean(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init},
+        )
     if isinstance(value, BaseModel):
-        return value.model_copy(update={name: clean(getattr(value, name))
-                                        for name in type(value).model_fields})
+        return value.model_copy(
+            update={name: clean(getattr(value, name)) for name in type(value).model_fields}
+        )
     return value

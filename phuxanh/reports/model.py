@@ -51,7 +51,7 @@ def parse_period(text: str) -> Period:
         first, months, kind, vi, en = 1, 12, "year", f"năm {year}", str(year)
     start = dt.date(year, first, 1)
     last = first + months
-    end = (dt.date(year + (last > 12), (last - 1) % 12 + 1, 1) - dt.timedelta(days=1))
+    end = dt.date(year + (last > 12), (last - 1) % 12 + 1, 1) - dt.timedelta(days=1)
     return Period(text.strip(), kind, start, end, vi, en)
 
 

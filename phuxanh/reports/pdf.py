@@ -64,13 +64,16 @@ def write_pdf(report: Report, out: Path) -> None:
     pdf.set_font("Tinos", "B", 15)
     pdf.cell(0, 8, "BÁO CÁO", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Tinos", "B", 13)
-    pdf.multi_cell(0, 7, f"{SUBJECT} {report.period.label_vi}", align="C", new_x="LMARGIN",
-                   new_y="NEXT")
+    pdf.multi_cell(
+        0, 7, f"{SUBJECT} {report.period.label_vi}", align="C", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.cell(0, 6, "-----", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Tinos", "", 13)
-    intro = (f"Thực hiện chế độ báo cáo định kỳ, {report.unit} báo cáo kết quả công tác thông "
-             f"tin đối ngoại {report.period.label_vi} (từ ngày {report.period.start:%d/%m/%Y} "
-             f"đến ngày {report.period.end:%d/%m/%Y}) như sau:")
+    intro = (
+        f"Thực hiện chế độ báo cáo định kỳ, {report.unit} báo cáo kết quả công tác thông "
+        f"tin đối ngoại {report.period.label_vi} (từ ngày {report.period.start:%d/%m/%Y} "
+        f"đến ngày {report.period.end:%d/%m/%Y}) như sau:"
+    )
     pdf.multi_cell(0, 7, "      " + intro, align="J", new_x="LMARGIN", new_y="NEXT")
     for i, (title, paragraphs) in enumerate(sections(report)):
         pdf.ln(2)
@@ -84,8 +87,9 @@ def write_pdf(report: Report, out: Path) -> None:
             pdf.set_font("Tinos", "I", 12)
             pdf.cell(0, 7, "Bảng “6 rõ” theo từng nhiệm vụ:", new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Tinos", "", 10)
-            with pdf.table(col_widths=(30, 30, 26, 28, 25, 26), text_align="LEFT",
-                           line_height=5) as table:
+            with pdf.table(
+                col_widths=(30, 30, 26, 28, 25, 26), text_align="LEFT", line_height=5
+            ) as table:
                 head = table.row()
                 for name in SIX_COLUMNS:
                     head.cell(f"Rõ {name}")

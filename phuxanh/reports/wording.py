@@ -25,38 +25,50 @@ def _people(people: list[User], roles: tuple[str, ...]) -> str:
     from phuxanh.core.users import DISPLAY_NAME_MAX as most
 
     names = [u.display_name or u.username for u in people if str(u.role) in roles]
-    return ", ".join(name if len(name) <= most else name[: most - 1] + "…"
-                     for name in names) or "—"
+    return ", ".join(name if len(name) <= most else name[: most - 1] + "…" for name in names) or "—"
 
 
-def assess(report: Report, *, spec: CampaignSpec | None, people: list[User],
-           key_dates: list[KeyDate], themes: dict[str, str]) -> None:
+def assess(
+    report: Report,
+    *,
+    spec: CampaignSpec | None,
+    people: list[User],
+    key_dates: list[KeyDate],
+    themes: dict[str, str],
+) -> None:
     period, total = report.period, report.totals
     editors = _people(people, ("editor",))
     approvers = _people(people, ("approver", "manager"))
     for row in report.themes:
-        report.six.append({
-            "người": f"Biên tập: {editors}; duyệt: {approvers}",
-            "việc": row.name,
-            "trách nhiệm": report.unit,
-            "tiến độ": f"{row.published}/{row.planned} bài ({pct(row.published, row.planned)})"
-                       f", hạn {period.end:%d/%m/%Y}",
-            "sản phẩm": f"{row.published} bài đã đăng, {row.approved} bài đã duyệt",
-            "hiệu quả": f"{n(row.reach)} lượt tiếp cận, {n(row.engagement)} tương tác",
-        })
+        report.six.append(
+            {
+                "người": f"Biên tập: {editors}; duyệt: {approvers}",
+                "việc": row.name,
+                "trách nhiệm": report.unit,
+                "tiến độ": f"{row.published}/{row.planned} bài ({pct(row.published, row.planned)})"
+                f", hạn {period.end:%d/%m/%Y}",
+                "sản phẩm": f"{row.published} bài đã đăng, {row.approved} bài đã duyệt",
+                "hiệu quả": f"{n(row.reach)} lượt tiếp cận, {n(row.engagement)} tương tác",
+            }
+        )
     if total.planned:
         report.strengths.append(
             f"Đã đăng {total.published}/{total.planned} bài theo kế hoạch "
             f"({pct(total.published, total.planned)}) trên {len(report.channels)} kênh chính "
-            f"thức, đạt {n(total.reach)} lượt tiếp cận và {n(total.engagement)} lượt tương tác.")
+            f"thức, đạt {n(total.reach)} lượt tiếp cận và {n(total.engagement)} lượt tương tác."
+        )
     if report.themes and report.themes[0].reach:
         best = report.themes[0]
-        report.strengths.append(f"Chủ đề có hiệu quả cao nhất: “{best.name}” "
-                                f"({n(best.reach)} lượt tiếp cận, {best.published} bài).")
+        report.strengths.append(
+            f"Chủ đề có hiệu quả cao nhất: “{best.name}” "
+            f"({n(best.reach)} lượt tiếp cận, {best.published} bài)."
+        )
     for row in report.themes:
         if row.published < row.planned:
-            report.gaps.append(f"Chủ đề “{row.name}” mới đăng {row.published}/{row.planned} "
-                               f"bài theo kế hoạch (còn thiếu {row.planned - row.published}).")
+            report.gaps.append(
+                f"Chủ đề “{row.name}” mới đăng {row.published}/{row.planned} "
+                f"bài theo kế hoạch (còn thiếu {row.planned - row.published})."
+            )
     days = report.plan_days  # quotas are weighed over the days the plan covers
     planned = {r.code: r.planned for r in report.themes}
     for quota in spec.themes if spec else []:
@@ -65,15 +77,23 @@ def assess(report: Report, *, spec: CampaignSpec | None, people: list[User],
             report.gaps.append(
                 f"Kế hoạch mới bố trí {planned.get(quota.code, 0)} bài cho chủ đề "
                 f"“{themes.get(quota.code, quota.code)}”, thấp hơn định mức {want} bài "
-                f"({quota.per_week} bài/tuần trong {days} ngày có kế hoạch).")
+                f"({quota.per_week} bài/tuần trong {days} ngày có kế hoạch)."
+            )
     for wave in spec.waves if spec else []:
         lo = wave.date - dt.timedelta(days=wave.build_up_days)
         hi = wave.date + dt.timedelta(days=wave.after_days)
         if lo <= period.end and hi >= period.start:
             hit = next((r for r in report.themes if r.code == wave.theme), None)
-            report.waves.append({"name": wave.name, "from": lo, "to": hi, "date": wave.date,
-                                 "published": hit.published if hit else 0,
-                                 "planned": hit.planned if hit else 0})
+            report.waves.append(
+                {
+                    "name": wave.name,
+                    "from": lo,
+                    "to": hi,
+                    "date": wave.date,
+                    "published": hit.published if hit else 0,
+                    "planned": hit.planned if hit else 0,
+                }
+            )
             if hit is None or hit.published < hit.planned:
                 report.gaps.append(f"Đợt cao điểm “{wave.name}” chưa đạt kế hoạch trong kỳ.")
     horizon = period.end + dt.timedelta(days=92)
@@ -81,10 +101,15 @@ def assess(report: Report, *, spec: CampaignSpec | None, people: list[User],
         if period.end < kd.on_date <= horizon:
             report.next_steps.append(
                 f"Chuẩn bị nội dung cho {kd.label_vi} ({kd.on_date:%d/%m/%Y}): lịch đăng, "
-                "bộ infographic và video ngắn, bảo đảm “chủ động, đồng bộ, kịp thời”.")
+                "bộ infographic và video ngắn, bảo đảm “chủ động, đồng bộ, kịp thời”."
+            )
     for row in report.themes:
         if row.published < row.planned:
-            report.next_steps.append(f"Bù các bài còn thiếu của chủ đề “{row.name}” và rà soát "
-                                     "nguyên nhân chậm duyệt, chậm đăng.")
-    report.next_steps.append("Tiếp tục theo dõi số liệu tiếp cận từng bài (1 giờ đến 28 ngày "
-                             "sau khi đăng) để điều chỉnh khung giờ và nội dung.")
+            report.next_steps.append(
+                f"Bù các bài còn thiếu của chủ đề “{row.name}” và rà soát "
+                "nguyên nhân chậm duyệt, chậm đăng."
+            )
+    report.next_steps.append(
+        "Tiếp tục theo dõi số liệu tiếp cận từng bài (1 giờ đến 28 ngày "
+        "sau khi đăng) để điều chỉnh khung giờ và nội dung."
+    )

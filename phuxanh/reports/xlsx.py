@@ -30,8 +30,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
 
 
 def _rows(rows: list[Row]) -> list[list[Any]]:
-    return [[r.code, r.name, r.planned, r.approved, r.published, r.reach, r.views,
-             r.engagement] for r in rows]
+    return [
+        [r.code, r.name, r.planned, r.approved, r.published, r.reach, r.views, r.engagement]
+        for r in rows
+    ]
 
 
 def write_xlsx(report: Report, out: Path) -> None:
@@ -42,11 +44,17 @@ def write_xlsx(report: Report, out: Path) -> None:
     t = report.totals
     for line in [
         [f"BÁO CÁO {SUBJECT} {report.period.label_vi}".upper()],
-        ["Đơn vị", report.unit], ["Kỳ báo cáo", report.period.code],
-        ["Từ ngày", report.period.start], ["Đến ngày", report.period.end],
-        ["Bài theo kế hoạch", t.planned], ["Bài đã duyệt", t.approved],
-        ["Bài đã đăng", t.published], ["Lượt tiếp cận", t.reach], ["Lượt xem", t.views],
-        ["Lượt tương tác", t.engagement], ["Lập ngày", report.generated_on],
+        ["Đơn vị", report.unit],
+        ["Kỳ báo cáo", report.period.code],
+        ["Từ ngày", report.period.start],
+        ["Đến ngày", report.period.end],
+        ["Bài theo kế hoạch", t.planned],
+        ["Bài đã duyệt", t.approved],
+        ["Bài đã đăng", t.published],
+        ["Lượt tiếp cận", t.reach],
+        ["Lượt xem", t.views],
+        ["Lượt tương tác", t.engagement],
+        ["Lập ngày", report.generated_on],
         ["Mã đối chiếu nhật ký thao tác", report.audit_head],
     ]:
         ws.append(line)
@@ -56,21 +64,47 @@ def write_xlsx(report: Report, out: Path) -> None:
         for cell in row:
             cell.number_format = "DD/MM/YYYY"
     ws.cell(row=13, column=2).number_format = "DD/MM/YYYY"
-    columns = ["Mã", "Tên", "Kế hoạch", "Đã duyệt", "Đã đăng", "Tiếp cận", "Lượt xem",
-               "Tương tác"]
+    columns = ["Mã", "Tên", "Kế hoạch", "Đã duyệt", "Đã đăng", "Tiếp cận", "Lượt xem", "Tương tác"]
     _sheet(wb, "Theo chủ đề", columns, _rows(report.themes))
     _sheet(wb, "Theo kênh", columns, _rows(report.channels))
-    _sheet(wb, "Đợt cao điểm", ["Đợt", "Từ", "Đến", "Ngày chính", "Đã đăng", "Kế hoạch"],
-           [[w["name"], w["from"], w["to"], w["date"], w["published"], w["planned"]]
-            for w in report.waves])
-    _sheet(wb, "6 rõ", [c.capitalize() for c in SIX_COLUMNS],
-           [[row[c] for c in SIX_COLUMNS] for row in report.six])
-    _sheet(wb, "Bài nổi bật", ["Kênh", "Nền tảng", "Ngày đăng", "Tiếp cận", "Lượt xem",
-                               "Nội dung", "Liên kết"],
-           [[p["channel"], p["platform"], p["published"].replace(tzinfo=None)
-             if p["published"] else None, p["reach"], p["views"], p["text"], p["url"]]
-            for p in report.top_posts])
-    _sheet(wb, "Đánh giá", ["Loại", "Nội dung"],
-           [["Ưu điểm", s] for s in report.strengths] + [["Hạn chế", g] for g in report.gaps]
-           + [["Phương hướng", s] for s in report.next_steps])
+    _sheet(
+        wb,
+        "Đợt cao điểm",
+        ["Đợt", "Từ", "Đến", "Ngày chính", "Đã đăng", "Kế hoạch"],
+        [
+            [w["name"], w["from"], w["to"], w["date"], w["published"], w["planned"]]
+            for w in report.waves
+        ],
+    )
+    _sheet(
+        wb,
+        "6 rõ",
+        [c.capitalize() for c in SIX_COLUMNS],
+        [[row[c] for c in SIX_COLUMNS] for row in report.six],
+    )
+    _sheet(
+        wb,
+        "Bài nổi bật",
+        ["Kênh", "Nền tảng", "Ngày đăng", "Tiếp cận", "Lượt xem", "Nội dung", "Liên kết"],
+        [
+            [
+                p["channel"],
+                p["platform"],
+                p["published"].replace(tzinfo=None) if p["published"] else None,
+                p["reach"],
+                p["views"],
+                p["text"],
+                p["url"],
+            ]
+            for p in report.top_posts
+        ],
+    )
+    _sheet(
+        wb,
+        "Đánh giá",
+        ["Loại", "Nội dung"],
+        [["Ưu điểm", s] for s in report.strengths]
+        + [["Hạn chế", g] for g in report.gaps]
+        + [["Phương hướng", s] for s in report.next_steps],
+    )
     wb.save(out)

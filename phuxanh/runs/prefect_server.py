@@ -26,8 +26,13 @@ import requests
 from phuxanh.core.errors import ConfigError
 
 # Our children must not inherit a server URL or a database meant for someone else's server.
-_NOT_INHERITED = ("PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_API_DATABASE_CONNECTION_URL",
-                  "PREFECT_SERVER_DATABASE_CONNECTION_URL", "PREFECT_PROFILE")
+_NOT_INHERITED = (
+    "PREFECT_API_URL",
+    "PREFECT_API_KEY",
+    "PREFECT_API_DATABASE_CONNECTION_URL",
+    "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+    "PREFECT_PROFILE",
+)
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -141,13 +146,17 @@ def start(
     if scheduler_loop_s is not None:
         env["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = str(scheduler_loop_s)
         env["PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"] = str(
-            min(scheduler_loop_s, 5))
+            min(scheduler_loop_s, 5)
+        )
     env |= extra_env or {}
     log_path = home / "server.log"
     log = log_path.open("ab")
     process = subprocess.Popen(
         [*prefect_executable(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=parent_death_signal() if die_with_parent else None,  # noqa: PLW1509
     )
@@ -156,13 +165,17 @@ def start(
     while True:
         if not server.alive():
             server.stop()
-            raise ConfigError(f"the Prefect server exited (code {process.returncode}); "
-                              f"its log {log_path} ends:\n{server.log_tail()}")
+            raise ConfigError(
+                f"the Prefect server exited (code {process.returncode}); "
+                f"its log {log_path} ends:\n{server.log_tail()}"
+            )
         with contextlib.suppress(requests.RequestException):
             if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
                 return server
         if time.monotonic() > deadline:
             server.stop()
-            raise ConfigError(f"the Prefect server did not answer on {server.url} within "
-                              f"{timeout_s:.0f} s; its log {log_path} ends:\n{server.log_tail()}")
+            raise ConfigError(
+                f"the Prefect server did not answer on {server.url} within "
+                f"{timeout_s:.0f} s; its log {log_path} ends:\n{server.log_tail()}"
+            )
         time.sleep(0.5)

@@ -43,8 +43,11 @@ class Scheduled:
         if self.cron is not None:
             return Cron(self.cron, timezone=timezone)
         assert self.interval_s is not None
-        return Interval(self.interval_s, timezone=timezone,
-                        anchor_date=dt.datetime.fromisoformat(INTERVAL_ANCHOR))
+        return Interval(
+            self.interval_s,
+            timezone=timezone,
+            anchor_date=dt.datetime.fromisoformat(INTERVAL_ANCHOR),
+        )
 
     def when(self) -> str:
         """The schedule for people: `cron 0 6 * * *` or `every 60 s`."""
@@ -60,12 +63,32 @@ class Scheduled:
 
 
 SCHEDULES: tuple[Scheduled, ...] = (
-    Scheduled("daily", "flows/daily.py:daily_run", "daily-run", cron="0 6 * * *",
-              description="Plan, compose drafts, publish due posts, collect metrics."),
-    Scheduled("publish-due", "flows/publish.py:publish_due", "publish-due", interval_s=60,
-              description="Publish every approved post whose time has come, once."),
-    Scheduled("metrics-hourly", "flows/metrics.py:collect", "metrics-collect",
-              cron="17 * * * *", description="Read reach metrics back from the platforms."),
-    Scheduled("feeds-hourly", "flows/feeds.py:poll_feeds", "feeds-poll", cron="7 * * * *",
-              description="Poll the official news feeds into link-post drafts."),
+    Scheduled(
+        "daily",
+        "flows/daily.py:daily_run",
+        "daily-run",
+        cron="0 6 * * *",
+        description="Plan, compose drafts, publish due posts, collect metrics.",
+    ),
+    Scheduled(
+        "publish-due",
+        "flows/publish.py:publish_due",
+        "publish-due",
+        interval_s=60,
+        description="Publish every approved post whose time has come, once.",
+    ),
+    Scheduled(
+        "metrics-hourly",
+        "flows/metrics.py:collect",
+        "metrics-collect",
+        cron="17 * * * *",
+        description="Read reach metrics back from the platforms.",
+    ),
+    Scheduled(
+        "feeds-hourly",
+        "flows/feeds.py:poll_feeds",
+        "feeds-poll",
+        cron="7 * * * *",
+        description="Poll the official news feeds into link-post drafts.",
+    ),
 )

@@ -122,8 +122,15 @@ class SandboxState:
                 plan.injected[kind] = plan.injected.get(kind, 0) + 1
             return kind
 
-    def add_post(self, platform: str, account: str, kind: str, message: str,
-                 extra: dict[str, Any], post_id: str | None = None) -> str:
+    def add_post(
+        self,
+        platform: str,
+        account: str,
+        kind: str,
+        message: str,
+        extra: dict[str, Any],
+        post_id: str | None = None,
+    ) -> str:
         with self.lock:
             self.counter += 1
             post_id = post_id or f"{account}_{100000 + self.counter}"
@@ -141,8 +148,11 @@ class SandboxState:
 
     def recent(self, platform: str, account: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            rows = [p for p in self.posts.values() if p["platform"] == platform
-                    and (account is None or p["page_id"] == account)]
+            rows = [
+                p
+                for p in self.posts.values()
+                if p["platform"] == platform and (account is None or p["page_id"] == account)
+            ]
         return list(reversed(rows))
 
     def processed(self, since: float) -> bool:

@@ -43,9 +43,15 @@ from phuxanh.publish.channels import TOKEN_EXPIRED
 from phuxanh.sandbox.samples import tiny_card, tiny_clip
 
 SPEED = 120.0  # simulated seconds per real second
-KINDS = {"facebook": ["text", "png", "video"], "telegram": ["text", "png", "video"],
-         "x": ["text", "png", "video"], "wordpress": ["text", "png"], "youtube": ["video"],
-         "tiktok": ["video", "jpg"], "zalo": ["text", "jpg"]}
+KINDS = {
+    "facebook": ["text", "png", "video"],
+    "telegram": ["text", "png", "video"],
+    "x": ["text", "png", "video"],
+    "wordpress": ["text", "png"],
+    "youtube": ["video"],
+    "tiktok": ["video", "jpg"],
+    "zalo": ["text", "jpg"],
+}
 LIVE = re.compile(r"Tin (\d{5})")
 TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 
@@ -53,20 +59,40 @@ TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105 (the variable's name, not a se
 def setup(db_url: str, sandbox_url: str, n: int, media_dir: Path, start: dt.datetime) -> None:
     """A unit, an author and an approver, one channel per platform, n approved items."""
     migrate(db_url)
-    files = {"png": tiny_card(media_dir / "card.png"), "jpg": tiny_card(media_dir / "card.jpg"),
-             "video": tiny_clip(media_dir / "clip.mp4")}
+    files = {
+        "png": tiny_card(media_dir / "card.png"),
+        "jpg": tiny_card(media_dir / "card.jpg"),
+        "video": tiny_clip(media_dir / "clip.mp4"),
+    }
     engine = engine_for(db_url)
     with Session(engine) as s:
         unit = users.ensure_unit(s, code="drill", name="Đơn vị diễn tập")
-        users.add_user(s, username="drill-author", unit_code="drill", role="editor",
-                       password=secrets.token_urlsafe(16))
-        users.add_user(s, username="drill-approver", unit_code="drill", role="approver",
-                       password=secrets.token_urlsafe(16))
+        users.add_user(
+            s,
+            username="drill-author",
+            unit_code="drill",
+            role="editor",
+            password=secrets.token_urlsafe(16),
+        )
+        users.add_user(
+            s,
+            username="drill-approver",
+            unit_code="drill",
+            role="approver",
+            password=secrets.token_urlsafe(16),
+        )
         for platform in KINDS:
-            s.add(Channel(code=f"drill-{platform}", platform=platform, unit_id=unit.id or 0,
-                          display_name=f"Drill {platform}", account_id="drill",
-                          api_base_url=f"{sandbox_url}/{platform}",
-                          credential_ref=f"env:{TOKEN_ENV}"))
+            s.add(
+                Channel(
+                    code=f"drill-{platform}",
+                    platform=platform,
+                    unit_id=unit.id or 0,
+                    display_name=f"Drill {platform}",
+                    account_id="drill",
+                    api_base_url=f"{sandbox_url}/{platform}",
+                    credential_ref=f"env:{TOKEN_ENV}",
+                )
+            )
         s.commit()
         platforms = list(KINDS)
         for i in range(n):
@@ -74,43 +100,63 @@ def setup(db_url: str, sandbox_url: str, n: int, media_dir: Path, start: dt.date
             kind = KINDS[platform][(i // len(platforms)) % len(KINDS[platform])]
             at = start + dt.timedelta(seconds=3600 * i / n)  # spread over one hour
             item = items.create_item(
-                s, channel_code=f"drill-{platform}", actor="drill-author", at=at,
+                s,
+                channel_code=f"drill-{platform}",
+                actor="drill-author",
+                at=at,
                 text=f"Tin {i:05d} · Hải Phòng – thành phố cảng xanh, văn minh, hiện đại\n"
-                     "Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp ngày 15/3/2026.",
+                "Bầu cử đại biểu Quốc hội khóa XVI và HĐND các cấp ngày 15/3/2026.",
                 media=None if kind == "text" else files[kind],
-                link="https://haiphong.gov.vn/" if kind == "text" else None)
+                link="https://haiphong.gov.vn/" if kind == "text" else None,
+            )
             s.commit()
             items.approve_item(s, item_id=item.id or 0, actor="drill-approver")
             s.commit()
 
 
 def _worker_cmd(db_url: str, now: dt.datetime) -> list[str]:
-    code = ("import datetime as d, sys; from phuxanh import jobs; "
-            "print(jobs.publish_due(now=d.datetime.fromisoformat(sys.argv[1]), "
-            "database_url=sys.argv[2]))")
+    code = (
+        "import datetime as d, sys; from phuxanh import jobs; "
+        "print(jobs.publish_due(now=d.datetime.fromisoformat(sys.argv[1]), "
+        "database_url=sys.argv[2]))"
+    )
     return [sys.executable, "-c", code, now.isoformat(), db_url]
 
 
-def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdir: Path,
-        kill_every_s: tuple[float, float] = (1.0, 8.0), max_rounds: int = 400) -> dict[str, Any]:
+def run(
+    db_url: str,
+    sandbox_url: str,
+    *,
+    n: int,
+    rate: float,
+    seed: int,
+    workdir: Path,
+    kill_every_s: tuple[float, float] = (1.0, 8.0),
+    max_rounds: int = 400,
+) -> dict[str, Any]:
     rng = random.Random(seed)  # noqa: S311 (fault timing, not secrets)
     start = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
     requests.post(f"{sandbox_url}/_sandbox/reset", timeout=5).raise_for_status()
-    requests.post(f"{sandbox_url}/_sandbox/config", timeout=5,
-                  json={"processing_s": 0.5, "timeout_s": 3}).raise_for_status()
+    requests.post(
+        f"{sandbox_url}/_sandbox/config", timeout=5, json={"processing_s": 0.5, "timeout_s": 3}
+    ).raise_for_status()
     t0 = time.perf_counter()
     setup(db_url, sandbox_url, n, workdir / "media", start)
     setup_s = time.perf_counter() - t0
-    requests.post(f"{sandbox_url}/_sandbox/faults", timeout=5,
-                  json={"rate": rate, "seed": seed}).raise_for_status()
+    requests.post(
+        f"{sandbox_url}/_sandbox/faults", timeout=5, json={"rate": rate, "seed": seed}
+    ).raise_for_status()
     # The drill packs an hour of posts into 30 s of wall time and each worker acts at one
     # instant (`--now`), so real-time pacing gaps would let one paced post per channel out
     # per run and turn the drill into a pacing test (tests/test_pacing.py is that);
     # one send per channel at a time stays on.
-    env = os.environ | {"PHUXANH_HTTP_TIMEOUT_S": "2", "PHUXANH_LATENESS_LIMIT_MINUTES": "1440",
-                        "PHUXANH_SEND_GAP_S": "{}",
-                        "PHUXANH_PUBLIC_MEDIA_URL": f"{sandbox_url}/media",
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = os.environ | {
+        "PHUXANH_HTTP_TIMEOUT_S": "2",
+        "PHUXANH_LATENESS_LIMIT_MINUTES": "1440",
+        "PHUXANH_SEND_GAP_S": "{}",
+        "PHUXANH_PUBLIC_MEDIA_URL": f"{sandbox_url}/media",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
     engine = engine_for(db_url)
     kills = rounds = 0
     t1 = time.perf_counter()
@@ -119,13 +165,23 @@ def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdi
         rounds += 1
         now = start + dt.timedelta(seconds=(time.perf_counter() - t1) * SPEED)
         with engine.begin() as c:  # the person on duty renews the token
-            c.execute(text("UPDATE channel SET paused = false, pause_reason = NULL "
-                           "WHERE pause_reason = :stopped"), {"stopped": TOKEN_EXPIRED})
+            c.execute(
+                text(
+                    "UPDATE channel SET paused = false, pause_reason = NULL "
+                    "WHERE pause_reason = :stopped"
+                ),
+                {"stopped": TOKEN_EXPIRED},
+            )
         if quiet >= 1 and rate:  # the storm is over: settle without faults
             requests.post(f"{sandbox_url}/_sandbox/faults", json={"rate": 0}, timeout=5)
             rate = 0.0
-        proc = subprocess.Popen(_worker_cmd(db_url, now), env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            _worker_cmd(db_url, now),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         limit = rng.uniform(*kill_every_s) if rate else 120.0
         try:
             proc.communicate(timeout=limit)
@@ -134,25 +190,29 @@ def run(db_url: str, sandbox_url: str, *, n: int, rate: float, seed: int, workdi
             proc.communicate()
             kills += 1
             continue
-        pending = _count(engine, (PubState.scheduled, PubState.claimed, PubState.sending,
-                                  PubState.processing))
+        pending = _count(
+            engine, (PubState.scheduled, PubState.claimed, PubState.sending, PubState.processing)
+        )
         quiet = quiet + 1 if pending == 0 else 0
         if quiet >= 3:  # settled, and needs_check had two fault-free chances to reconcile
             break
         time.sleep(0.3)
     wall = time.perf_counter() - t1
-    return verdict(engine, sandbox_url, n=n, wall_s=wall, setup_s=setup_s, kills=kills,
-                   rounds=rounds)
+    return verdict(
+        engine, sandbox_url, n=n, wall_s=wall, setup_s=setup_s, kills=kills, rounds=rounds
+    )
 
 
 def _count(engine: Any, states: tuple[PubState, ...]) -> int:
     with Session(engine) as s:
-        return s.exec(select(func.count()).select_from(Publication)
-                      .where(col(Publication.state).in_(states))).one()
+        return s.exec(
+            select(func.count()).select_from(Publication).where(col(Publication.state).in_(states))
+        ).one()
 
 
-def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: float,
-            kills: int, rounds: int) -> dict[str, Any]:
+def verdict(
+    engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: float, kills: int, rounds: int
+) -> dict[str, Any]:
     posts = requests.get(f"{sandbox_url}/_sandbox/posts", timeout=10).json()
     live: Counter[str] = Counter()
     for post in posts["posts"]:
@@ -164,9 +224,11 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
     lateness: list[float] = []
     waiting: Counter[str] = Counter()  # what waits for a person, by platform and reason
     with Session(engine) as s:
-        rows = s.exec(select(Publication, ContentItem.caption, Channel.platform).join(
-            ContentItem, col(ContentItem.id) == col(Publication.content_item_id)).join(
-            Channel, col(Channel.id) == col(Publication.channel_id))).all()
+        rows = s.exec(
+            select(Publication, ContentItem.caption, Channel.platform)
+            .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+            .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        ).all()
         for pub, caption, platform in rows:
             if pub.state in WAITING_FOR_A_PERSON:
                 why = re.sub(r"\d+", "N", (pub.last_error or "")[:70])
@@ -185,22 +247,29 @@ def verdict(engine: Any, sandbox_url: str, *, n: int, wall_s: float, setup_s: fl
                     problems.append(f"{item_text}: {pub.state} while live ({copies} posts)")
             elif pub.state == PubState.needs_check:
                 if copies > 1 or not pub.last_error:
-                    problems.append(f"{item_text}: needs_check with {copies} posts, "
-                                    f"reason {pub.last_error!r}")
+                    problems.append(
+                        f"{item_text}: needs_check with {copies} posts, reason {pub.last_error!r}"
+                    )
             else:
                 problems.append(f"{item_text}: lost in state {pub.state}")
     duplicates = sum(1 for c in live.values() if c > 1)
     lat = sorted(lateness) or [0.0]
     return {
-        "publications": n, "states": dict(states), "duplicates": duplicates,
-        "lost": sum(1 for p in problems if "lost in state" in p), "problems": problems[:20],
+        "publications": n,
+        "states": dict(states),
+        "duplicates": duplicates,
+        "lost": sum(1 for p in problems if "lost in state" in p),
+        "problems": problems[:20],
         "waiting_for_a_person": dict(waiting.most_common()),
-        "faults_injected": posts.get("faults_injected", {}), "kills": kills, "rounds": rounds,
+        "faults_injected": posts.get("faults_injected", {}),
+        "kills": kills,
+        "rounds": rounds,
         # simulated minutes (the workers' clock runs SPEED times faster than the wall clock)
         "lateness_p50_min": round(statistics.median(lat) / 60, 1),
         "lateness_p99_min": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 60, 1),
         "lateness_p50_wall_s": round(statistics.median(lat) / SPEED, 1),
-        "wall_s": round(wall_s, 1), "setup_s": round(setup_s, 1),
+        "wall_s": round(wall_s, 1),
+        "setup_s": round(setup_s, 1),
         "throughput_per_s": round(states.get(PubState.published, 0) / wall_s, 1),
     }
 
@@ -220,8 +289,9 @@ def main() -> None:
     os.environ.setdefault(TOKEN_ENV, "sandbox-page-token")
     server = start_in_thread(tokens={os.environ[TOKEN_ENV]})
     try:
-        result = run(db, server.public_url, n=args.n, rate=args.rate, seed=args.seed,
-                     workdir=args.workdir)
+        result = run(
+            db, server.public_url, n=args.n, rate=args.rate, seed=args.seed, workdir=args.workdir
+        )
     finally:
         server.shutdown()
     for key, value in result.items():

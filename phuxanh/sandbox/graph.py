@@ -76,15 +76,20 @@ def handle(state: SandboxState, req: Request) -> Reply:
         form = req.form()
         if not form.get("message") and not form.get("link"):
             return error(400, 100, "(#100) Missing message or attachment")
-        post_id = state.add_post(PLATFORM, parts[0], "feed", str(form.get("message", "")),
-                                 {"link": form.get("link")})
+        post_id = state.add_post(
+            PLATFORM, parts[0], "feed", str(form.get("message", "")), {"link": form.get("link")}
+        )
         return Reply(200, {"id": post_id})
     if m == "POST" and len(parts) == 2 and parts[1] == "photos":
         form = req.form()
         source = form.get("source")
         if not isinstance(source, bytes) or not source[:8].startswith((b"\x89PNG", b"\xff\xd8")):
-            return error(400, 324, "Photos should be smaller than 4MB and saved as JPG or PNG",
-                         subcode=1366046)
+            return error(
+                400,
+                324,
+                "Photos should be smaller than 4MB and saved as JPG or PNG",
+                subcode=1366046,
+            )
         caption = str(form.get("caption") or form.get("message") or "")
         post_id = state.add_post(PLATFORM, parts[0], "photo", caption, {"bytes": len(source)})
         return Reply(200, {"id": post_id.split("_")[1], "post_id": post_id})
@@ -108,8 +113,9 @@ def _reel_phase(state: SandboxState, req: Request, page: str) -> Reply:
     if phase == "start":
         video_id = str(9_000_000 + state.next_id())
         state.uploads[video_id] = {"page": page, "bytes": 0, "size": None, "finished": None}
-        return Reply(200, {"video_id": video_id,
-                           "upload_url": f"{req.base}/video-upload/v25.0/{video_id}"})
+        return Reply(
+            200, {"video_id": video_id, "upload_url": f"{req.base}/video-upload/v25.0/{video_id}"}
+        )
     video = state.uploads.get(req.query.get("video_id", ""))
     if phase != "finish" or video is None:
         return error(400, 100, "(#100) Invalid upload_phase or video_id")
@@ -117,8 +123,14 @@ def _reel_phase(state: SandboxState, req: Request, page: str) -> Reply:
         return error(400, 6000, "There was a problem uploading your video file")
     if video["finished"] is None:  # finishing twice publishes once
         video["finished"] = time.time()
-        state.add_post(PLATFORM, page, "reel", req.query.get("description", ""),
-                       {"bytes": video["bytes"]}, post_id=req.query["video_id"])
+        state.add_post(
+            PLATFORM,
+            page,
+            "reel",
+            req.query.get("description", ""),
+            {"bytes": video["bytes"]},
+            post_id=req.query["video_id"],
+        )
     return Reply(200, {"success": True})
 
 
@@ -138,10 +150,12 @@ def _reel_status(state: SandboxState, req: Request, video_id: str) -> Reply:
     finished = video["finished"]
     done = finished is not None and state.processed(finished)
     publishing = "complete" if done else ("in_progress" if finished else "not_started")
-    status = {"video_status": "ready" if done else ("processing" if finished else "upload"),
-              "uploading_phase": {"status": uploaded},
-              "processing_phase": {"status": "complete" if done else "not_started"},
-              "publishing_phase": {"status": publishing}}
+    status = {
+        "video_status": "ready" if done else ("processing" if finished else "upload"),
+        "uploading_phase": {"status": uploaded},
+        "processing_phase": {"status": "complete" if done else "not_started"},
+        "publishing_phase": {"status": publishing},
+    }
     out: dict[str, Any] = {"id": video_id, "status": status}
     if done:
         out["permalink_url"] = f"{req.base}/reel/{video_id}"
@@ -149,8 +163,12 @@ def _reel_status(state: SandboxState, req: Request, video_id: str) -> Reply:
 
 
 def _public(req: Request, post: dict[str, Any]) -> dict[str, Any]:
-    return {"id": post["id"], "message": post["message"], "created_time": post["created_time"],
-            "permalink_url": f"{req.base}/posts/{post['id']}"}
+    return {
+        "id": post["id"],
+        "message": post["message"],
+        "created_time": post["created_time"],
+        "permalink_url": f"{req.base}/posts/{post['id']}",
+    }
 
 
 def _fields(req: Request, post: dict[str, Any], fields: str) -> dict[str, Any]:
@@ -190,6 +208,14 @@ def _insights(state: SandboxState, post_id: str, q: dict[str, str]) -> Reply:
             value = {"like": value // 10, "love": value // 40}
         elif name == "post_total_media_view_unique":
             value = int(synthetic(post_id, "post_media_view", age) * 0.7)
-        data.append({"name": name, "period": "lifetime", "id": f"{post_id}/insights/{name}",
-                     "values": [{"value": value}], "title": name, "description": ""})
+        data.append(
+            {
+                "name": name,
+                "period": "lifetime",
+                "id": f"{post_id}/insights/{name}",
+                "values": [{"value": value}],
+                "title": name,
+                "description": "",
+            }
+        )
     return Reply(200, {"data": data})

@@ -22,8 +22,12 @@ from typing import Any
 
 from phuxanh.sandbox.core import Reply, Request, SandboxState
 
-PATHS = {"youtube": ["oauth2", "v4", "token"], "tiktok": ["v2", "oauth", "token"],
-         "x": ["2", "oauth2", "token"], "zalo": ["v4", "oa", "access_token"]}
+PATHS = {
+    "youtube": ["oauth2", "v4", "token"],
+    "tiktok": ["v2", "oauth", "token"],
+    "x": ["2", "oauth2", "token"],
+    "zalo": ["v4", "oa", "access_token"],
+}
 ROTATES = {"tiktok", "x", "zalo"}
 
 
@@ -41,10 +45,19 @@ def register(state: SandboxState, asked: dict[str, Any]) -> Reply:
             if asked.get("platform") not in PATHS:
                 return Reply(400, {"error": f"platform must be one of {sorted(PATHS)}"})
             state.grants[str(asked["refresh_token"])] = {
-                "platform": asked["platform"], "client_id": asked.get("client_id"),
-                "client_secret": asked.get("client_secret"), "live": True}
-        return Reply(200, {"token_ttl_s": state.token_ttl_s, "grants": len(state.grants),
-                           "refreshes": dict(state.refreshes)})
+                "platform": asked["platform"],
+                "client_id": asked.get("client_id"),
+                "client_secret": asked.get("client_secret"),
+                "live": True,
+            }
+        return Reply(
+            200,
+            {
+                "token_ttl_s": state.token_ttl_s,
+                "grants": len(state.grants),
+                "refreshes": dict(state.refreshes),
+            },
+        )
 
 
 def _client(platform: str, req: Request) -> tuple[str | None, str | None, str | None]:
@@ -63,8 +76,15 @@ def _client(platform: str, req: Request) -> tuple[str | None, str | None, str | 
 
 def _refused(platform: str, error: str, description: str) -> Reply:
     if platform == "zalo":
-        return Reply(200, {"error": -14014, "error_name": "Invalid refresh token",
-                           "error_reason": description, "error_description": description})
+        return Reply(
+            200,
+            {
+                "error": -14014,
+                "error_name": "Invalid refresh token",
+                "error_reason": description,
+                "error_description": description,
+            },
+        )
     body: dict[str, Any] = {"error": error, "error_description": description}
     if platform == "tiktok":
         body["log_id"] = secrets.token_hex(8)
@@ -79,11 +99,16 @@ def handle(state: SandboxState, platform: str, req: Request) -> Reply:
         grant = state.grants.get(token or "")
         if grant is None or grant["platform"] != platform or not grant["live"]:
             state.refreshes["refused"] = state.refreshes.get("refused", 0) + 1
-            return _refused(platform, "invalid_grant",
-                            "Token has been expired or revoked." if grant is None or
-                            grant["live"] else "refresh token was already used")
-        if grant["client_id"] != client_id or (grant["client_secret"] and
-                                               grant["client_secret"] != client_secret):
+            return _refused(
+                platform,
+                "invalid_grant",
+                "Token has been expired or revoked."
+                if grant is None or grant["live"]
+                else "refresh token was already used",
+            )
+        if grant["client_id"] != client_id or (
+            grant["client_secret"] and grant["client_secret"] != client_secret
+        ):
             state.refreshes["refused"] = state.refreshes.get("refused", 0) + 1
             return _refused(platform, "invalid_client", "The OAuth client was not found.")
         access = f"{platform}-at-{secrets.token_hex(8)}"
@@ -96,18 +121,42 @@ def handle(state: SandboxState, platform: str, req: Request) -> Reply:
         state.refreshes[platform] = state.refreshes.get(platform, 0) + 1
         ttl = int(state.token_ttl_s)
     if platform == "youtube":
-        return Reply(200, {"access_token": access, "expires_in": ttl, "token_type": "Bearer",
-                           "scope": "https://www.googleapis.com/auth/youtube.upload"})
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "expires_in": ttl,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/youtube.upload",
+            },
+        )
     if platform == "tiktok":
-        return Reply(200, {"access_token": access, "expires_in": ttl, "open_id": "sandbox",
-                           "refresh_token": new_refresh, "refresh_expires_in": 15552000,
-                           "scope": "video.publish,video.upload", "token_type": "Bearer"})
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "expires_in": ttl,
+                "open_id": "sandbox",
+                "refresh_token": new_refresh,
+                "refresh_expires_in": 15552000,
+                "scope": "video.publish,video.upload",
+                "token_type": "Bearer",
+            },
+        )
     if platform == "x":
-        return Reply(200, {"token_type": "bearer", "expires_in": ttl, "access_token": access,
-                           "scope": "tweet.write users.read tweet.read media.write "
-                                    "offline.access", "refresh_token": new_refresh})
-    return Reply(200, {"access_token": access, "refresh_token": new_refresh,
-                       "expires_in": str(ttl)})
+        return Reply(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": ttl,
+                "access_token": access,
+                "scope": "tweet.write users.read tweet.read media.write offline.access",
+                "refresh_token": new_refresh,
+            },
+        )
+    return Reply(
+        200, {"access_token": access, "refresh_token": new_refresh, "expires_in": str(ttl)}
+    )
 
 
 def accepts(state: SandboxState, token: str) -> bool:

@@ -45,13 +45,14 @@ class Platform:
 
 PLATFORMS = {
     "facebook": Platform(graph.token, graph.fault, graph.unauthorized, graph.handle),
-    "telegram": Platform(social.tg_token, social.tg_fault, social.tg_unauthorized,
-                         social.tg_handle),
+    "telegram": Platform(
+        social.tg_token, social.tg_fault, social.tg_unauthorized, social.tg_handle
+    ),
     "x": Platform(social.x_token, social.x_fault, social.x_unauthorized, social.x_handle),
-    "wordpress": Platform(sites.wp_token, sites.wp_fault, sites.wp_unauthorized,
-                          sites.wp_handle),
-    "zalo": Platform(sites.zalo_token, sites.zalo_fault, sites.zalo_unauthorized,
-                     sites.zalo_handle),
+    "wordpress": Platform(sites.wp_token, sites.wp_fault, sites.wp_unauthorized, sites.wp_handle),
+    "zalo": Platform(
+        sites.zalo_token, sites.zalo_fault, sites.zalo_unauthorized, sites.zalo_handle
+    ),
     "youtube": Platform(video.yt_token, video.yt_fault, video.yt_unauthorized, video.yt_handle),
     "tiktok": Platform(video.tt_token, video.tt_fault, video.tt_unauthorized, video.tt_handle),
 }
@@ -111,10 +112,13 @@ class Handler(BaseHTTPRequestHandler):
         prefix = f"/{name}" if parts and parts[0] == name else ""
         parts = parts[1:] if prefix else parts
         request = Request(
-            method=self.command, parts=parts,
+            method=self.command,
+            parts=parts,
             query={k: v[-1] for k, v in parse_qs(url.query).items()},
-            headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-            base=f"{self.server.public_url}{prefix}")
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            base=f"{self.server.public_url}{prefix}",
+        )
         platform = PLATFORMS[name]
         state = self.server.state
         if parts and parts[0] in PUBLIC_PATHS and self.command == "GET":
@@ -140,10 +144,17 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         if method == "GET" and path == "/_sandbox/posts":
             with state.lock:
-                posts = [{k: v for k, v in p.items() if k != "created_at"}
-                         for p in state.posts.values()]
-            return Reply(200, {"posts": posts, "count": len(posts),
-                               "faults_injected": dict(state.faults.injected)})
+                posts = [
+                    {k: v for k, v in p.items() if k != "created_at"} for p in state.posts.values()
+                ]
+            return Reply(
+                200,
+                {
+                    "posts": posts,
+                    "count": len(posts),
+                    "faults_injected": dict(state.faults.injected),
+                },
+            )
         if method == "POST" and path == "/_sandbox/reset":
             with state.lock:
                 state.posts.clear()
@@ -175,8 +186,13 @@ class Handler(BaseHTTPRequestHandler):
         unknown = [f for f in [*wanted, *reads, *kinds] if f not in FAULTS]
         platform = asked.get("platform")
         if unknown or (platform and platform not in PLATFORMS):
-            return Reply(400, {"error": f"unknown faults {unknown} or platform {platform!r}; "
-                                        f"known: {sorted(FAULTS)}, {sorted(PLATFORMS)}"})
+            return Reply(
+                400,
+                {
+                    "error": f"unknown faults {unknown} or platform {platform!r}; "
+                    f"known: {sorted(FAULTS)}, {sorted(PLATFORMS)}"
+                },
+            )
         with self.server.state.lock:
             if platform:
                 plan.per_platform.setdefault(platform, []).extend(wanted)
@@ -186,8 +202,9 @@ class Handler(BaseHTTPRequestHandler):
             if "rate" in asked:
                 plan.rate, plan.kinds = float(asked["rate"]), list(kinds)
                 plan.rng = random.Random(asked.get("seed"))  # noqa: S311 (fault draws)
-        return Reply(200, {"queued": len(plan.queue), "queued_reads": len(plan.reads),
-                           "rate": plan.rate})
+        return Reply(
+            200, {"queued": len(plan.queue), "queued_reads": len(plan.reads), "rate": plan.rate}
+        )
 
     def do_GET(self) -> None:
         self._route()

@@ -26,16 +26,20 @@ def wp_token(req: Request) -> str:
 
 def wp_fault(kind: str) -> Reply:
     if kind == "http_429":  # core has no limits; a proxy or security plugin answers so
-        return Reply(429, {"code": "too_many_requests", "message": "Slow down",
-                           "data": {"status": 429}}, {"Retry-After": "5"})
+        return Reply(
+            429,
+            {"code": "too_many_requests", "message": "Slow down", "data": {"status": 429}},
+            {"Retry-After": "5"},
+        )
     if kind == "expired_token":
         return wp_unauthorized()
     return wp_error(500, "internal_server_error", "There has been a critical error.")
 
 
 def wp_unauthorized() -> Reply:
-    return wp_error(401, "incorrect_password", "The provided password is an invalid "
-                    "application password.")
+    return wp_error(
+        401, "incorrect_password", "The provided password is an invalid application password."
+    )
 
 
 def wp_handle(state: SandboxState, req: Request) -> Reply:
@@ -62,13 +66,21 @@ def wp_handle(state: SandboxState, req: Request) -> Reply:
         while final in taken:  # WordPress keeps slugs unique by suffixing
             final, n = f"{slug}-{n}", n + 1
         post_id = str(100 + state.next_id())
-        state.add_post("wordpress", "site", "post", str(body.get("title") or ""),
-                       {"slug": final, "content": body.get("content"),
-                        "status": body.get("status", "draft")}, post_id=post_id)
+        state.add_post(
+            "wordpress",
+            "site",
+            "post",
+            str(body.get("title") or ""),
+            {"slug": final, "content": body.get("content"), "status": body.get("status", "draft")},
+            post_id=post_id,
+        )
         return Reply(201, _wp_post(req, state.posts[post_id]))
     if m == "GET" and p == ["posts"]:
-        rows = [r for r in state.recent("wordpress")
-                if not req.query.get("slug") or r["slug"] == req.query["slug"]]
+        rows = [
+            r
+            for r in state.recent("wordpress")
+            if not req.query.get("slug") or r["slug"] == req.query["slug"]
+        ]
         return Reply(200, [_wp_post(req, r) for r in rows])
     if m == "GET" and len(p) == 2 and p[0] == "posts" and p[1] in state.posts:
         return Reply(200, _wp_post(req, state.posts[p[1]]))
@@ -76,8 +88,13 @@ def wp_handle(state: SandboxState, req: Request) -> Reply:
 
 
 def _wp_post(req: Request, row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": int(row["id"]), "slug": row["slug"], "status": row["status"],
-            "link": f"{req.base}/{row['slug']}/", "title": {"rendered": row["message"]}}
+    return {
+        "id": int(row["id"]),
+        "slug": row["slug"],
+        "status": row["status"],
+        "link": f"{req.base}/{row['slug']}/",
+        "title": {"rendered": row["message"]},
+    }
 
 
 # --- Zalo OA: /v2.0/...; failures are HTTP 200 with error != 0 ------------------------------
@@ -117,9 +134,14 @@ def zalo_handle(state: SandboxState, req: Request) -> Reply:
             return zalo_error(-201, "title or description missing or too long")
         token = f"zt{state.next_id()}"
         article_id = f"za{state.next_id()}"
-        state.add_post("zalo", "oa", str(body.get("type")), title,
-                       {"description": body.get("description"), "token": token},
-                       post_id=article_id)
+        state.add_post(
+            "zalo",
+            "oa",
+            str(body.get("type")),
+            title,
+            {"description": body.get("description"), "token": token},
+            post_id=article_id,
+        )
         state.uploads[f"zalo:{token}"] = {"id": article_id}
         return Reply(200, {"error": 0, "message": "Success", "data": {"token": token}})
     if m == "POST" and p == ["article", "verify"]:
@@ -136,14 +158,27 @@ def zalo_handle(state: SandboxState, req: Request) -> Reply:
         if video is None or "video_id" not in video:
             return zalo_error(-201, "token is invalid")
         done = state.processed(video["at"])
-        return Reply(200, {"error": 0, "data": {"status": 1 if done else 3,
-                                                "video_id": video["video_id"] if done else ""}})
+        return Reply(
+            200,
+            {
+                "error": 0,
+                "data": {"status": 1 if done else 3, "video_id": video["video_id"] if done else ""},
+            },
+        )
     if m == "GET" and p == ["article", "getslice"]:
         kind = req.query.get("type", "normal")
         rows = [r for r in state.recent("zalo") if r["kind"] == kind]
-        medias = [{"id": r["id"], "title": r["message"], "description": r["description"],
-                   "status": "show", "create_date": int(r["created_at"] * 1000),
-                   "total_view": synthetic(r["id"], "view", time.time() - r["created_at"]),
-                   "total_share": synthetic(r["id"], "share", 0) // 50} for r in rows]
+        medias = [
+            {
+                "id": r["id"],
+                "title": r["message"],
+                "description": r["description"],
+                "status": "show",
+                "create_date": int(r["created_at"] * 1000),
+                "total_view": synthetic(r["id"], "view", time.time() - r["created_at"]),
+                "total_share": synthetic(r["id"], "share", 0) // 50,
+            }
+            for r in rows
+        ]
         return Reply(200, {"error": 0, "data": {"medias": medias, "total": len(medias)}})
     return zalo_error(-201, "Unknown endpoint", status=404)

@@ -37,8 +37,10 @@ def tg_unauthorized() -> Reply:
 def tg_handle(state: SandboxState, req: Request) -> Reply:
     method = req.parts[1] if len(req.parts) > 1 else ""
     if method == "getMe":
-        return Reply(200, {"ok": True, "result": {"id": 42, "is_bot": True,
-                                                  "username": "phuxanh_sandbox_bot"}})
+        return Reply(
+            200,
+            {"ok": True, "result": {"id": 42, "is_bot": True, "username": "phuxanh_sandbox_bot"}},
+        )
     form = req.form() or req.json()
     chat = str(form.get("chat_id") or "")
     if method == "getChatMemberCount":
@@ -58,18 +60,27 @@ def tg_handle(state: SandboxState, req: Request) -> Reply:
         return tg_error(400, "Bad Request: message is too long")
     message_id = state.next_id()
     state.add_post("telegram", chat, field or "text", text, {}, post_id=f"tg{message_id}")
-    return Reply(200, {"ok": True, "result": {
-        "message_id": message_id, "date": int(time.time()),
-        "chat": {"id": -1001234567890, "type": "channel", "username": chat.lstrip("@")},
-        ("text" if field is None else "caption"): text}})
+    return Reply(
+        200,
+        {
+            "ok": True,
+            "result": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": -1001234567890, "type": "channel", "username": chat.lstrip("@")},
+                ("text" if field is None else "caption"): text,
+            },
+        },
+    )
 
 
 # --- X API v2 -------------------------------------------------------------------------------
 
 
 def x_error(status: int, title: str, detail: str, **headers: str) -> Reply:
-    return Reply(status, {"title": title, "detail": detail, "type": "about:blank",
-                          "status": status}, headers)
+    return Reply(
+        status, {"title": title, "detail": detail, "type": "about:blank", "status": status}, headers
+    )
 
 
 def x_token(req: Request) -> str:
@@ -78,9 +89,16 @@ def x_token(req: Request) -> str:
 
 def x_fault(kind: str) -> Reply:
     if kind == "http_429":
-        return x_error(429, "Too Many Requests", "Too Many Requests",
-                       **{"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0",
-                          "x-rate-limit-reset": str(int(time.time()) + 5)})
+        return x_error(
+            429,
+            "Too Many Requests",
+            "Too Many Requests",
+            **{
+                "x-rate-limit-limit": "100",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(int(time.time()) + 5),
+            },
+        )
     if kind == "expired_token":
         return x_error(401, "Unauthorized", "Unauthorized")
     return x_error(503, "Service Unavailable", "Service Unavailable")
@@ -105,17 +123,29 @@ def x_handle(state: SandboxState, req: Request) -> Reply:
         return _x_tweet(state, req)
     if m == "GET" and len(p) == 3 and p[0] == "users" and p[2] == "tweets":
         rows = state.recent("x")[: int(req.query.get("max_results", "10"))]
-        return Reply(200, {"data": [{"id": r["id"], "text": r["message"]} for r in rows],
-                           "meta": {"result_count": len(rows)}})
+        return Reply(
+            200,
+            {
+                "data": [{"id": r["id"], "text": r["message"]} for r in rows],
+                "meta": {"result_count": len(rows)},
+            },
+        )
     if m == "GET" and len(p) == 2 and p[0] == "tweets" and p[1] in state.posts:
         post = state.posts[p[1]]
         age = time.time() - post["created_at"]
         out: dict[str, Any] = {"id": post["id"], "text": post["message"]}
         if "public_metrics" in req.query.get("tweet.fields", ""):
             out["public_metrics"] = {
-                name: synthetic(post["id"], name, age) // div for name, div in (
-                    ("impression_count", 1), ("like_count", 20), ("reply_count", 90),
-                    ("retweet_count", 60), ("quote_count", 300), ("bookmark_count", 200))}
+                name: synthetic(post["id"], name, age) // div
+                for name, div in (
+                    ("impression_count", 1),
+                    ("like_count", 20),
+                    ("reply_count", 90),
+                    ("retweet_count", 60),
+                    ("quote_count", 300),
+                    ("bookmark_count", 200),
+                )
+            }
         return Reply(200, {"data": out})
     return x_error(404, "Not Found Error", f"Could not find {m} /{'/'.join(req.parts)}")
 
@@ -124,18 +154,26 @@ def _x_tweet(state: SandboxState, req: Request) -> Reply:
     body = req.json()
     text = str(body.get("text") or "")
     if any(r["message"] == text for r in state.recent("x")):
-        return x_error(403, "Forbidden",
-                       "You are not allowed to create a Tweet with duplicate content.")
+        return x_error(
+            403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."
+        )
     media_ids = (body.get("media") or {}).get("media_ids") or []
     for media_id in media_ids:
         upload = state.uploads.get(f"x:{media_id}")
         if upload is None or not upload.get("final"):
             return x_error(400, "Invalid Request", f"media id {media_id} is not ready")
     tweet_id = str(1_900_000_000_000_000_000 + state.next_id())
-    state.add_post("x", "me", "media" if media_ids else "text", text,
-                   {"media_ids": media_ids}, post_id=tweet_id)
-    return Reply(201, {"data": {"id": tweet_id, "text": text,
-                                "edit_history_tweet_ids": [tweet_id]}})
+    state.add_post(
+        "x",
+        "me",
+        "media" if media_ids else "text",
+        text,
+        {"media_ids": media_ids},
+        post_id=tweet_id,
+    )
+    return Reply(
+        201, {"data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}}
+    )
 
 
 def _x_media(state: SandboxState, req: Request, rest: list[str]) -> Reply:
@@ -147,12 +185,17 @@ def _x_media(state: SandboxState, req: Request, rest: list[str]) -> Reply:
     if rest == ["initialize"]:
         body = req.json()
         media_id = str(1_800_000_000_000_000_000 + state.next_id())
-        state.uploads[f"x:{media_id}"] = {"id": media_id, "bytes": 0, "final": None,
-                                          "total": int(body.get("total_bytes") or 0),
-                                          "video": str(body.get("media_type", "")).startswith(
-                                              "video/")}
-        return Reply(200, {"data": {"id": media_id, "media_key": f"7_{media_id}",
-                                    "expires_after_secs": 86400}})
+        state.uploads[f"x:{media_id}"] = {
+            "id": media_id,
+            "bytes": 0,
+            "final": None,
+            "total": int(body.get("total_bytes") or 0),
+            "video": str(body.get("media_type", "")).startswith("video/"),
+        }
+        return Reply(
+            200,
+            {"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86400}},
+        )
     upload = state.uploads.get(f"x:{rest[0]}") if rest else None
     if upload is None:
         return x_error(400, "Invalid Request", "unknown media id")

@@ -13,8 +13,17 @@ from phuxanh.sandbox.graph import synthetic
 
 
 def yt_error(status: int, reason: str, message: str, **headers: str) -> Reply:
-    return Reply(status, {"error": {"code": status, "message": message, "errors": [
-        {"domain": "youtube", "reason": reason, "message": message}]}}, headers)
+    return Reply(
+        status,
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"domain": "youtube", "reason": reason, "message": message}],
+            }
+        },
+        headers,
+    )
 
 
 def yt_token(req: Request) -> str:
@@ -37,9 +46,12 @@ def yt_handle(state: SandboxState, req: Request) -> Reply:
     p, m = req.parts, req.method
     if p == ["upload", "youtube", "v3", "videos"] and m == "POST":
         session = f"s{state.next_id()}"
-        state.uploads[f"yt:{session}"] = {"resource": req.json(), "data": bytearray(),
-                                          "size": int(req.headers.get("x-upload-content-length")
-                                                      or 0), "video": None}
+        state.uploads[f"yt:{session}"] = {
+            "resource": req.json(),
+            "data": bytearray(),
+            "size": int(req.headers.get("x-upload-content-length") or 0),
+            "video": None,
+        }
         location = f"{req.base}/upload/youtube/v3/videos?uploadType=resumable&upload_id={session}"
         return Reply(200, {}, {"Location": location})
     if p == ["upload", "youtube", "v3", "videos"] and m == "PUT":
@@ -51,8 +63,9 @@ def yt_handle(state: SandboxState, req: Request) -> Reply:
         return Reply(200, {"items": [{"id": "UCsandbox", "snippet": {"title": "TTĐN sandbox"}}]})
     if p == ["search"]:
         rows = state.recent("youtube")[: int(req.query.get("maxResults", "5"))]
-        return Reply(200, {"items": [{"id": {"kind": "youtube#video", "videoId": r["id"]}}
-                                     for r in rows]})
+        return Reply(
+            200, {"items": [{"id": {"kind": "youtube#video", "videoId": r["id"]}} for r in rows]}
+        )
     if p == ["videos"] and m == "GET":
         ids = [i for i in req.query.get("id", "").split(",") if i in state.posts]
         return Reply(200, {"items": [_yt_video(state, state.posts[i]) for i in ids]})
@@ -77,9 +90,14 @@ def _yt_put(state: SandboxState, req: Request) -> Reply:
         return Reply(308, b"", {"Range": f"bytes=0-{len(upload['data']) - 1}"})
     snippet = upload["resource"].get("snippet") or {}
     video_id = f"yt{state.next_id():09d}"
-    state.add_post("youtube", "channel", "video", str(snippet.get("title") or ""),
-                   {"tags": snippet.get("tags") or [], "bytes": len(upload["data"])},
-                   post_id=video_id)
+    state.add_post(
+        "youtube",
+        "channel",
+        "video",
+        str(snippet.get("title") or ""),
+        {"tags": snippet.get("tags") or [], "bytes": len(upload["data"])},
+        post_id=video_id,
+    )
     upload["video"] = video_id
     return Reply(201, _yt_video(state, state.posts[video_id]))
 
@@ -87,23 +105,31 @@ def _yt_put(state: SandboxState, req: Request) -> Reply:
 def _yt_video(state: SandboxState, row: dict[str, Any]) -> dict[str, Any]:
     done = state.processed(row["created_at"])
     age = time.time() - row["created_at"]
-    return {"kind": "youtube#video", "id": row["id"],
-            "snippet": {"title": row["message"], "tags": row["tags"]},
-            "status": {"uploadStatus": "processed" if done else "uploaded",
-                       "privacyStatus": "public"},
-            "processingDetails": {"processingStatus": "succeeded" if done else "processing"},
-            "statistics": {"viewCount": str(synthetic(row["id"], "views", age)),
-                           "likeCount": str(synthetic(row["id"], "likes", age) // 15),
-                           "commentCount": str(synthetic(row["id"], "comments", age) // 80)}}
+    return {
+        "kind": "youtube#video",
+        "id": row["id"],
+        "snippet": {"title": row["message"], "tags": row["tags"]},
+        "status": {"uploadStatus": "processed" if done else "uploaded", "privacyStatus": "public"},
+        "processingDetails": {"processingStatus": "succeeded" if done else "processing"},
+        "statistics": {
+            "viewCount": str(synthetic(row["id"], "views", age)),
+            "likeCount": str(synthetic(row["id"], "likes", age) // 15),
+            "commentCount": str(synthetic(row["id"], "comments", age) // 80),
+        },
+    }
 
 
 # --- TikTok: {"data": ..., "error": {"code": "ok" | ..., "message", "log_id"}} --------------
 
 
-def tt_reply(data: dict[str, Any], code: str = "ok", message: str = "",
-             status: int = 200) -> Reply:
-    return Reply(status, {"data": data, "error": {"code": code, "message": message,
-                                                   "log_id": f"sandbox{int(time.time())}"}})
+def tt_reply(data: dict[str, Any], code: str = "ok", message: str = "", status: int = 200) -> Reply:
+    return Reply(
+        status,
+        {
+            "data": data,
+            "error": {"code": code, "message": message, "log_id": f"sandbox{int(time.time())}"},
+        },
+    )
 
 
 def tt_token(req: Request) -> str | None:
@@ -129,21 +155,29 @@ def tt_handle(state: SandboxState, req: Request) -> Reply:
     if p == "v2/user/info":
         return tt_reply({"user": {"open_id": "sandbox-open-id", "display_name": "TTĐN"}})
     if p == "v2/post/publish/creator_info/query":
-        return tt_reply({"privacy_level_options": ["PUBLIC_TO_EVERYONE", "SELF_ONLY"],
-                         "max_video_post_duration_sec": 600})
+        return tt_reply(
+            {
+                "privacy_level_options": ["PUBLIC_TO_EVERYONE", "SELF_ONLY"],
+                "max_video_post_duration_sec": 600,
+            }
+        )
     if p in ("v2/post/publish/video/init", "v2/post/publish/content/init"):
         body = req.json()
         publish_id = f"v_pub_file~v2-1.{state.next_id()}"
         source = body.get("source_info") or {}
         photo = p.endswith("content/init")
         state.uploads[f"tt:{publish_id}"] = {
-            "size": int(source.get("video_size") or 0), "data": bytearray(), "done": None,
-            "title": (body.get("post_info") or {}).get("title", "")}
+            "size": int(source.get("video_size") or 0),
+            "data": bytearray(),
+            "done": None,
+            "title": (body.get("post_info") or {}).get("title", ""),
+        }
         if photo:  # pulled from the URL at once
             _tt_complete(state, publish_id, "photo")
             return tt_reply({"publish_id": publish_id})
-        return tt_reply({"publish_id": publish_id,
-                         "upload_url": f"{req.base}/upload/?upload_id={publish_id}"})
+        return tt_reply(
+            {"publish_id": publish_id, "upload_url": f"{req.base}/upload/?upload_id={publish_id}"}
+        )
     if p == "upload" and req.method == "PUT":
         publish_id = req.query.get("upload_id", "")
         upload = state.uploads.get(f"tt:{publish_id}")
@@ -165,8 +199,9 @@ def tt_handle(state: SandboxState, req: Request) -> Reply:
             return tt_reply({"status": "PROCESSING_UPLOAD", "uploaded_bytes": len(upload["data"])})
         if not state.processed(upload["done"]):
             return tt_reply({"status": "PROCESSING_DOWNLOAD"})
-        return tt_reply({"status": "PUBLISH_COMPLETE",
-                         "publicaly_available_post_id": [upload["post_id"]]})
+        return tt_reply(
+            {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [upload["post_id"]]}
+        )
     if p == "v2/video/query":
         ids = (req.json().get("filters") or {}).get("video_ids") or []
         videos = []
@@ -174,10 +209,15 @@ def tt_handle(state: SandboxState, req: Request) -> Reply:
             row = state.posts.get(str(vid))
             if row:
                 age = time.time() - row["created_at"]
-                videos.append({"id": vid, "view_count": synthetic(vid, "v", age),
-                               "like_count": synthetic(vid, "l", age) // 12,
-                               "comment_count": synthetic(vid, "c", age) // 90,
-                               "share_count": synthetic(vid, "s", age) // 70})
+                videos.append(
+                    {
+                        "id": vid,
+                        "view_count": synthetic(vid, "v", age),
+                        "like_count": synthetic(vid, "l", age) // 12,
+                        "comment_count": synthetic(vid, "c", age) // 90,
+                        "share_count": synthetic(vid, "s", age) // 70,
+                    }
+                )
         return tt_reply({"videos": videos})
     return tt_reply({}, "invalid_params", f"unknown endpoint {p}", 404)
 
@@ -186,5 +226,11 @@ def _tt_complete(state: SandboxState, publish_id: str, kind: str) -> None:
     upload = state.uploads[f"tt:{publish_id}"]
     upload["done"] = time.time()
     upload["post_id"] = str(7_300_000_000_000_000_000 + state.next_id())
-    state.add_post("tiktok", "creator", kind, str(upload["title"]), {"publish_id": publish_id},
-                   post_id=upload["post_id"])
+    state.add_post(
+        "tiktok",
+        "creator",
+        kind,
+        str(upload["title"]),
+        {"publish_id": publish_id},
+        post_id=upload["post_id"],
+    )

@@ -25,8 +25,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("latest_views", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("latest_reach", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("latest_engagement", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("metrics_at", phuxanh.models.UTCDateTime(timezone=True),
-                                      nullable=True))
+        batch_op.add_column(
+            sa.Column("metrics_at", phuxanh.models.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.create_index("ix_publication_published", ["state", "published_at"])
         batch_op.create_index("ix_publication_reach", ["latest_reach"])
     op.execute(

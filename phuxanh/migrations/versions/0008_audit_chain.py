@@ -40,8 +40,18 @@ def upgrade() -> None:
     last = bind.execute(
         sa.text("SELECT id, row_hash FROM auditevent ORDER BY id DESC LIMIT 1")
     ).first()
-    op.bulk_insert(head, [{"id": 1, "n_rows": n_rows, "last_id": last[0] if last else None,
-                           "last_hash": last[1] if last else GENESIS, "key_id": None}])
+    op.bulk_insert(
+        head,
+        [
+            {
+                "id": 1,
+                "n_rows": n_rows,
+                "last_id": last[0] if last else None,
+                "last_hash": last[1] if last else GENESIS,
+                "key_id": None,
+            }
+        ],
+    )
 
 
 def downgrade() -> None:

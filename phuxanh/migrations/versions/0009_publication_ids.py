@@ -31,15 +31,18 @@ def _rebuild(autoincrement: bool) -> None:
     if bind.dialect.name != "sqlite":
         return
     inspector = sa.inspect(bind)
-    children = [t for t in inspector.get_table_names()
-                if any(fk["referred_table"] == "publication"
-                       for fk in inspector.get_foreign_keys(t))]
+    children = [
+        t
+        for t in inspector.get_table_names()
+        if any(fk["referred_table"] == "publication" for fk in inspector.get_foreign_keys(t))
+    ]
     # (the table names come from the database's own schema, not from any input)
     for table in children:
         op.execute(f'CREATE TEMP TABLE "_keep_{table}" AS SELECT * FROM "{table}"')  # noqa: S608
         op.execute(f'DELETE FROM "{table}"')  # noqa: S608
-    with op.batch_alter_table("publication", recreate="always",
-                              table_kwargs={"sqlite_autoincrement": autoincrement}):
+    with op.batch_alter_table(
+        "publication", recreate="always", table_kwargs={"sqlite_autoincrement": autoincrement}
+    ):
         pass
     for table in children:
         op.execute(f'INSERT INTO "{table}" SELECT * FROM "_keep_{table}"')  # noqa: S608
@@ -49,13 +52,20 @@ def _rebuild(autoincrement: bool) -> None:
     # ids that are gone already may have been handed out twice; from now on none is: the
     # counter starts above every id a row, a metric or an audit row has ever named
     named = [bind.execute(sa.text("SELECT max(id) FROM publication")).scalar()]
-    named += [int(v) for (v,) in bind.execute(sa.text(
-        "SELECT entity_id FROM auditevent WHERE entity = 'publication'")) if str(v).isdigit()]
+    named += [
+        int(v)
+        for (v,) in bind.execute(
+            sa.text("SELECT entity_id FROM auditevent WHERE entity = 'publication'")
+        )
+        if str(v).isdigit()
+    ]
     top = max([n for n in named if n is not None], default=0)
     if top:
         op.execute("DELETE FROM sqlite_sequence WHERE name = 'publication'")
-        bind.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) "
-                             "VALUES ('publication', :top)"), {"top": top})
+        bind.execute(
+            sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('publication', :top)"),
+            {"top": top},
+        )
 
 
 def upgrade() -> None:

@@ -31,14 +31,18 @@ def upgrade() -> None:
     root = _root()
     for table, column in COLUMNS:  # a prefix compared exactly (no LIKE wildcards in paths)
         # table and column are the constants above; the paths are bound parameters
-        sql = (f"UPDATE {table} SET {column} = substr({column}, :start) "  # noqa: S608
-               f"WHERE substr({column}, 1, :n) = :root")
+        sql = (
+            f"UPDATE {table} SET {column} = substr({column}, :start) "  # noqa: S608
+            f"WHERE substr({column}, 1, :n) = :root"
+        )
         op.execute(sa.text(sql).bindparams(start=len(root) + 1, n=len(root), root=root))
 
 
 def downgrade() -> None:
     root = _root()
     for table, column in COLUMNS:
-        sql = (f"UPDATE {table} SET {column} = :root || {column} "  # noqa: S608
-               f"WHERE {column} IS NOT NULL AND {column} != '' AND substr({column}, 1, 1) != '/'")
+        sql = (
+            f"UPDATE {table} SET {column} = :root || {column} "  # noqa: S608
+            f"WHERE {column} IS NOT NULL AND {column} != '' AND substr({column}, 1, 1) != '/'"
+        )
         op.execute(sa.text(sql).bindparams(root=root))
