@@ -256,6 +256,70 @@ class ContentItem(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ItemVersion(SQLModel, table=True):
+    """One saved version of an item: what it said and showed, kept for the history and its
+    diff (every save of a draft or an edit after approval makes a new one; `version` matches
+    `ContentItem.version` at the time). `card_values` are the template's fields when the
+    card was drawn from a template."""
+
+    __tablename__ = "item_version"
+    id: int | None = Field(default=None, primary_key=True)
+    content_item_id: int = Field(foreign_key="contentitem.id", index=True)
+    version: int
+    caption: str
+    captions: dict[str, str] = _json()
+    media_path: str | None = None
+    alt_text: str | None = None
+    card_values: dict[str, Any] = _json()
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_ids: list[int] = _json_list()
+    editor_id: int = Field(foreign_key="user.id")
+    note: str | None = None  # what the editor said the change is
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ItemComment(SQLModel, table=True):
+    """The review conversation on an item: a comment, or the reason given with "request
+    changes" or "reject" (`kind`), by whom and when, on which version."""
+
+    __tablename__ = "item_comment"
+    id: int | None = Field(default=None, primary_key=True)
+    content_item_id: int = Field(foreign_key="contentitem.id", index=True)
+    version: int
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(default="comment", max_length=16)  # comment | changes | reject
+    text: str
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MailOut(SQLModel, table=True):
+    """An e-mail to a person about a hand-off (the outbox): written in the transaction that
+    reads the audit event it follows from, sent later by `notify.send_pending`; sent once
+    (`sent_at`), or kept with its last error for the next try."""
+
+    __tablename__ = "mail_out"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=255)
+    body: str
+    content_item_id: int | None = Field(default=None, foreign_key="contentitem.id")
+    audit_event_id: int | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+class NotifyCursor(SQLModel, table=True):
+    """How far the notifier has read the audit log (one row): each event is turned into
+    mail once."""
+
+    __tablename__ = "notify_cursor"
+    id: int = Field(default=1, primary_key=True)
+    last_event_id: int = 0
+
+
 class Asset(SQLModel, table=True):
     """Provenance of a rendered file: which template version, which inputs, which facts."""
 
