@@ -236,3 +236,52 @@ def app_db(
     monkeypatch.setenv("DATABASE_URL", db_url)
     get_settings.cache_clear()
     return db_url
+
+
+# --- the fast lane ---------------------------------------------------------------------
+# `./run fast` (pytest -m "not slow and not postgres") leaves these out; the full suite
+# (`./run test`, CI) runs everything. A module here is slow as a whole; a test is named
+# without its parameters. Each is slow for a reason the test needs (a real server, ffmpeg,
+# Chromium, Prefect, many renders or writers), never a sleep.
+SLOW_MODULES = {
+    "test_faultrun.py",  # the exactly-once drill: hundreds of posts under faults and kills
+    "test_browser.py",  # Chromium against `streamlit run`
+    "test_scheduling.py",  # a Prefect server and its scheduler
+    "test_workers.py",  # a Prefect work pool and workers
+    "test_flows.py",  # Prefect flow runs (the temporary API)
+    "test_bench_scale.py",  # the scale benchmark at test size
+    "test_ocr.py",  # Tesseract reads every card
+    "test_clips.py",  # ffmpeg encodes clips
+}
+SLOW_TESTS = {
+    "test_compose.py::test_every_platform_gets_a_caption_within_its_limits",  # 49 renders
+    "test_compose.py::test_a_missing_translation_holds_the_draft_and_names_it",
+    "test_assistant.py::test_a_failing_assistant_never_blocks_composing",
+    "test_assistant.py::test_assistant_drafts_missing_translations_labelled",
+    "test_reports.py::test_three_formats_in_the_administrative_layout",  # DOCX, PDF, XLSX
+    "test_reports.py::test_unit_scope_and_bad_input",
+    "test_resolve.py::test_cli_resolve",
+    "test_planner_properties.py::test_plan_never_breaks_channel_rules_and_covers_peaks",
+    "test_audit.py::test_concurrent_writers_leave_one_unforked_chain",  # 8 writers x 100
+    "test_cli_media.py::test_every_sample_renders_with_the_second_brand",
+    "test_dashboard_pages.py::test_every_page_for_every_role_in_both_languages",
+    "test_directives.py::test_mangled_directives_never_crash_and_give_valid_json",
+    "test_publishing.py::test_two_workers_at_once_never_double_post",
+    "test_tokens.py::test_two_workers_spend_a_rotating_refresh_token_once",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    seen: set[str] = set()
+    modules: set[str] = set()
+    for item in items:
+        module, _, name = item.nodeid.partition("::")
+        module = module.rsplit("/", 1)[-1]
+        test = f"{module}::{name.split('[')[0]}"
+        modules.add(module)
+        if module in SLOW_MODULES or test in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+            seen.add(test)
+    stale = sorted(t for t in SLOW_TESTS - seen if t.split("::")[0] in modules)
+    if stale:  # a renamed test would silently join the fast lane
+        raise pytest.UsageError(f"tests/conftest.py SLOW_TESTS names no test: {stale}")
