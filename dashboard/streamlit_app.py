@@ -18,6 +18,7 @@ from dashboard.web import middleware, routes  # noqa: E402
 PAGES = Path(__file__).resolve().parent / "app_pages"
 # each page of the desk: its file in app_pages/ (also its address: /calendar …), title, icon
 DESK = [
+    ("my_work", "work.title", ":material/checklist:"),  # first for everyone; queue opens at /
     ("queue", "nav.queue", ":material/fact_check:"),
     ("calendar", "nav.calendar", ":material/calendar_month:"),
     ("coverage", "nav.coverage", ":material/donut_large:"),

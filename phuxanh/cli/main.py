@@ -18,6 +18,7 @@ from phuxanh.cli.common import print_json as _print
 from phuxanh.cli.deploy import add_deploy_commands
 from phuxanh.cli.items import add_commands, add_pause_commands
 from phuxanh.cli.media import media_app, render_app, template_app
+from phuxanh.cli.notify import notify_app
 from phuxanh.cli.ops import add_item_ops, channel_app, publication_app
 from phuxanh.cli.users import add_user_commands
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
@@ -435,6 +436,7 @@ add_item_ops(item_app)
 add_user_commands(user_app)  # disable, enable, reset-password (phuxanh/cli/users.py)
 app.add_typer(channel_app, name="channel")
 app.add_typer(publication_app, name="publication")
+app.add_typer(notify_app, name="notify")  # e-mail about hand-offs (phuxanh/cli/notify.py)
 
 
 def _line(text: object, *, whole: bool = False) -> str:

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     assistant_model: str = "gpt-4o-mini"
     assistant_key_env: str = "PHUXANH_ASSISTANT_KEY"
     assistant_timeout_s: float = 30.0
+    # e-mail about hand-offs (phuxanh/notify/): off while the host is empty. TLS is
+    # starttls, ssl (SMTPS) or none; with a user set, phuxanh logs in with the password
+    # read from the variable named here (never stored), which must then be set
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_user: str = ""
+    smtp_password_env: str = "PHUXANH_SMTP_PASSWORD"  # noqa: S105  (a variable's name)
+    smtp_timeout_s: float = 20.0
+    mail_from: str = ""
+    # the desk's address as people open it (the links in e-mail: DESK_URL/queue?item=ID)
+    desk_url: str = ""
 
     @field_validator("timezone")
     @classmethod
