@@ -28,7 +28,7 @@ def mail_hand_offs(database_url: str | None = None) -> dict[str, int] | None:
     raised: the publishing it follows is what the run is judged on)."""
     logger = get_run_logger()
     try:
-        done = notify.deliver(jobs.engine(database_url))
+        done = jobs.deliver_mail(database_url=database_url)
     except Exception as exc:  # a setting, the database: the next run tries again
         logger.warning("e-mail: %s (tried again next run)", exc)
         return None

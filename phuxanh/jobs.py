@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from phuxanh import crud
+from phuxanh import crud, notify
 from phuxanh.catalog import themes as catalog_mod
 from phuxanh.compose import drafts as compose
 from phuxanh.compose import feeds
@@ -316,3 +316,9 @@ def report(
         "reach": t.reach,
         "gaps": len(built.gaps),
     }
+
+
+def deliver_mail(*, database_url: str | None = None) -> notify.Delivered:
+    """E-mail about hand-offs: the audit log's new hand-offs into the outbox, then the
+    outbox over SMTP (`phuxanh notify send`; the publish-due run after publishing)."""
+    return notify.deliver(engine(database_url))

@@ -26,7 +26,7 @@ def send(database: Database = None) -> None:
     minute when e-mail is on."""
     from phuxanh import notify
 
-    done = notify.deliver(jobs.engine(database))
+    done = jobs.deliver_mail(database_url=database)
     if done.error is not None:
         raise PhuxanhError(
             f"{done.error} (queued {done.queued}, sent {done.sent}; the e-mails not sent "

@@ -108,7 +108,11 @@ def protected_env_problem(name: str) -> str | None:
             f"{name} is one of phuxanh's own settings or secrets, never a channel's "
             "token: name a variable of its own (e.g. FB_TTDN_TOKEN)"
         )
-    if key in _PROTECTED_NAMES or key.startswith(_PROTECTED_PREFIXES) or key in _assistant_key():
+    if (
+        key in _PROTECTED_NAMES
+        or key.startswith(_PROTECTED_PREFIXES)
+        or key in _configured_secrets()
+    ):
         return (
             f"{name} belongs to the system or a tool phuxanh runs on, never a channel's "
             "token: name a variable of its own (e.g. FB_TTDN_TOKEN)"
@@ -116,14 +120,18 @@ def protected_env_problem(name: str) -> str | None:
     return None
 
 
-def _assistant_key() -> set[str]:
-    """The writing assistant's key variable is configurable (PHUXANH_ASSISTANT_KEY_ENV)."""
+def _configured_secrets() -> set[str]:
+    """Variables phuxanh's own settings name as holding a secret: the writing assistant's
+    key (PHUXANH_ASSISTANT_KEY_ENV) and the SMTP password (PHUXANH_SMTP_PASSWORD_ENV); an
+    office may rename them, and a renamed one is still never a channel's token."""
     from phuxanh.core.settings import get_settings
 
     try:
-        return {get_settings().assistant_key_env.upper()}
+        settings = get_settings()
+        names = {settings.assistant_key_env, settings.smtp_password_env}
     except ValueError:  # a broken setting is reported where settings are used, not here
         return set()
+    return {n.upper() for n in names if n}
 
 
 def api_base_problem(url: str) -> str | None:
