@@ -11,6 +11,10 @@ While a send of the item may have reached a platform without phuxanh knowing the
 for changes or withdrawn until a person settles that publication (`phuxanh publication
 resolve ID`, or the Channel health page), because withdrawing it and approving again would
 post it a second time.
+
+Every change saves a version of the item (`ItemVersion`: `record_version`, called by
+`edit` and by whatever makes an item); comments and the reasons given with "reject" and
+"request changes" are the item's review conversation (`ItemComment`, `comment`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import unicodedata
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -33,7 +38,9 @@ from phuxanh.models import (
     Channel,
     ContentItem,
     Fact,
+    ItemComment,
     ItemStatus,
+    ItemVersion,
     Publication,
     PubState,
     Role,
@@ -45,6 +52,7 @@ from phuxanh.platforms.preview import preview
 
 SUBMITTERS = {Role.editor, Role.manager, Role.admin}
 APPROVERS = {Role.approver, Role.admin}
+COMMENT_MAX = 4000  # characters of one comment or reason, after NFC
 
 # A publication in one of these states may have reached its platform while phuxanh does
 # not know the outcome (it is being sent, the platform is processing it, or the answer was
@@ -215,6 +223,17 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
             [Message("item.caption", {"id": item.id, "problem": p}) for p in too_long]
         )
     digest = content_hash(session, item)
+    theme = session.get(Theme, item.theme_id) if item.theme_id else None
+    needed = 2 if theme is not None and theme.sensitive else 1
+    earlier = _approvers(session, item, digest)
+    if actor.id in earlier and len(earlier) < needed:
+        # their approval of exactly this content already counts and the item waits for
+        # another approver: a second one from them would change nothing. (Content sent
+        # back unchanged, by a request for changes or a re-pointed channel, after enough
+        # approvals is approved anew by any of them.)
+        raise InvalidTransition(
+            code="item.approved_already", user=actor.username, id=item.id, version=item.version
+        )
     session.add(Approval(content_item_id=item.id or 0, user_id=actor.id or 0, content_hash=digest))
     session.flush()
     audit.record(
@@ -225,7 +244,16 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
         entity_id=item.id,
         after_hash=digest,
     )
-    approvers = {
+    if len(_approvers(session, item, digest)) >= needed:
+        item.status = ItemStatus.approved
+        schedule(session, item=item, approved_hash=digest)
+    session.add(item)
+    return item
+
+
+def _approvers(session: Session, item: ContentItem, digest: str) -> set[int]:
+    """Who has approved exactly this content of the item (its hash)."""
+    return {
         a.user_id
         for a in session.exec(
             select(Approval).where(
@@ -235,13 +263,6 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
             )
         )
     }
-    theme = session.get(Theme, item.theme_id) if item.theme_id else None
-    needed = 2 if theme is not None and theme.sensitive else 1
-    if len(approvers) >= needed:
-        item.status = ItemStatus.approved
-        schedule(session, item=item, approved_hash=digest)
-    session.add(item)
-    return item
 
 
 def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list[Publication]:
@@ -278,6 +299,7 @@ def _decide(
     text: str,
     status: ItemStatus,
     field: str,
+    kind: str,
 ) -> ContentItem:
     if actor.role not in APPROVERS:
         raise PermissionDenied(
@@ -291,6 +313,7 @@ def _decide(
     _refuse_if_unsettled(session, item)
     if not text.strip():
         raise ValidationFailed(code="item.reason_needed", field=field, decision=decision)
+    text = _comment_text(text, field=field)
     _unschedule(session, item, actor=actor.username)
     digest = content_hash(session, item)
     session.add(
@@ -299,7 +322,16 @@ def _decide(
             user_id=actor.id or 0,
             decision=decision,
             content_hash=digest,
-            comment=text.strip(),
+            comment=text,
+        )
+    )
+    session.add(
+        ItemComment(
+            content_item_id=item.id or 0,
+            version=item.version,
+            user_id=actor.id or 0,
+            kind=kind,
+            text=text,
         )
     )
     item.status = status
@@ -312,7 +344,7 @@ def _decide(
         entity="item",
         entity_id=item.id,
         before_hash=digest,
-        detail={field: text.strip()},
+        detail={field: text, "version": item.version},
     )
     return item
 
@@ -326,6 +358,7 @@ def reject(session: Session, *, item: ContentItem, actor: User, reason: str) -> 
         text=reason,
         status=ItemStatus.rejected,
         field="reason",
+        kind="reject",
     )
 
 
@@ -340,7 +373,46 @@ def request_changes(
         text=comment,
         status=ItemStatus.changes_requested,
         field="comment",
+        kind="changes",
     )
+
+
+def _comment_text(text: str, *, field: str) -> str:
+    """A comment or reason as it is kept: NFC, trimmed, not blank, at most COMMENT_MAX."""
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise ValidationFailed(code="item.text_empty", field=field)
+    if len(text) > COMMENT_MAX:
+        raise ValidationFailed(code="item.too_long", field=field, n=len(text), most=COMMENT_MAX)
+    return text
+
+
+def comment(
+    session: Session, *, item: ContentItem, actor: User, text: str, field: str = "--text"
+) -> ItemComment:
+    """Add a comment to the item's review conversation, on its current version. Anyone
+    whose unit the item is in (or under) may comment, in any status: a published item's
+    thread goes on. `field` names the input in an error (the CLI's flag by default).
+    Audited; not committed."""
+    check_unit(session, actor, item)
+    said = ItemComment(
+        content_item_id=item.id or 0,
+        version=item.version,
+        user_id=actor.id or 0,
+        kind="comment",
+        text=_comment_text(text, field=field),
+    )
+    session.add(said)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="item.comment",
+        entity="item",
+        entity_id=item.id,
+        detail={"comment": said.id, "version": item.version, "text": said.text},
+    )
+    return said
 
 
 def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
@@ -383,6 +455,66 @@ def _unschedule(session: Session, item: ContentItem, *, actor: str) -> None:
     session.flush()
 
 
+def check_may_edit(session: Session, *, item: ContentItem, actor: User) -> None:
+    """Refuse, before any work is done, an edit this actor may not make to this item: the
+    role, the unit, a final status, or a send in doubt (`SendInDoubt`)."""
+    if actor.role not in SUBMITTERS | APPROVERS:
+        raise PermissionDenied(code="item.may_not_edit", user=actor.username, role=actor.role)
+    check_unit(session, actor, item)
+    if item.status in (ItemStatus.published, ItemStatus.rejected):
+        raise InvalidTransition(code="item.final", id=item.id, status=item.status)
+    _refuse_if_unsettled(session, item)
+
+
+# what a version keeps of the item (ItemVersion's own columns of the same names)
+VERSIONED = ("caption", "captions", "media_path", "alt_text", "scheduled_at", "channel_ids")
+
+
+def latest_version(session: Session, item: ContentItem) -> ItemVersion | None:
+    """The newest saved version of the item (None for an item saved before versions were
+    kept, or made where none is recorded, until its first edit)."""
+    return session.exec(
+        select(ItemVersion)
+        .where(ItemVersion.content_item_id == item.id)
+        .order_by(col(ItemVersion.version).desc(), col(ItemVersion.id).desc())
+    ).first()
+
+
+def record_version(
+    session: Session,
+    item: ContentItem,
+    *,
+    editor_id: int,
+    note: str | None = None,
+    card_values: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> ItemVersion:
+    """Save the item as it is now as `ItemVersion` number `item.version`, by `editor_id`.
+    `card_values`: the template's fields of its card (None: those of the version before,
+    as the card did not change; {}: it has no template card). Not committed."""
+    if card_values is None:
+        before = latest_version(session, item)
+        card_values = dict(before.card_values) if before is not None else {}
+    note = unicodedata.normalize("NFC", note).strip() if note else None
+    row = ItemVersion(
+        content_item_id=item.id or 0,
+        version=item.version,
+        caption=item.caption,
+        captions=dict(item.captions),
+        media_path=item.media_path,
+        alt_text=item.alt_text,
+        card_values=dict(card_values),
+        scheduled_at=item.scheduled_at,
+        channel_ids=list(item.channel_ids),
+        editor_id=editor_id,
+        note=note or None,
+        at=at or utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def edit(
     session: Session,
     *,
@@ -392,20 +524,26 @@ def edit(
     captions: dict[str, str] | None = None,
     media_path: str | None = None,
     scheduled_at: dt.datetime | None = None,
+    alt_text: str | None = None,
+    note: str | None = None,
+    card_values: dict[str, Any] | None = None,
 ) -> ContentItem:
-    """Change what an item says, shows or when; any change after approval re-opens review."""
-    if actor.role not in SUBMITTERS | APPROVERS:
-        raise PermissionDenied(code="item.may_not_edit", user=actor.username, role=actor.role)
-    check_unit(session, actor, item)
-    if item.status in (ItemStatus.published, ItemStatus.rejected):
-        raise InvalidTransition(code="item.final", id=item.id, status=item.status)
-    _refuse_if_unsettled(session, item)
+    """Change what an item says, shows or when; any change after approval re-opens review.
+
+    A change saves a new version (`ItemVersion`, `version` + 1) by `actor` with the
+    optional `note`; an edit that changes nothing saves none. `card_values`: see
+    `record_version`. No rule about the time itself is checked here (the editorial desk's
+    `compose.items.edit_item` checks them and re-draws a countdown card)."""
+    check_may_edit(session, item=item, actor=actor)
     before = content_hash(session, item)
+    kept = {name: getattr(item, name) for name in VERSIONED}
+    was = (item.version, item.updated_at, item.author_id)
     changes = {
         "caption": caption,
         "captions": captions,
         "media_path": media_path,
         "scheduled_at": scheduled_at,
+        "alt_text": alt_text,
     }
     for name, value in changes.items():
         if value is not None:
@@ -413,14 +551,20 @@ def edit(
     after = content_hash(session, item)
     if after == before:
         return item
+    if latest_version(session, item) is None:  # saved before versions were kept: keep it
+        now = {name: getattr(item, name) for name in VERSIONED}
+        item.sqlmodel_update(kept)
+        record_version(session, item, editor_id=was[2], at=was[1])
+        item.sqlmodel_update(now)
     if item.status in (ItemStatus.approved, ItemStatus.scheduled):
         _unschedule(session, item, actor=actor.username)
         item.status = ItemStatus.in_review
     if caption is not None or captions is not None:
         item.hold_reasons = quality.recheck(session, item)
-    item.version += 1
+    item.version = was[0] + 1
     item.updated_at = utcnow()
     session.add(item)
+    record_version(session, item, editor_id=actor.id or 0, note=note, card_values=card_values)
     audit.record(
         session,
         actor=actor.username,
@@ -429,7 +573,10 @@ def edit(
         entity_id=item.id,
         before_hash=before,
         after_hash=after,
-        detail={"changed": sorted(k for k, v in changes.items() if v is not None)},
+        detail={
+            "changed": sorted(k for k, v in changes.items() if v is not None),
+            "version": item.version,
+        },
     )
     return item
 

@@ -10,9 +10,18 @@ import requests
 from sqlmodel import Session, select
 
 from phuxanh import jobs, review
-from phuxanh.core.errors import PermissionDenied, ValidationFailed
+from phuxanh.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from phuxanh.media import stored
-from phuxanh.models import Channel, ContentItem, Fact, ItemStatus, Publication, PubState, Theme
+from phuxanh.models import (
+    Approval,
+    Channel,
+    ContentItem,
+    Fact,
+    ItemStatus,
+    Publication,
+    PubState,
+    Theme,
+)
 from phuxanh.platforms.base import Post
 from tests.helpers import at, items, user
 
@@ -64,8 +73,11 @@ def test_author_never_approves_and_sensitive_needs_two(
             review.approve(s, item=item, actor=editor)
         review.approve(s, item=item, actor=minh)
         assert item.status == ItemStatus.in_review  # one approval is not enough here
-        review.approve(s, item=item, actor=minh)
-        assert item.status == ItemStatus.in_review  # nor the same person twice
+        with pytest.raises(InvalidTransition, match="has already approved"):
+            review.approve(s, item=item, actor=minh)  # nor the same person twice
+        assert item.status == ItemStatus.in_review
+        approvals = s.exec(select(Approval).where(Approval.content_item_id == item.id)).all()
+        assert [a.user_id for a in approvals] == [minh.id]  # no duplicate is stored
         review.approve(s, item=item, actor=hoa)
         assert item.status == ItemStatus.scheduled
 

@@ -1,10 +1,10 @@
-"""`phuxanh channel add|list|check|new-key`, `phuxanh item create|approve` and
-`phuxanh publication resolve`."""
+"""`phuxanh channel add|list|check|new-key`, `phuxanh item create|approve|edit|comment|
+history` and `phuxanh publication resolve`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -205,3 +205,115 @@ def add_item_ops(item_app: typer.Typer) -> None:
         with session_scope(jobs.engine(database)) as session:
             item = approve_item(session, item_id=item_id, actor=actor)
             typer.echo(f"item {item.id}: {item.status}")
+
+    _add_desk_commands(item_app)
+
+
+def _add_desk_commands(item_app: typer.Typer) -> None:
+    """`item edit`, `item comment`, `item history`: the editorial desk on the command line."""
+
+    @item_app.command("edit")
+    def item_edit(
+        item_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX)],
+        actor: Annotated[str, typer.Option("--as", help="who edits (an editor or approver)")],
+        text: Annotated[str | None, typer.Option(help="the new caption")] = None,
+        media: Annotated[
+            Path | None, typer.Option(help="an image or video instead of the card")
+        ] = None,
+        at: Annotated[
+            str | None,
+            typer.Option(help="the new time, ISO 8601 (without a zone: the planning zone)"),
+        ] = None,
+        alt: Annotated[str | None, typer.Option(help="the alt text: what the image shows")] = None,
+        database: Database = None,
+    ) -> None:
+        """Edit an item: its caption, media, time or alt text. Each change saves a new
+        version; an edit after approval sends the item back to review. Prints the item's
+        version and status."""
+        from phuxanh.compose.items import edit_item, find_item
+        from phuxanh.core.db import session_scope
+        from phuxanh.core.errors import ValidationFailed
+        from phuxanh.core.users import get_user
+
+        if text is None and media is None and at is None and alt is None:
+            raise ValidationFailed(["nothing to change: give --text, --media, --at or --alt"])
+        when_at = when(at, "--at")
+        with session_scope(jobs.engine(database)) as session:
+            user = get_user(session, username=actor)
+            item = find_item(session, item_id)
+            version, status = item.version, item.status
+            edit_item(
+                session,
+                item=item,
+                actor=user,
+                caption=text,
+                media=media,
+                scheduled_at=when_at,
+                alt_text=alt,
+            )
+            if item.version == version:
+                typer.echo(f"item {item.id}: nothing changed (version {item.version})")
+            elif item.status != status and item.status == "in_review":
+                typer.echo(
+                    f"item {item.id}: version {item.version}, back in review "
+                    "(it needs a new approval)"
+                )
+            else:
+                typer.echo(f"item {item.id}: version {item.version}, {item.status}")
+
+    @item_app.command("comment")
+    def item_comment(
+        item_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX)],
+        text: Annotated[str, typer.Option(help="the comment")],
+        actor: Annotated[str, typer.Option("--as", help="who comments")],
+        database: Database = None,
+    ) -> None:
+        """Add a comment to an item's review conversation (on its current version)."""
+        from phuxanh.compose.items import comment_item
+        from phuxanh.core.db import session_scope
+
+        with session_scope(jobs.engine(database)) as session:
+            item = comment_item(session, item_id=item_id, actor=actor, text=text)
+            typer.echo(f"item {item.id}: comment added (version {item.version})")
+
+    @item_app.command("history")
+    def item_history(
+        item_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ROW_ID_MAX)],
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+        database: Database = None,
+    ) -> None:
+        """An item's versions (with what changed), decisions and comments, oldest first."""
+        from phuxanh import history
+        from phuxanh.core.db import session_scope
+
+        with session_scope(jobs.engine(database)) as session:
+            rows = history.timeline(session, item_id)
+        if as_json:
+            _emit([history.as_json(r) for r in rows])
+            return
+        for line in _history_lines(rows):
+            typer.echo(line)
+
+
+def _history_lines(rows: list[Any]) -> list[str]:
+    """The timeline as text: one line per row (local time, version, who, what), then the
+    changes and the caption diff of a version, indented."""
+    from phuxanh import history
+    from phuxanh.core.settings import get_settings
+
+    tz = get_settings().tz
+    out = []
+    for row in rows:
+        head = f"{row.at.astimezone(tz):%d/%m/%Y %H:%M}  v{row.version}"
+        if isinstance(row, history.VersionEntry):
+            saved = "created" if not row.changes and not row.caption_diff else "edited"
+            note = f": {row.note}" if row.note else ""
+            out.append(f"{head}  {row.editor}  {saved}{note}")
+            out += [f"    {c.field}: {c.before} -> {c.after}" for c in row.changes]
+            out += [f"    {line}" for line in row.caption_diff.splitlines()]
+        elif isinstance(row, history.DecisionEntry):
+            said = f": {row.comment}" if row.comment else ""
+            out.append(f"{head}  {row.user}  {row.decision}{said}")
+        else:
+            out.append(f"{head}  {row.user}  {row.kind}: {row.text}")
+    return out

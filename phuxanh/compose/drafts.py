@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from phuxanh import quality
+from phuxanh import quality, review
 from phuxanh.compose import captions, studio
 from phuxanh.compose.assistant import Assistant
 from phuxanh.compose.card_values import CardPlan, card_for
@@ -196,11 +196,7 @@ def prepare_slot(
         has_media=True,
     )
     is_clip = slot.format == "clip"
-    out = (
-        ctx.media_dir
-        / ("clips" if is_clip else "cards")
-        / f"slot{slot.id}-{card.values.sha256()[:12]}.{'mp4' if is_clip else 'png'}"
-    )
+    out = media_out(ctx.media_dir, f"slot{slot.id}", card.values, clip=is_clip)
     template = studio.ensure_template_row(session, card.spec)
     item = ContentItem(
         slot_id=slot.id,
@@ -232,6 +228,13 @@ def prepare_slot(
         clip_preset=ctx.clip_preset if is_clip else None,
     )
     return item, job, feature
+
+
+def media_out(media_dir: Path, stem: str, values: CardValues, *, clip: bool) -> Path:
+    """Where a card or clip drawn from `values` is written: named by what it shows, so a
+    card drawn again from other values never overwrites one an approval has bound."""
+    kind, suffix = ("clips", "mp4") if clip else ("cards", "png")
+    return media_dir / kind / f"{stem}-{values.sha256()[:12]}.{suffix}"
 
 
 def _variant(ctx: Context, text: captions.Caption, platform: str) -> captions.Caption | None:
@@ -272,6 +275,9 @@ def compose_slots(
     drafts = []
     for (item, job, feature), out in zip(prepared, rendered, strict=True):
         studio.record_asset(session, job.spec, out, content_item_id=item.id)
+        review.record_version(
+            session, item, editor_id=ctx.author.id or 0, card_values=job.values.values
+        )
         audit.record(
             session,
             actor=ctx.author.username,

@@ -43,13 +43,19 @@ DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 def stale(text: str, day: dt.date) -> bool:
     """A message naming a date already past ("Ngày 15/3/2026 là Ngày hội…") is a call to
     action that has expired; facts keep their dates (history stays true)."""
-    for d, m, y in DATE.findall(text):
+    return past_date(text, day) is not None
+
+
+def past_date(text: str, day: dt.date) -> str | None:
+    """The first date (d/m/yyyy) `text` names that is before `day`, as written."""
+    for found in DATE.finditer(text):
+        d, m, y = found.groups()
         try:
             if dt.date(int(y), int(m), int(d)) < day:
-                return True
+                return found.group(0)
         except ValueError:
             continue
-    return False
+    return None
 
 
 def candidates(session: Session, *, theme: Theme, day: dt.date, bilingual: bool) -> list[Feature]:
@@ -121,19 +127,43 @@ def countdown_due(
             ref = f"countdown:{kd.on_date.isoformat()}:{step}"
             late = step - left  # a slot a little after the step still counts down
             if lower < left <= step and late <= max(1, step // 5) and ref not in used:
-                fact = session.exec(
-                    select(Fact).where(
-                        Fact.theme_id == theme.id, Fact.figure == date_figure(kd.on_date)
-                    )
-                ).first()
-                return Feature(
-                    ref=ref,
-                    template="countdown",
-                    key_date=kd,
-                    days_left=left,
-                    fact=fact if fact is not None and fact.is_sourced else None,
-                )
+                return _countdown(session, ref, kd, theme=theme, days_left=left)
     return None
+
+
+def _countdown(session: Session, ref: str, kd: KeyDate, *, theme: Theme, days_left: int) -> Feature:
+    fact = session.exec(
+        select(Fact).where(Fact.theme_id == theme.id, Fact.figure == date_figure(kd.on_date))
+    ).first()
+    return Feature(
+        ref=ref,
+        template="countdown",
+        key_date=kd,
+        days_left=days_left,
+        fact=fact if fact is not None and fact.is_sourced else None,
+    )
+
+
+def countdown_again(session: Session, *, ref: str, theme: Theme, day: dt.date) -> Feature | None:
+    """The countdown feature `ref` (countdown:YYYY-MM-DD:STEP) counted from `day` instead:
+    what a countdown card shows when its post moves to another day. None when the key
+    date is no longer in the catalog or `ref` is not a countdown."""
+    kind, _, rest = ref.partition(":")
+    on, _, _step = rest.partition(":")
+    try:
+        on_date = dt.date.fromisoformat(on)
+    except ValueError:
+        return None
+    if kind != "countdown":
+        return None
+    kd = session.exec(
+        select(KeyDate)
+        .where(KeyDate.theme_id == theme.id, KeyDate.on_date == on_date)
+        .order_by(col(KeyDate.id))
+    ).first()
+    if kd is None:
+        return None
+    return _countdown(session, ref, kd, theme=theme, days_left=(kd.on_date - day).days)
 
 
 def choose(

@@ -128,6 +128,91 @@ CATALOG: dict[str, dict[str, str]] = {
         "sending it); look again",
         "vi": "Mục #{id}: bài đăng {pub} vừa thay đổi (có thể đang được gửi); hãy xem lại.",
     },
+    "item.approved_already": {
+        "en": "{user} has already approved item {id} as it stands (version {version}); it "
+        "waits for another approver",
+        "vi": "{user} đã duyệt mục #{id} ở phiên bản này (phiên bản {version}); mục đang chờ "
+        "một người duyệt khác.",
+    },
+    # the editorial desk: editing, comments (review.py, compose/items.py)
+    "item.not_found": {
+        "en": "{field}: no item {id}",
+        "vi": "{field}: không có mục #{id}.",
+    },
+    "item.text_empty": {
+        "en": "{field}: empty",
+        "vi": "{field}: không được để trống.",
+    },
+    "item.too_long": {
+        "en": "{field}: {n} characters, at most {most}",
+        "vi": "{field}: {n} ký tự, tối đa {most}.",
+    },
+    "item.text_problem": {
+        "en": "{field}: {problem}",
+        "vi": "{field}: chưa đạt yêu cầu kiểm tra: {problem}",
+    },
+    "item.not_its_channel": {
+        "en": "{field}: {channel} is not one of the item's channels ({channels})",
+        "vi": "{field}: {channel} không phải kênh của mục này ({channels}).",
+    },
+    "item.media_missing": {
+        "en": "{field}: {path} does not exist",
+        "vi": "{field}: không có tệp {path}.",
+    },
+    "item.media_unusable": {
+        "en": "{field}: {problem}",
+        "vi": "{field}: tệp không dùng được: {problem}",
+    },
+    "item.media_refused": {
+        "en": "{field}: {channel} ({platform}) would refuse it: {problems}",
+        "vi": "{field}: kênh {channel} ({platform}) sẽ không nhận tệp này: {problems}",
+    },
+    "item.time_no_zone": {
+        "en": "{field}: give the time zone (e.g. 2026-03-15T08:00+07:00)",
+        "vi": "{field}: hãy ghi cả múi giờ (ví dụ 2026-03-15T08:00+07:00).",
+    },
+    "item.time_past": {
+        "en": "{field}: {at} is in the past (it is {now} now)",
+        "vi": "{field}: {at} đã qua (bây giờ là {now}).",
+    },
+    "item.outside_windows": {
+        "en": "{field}: {at} is outside the posting windows of {channel} ({windows}); choose "
+        "a time inside them, or an approver may override with a reason",
+        "vi": "{field}: {at} nằm ngoài khung giờ đăng của kênh {channel} ({windows}); hãy chọn "
+        "giờ trong khung, hoặc người duyệt có thể cho đăng ngoài khung kèm lý do.",
+    },
+    "item.may_not_override": {
+        "en": "{user} ({role}) may not schedule outside the posting windows; an approver may, "
+        "with a reason",
+        "vi": "{user} ({role}) không được đặt giờ đăng ngoài khung; người duyệt có thể làm việc "
+        "này kèm lý do.",
+    },
+    "item.override_reason": {
+        "en": "{field}: posting outside the windows needs a reason",
+        "vi": "{field}: đăng ngoài khung giờ cần ghi lý do.",
+    },
+    "item.countdown_past": {
+        "en": "{field}: the card counts down to {event} on {date}, and {day} is not before it; "
+        "choose an earlier day, or attach another image",
+        "vi": "{field}: thẻ đếm ngược đến {event} ngày {date}, mà ngày {day} không còn trước "
+        "ngày đó; hãy chọn ngày sớm hơn, hoặc đính kèm ảnh khác.",
+    },
+    "item.countdown_text": {
+        "en": "{field}: still says “{old}”, which the new day makes wrong; it now says “{new}”",
+        "vi": "{field}: vẫn ghi “{old}”, không còn đúng với ngày mới; nay phải là “{new}”.",
+    },
+    "item.card_stale": {
+        "en": "{field}: the card names {date}, which has passed on {day}; choose an earlier "
+        "day, or attach another image",
+        "vi": "{field}: thẻ nhắc đến ngày {date}, đã qua vào ngày {day}; hãy chọn ngày sớm hơn, "
+        "hoặc đính kèm ảnh khác.",
+    },
+    "item.card_unavailable": {
+        "en": "{field}: the card ({ref}) cannot be drawn again for another day (its campaign "
+        "or key date is no longer there); keep the day, or attach another image",
+        "vi": "{field}: không vẽ lại được thẻ ({ref}) cho ngày khác (chiến dịch hoặc ngày "
+        "trọng đại của thẻ không còn); hãy giữ nguyên ngày, hoặc đính kèm ảnh khác.",
+    },
     # a caption against a platform's hard limits (platforms/preview.py)
     "caption.title_too_long": {
         "en": "{label}: title {n} > {max} characters",
