@@ -1,9 +1,10 @@
 """Shared by the dashboard pages: the engine (cached), signing in and the signed-in user,
-formatting."""
+formatting, counts in words and paging."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import time
 from collections.abc import Callable
@@ -11,15 +12,16 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from dashboard import web
-from dashboard.i18n import error, lang, t, word
+from dashboard.i18n import STRINGS, error, lang, t, word
 from phuxanh.core import auth
 from phuxanh.core.db import make_engine, normalise_url
 from phuxanh.core.errors import PermissionDenied
 from phuxanh.core.settings import get_settings
-from phuxanh.models import User
+from phuxanh.crud import Page, visible_units
+from phuxanh.models import Unit, User
 
 
 @st.cache_resource
@@ -228,11 +230,25 @@ def hand_off() -> None:
     st.rerun()
 
 
+# who is signed in, at the top of every page on a phone (where the sidebar is folded away);
+# hidden on a wider screen, which shows the sidebar's line instead
+WHO_STYLE = (
+    "<style>.px-who{font-size:.85rem;color:#4b5563}"
+    "@media (min-width:768px){[data-testid=stElementContainer]:has(.px-who){display:none}}"
+    "</style>"
+)
+
+
 def sidebar_account(user: User) -> None:
     """Who is signed in, and signing out (this tab's session ends at once, and the page
-    clears the cookie)."""
+    clears the cookie). On a phone the sidebar is folded away, so the user and their role
+    are also shown at the top of the page (in other words than the sidebar's line)."""
     session_id = st.session_state.get("px_session")
-    st.sidebar.caption(t("auth.as", who=user.username, role=word(str(user.role))))
+    role = word(str(user.role))
+    st.sidebar.caption(t("auth.as", who=user.username, role=role))
+    st.html(
+        f'<div class="px-who">{html.escape(user.username)} · {html.escape(role)}</div>' + WHO_STYLE
+    )
     if st.sidebar.button(t("auth.sign_out"), key="sign_out"):
         if session_id is not None:
             with session() as s:
@@ -274,3 +290,71 @@ def choice(
         )
     st.session_state[name] = value
     return value
+
+
+def counted(key: str, n: int, **values: Any) -> str:
+    """The string `key` for `n` things: `key.one` when n is 1 and the language has that
+    form ("1 item", not "1 items"), else `key`."""
+    one = f"{key}.one"
+    return t(one if n == 1 and one in STRINGS[lang()] else key, n=n, **values)
+
+
+def _turn(key: str, to: int) -> None:
+    st.session_state[key] = to
+
+
+def pager(found: Page[Any], *, key: str, line: str) -> None:
+    """Previous and next under a list that fills more than one page, and where it stands
+    (`line`: a string with page, pages, first and last). The page number is kept in the
+    tab's state under `key` (from 1); the query clamps it, so a list that shrank shows
+    its last page."""
+    if found.pages <= 1:
+        return
+    st.caption(
+        t(
+            line,
+            page=found.number,
+            pages=found.pages,
+            first=found.offset + 1,
+            last=found.offset + len(found.rows),
+        )
+    )
+    row = st.container(horizontal=True, key=f"{key}-bar")
+    row.button(
+        t("queue.prev"),
+        key=f"{key}-prev",
+        icon=":material/chevron_left:",
+        disabled=found.number <= 1,
+        on_click=_turn,
+        args=(key, found.number - 1),
+    )
+    row.button(
+        t("queue.next"),
+        key=f"{key}-next",
+        icon=":material/chevron_right:",
+        icon_position="right",
+        disabled=found.number >= found.pages,
+        on_click=_turn,
+        args=(key, found.number + 1),
+    )
+
+
+def reset_page_when(key: str, *what: Any) -> int:
+    """The page number kept under `key`, back to 1 when `what` (the filters) changed since
+    the last run: a new search starts on its first page."""
+    signature = repr(what)
+    if st.session_state.get(f"{key}-filters") != signature:
+        st.session_state[f"{key}-filters"] = signature
+        st.session_state[key] = 1
+    return int(st.session_state.get(key, 1))
+
+
+def unit_options(s: Session, user: User | None) -> dict[str, str]:
+    """The units `user` may choose on a page, code: name (their unit and the units below
+    it; an admin every unit), led by "" (all of them) only when that is every unit."""
+    if user is None:
+        return {}
+    everything = list(s.exec(select(Unit).order_by(col(Unit.name))))
+    seen = visible_units(s, user)
+    mine = {u.code: u.name for u in everything if seen is None or u.id in seen}
+    return {"": t("queue.all"), **mine} if len(mine) == len(everything) else mine

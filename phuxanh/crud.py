@@ -4,12 +4,14 @@ the CLI read here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func
+from sqlalchemy import String, case, cast, exists, func, literal, or_
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, select
 
 from phuxanh.core.errors import ValidationFailed
@@ -17,6 +19,7 @@ from phuxanh.media import stored
 from phuxanh.models import (
     WAITING_FOR_A_PERSON,
     Approval,
+    AuditEvent,
     Campaign,
     Channel,
     ContentItem,
@@ -25,12 +28,14 @@ from phuxanh.models import (
     MetricSnapshot,
     Publication,
     PubState,
+    Role,
     Slot,
     Theme,
     Unit,
     User,
 )
 
+T = TypeVar("T")
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
 
 
@@ -49,6 +54,123 @@ def _int(value: Any) -> int | None:
 def _add(a: int | None, b: int | None) -> int | None:
     """A sum of figures that may be missing: None only when both are."""
     return a if b is None else (a or 0) + b
+
+
+# Who sees what. Every query the desk runs takes `viewer`: the signed-in user sees the
+# items, publications, channels and audit rows of their unit and of the units below it
+# (the unit rule of approval, `phuxanh.core.users.oversees`); an admin sees everything.
+# `viewer=None` is the whole database: the CLI, the jobs and the benchmarks, which run as
+# the operator of the database, not as a person of one office.
+
+
+def visible_units(session: Session, viewer: User | None) -> frozenset[int] | None:
+    """The ids of the units `viewer` sees (theirs and every unit below it), or None for
+    all of them (no viewer, or an admin). Read from the unit tree in one query."""
+    if viewer is None or viewer.role == Role.admin:
+        return None
+    below: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in session.exec(select(Unit.id, Unit.parent_id)):
+        if unit_id is not None:
+            below.setdefault(parent_id, []).append(unit_id)
+    seen: set[int] = set()
+    todo = [viewer.unit_id]
+    while todo:
+        unit_id = todo.pop()
+        if unit_id not in seen:  # a cycle in the tree ends here, as in `oversees`
+            seen.add(unit_id)
+            todo.extend(below.get(unit_id, []))
+    return frozenset(seen)
+
+
+def _visible_channels(session: Session, units: frozenset[int] | None) -> list[int] | None:
+    """The ids of the channels owned by `units` (None: all)."""
+    if units is None:
+        return None
+    return [_id(c) for c in session.exec(select(Channel.id).where(col(Channel.unit_id).in_(units)))]
+
+
+# Search folds case (and, for a query typed without diacritics, the diacritics too) the
+# same way on SQLite and PostgreSQL, whatever the database's locale: the query becomes a
+# regular expression in which each letter is the class of the letters that fold to it
+# ("đ" -> [đĐ], "a" typed bare -> [aàáạảã…ÂẦ…]), matched by PostgreSQL's `~` and by
+# SQLite's REGEXP (Python's `re`, which SQLAlchemy gives every SQLite connection).
+# "đại hội" finds "Đại hội"; "dai hoi" finds it too; "bàn" does not find "bán".
+_VOWELS = "aăâeêioôơuưy"
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    """(case fold, case and diacritics fold): character -> character."""
+    fold = {chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}
+    plain = dict(fold)
+    plain.update({"Đ": "d", "đ": "d"})
+    fold["Đ"] = "đ"
+    for vowel in _VOWELS:
+        base = unicodedata.normalize("NFD", vowel)[0]
+        for tone in _TONES:
+            low = unicodedata.normalize("NFC", vowel + tone)
+            up = unicodedata.normalize("NFC", vowel.upper() + tone)
+            fold[up] = low
+            for letter in (low, up):
+                if letter != base:
+                    plain[letter] = base
+    return fold, plain
+
+
+def _classes(table: dict[str, str]) -> dict[str, str]:
+    """Per folded letter, every letter that folds to it (itself first)."""
+    out: dict[str, str] = {}
+    for letter, folded in sorted(table.items()):
+        out[folded] = out.get(folded, folded) + letter
+    return out
+
+
+_FOLD, _PLAIN = _tables()
+_FOLD_T, _PLAIN_T = str.maketrans(_FOLD), str.maketrans(_PLAIN)
+_FOLD_CLASSES, _PLAIN_CLASSES = _classes(_FOLD), _classes(_PLAIN)
+
+
+def fold(text: str) -> str:
+    """Lower case (Vietnamese letters too), diacritics kept."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD_T)
+
+
+def plain(text: str) -> str:
+    """Lower case without Vietnamese diacritics ("Đại hội" -> "dai hoi")."""
+    return unicodedata.normalize("NFC", text).translate(_PLAIN_T)
+
+
+def search_pattern(query: str) -> str:
+    """The regular expression a search for `query` matches (the same in PostgreSQL's and
+    Python's syntax): case folded; diacritics ignored when the query has none. Every other
+    character stands for itself."""
+    query = unicodedata.normalize("NFC", query.strip())
+    bare = plain(query) == fold(query)  # typed without diacritics
+    classes = _PLAIN_CLASSES if bare else _FOLD_CLASSES
+    parts = []
+    for c in plain(query) if bare else fold(query):
+        if c in classes:
+            parts.append(f"[{classes[c]}]")
+        elif c.isalnum():
+            parts.append(c)
+        else:
+            parts.append("\\" + c)  # literal: `\` and a character that is not a letter or digit
+    return "".join(parts)
+
+
+def _matches(columns: Iterable[Any], query: str) -> Any:
+    """SQL: one of `columns` holds `query` (see `search_pattern`)."""
+    pattern = search_pattern(query)
+    return or_(*(c.regexp_match(pattern) for c in columns))
+
+
+def _has_channel(session: Session, channel_id: int) -> Any:
+    """SQL: the item is meant for this channel (its JSON list of channel ids holds it)."""
+    ids = col(ContentItem.channel_ids)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(ids, JSONB).contains([channel_id])
+    each = func.json_each(ids).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == channel_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +273,65 @@ class QueueItem:
     slot: PlanSlot | None
     approvals: tuple[ApprovalNote, ...]
     facts: tuple[CitedFact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the review queue is narrowed to; every field is optional and all apply.
+
+    `statuses`: any of these item statuses. `text`: the caption holds it (case folded;
+    a query without diacritics ignores them), or, a number, it is the item's number.
+    `author`: the author's login or name holds it (folded the same way). `day_from`,
+    `day_to`: local days, inclusive."""
+
+    statuses: tuple[str, ...] = ()
+    unit_code: str | None = None
+    theme_code: str | None = None
+    channel_code: str | None = None
+    language: str | None = None
+    day_from: dt.date | None = None
+    day_to: dt.date | None = None
+    item_id: int | None = None
+    text: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a longer list: its rows, how many rows match in all, where it starts."""
+
+    rows: tuple[T, ...]
+    total: int
+    offset: int
+    size: int
+
+    @property
+    def number(self) -> int:
+        """This page's number, from 1."""
+        return self.offset // self.size + 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching rows fill (at least 1)."""
+        return max(1, -(-self.total // self.size))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One row of the audit log, as `phuxanh audit export` writes it."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before_hash: str | None
+    after_hash: str | None
+    detail: dict[str, Any]
+    prev_hash: str
+    row_hash: str
+    key_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,55 +531,77 @@ def list_items(
     return rows
 
 
-def queue(
-    session: Session,
-    *,
-    status: str | None = None,
-    unit_code: str | None = None,
-    theme_code: str | None = None,
-    channel_code: str | None = None,
-    language: str | None = None,
-    day_from: dt.date | None = None,
-    day_to: dt.date | None = None,
-    item_id: int | None = None,
-    tz: ZoneInfo | None = None,
-    limit: int = 200,
-) -> list[QueueItem]:
-    """Items for the review queue: each with its caption as every target platform shows it,
-    the facts it cites and their sources, the plan slot it fills and its approvals so far."""
+def _queue_select(
+    session: Session, where: QueueFilter, *, viewer: User | None, tz: ZoneInfo | None
+) -> Any:
+    """The queue's rows as SQL (item, theme, unit, slot), filtered, unordered."""
     query = (
         select(ContentItem, Theme, Unit, Slot)
         .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
         .join(Unit, col(Unit.id) == col(ContentItem.unit_id))
         .outerjoin(Slot, col(Slot.id) == col(ContentItem.slot_id))
     )
-    if item_id is not None:
-        query = query.where(ContentItem.id == item_id)
-    if status:
-        query = query.where(ContentItem.status == status)
-    if unit_code:
-        query = query.where(Unit.code == unit_code)
-    if theme_code:
-        query = query.where(Theme.code == theme_code)
-    if language:
-        query = query.where(ContentItem.language == language)
+    units = visible_units(session, viewer)
+    if units is not None:
+        query = query.where(col(ContentItem.unit_id).in_(units))
+    if where.item_id is not None:
+        query = query.where(ContentItem.id == where.item_id)
+    if where.statuses:
+        query = query.where(col(ContentItem.status).in_(where.statuses))
+    if where.unit_code:
+        query = query.where(Unit.code == where.unit_code)
+    if where.theme_code:
+        query = query.where(Theme.code == where.theme_code)
+    if where.language:
+        query = query.where(ContentItem.language == where.language)
+    if where.channel_code:
+        channel_id = session.exec(
+            select(Channel.id).where(Channel.code == where.channel_code)
+        ).first()
+        query = query.where(_has_channel(session, channel_id) if channel_id else literal(False))
+    if where.text and where.text.strip():
+        found = _matches([col(ContentItem.caption)], where.text)
+        if where.text.strip().isdigit() and len(where.text.strip()) <= 9:
+            found = found | (col(ContentItem.id) == int(where.text.strip()))  # #12 typed bare
+        query = query.where(found)
+    if where.author and where.author.strip():
+        authors = select(User.id).where(
+            _matches([col(User.username), col(User.display_name)], where.author)
+        )
+        query = query.where(col(ContentItem.author_id).in_(authors))
     zone = tz or ZoneInfo("Asia/Ho_Chi_Minh")
-    if day_from:
-        lo = dt.datetime.combine(day_from, dt.time(), zone)
+    if where.day_from:
+        lo = dt.datetime.combine(where.day_from, dt.time(), zone)
         query = query.where(col(ContentItem.scheduled_at) >= lo)
-    if day_to:
-        hi = dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), zone)
+    if where.day_to:
+        hi = dt.datetime.combine(where.day_to + dt.timedelta(days=1), dt.time(), zone)
         query = query.where(col(ContentItem.scheduled_at) < hi)
+    return query
+
+
+def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
+    """The page's rows with what a reviewer weighs: facts and approvals read for the whole
+    page in one query each, not per item."""
+    item_ids = [_id(item.id) for item, *_ in rows]
+    fact_ids = {f for item, *_ in rows for f in item.fact_ids}
+    facts = (
+        {f.id: f for f in session.exec(select(Fact).where(col(Fact.id).in_(fact_ids)))}
+        if fact_ids
+        else {}
+    )
+    approvals: dict[int, list[Approval]] = {}
+    if item_ids:
+        for a in session.exec(
+            select(Approval)
+            .where(col(Approval.content_item_id).in_(item_ids))
+            .order_by(col(Approval.id))
+        ):
+            approvals.setdefault(a.content_item_id, []).append(a)
     channels = {c.id: c for c in session.exec(select(Channel))}
     users = {u.id: u.username for u in session.exec(select(User))}
     out: list[QueueItem] = []
-    rows = session.exec(query.order_by(col(ContentItem.scheduled_at), col(ContentItem.id)))
     for item, theme, unit, slot in rows:
         targets = [channels[i] for i in item.channel_ids if i in channels]
-        if channel_code and channel_code not in {c.code for c in targets}:
-            continue
-        facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
-        approvals = session.exec(select(Approval).where(Approval.content_item_id == item.id)).all()
         out.append(
             QueueItem(
                 id=_id(item.id),
@@ -433,7 +636,7 @@ def queue(
                     ApprovalNote(
                         by=users.get(a.user_id), decision=a.decision, at=a.at, comment=a.comment
                     )
-                    for a in approvals
+                    for a in approvals.get(_id(item.id), [])
                 ),
                 facts=tuple(
                     CitedFact(
@@ -442,19 +645,103 @@ def queue(
                         source=f.source_title,
                         ref=f.source_number or f.source_url,
                     )
-                    for f in facts
+                    for f in (facts[i] for i in item.fact_ids if i in facts)
                 ),
             )
         )
-        if len(out) >= limit:
-            break
     return out
 
 
+def _queue_order(query: Any) -> Any:
+    """Earliest post first; unscheduled items last on both backends; then by id."""
+    return query.order_by(
+        col(ContentItem.scheduled_at).is_(None), col(ContentItem.scheduled_at), col(ContentItem.id)
+    )
+
+
+def _queue_slice(session: Session, query: Any, *, offset: int, limit: int) -> list[Any]:
+    """Rows `offset` to `offset + limit` of the ordered queue. The ids are sorted and cut
+    first, narrow (a deep page sorts ids and times, not every caption), then only those
+    rows are read whole."""
+    narrow = query.with_only_columns(col(ContentItem.id), maintain_column_froms=True)
+    ids = [row[0] for row in session.exec(_queue_order(narrow).offset(offset).limit(limit))]
+    if not ids:
+        return []
+    rows = {row[0].id: row for row in session.exec(query.where(col(ContentItem.id).in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def queue_page(
+    session: Session,
+    where: QueueFilter,
+    *,
+    viewer: User | None,
+    page: int = 1,
+    size: int = 20,
+    tz: ZoneInfo | None = None,
+) -> Page[QueueItem]:
+    """One page of the review queue as `viewer` sees it (their unit and the units below;
+    an admin, or None, everything), filtered by `where`, earliest post first. Counted and
+    cut in SQL (LIMIT/OFFSET); a page past the end is the last one."""
+    if size < 1:
+        raise ValueError(f"page size {size}: at least 1")
+    query = _queue_select(session, where, viewer=viewer, tz=tz)
+    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
+    last = max(1, -(-total // size))
+    offset = (min(max(page, 1), last) - 1) * size
+    rows = _queue_slice(session, query, offset=offset, limit=size)
+    return Page(rows=tuple(_queue_items(session, rows)), total=total, offset=offset, size=size)
+
+
+def queue(
+    session: Session,
+    *,
+    viewer: User | None = None,
+    status: str | None = None,
+    statuses: Iterable[str] = (),
+    unit_code: str | None = None,
+    theme_code: str | None = None,
+    channel_code: str | None = None,
+    language: str | None = None,
+    day_from: dt.date | None = None,
+    day_to: dt.date | None = None,
+    item_id: int | None = None,
+    text: str | None = None,
+    author: str | None = None,
+    tz: ZoneInfo | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[QueueItem]:
+    """Items for the review queue: each with its caption as every target platform shows it,
+    the facts it cites and their sources, the plan slot it fills and its approvals so far.
+    `viewer`: only what they see (see `visible_units`). The filters are `QueueFilter`'s;
+    `status` is one status, `statuses` any of several."""
+    where = QueueFilter(
+        statuses=(*([status] if status else []), *statuses),
+        unit_code=unit_code,
+        theme_code=theme_code,
+        channel_code=channel_code,
+        language=language,
+        day_from=day_from,
+        day_to=day_to,
+        item_id=item_id,
+        text=text,
+        author=author,
+    )
+    query = _queue_select(session, where, viewer=viewer, tz=tz)
+    return _queue_items(session, _queue_slice(session, query, offset=offset, limit=limit))
+
+
 def calendar(
-    session: Session, *, start: dt.date, end: dt.date, tz: ZoneInfo
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    viewer: User | None = None,
 ) -> list[CalendarEntry]:
-    """Planned posts between two local days (inclusive), earliest first."""
+    """Planned posts between two local days (inclusive), earliest first: on the channels
+    of the units `viewer` sees (see `visible_units`)."""
     lo = dt.datetime.combine(start, dt.time(), tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
     query = (
@@ -465,6 +752,9 @@ def calendar(
         .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
         .order_by(col(Slot.scheduled_at), col(Channel.code))
     )
+    units = visible_units(session, viewer)
+    if units is not None:
+        query = query.where(col(Channel.unit_id).in_(units))
     return [
         CalendarEntry(
             when=slot.scheduled_at.astimezone(tz),
@@ -497,10 +787,16 @@ def _week(day: Any) -> str:
 
 
 def coverage(
-    session: Session, *, tz: ZoneInfo, start: dt.date | None = None, end: dt.date | None = None
+    session: Session,
+    *,
+    tz: ZoneInfo,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    viewer: User | None = None,
 ) -> list[CoverageCell]:
     """Per theme × ISO week: planned slots, approved items, published posts and reach,
-    between two local days (default: everything). Counted per day in SQL."""
+    between two local days (default: everything). Counted per day in SQL. `viewer`: the
+    slots of the channels and the posts of the items of the units they see."""
     lo = dt.datetime.combine(start, dt.time(), tz) if start else None
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz) if end else None
     dialect = session.get_bind().dialect.name
@@ -542,6 +838,11 @@ def coverage(
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .where(Publication.state == PubState.published)
     )
+    units = visible_units(session, viewer)
+    channel_ids = _visible_channels(session, units)
+    if units is not None and channel_ids is not None:
+        slots = slots.where(col(Slot.channel_id).in_(channel_ids))
+        pubs = pubs.where(col(ContentItem.unit_id).in_(units))
     if lo is not None:
         slots = slots.where(col(Slot.scheduled_at) >= lo)
         pubs = pubs.where(col(Publication.published_at) >= lo)
@@ -559,9 +860,14 @@ def coverage(
     return sorted(cells.values(), key=lambda c: (c.week, c.theme))
 
 
-def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
+def metrics_overview(
+    session: Session, *, top: int = 20, viewer: User | None = None
+) -> MetricsOverview:
     """The Metrics page: totals by channel and by theme from each post's newest reading,
-    and the top posts by reach (SQL aggregates; the page never loads every post)."""
+    and the top posts by reach (SQL aggregates; the page never loads every post).
+    `viewer`: the posts of the items of the units they see."""
+    seen = visible_units(session, viewer)
+    item_join = (ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
 
     def by(
         key: Any, name: Callable[[Any], str], *joins: tuple[Any, Any]
@@ -575,8 +881,12 @@ def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
             func.sum(Publication.latest_reach),
             func.sum(Publication.latest_engagement),
         )
+        if seen is not None and not any(j is item_join for j in joins):
+            joins = (*joins, item_join)
         for table, on in joins:
             query = query.join(table, on)
+        if seen is not None:
+            query = query.where(col(ContentItem.unit_id).in_(seen))
         query = query.where(Publication.state == PubState.published).group_by(key)
         return [
             (
@@ -593,15 +903,15 @@ def metrics_overview(session: Session, *, top: int = 20) -> MetricsOverview:
             for k, n, m, v, r, e in session.exec(query)
         ]
 
-    item_join = (ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-    posts = session.exec(
+    best = (
         select(Publication, Channel, ContentItem)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .where(Publication.state == PubState.published, col(Publication.latest_reach).is_not(None))
-        .order_by(col(Publication.latest_reach).desc())
-        .limit(top)
-    ).all()
+    )
+    if seen is not None:
+        best = best.where(col(ContentItem.unit_id).in_(seen))
+    posts = session.exec(best.order_by(col(Publication.latest_reach).desc()).limit(top)).all()
     # names and platforms joined in Python: cheaper
     channels = {c.id: c for c in session.exec(select(Channel))}
     codes = {t.id: t.code for t in session.exec(select(Theme))}
@@ -664,9 +974,12 @@ def waves_between(session: Session, *, start: dt.date, end: dt.date) -> list[Cam
     return sorted(out, key=lambda w: (w.peak, w.name))
 
 
-def channel_health(session: Session, *, now: dt.datetime) -> list[ChannelHealth]:
+def channel_health(
+    session: Session, *, now: dt.datetime, viewer: User | None = None
+) -> list[ChannelHealth]:
     """Per channel: paused or not, its last error, what went out in the last 7 days, what
-    waits for a person (failed, needs_check, missed) and when metrics last came back."""
+    waits for a person (failed, needs_check, missed) and when metrics last came back.
+    `viewer`: the channels of the units they see."""
     week = now - dt.timedelta(days=7)
     counts: dict[tuple[int, str], int] = {}
     for channel_id, state, n in session.exec(
@@ -689,7 +1002,11 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[ChannelHealth]
     }
     units = {u.id: u.name for u in session.exec(select(Unit))}
     out: list[ChannelHealth] = []
-    for c in session.exec(select(Channel).order_by(col(Channel.code))):
+    shown = select(Channel).order_by(col(Channel.code))
+    seen = visible_units(session, viewer)
+    if seen is not None:
+        shown = shown.where(col(Channel.unit_id).in_(seen))
+    for c in session.exec(shown):
         published_at, metrics_at = last.get(c.id or 0, (None, None))
         waiting = sum(counts.get((c.id or 0, str(s)), 0) for s in WAITING_FOR_A_PERSON)
         out.append(
@@ -711,15 +1028,22 @@ def channel_health(session: Session, *, now: dt.datetime) -> list[ChannelHealth]
     return out
 
 
-def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[WaitingPublication]:
-    """Publications in needs_check, missed or failed, oldest slot first, with their reason."""
-    rows = session.exec(
+def waiting_for_a_person(
+    session: Session, *, limit: int = 200, viewer: User | None = None
+) -> list[WaitingPublication]:
+    """Publications in needs_check, missed or failed, oldest slot first, with their reason.
+    `viewer`: those of the items of the units they see."""
+    query = (
         select(Publication, Channel, ContentItem)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
         .where(col(Publication.state).in_(WAITING_FOR_A_PERSON))
-        .order_by(col(Publication.scheduled_at), col(Publication.id))
-        .limit(limit)
+    )
+    units = visible_units(session, viewer)
+    if units is not None:
+        query = query.where(col(ContentItem.unit_id).in_(units))
+    rows = session.exec(
+        query.order_by(col(Publication.scheduled_at), col(Publication.id)).limit(limit)
     )
     return [
         WaitingPublication(
@@ -733,3 +1057,107 @@ def waiting_for_a_person(session: Session, *, limit: int = 200) -> list[WaitingP
         )
         for pub, channel, item in rows
     ]
+
+
+def _audit_visible(units: frozenset[int]) -> Any:
+    """SQL: an audit row done by a person of these units, or about one of their items,
+    publications (through the item), channels or people; a pause of every channel too."""
+    mine = col(ContentItem.unit_id).in_(units)
+    entity, entity_id = col(AuditEvent.entity), col(AuditEvent.entity_id)
+    return or_(
+        col(AuditEvent.actor).in_(select(User.username).where(col(User.unit_id).in_(units))),
+        (entity == "item") & entity_id.in_(select(cast(col(ContentItem.id), String)).where(mine)),
+        (entity == "publication")
+        & entity_id.in_(
+            select(cast(col(Publication.id), String))
+            .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+            .where(mine)
+        ),
+        (entity == "channel")
+        & (
+            (entity_id == "*")
+            | entity_id.in_(select(Channel.code).where(col(Channel.unit_id).in_(units)))
+            | entity_id.in_(
+                select(cast(col(Channel.id), String)).where(col(Channel.unit_id).in_(units))
+            )
+        ),
+        (entity == "user")
+        & entity_id.in_(select(cast(col(User.id), String)).where(col(User.unit_id).in_(units))),
+    )
+
+
+def _audit_select(
+    session: Session,
+    *,
+    viewer: User | None,
+    text: str | None,
+    actor: str | None,
+    entity_id: str | None,
+) -> Any:
+    query = select(AuditEvent)
+    units = visible_units(session, viewer)
+    if units is not None:
+        query = query.where(_audit_visible(units))
+    if text and text.strip():
+        query = query.where(_matches([col(AuditEvent.action), col(AuditEvent.entity)], text))
+    if actor and actor.strip():
+        query = query.where(_matches([col(AuditEvent.actor)], actor))
+    if entity_id and entity_id.strip():
+        query = query.where(AuditEvent.entity_id == entity_id.strip().lstrip("#"))
+    return query
+
+
+def _audit_row(e: AuditEvent) -> AuditRow:
+    return AuditRow(
+        id=_id(e.id),
+        at=e.at,
+        actor=e.actor,
+        action=e.action,
+        entity=e.entity,
+        entity_id=e.entity_id,
+        before_hash=e.before_hash,
+        after_hash=e.after_hash,
+        detail=dict(e.detail),
+        prev_hash=e.prev_hash,
+        row_hash=e.row_hash,
+        key_id=e.key_id,
+    )
+
+
+def audit_page(
+    session: Session,
+    *,
+    viewer: User | None,
+    text: str | None = None,
+    actor: str | None = None,
+    entity_id: str | None = None,
+    page: int = 1,
+    size: int = 20,
+) -> Page[AuditRow]:
+    """One page of the audit log as `viewer` sees it (see `_audit_visible`; an admin, or
+    None, every row), newest first. `text`: the action or the kind of record holds it
+    (item.approve, publication); `actor`: who did it (their login holds it); `entity_id`:
+    the record's id exactly (an item's number, a channel's code). Counted and cut in SQL;
+    a page past the end is the last one."""
+    if size < 1:
+        raise ValueError(f"page size {size}: at least 1")
+    query = _audit_select(session, viewer=viewer, text=text, actor=actor, entity_id=entity_id)
+    total = int(session.exec(select(func.count()).select_from(query.subquery())).one())
+    last = max(1, -(-total // size))
+    offset = (min(max(page, 1), last) - 1) * size
+    rows = session.exec(query.order_by(col(AuditEvent.id).desc()).offset(offset).limit(size))
+    return Page(rows=tuple(_audit_row(e) for e in rows), total=total, offset=offset, size=size)
+
+
+def audit_rows(
+    session: Session,
+    *,
+    viewer: User | None,
+    text: str | None = None,
+    actor: str | None = None,
+    entity_id: str | None = None,
+) -> Iterator[AuditRow]:
+    """Every row of the audit log `viewer` sees that matches, oldest first (the CSV)."""
+    query = _audit_select(session, viewer=viewer, text=text, actor=actor, entity_id=entity_id)
+    for e in session.exec(query.order_by(col(AuditEvent.id)).execution_options(yield_per=500)):
+        yield _audit_row(e)

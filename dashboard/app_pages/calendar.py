@@ -144,10 +144,11 @@ else:
     start = picked.replace(day=1)
     end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 with session() as s:
-    rows = crud.calendar(s, start=start, end=end, tz=tz)
-    waves = crud.waves_between(s, start=start, end=end)
     user = current_user(s)
     role = str(user.role) if user is not None else None
+    # the posts of the viewer's unit and the units below it (an admin: all)
+    rows = crud.calendar(s, start=start, end=end, tz=tz, viewer=user)
+    waves = crud.waves_between(s, start=start, end=end)
 for w in waves:
     st.warning(
         t(
@@ -206,6 +207,6 @@ else:
     )
     if chosen is not None:
         with session() as s:
-            found = crud.queue(s, item_id=int(chosen))
+            found = crud.queue(s, item_id=int(chosen), viewer=user)
         for row in found:
             item_view.show(row, role=role, key=f"cal-{row.id}")

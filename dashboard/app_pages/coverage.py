@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import session
+from dashboard.common import current_user, session, unit_options
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.core.settings import get_settings
-from phuxanh.models import Theme, Unit
+from phuxanh.models import Theme
 from phuxanh.reports import figures as reporting
 from phuxanh.reports.model import Period, period_of
 
@@ -32,7 +32,9 @@ start, end = (
     else (quarter.start, quarter.end)
 )
 with session() as s:
-    rows = crud.coverage(s, tz=tz, start=start, end=end)
+    user = current_user(s)
+    # the plan and posts of the viewer's unit and the units below it (an admin: all)
+    rows = crud.coverage(s, tz=tz, start=start, end=end, viewer=user)
     titles = {
         th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
     }
@@ -102,13 +104,8 @@ else:
 
 # Gaps against the plan and the "6 rõ" table for the same dates, per unit
 with session() as s:
-    units = {u.code: u.name for u in s.exec(select(Unit))}
-unit = st.selectbox(
-    t("queue.unit"),
-    ["", *units],
-    key="cov_unit",
-    format_func=lambda u: units.get(u, t("queue.all")),
-)
+    units = unit_options(s, user)
+unit = st.selectbox(t("queue.unit"), list(units), key="cov_unit", format_func=units.__getitem__)
 span = Period(
     "range",
     "range",

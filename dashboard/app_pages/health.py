@@ -17,10 +17,13 @@ from phuxanh.publish.resolve import RESOLVERS, may_settle, resolve
 
 st.title(t("nav.health"))
 with session() as s:
-    rows = crud.channel_health(s, now=dt.datetime.now(dt.UTC))
-    pauses = active(s)
-    waiting = crud.waiting_for_a_person(s)
     user = current_user(s)
+    # the channels and posts of the viewer's unit and the units below it (an admin: all)
+    rows = crud.channel_health(s, now=dt.datetime.now(dt.UTC), viewer=user)
+    shown = {r.code for r in rows}
+    # a pause of every channel, or of one of theirs
+    pauses = [p for p in active(s) if p["channel"] is None or p["channel"] in shown]
+    waiting = crud.waiting_for_a_person(s, viewer=user)
     # the unit rule of approval: only posts of the user's unit or a unit below it
     mine = may_settle(s, user, [w.id for w in waiting]) if user is not None else []
 for p in pauses:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import local, session
+from dashboard.common import current_user, local, session
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.crud import MetricTotals
@@ -18,7 +18,8 @@ from phuxanh.models import Theme
 
 st.title(t("nav.metrics"))
 with session() as s:
-    data = crud.metrics_overview(s, top=6)
+    # the posts of the viewer's unit and the units below it (an admin: all)
+    data = crud.metrics_overview(s, top=6, viewer=current_user(s))
     titles = {
         th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
     }

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
-from dashboard.common import session
+from dashboard.common import current_user, session, unit_options
 from dashboard.i18n import error, t
 from phuxanh import jobs
 from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
-from phuxanh.models import Unit
 from phuxanh.reports import figures as reporting
 from phuxanh.reports.model import period_of
 
@@ -24,7 +22,7 @@ tz = get_settings().tz
 today = dt.datetime.now(tz).date()
 with session() as s:
     due = reporting.due_dates(s, today=today)
-    units = {u.code: u.name for u in s.exec(select(Unit))}
+    units = unit_options(s, current_user(s))  # theirs and below (an admin: all)
 if due:
     st.dataframe(
         pd.DataFrame(
@@ -47,12 +45,7 @@ else:
 a, b = st.columns(2)
 default = due[0]["period"] if due else period_of("quarter", today).code
 period = a.text_input(t("rep.period_code"), value=default, key="rep_period")
-unit = b.selectbox(
-    t("queue.unit"),
-    ["", *units],
-    key="rep_unit",
-    format_func=lambda u: units.get(u, t("queue.all")),
-)
+unit = b.selectbox(t("queue.unit"), list(units), key="rep_unit", format_func=units.__getitem__)
 cols = st.columns(3)
 for col, fmt in zip(cols, ("docx", "pdf", "xlsx"), strict=True):
     if col.button(t("rep.make", fmt=fmt.upper()), key=f"make-{fmt}"):
