@@ -35,7 +35,7 @@ def test_global_pause_then_resume(due: str, sandbox) -> None:
     with Session(jobs.engine(due)) as s:
         pause(s, channel_code=None, reason="Bão số 3 đổ bộ", actor="minh.tran")
         s.commit()
-        assert active(s)[0]["reason"] == "Bão số 3 đổ bộ"
+        assert active(s)[0].reason == "Bão số 3 đổ bộ"
     assert jobs.publish_due(now=at(0, 8, 1), database_url=due) == {}
     assert _posts(sandbox) == 0
     with Session(jobs.engine(due)) as s:

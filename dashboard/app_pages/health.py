@@ -22,7 +22,7 @@ with session() as s:
     rows = crud.channel_health(s, now=dt.datetime.now(dt.UTC), viewer=user)
     shown = {r.code for r in rows}
     # a pause of every channel, or of one of theirs
-    pauses = [p for p in active(s) if p["channel"] is None or p["channel"] in shown]
+    pauses = [p for p in active(s) if p.channel is None or p.channel in shown]
     waiting = crud.waiting_for_a_person(s, viewer=user)
     # the unit rule of approval: only posts of the user's unit or a unit below it
     mine = may_settle(s, user, [w.id for w in waiting]) if user is not None else []
@@ -30,10 +30,10 @@ for p in pauses:
     st.error(
         t(
             "health.paused",
-            scope=p["channel"] or t("queue.all"),
-            reason=p["reason"],
-            by=p["by"],
-            since=local(p["since"]),
+            scope=p.channel or t("queue.all"),
+            reason=p.reason,
+            by=p.by,
+            since=local(p.since),
         ),
         icon=":material/pause_circle:",
     )

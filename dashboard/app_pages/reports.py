@@ -28,11 +28,11 @@ if due:
         pd.DataFrame(
             [
                 {
-                    t("rep.due"): f"{d['due']:%d/%m/%Y}",
-                    t("rep.left"): d["days_left"],
-                    t("rep.period"): d["label"] if t("rep.lang") == "vi" else d["period"],
-                    t("rep.campaign"): d["campaign"],
-                    t("rep.source"): d["source"],
+                    t("rep.due"): f"{d.due:%d/%m/%Y}",
+                    t("rep.left"): d.days_left,
+                    t("rep.period"): d.label if t("rep.lang") == "vi" else d.period,
+                    t("rep.campaign"): d.campaign,
+                    t("rep.source"): d.source,
                 }
                 for d in due
             ]
@@ -43,7 +43,7 @@ if due:
 else:
     st.info(t("rep.no_due"))
 a, b = st.columns(2)
-default = due[0]["period"] if due else period_of("quarter", today).code
+default = due[0].period if due else period_of("quarter", today).code
 period = a.text_input(t("rep.period_code"), value=default, key="rep_period")
 unit = b.selectbox(t("queue.unit"), list(units), key="rep_unit", format_func=units.__getitem__)
 cols = st.columns(3)

@@ -11,7 +11,8 @@ unit). Both are audited under that person's name."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -119,15 +120,25 @@ def paused(session: Session, channel_id: int) -> str | None:
     return None
 
 
-def active(session: Session) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ActivePause:
+    """A pause in force: on one channel (its code), or on every channel (None)."""
+
+    channel: str | None
+    reason: str
+    by: str
+    since: dt.datetime
+
+
+def active(session: Session) -> list[ActivePause]:
     channels = {c.id: c.code for c in session.exec(select(Channel))}
     return [
-        {
-            "channel": channels.get(p.channel_id) if p.channel_id else None,
-            "reason": p.reason,
-            "by": p.started_by,
-            "since": p.started_at,
-        }
+        ActivePause(
+            channel=channels.get(p.channel_id) if p.channel_id else None,
+            reason=p.reason,
+            by=p.started_by,
+            since=p.started_at,
+        )
         for p in session.exec(
             select(Pause).where(col(Pause.ended_at).is_(None)).order_by(col(Pause.started_at))
         )

@@ -5,6 +5,7 @@ year over a large office stays fast. The writers (`layout`, `files`) only lay it
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -238,7 +239,20 @@ def top_posts(
     ]
 
 
-def due_dates(session: Session, *, today: dt.date) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class DueReport:
+    """The next due date of a report a campaign file asks for."""
+
+    campaign: str
+    kind: str
+    due: dt.date
+    days_left: int
+    period: str  # its code, e.g. 2026-Q1
+    label: str  # in Vietnamese, e.g. Quý I năm 2026
+    source: str
+
+
+def due_dates(session: Session, *, today: dt.date) -> list[DueReport]:
     """The next due date of each report the campaign files ask for, soonest first."""
     out = []
     for campaign in session.exec(select(Campaign).order_by(col(Campaign.code))):
@@ -250,14 +264,14 @@ def due_dates(session: Session, *, today: dt.date) -> list[dict[str, Any]]:
                 when = dt.date(today.year + 1, month, day)
             period = period_of(due.period, when)
             out.append(
-                {
-                    "campaign": campaign.code,
-                    "kind": due.period,
-                    "due": when,
-                    "days_left": (when - today).days,
-                    "period": period.code,
-                    "label": period.label_vi,
-                    "source": due.source,
-                }
+                DueReport(
+                    campaign=campaign.code,
+                    kind=due.period,
+                    due=when,
+                    days_left=(when - today).days,
+                    period=period.code,
+                    label=period.label_vi,
+                    source=due.source,
+                )
             )
-    return sorted(out, key=lambda r: (r["due"], r["campaign"]))
+    return sorted(out, key=lambda r: (r.due, r.campaign))
