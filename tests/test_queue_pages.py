@@ -623,3 +623,17 @@ def test_an_approver_on_a_phone_finds_reads_and_approves(
     with Session(jobs.engine(url)) as s:
         item = s.get(ContentItem, first.id)
         assert item is not None and item.status == ItemStatus.scheduled
+
+
+def test_a_link_from_an_e_mail_opens_its_item(app_db: str) -> None:
+    """notify/mail.py links to `/queue?item=ID`: the queue opens that item, once."""
+    made = _copies(app_db, 3)
+    q = _signed_in("minh.tran")
+    q.query_params["item"] = str(made[1])
+    q.run()
+    assert q.session_state["open_item"] == made[1]
+    assert "item" not in q.query_params  # read once: a reload does not reopen it
+    assert [b.key for b in q.button if b.key.startswith("approve-")] == [f"approve-{made[1]}"]
+    q.query_params["item"] = "12; DROP"  # not a number: ignored, nothing opens
+    q.button(key="close-item").click().run()
+    assert "open_item" not in q.session_state

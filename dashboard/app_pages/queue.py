@@ -138,6 +138,11 @@ with session() as s:
     channels = {c.code: f"{c.platform} · {c.display_name}" for c in s.exec(channel_query)}
 role = str(user.role)
 
+linked = st.query_params.get("item")  # a link from an e-mail: ?item=ID (notify/mail.py)
+if linked is not None:
+    del st.query_params["item"]
+    if linked.isdigit() and len(linked) <= 12:
+        st.session_state["open_item"] = int(linked)
 opened = st.session_state.get("open_item")
 if opened is not None:
     st.info(t("queue.open", id=opened))
