@@ -73,7 +73,7 @@ def test_plan_never_breaks_channel_rules_and_covers_peaks(channels, waves) -> No
         with Session(engine) as s:
             catalog.load_catalog(s, CATALOG)
             campaign = ensure_campaign(s, spec, sandbox_url="http://127.0.0.1:9")
-            slots, _unfit = plan(s, campaign=campaign, start=start, days=14, tz=TZ)
+            slots, _unfit = plan(s, campaign=campaign, start=start, days=14, tz=TZ, windows={})
             theme_code = {t.id: t.code for t in s.exec(select(Theme))}
             by_channel = {c.code: c for c in spec.channels}
             code_of = {ch.id: ch.code for ch in campaign_channels(s, spec)}

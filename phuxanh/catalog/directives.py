@@ -4,17 +4,28 @@ Built for the genre (Vietnamese Party/State administrative documents: hướng d
 công văn …), not for particular files: a header with the issuing body, number, place and
 date; a title; numbered sections (I., A., 1., 1.2.) whose Markdown headings and bold may or
 may not be there; "Nơi nhận" recipients; a signature block; sometimes a second, attached
-document. Never raises: what cannot be read becomes null with a warning.
+document, read as a document of its own. The text is cleaned first (scanning debris, page
+breaks, page numbers, footnotes, the closing boilerplate), each change a warning. Themes are
+the headings under NỘI DUNG that hold content, or the topics inside a congress's phases;
+the duties (`duties`) and events are read from the body. Every item carries its line.
+Never raises: what cannot be read becomes null with a warning. docs/directives.md.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from phuxanh.catalog import duties
+from phuxanh.catalog.genre import (
+    DATE_NUM,
+    DATE_WORDS,
+    Node,
+    parse_date,
+    upper_folded,
+)
 from phuxanh.core.text import fold
 
 DOC_TYPES = (
@@ -65,8 +76,6 @@ NUMBER = re.compile(
     r"Số\s*:?\s*(\d*)\s*[-–]?\s*([A-ZĐ]{1,6}(?:/[A-ZĐ0-9\-]+)+|[A-ZĐ]{1,6}-[A-ZĐ0-9]+)",
     re.IGNORECASE,
 )
-DATE_WORDS = re.compile(r"ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})", re.I)
-DATE_NUM = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 PLACE_DATE = re.compile(r"^([A-ZĐÀ-Ỹ][\wÀ-ỹ ]{1,40}?),\s*" + DATE_WORDS.pattern, re.I)
 REF = re.compile(
     r"\b(" + "|".join(REF_KINDS) + r")\s+số\s*:?\s*(\d+[\w\-/.Đđ]*[\wĐđ])"
@@ -79,31 +88,7 @@ ISSUER_CLAUSE = re.compile(
     r"(?:\s(?!đã\b|về\b|của\b)[\wÀ-ỹ]+){1,12}?)\s+(?:hướng dẫn|ban hành)\s+"
     r"(?:công tác|Kế hoạch|Hướng dẫn|Chỉ thị|Công văn|như sau|thực hiện)"
 )
-EVENT = re.compile(r"\b([A-Z]{3,}[A-Za-z\-]*)\s+((?:19|20)\d{2})\b")
 QUOTE = re.compile(r"[“\"]([^”\"\n]{2,150})[”\"]")
-
-
-@dataclass
-class Node:
-    code: str
-    title: str
-    level: int
-    children: list[Node] = field(default_factory=list)
-    bullets: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "title": self.title,
-            "children": [c.as_dict() for c in self.children],
-            "bullets": self.bullets,
-        }
-
-    def text(self) -> str:
-        return "\n".join([self.title, *self.bullets, *(c.text() for c in self.children)])
-
-    def walk(self) -> list[Node]:
-        return [self, *(n for c in self.children for n in c.walk())]
 
 
 def clean_line(line: str) -> str:
@@ -115,26 +100,8 @@ def clean_line(line: str) -> str:
     return re.sub(r"\s+", " ", line).strip()
 
 
-def _fold(text: str) -> str:
-    """Accent-insensitive, upper case (for matching headings such as NỘI DUNG)."""
-    return fold(text).upper()
-
-
-def parse_date(text: str, *, default_year: int | None = None) -> dt.date | None:
-    m = DATE_WORDS.search(text)
-    if m and m.group(1) and m.group(2):
-        parts = (int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    else:
-        n = DATE_NUM.search(text)
-        if not n or (n.group(3) is None and default_year is None):
-            return None
-        year = int(n.group(3)) if n.group(3) else default_year
-        assert year is not None
-        parts = (year, int(n.group(2)), int(n.group(1)))
-    try:
-        return dt.date(*parts)
-    except ValueError:
-        return None
+_fold = upper_folded
+__all__ = ["MAX_BYTES", "catalog_draft", "decode", "parse", "parse_date"]
 
 
 @dataclass
@@ -142,6 +109,97 @@ class Parsed:
     lines: list[str]
     warnings: list[str] = field(default_factory=list)
     out: dict[str, Any] = field(default_factory=dict)
+    first: int = 1  # the file line of lines[0] (an attachment starts further down)
+
+    def line_no(self, index: int) -> int:
+        return self.first + index
+
+
+DEBRIS = re.compile(r"\^\{[^{}\n]{0,120}\}|\^\[[^\[\]\n]{0,120}\]")
+FOOTNOTE = re.compile(r"^([¹²³⁴⁵⁶⁷⁸⁹⁰]+)\s*(\S.*)$")
+PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:Trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?[-–—\s]*$", re.I)
+CLOSING = re.compile(r"^(?:[-–•*]\s*)?Trên đây là\b", re.I)
+TERMINAL = tuple('.;:!?”")…')
+MAX_DEPTH = 3  # attachments inside attachments
+
+
+def _scrub(p: Parsed) -> None:
+    """Drop scanning debris such as '^{NHÂN VIỆT NAM}' (a stamp or a header read as a
+    superscript), each with a warning naming its line."""
+    for i, line in enumerate(p.lines):
+        debris = DEBRIS.findall(line)
+        if debris:
+            p.lines[i] = re.sub(r"\s+", " ", DEBRIS.sub(" ", line)).strip()
+            shown = ", ".join(repr(d) for d in debris)
+            p.warnings.append(f"text: line {p.line_no(i)}: scanning debris {shown} dropped")
+
+
+def _mend_body(p: Parsed, start: int, end: int) -> None:
+    """In the body: a paragraph cut by a page break ("… giới thiệu Ban Chấp" / "hành Trung
+    ương …") is joined to its first line; a page number alone on its line is dropped; the
+    closing boilerplate ("Trên đây là Kế hoạch …") is left out. Each join and drop is a
+    warning naming its lines."""
+    for i in range(start, end):
+        line = p.lines[i]
+        if PAGE_NUMBER.match(line) and line.strip():
+            p.warnings.append(f"text: line {p.line_no(i)}: page number {line!r} dropped")
+            p.lines[i] = ""
+        elif CLOSING.match(line):
+            p.lines[i] = ""
+    i = start
+    while i < end:
+        line = p.lines[i]
+        if not line or line.endswith(TERMINAL) or _is_heading(line) or NUMBERED.match(line):
+            i += 1
+            continue
+        j = next((k for k in range(i + 1, end) if p.lines[k]), None)
+        if j is None:
+            break
+        nxt = p.lines[j]
+        joins = nxt[:1].islower() or (line.endswith(",") and not nxt[:1].isdigit())
+        if (
+            not joins
+            or BULLET.match(nxt)
+            or _is_heading(nxt)
+            or NUMBERED.match(nxt)
+            or FOOTNOTE.match(nxt)
+            or FOOTNOTE.match(line)
+        ):
+            i += 1
+            continue
+        p.lines[i] = f"{line} {nxt}"
+        p.lines[j] = ""
+        if j > i + 1:  # a blank line between: a page break, said; a plain wrap is not
+            p.warnings.append(
+                f"text: line {p.line_no(i)} continues on line {p.line_no(j)} after a page "
+                "break: joined"
+            )
+
+
+def _embedded(p: Parsed, start: int, end: int) -> int | None:
+    """The first line of a second document pasted inside the body (its own header: the
+    document type alone on a line, with its national motto, issuer and number above)."""
+    at = next(
+        (
+            i
+            for i in range(start + 1, end)
+            if p.lines[i] in DOC_TYPES and p.lines[i] == p.lines[i].upper()
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    k = at
+    while k - 1 > start and (
+        not p.lines[k - 1]
+        or p.lines[k - 1] == p.lines[k - 1].upper()
+        or NUMBER.search(p.lines[k - 1])
+        or PLACE_DATE.search(p.lines[k - 1])
+    ):
+        k -= 1
+    while k < at and not p.lines[k]:
+        k += 1
+    return k
 
 
 def _header(p: Parsed) -> int:
@@ -181,7 +239,7 @@ def _header(p: Parsed) -> int:
         and not any(line.startswith(n) for n in NATIONAL)
         and not line.startswith("SỐ")
         and not NUMBER.search(line)
-        and re.search(r"[A-ZĐ]{3}", line)
+        and re.search(r"[^\W\d_]{3}", line)  # three letters (Vietnamese capitals too)
     ]
     out["issuer"] = orgs[-1] if orgs else None
     out["place"], out["date"] = None, None
@@ -230,19 +288,26 @@ def _is_heading(line: str) -> bool:
 def _sections(p: Parsed, start: int, end: int) -> list[Node]:
     top: list[Node] = []
     stack: list[Node] = []
-    for line in p.lines[start:end]:
+    notes: list[tuple[str, str, int]] = []  # footnotes: (mark, text, line)
+    for i in range(start, end):
+        line = p.lines[i]
         if not line:
             continue
         roman, letter, numbered = ROMAN.match(line), LETTER.match(line), NUMBERED.match(line)
-        if (roman and roman.group(1)) or (letter and _is_heading(line)):
+        note = FOOTNOTE.match(line)
+        if note and stack:
+            notes.append((note.group(1), note.group(2), p.line_no(i)))
+        elif (roman and roman.group(1)) or (letter and _is_heading(line)):
             m = roman if roman and roman.group(1) else letter
             assert m is not None
             node = Node(code=m.group(1), title=m.group(2).rstrip(" :."), level=0)
+            node.line = p.line_no(i)
             top.append(node)
             stack = [node]
         elif numbered and len(line) < 400:
             level = numbered.group(1).count(".") + 1
             node = Node(code=numbered.group(1), title=numbered.group(2).rstrip(" :"), level=level)
+            node.line = p.line_no(i)
             while stack and stack[-1].level >= level:
                 stack.pop()
             (stack[-1].children if stack else top).append(node)
@@ -251,36 +316,117 @@ def _sections(p: Parsed, start: int, end: int) -> list[Node]:
             bullet = BULLET.match(line)
             text = (bullet.group(1) if bullet else line).strip()
             if text and stack:
-                stack[-1].bullets.append(text)
+                stack[-1].add(text, p.line_no(i))
+    for mark, text, line_no in notes:  # a footnote goes with the paragraph that cites it
+        citing = next(
+            (
+                n
+                for s in top
+                for n in s.walk()
+                if any(mark in b for b in n.bullets) or mark in n.title
+            ),
+            None,
+        )
+        if citing is None:
+            p.warnings.append(f"text: line {line_no}: footnote {mark} is cited nowhere: dropped")
+        else:
+            citing.add(text, line_no)
     return top
 
 
-def _themes(p: Parsed, sections: list[Node], year: int | None) -> list[dict[str, Any]]:
+METHOD = ("PHUONG HUONG", "PHUONG THUC", "HINH THUC", "GIAI PHAP", "TO CHUC THUC HIEN")
+PHASE = re.compile(r"^(TRUOC|TRONG|SAU)\b")
+PHASE_OF = {"TRUOC": "before", "TRONG": "during", "SAU": "after"}
+EVENT_WORD = re.compile(r"DAI HOI|BAU CU|SU KIEN|HOI NGHI|NGAY|DIEN RA|LE |KY NIEM|[A-Z]{4}")
+
+
+def _phase(title: str) -> str | None:
+    """'Trước Đại hội' → before, 'Trong thời gian diễn ra Đại hội' → during, 'Sau Đại
+    hội' → after (also for elections, conferences, anniversaries)."""
+    folded = _fold(title)
+    m = PHASE.match(folded)
+    if m is None or len(title.split()) > 14 or not EVENT_WORD.search(folded[m.end() :]):
+        return None
+    return PHASE_OF[m.group(1)]
+
+
+def _topic_title(text: str) -> str:
+    """A topic paragraph's first clause, at most about 100 characters, cut at a comma."""
+    first = re.split(r"[;:]\s|\.\s", text, maxsplit=1)[0].strip(" .;:")
+    if len(first) > 100:
+        cut = first.rfind(", ", 0, 100)
+        first = first[:cut] if cut > 30 else first[: max(first.rfind(" ", 0, 100), 30)]
+    return first.strip(" ,.;:")
+
+
+def _themes(
+    p: Parsed, sections: list[Node], year: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Themes: every titled heading under NỘI DUNG that holds content of its own (its
+    paragraphs), and every leaf heading; in a phase (Trước / Trong / Sau Đại hội) the
+    topics inside it. Headings of method (Phương hướng, Hình thức …) are not themes."""
     content = next((s for s in sections if _fold(s.title).startswith("NOI DUNG")), None)
     if content is None:
         p.warnings.append("themes: no section titled 'NỘI DUNG …'")
-        return []
-    numbered = [n for n in content.walk()[1:] if n.title]
-    if not numbered:
+        return [], []
+    themes: list[dict[str, Any]] = []
+    phases: list[dict[str, Any]] = []
+
+    def theme(code: str, title: str, text: str, line: int, phase: str | None) -> None:
+        themes.append(
+            {
+                "code": code,
+                "title": title.rstrip(" ."),
+                "key_dates": sorted({d["date"] for d in _dates(text, year)}),
+                "slogans": _slogans(text),
+                "line": line,
+                "phase": phase,
+                "ref": f"{content.code}.{code}",
+                "text": text,
+            }
+        )
+
+    def visit(node: Node, phase: str | None) -> None:
+        for child in node.children:
+            if _fold(child.title).startswith(METHOD):
+                continue
+            here = _phase(child.title)
+            if here is not None:
+                phases.append(
+                    {"code": child.code, "title": child.title, "phase": here, "line": child.line}
+                )
+                if child.children:
+                    visit(child, here)
+                    continue
+                for k, (text, line) in enumerate(
+                    zip(child.bullets, child.bullet_lines, strict=False), 1
+                ):
+                    theme(
+                        f"{child.code}.{k}",
+                        _topic_title(text),
+                        f"{child.title}\n{text}",
+                        line,
+                        here,
+                    )
+                continue
+            if child.bullets or not child.children:
+                theme(child.code, child.title, child.own_text(), child.line, phase)
+            visit(child, phase)
+
+    visit(content, None)
+    if not themes:
         p.warnings.append(f"themes: section {content.code} has no numbered items")
-        return []
-    depth = max(n.level for n in numbered)
-    return [
-        {
-            "code": n.code,
-            "title": n.title,
-            "key_dates": sorted({d["date"] for d in _dates(n.text(), year)}),
-            "slogans": _slogans(n.text()),
-        }
-        for n in numbered
-        if n.level == depth
-    ]
+    return themes, phases
 
 
 def _dates(
-    text: str, year: int | None, skip: list[tuple[int, int]] | None = None
-) -> list[dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
+    text: str,
+    year: int | None,
+    skip: list[tuple[int, int]] | None = None,
+    *,
+    base: int | None = None,
+) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
     for regex in (DATE_WORDS, DATE_NUM):
         for m in regex.finditer(text):
             if skip and any(a <= m.start() < b for a, b in skip):
@@ -293,15 +439,49 @@ def _dates(
             context = text[lo : hi if hi >= 0 else len(text)].strip()
             sentence = re.split(r"(?<=[.;])\s", context)
             near = next((s for s in sentence if m.group(0) in s), context)
-            found.setdefault(
-                day.isoformat(),
-                {"date": day.isoformat(), "text": m.group(0).strip(), "context": near},
-            )
+            item: dict[str, Any] = {
+                "date": day.isoformat(),
+                "text": m.group(0).strip(),
+                "context": near,
+            }
+            if base is not None:
+                item["line"] = base + text.count("\n", 0, m.start())
+            found.setdefault(day.isoformat(), item)
     return sorted(found.values(), key=lambda d: d["date"])
 
 
+# A quoted phrase right after one of these names a document or a programme, not a slogan.
+NAMED_BEFORE = re.compile(
+    r"(?:Đề án|Nghị quyết|Chương trình|Kế hoạch|Cuộc vận động|Dự án|Chỉ thị|Kết luận|"
+    r"Hướng dẫn|chuyên đề|phong trào|Quy chế|Luật|cuộc thi|Giải|Chiến dịch|Tuần lễ)\s*$",
+    re.I,
+)
+
+
+def slogan_shaped(phrase: str, before: str = "") -> bool:
+    """The genre's slogan shapes: a dash series ("Năng động - Nghĩa tình"), a list of three
+    or more short items ("chủ động, đồng bộ, kịp thời, sáng tạo, hiệu quả"), or a motto of
+    5 to 12 syllables ("Kỷ nguyên vươn mình của dân tộc"). Not a quoted word or two
+    ("cầu nối", "điểm nóng", "phủ xanh") nor a document's name ("Đề án “…”")."""
+    words = phrase.split()
+    if NAMED_BEFORE.search(before) or not 2 <= len(words) <= 20:
+        return False
+    parts = [x for x in re.split(r"\s[-–]\s", phrase)]
+    if len(parts) >= 2 and all(1 <= len(x.split()) <= 5 for x in parts):
+        return True
+    items = [x for x in re.split(r",\s*|\s+và\s+", phrase)]
+    if len(items) >= 3 and all(1 <= len(x.split()) <= 4 for x in items):
+        return True
+    return 5 <= len(words) <= 12
+
+
 def _slogans(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(1).strip() for m in QUOTE.finditer(text)))
+    found: dict[str, str] = {}
+    for m in QUOTE.finditer(text):
+        phrase = m.group(1).strip()
+        if slogan_shaped(phrase, text[max(0, m.start() - 24) : m.start()]):
+            found.setdefault(fold(phrase).casefold(), phrase)
+    return list(found.values())
 
 
 def _references(text: str) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
@@ -384,8 +564,13 @@ def decode(raw: bytes, name: str) -> str:
 
 
 def parse(text: str) -> dict[str, Any]:
-    """Parse one directive. Always returns the full shape; problems go into `warnings`."""
-    p = Parsed(lines=[clean_line(line) for line in text.replace("\r\n", "\n").split("\n")])
+    """Parse one directive. Always returns the full shape; problems go into `warnings`.
+    Every item that comes from a place in the text carries its `line` (1-based)."""
+    return _parse(text.replace("\r\n", "\n").split("\n"), first=1, depth=0)
+
+
+def _parse(raw: list[str], *, first: int, depth: int) -> dict[str, Any]:
+    p = Parsed(lines=[clean_line(line) for line in raw], first=first)
     p.out = {
         "doc_type": None,
         "number": None,
@@ -402,8 +587,16 @@ def parse(text: str) -> dict[str, Any]:
         "signer": None,
         "recipients": [],
         "attachments": [],
+        "phases": [],
+        "obligations": [],
+        "deliverables": [],
+        "channels": [],
+        "audiences": [],
+        "languages": [],
+        "tasks": [],
         "warnings": p.warnings,
     }
+    _scrub(p)
     try:
         body = _header(p)
     except Exception as exc:
@@ -414,44 +607,77 @@ def parse(text: str) -> dict[str, Any]:
         (i for i in range(body, len(p.lines)) if _fold(p.lines[i]).startswith("NOI NHAN")),
         len(p.lines),
     )
+    embedded = _embedded(p, body, tail_at)
+    end = embedded if embedded is not None else tail_at
+    _mend_body(p, body, end)
     year = int(out["date"][:4]) if out["date"] else None
     if year is None:
         years = re.findall(r"năm (20\d{2})", out["title"] + " " + " ".join(p.lines[:body]))
         year = int(years[0]) if years else None
+    sections: list[Node] = []
     try:
-        sections = _sections(p, body, tail_at)
+        sections = _sections(p, body, end)
         out["sections"] = [s.as_dict() for s in sections]
-        out["themes"] = _themes(p, sections, year)
+        out["themes"], out["phases"] = _themes(p, sections, year)
     except Exception as exc:
         p.warnings.append(f"sections: could not be read ({exc.__class__.__name__})")
-    main_text = "\n".join(p.lines[body:tail_at])
-    preamble = "\n".join(p.lines[:tail_at])
+    main_text = "\n".join(p.lines[body:end])
+    preamble = "\n".join(p.lines[:end])
     out["references"], spans = _references(preamble)
     head_len = len("\n".join(p.lines[:body]))
     out["key_dates"] = _dates(
-        main_text, year, [(a - head_len - 1, b - head_len - 1) for a, b in spans]
+        main_text,
+        year,
+        [(a - head_len - 1, b - head_len - 1) for a, b in spans],
+        base=p.line_no(body),
     )
-    out["events"] = [
-        {"name": f"{n} {y}", "year": int(y)} for n, y in dict.fromkeys(EVENT.findall(main_text))
-    ]
+    body_lines = [(p.line_no(i), p.lines[i]) for i in range(body, end) if p.lines[i]]
+    try:
+        out["tasks"] = duties.tasks(sections)
+        out["obligations"] = duties.obligations(
+            body_lines, year=year, units=duties.units_by_line(out["tasks"])
+        )
+        out["deliverables"] = duties.deliverables(body_lines)
+        out["channels"] = duties.channels(body_lines)
+        out["audiences"] = duties.audiences(body_lines)
+        out["languages"] = duties.languages(body_lines)
+        out["events"] = duties.events(
+            [(p.line_no(i), p.lines[i]) for i in range(end) if p.lines[i]]
+        )
+    except Exception as exc:
+        p.warnings.append(f"duties: could not be read ({exc.__class__.__name__})")
     out["slogans"] = _slogans(main_text)
-    if tail_at < len(p.lines):
+    attached_at: int | None = embedded
+    if tail_at < len(p.lines) and embedded is None:
         out["recipients"], out["signer"], after = _tail(p, tail_at)
-        attached = "\n".join(p.lines[after:]).strip()
-        if attached:
-            sub = parse(attached) if len(attached) < len(text) else {}
-            if sub.get("doc_type"):
-                out["attachments"].append(
-                    {
-                        "number": sub["number"],
-                        "date": sub["date"],
-                        "title": sub["title"],
-                        "doc_type": sub["doc_type"],
-                    }
-                )
-    else:
+        attached_at = next((k for k in range(after, len(p.lines)) if p.lines[k]), None)
+    elif embedded is None:
         p.warnings.append("recipients: no 'Nơi nhận' block")
+    if attached_at is not None:
+        _attach(p, raw, attached_at, depth)
     return out
+
+
+def _attach(p: Parsed, raw: list[str], at: int, depth: int) -> None:
+    """Read what follows the document (or is pasted inside it) as a document of its own:
+    a guidance that wraps another body's guidance keeps that one's themes, duties and
+    dates apart from its own. Its `lines` are the file lines it spans."""
+    last = max((k for k in range(at, len(p.lines)) if p.lines[k]), default=at)
+    span = [p.line_no(at), p.line_no(last)]
+    if depth >= MAX_DEPTH:
+        p.warnings.append(
+            f"attachments: lines {span[0]}–{span[1]}: attached more than {MAX_DEPTH} deep: not read"
+        )
+        return
+    sub = _parse(raw[at:], first=p.line_no(at), depth=depth + 1)
+    if not sub["doc_type"]:
+        p.warnings.append(
+            f"attachments: lines {span[0]}–{span[1]} follow the signature but are no "
+            "document of their own (no HƯỚNG DẪN, KẾ HOẠCH … heading): not read"
+        )
+        return
+    head = {k: sub.pop(k) for k in ("number", "date", "title", "doc_type")}
+    p.out["attachments"].append({**head, "lines": span, **sub})
 
 
 def slug(text: str, limit: int = 48) -> str:
@@ -464,21 +690,73 @@ def slug(text: str, limit: int = 48) -> str:
     return out or "chu-de"
 
 
-def catalog_draft(parsed: dict[str, Any], *, source_file: str | None = None) -> dict[str, Any]:
-    """A catalog draft for staff to complete: key messages, hashtags, English and facts are
-    left empty on purpose, so `phuxanh catalog check` lists exactly what is missing."""
-    code = parsed["number"] or slug(f"{parsed['doc_type'] or 'van-ban'} {parsed['title']}", 40)
+def catalog_draft(
+    parsed: dict[str, Any],
+    *,
+    source_file: str | None = None,
+    catalog: list[dict[str, Any]] | None = None,
+    known: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A catalog draft for staff to complete. Map before adding: each imported theme that
+    an existing catalog theme (`catalog`, as `themes.catalog_for_matching` gives it)
+    already covers is proposed under `matches` (which theme, how sure, why, the reference
+    to add); only the rest become new themes, coded with the issuing unit
+    (`du-dh-y-duoc-hai-phong-…`) so two units' drafts never collide. The directive keeps
+    its catalog code when `known` (the catalog's directives) has its number or file. Key
+    messages, hashtags, English and facts are left empty on purpose, so `phuxanh catalog
+    check` lists exactly what is missing."""
+    from phuxanh.catalog import matching
+
+    same = next(
+        (
+            d
+            for d in known or []
+            if (parsed["number"] and d.get("number") == parsed["number"])
+            or (source_file and d.get("source_file") == source_file)
+        ),
+        None,
+    )
+    code = (
+        str(same["code"])
+        if same
+        else parsed["number"] or slug(f"{parsed['doc_type'] or 'van-ban'} {parsed['title']}", 40)
+    )
+    unit = matching.unit_slug(parsed["issuer"])
     key_dates = {d["date"]: d for d in parsed["key_dates"]}
-    themes = []
-    for theme in parsed["themes"]:
+    found = matching.match(parsed["themes"], catalog or [], directive=code)
+    matches: list[dict[str, Any]] = []
+    themes: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for theme, match in zip(parsed["themes"], found, strict=True):
+        ref = f"{code}:{theme['ref']}"
+        if match is not None:
+            cited = match["why"].startswith("already cites")
+            matches.append(
+                {
+                    "theme": theme["code"],
+                    "title": theme["title"],
+                    "line": theme["line"],
+                    "catalog": match["catalog"],
+                    "score": match["score"],
+                    "why": match["why"],
+                    "add_ref": None if cited else ref,
+                }
+            )
+            continue
+        new = f"{unit}-{slug(theme['title'], 62 - len(unit))}"
+        k = 2
+        while new in taken:
+            new = f"{unit}-{slug(theme['title'], 58 - len(unit))}-{k}"
+            k += 1
+        taken.add(new)
         themes.append(
             {
-                "code": slug(theme["title"]),
+                "code": new,
                 "title": {"vi": theme["title"], "en": ""},
-                "directives": [f"{code}:{theme['code']}"],
+                "directives": [ref],
                 "key_messages": [],
                 "hashtags": [],
-                "slogans": theme["slogans"],
+                "slogans": [{"text": s, "source": code} for s in theme["slogans"]],
                 "key_dates": [
                     {
                         "date": day,
@@ -501,5 +779,6 @@ def catalog_draft(parsed: dict[str, Any], *, source_file: str | None = None) -> 
             "title": parsed["title"],
             "source_file": source_file,
         },
+        "matches": matches,
         "themes": themes,
     }

@@ -1,7 +1,11 @@
 """The theme catalog as data: `content/themes/*.yaml`, `content/directives/*.yaml`.
 
-`check_catalog()` validates every file and reports `file:line: field: problem`;
-`load_catalog()` upserts the validated catalog into the database.
+`check_catalog()` validates every file and reports `file:line: field: problem`, and checks
+the catalog against its sources: where a directive's text is shipped
+(`content/directives/text/`), every section a theme cites is in it, and every fact, slogan
+and key message it backs quotes words found in it (accents, case and line breaks aside).
+`load_catalog()` upserts the validated catalog into the database; `theme_windows()` gives
+each theme's validity window to the planner.
 """
 
 from __future__ import annotations
@@ -9,13 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
-from sqlmodel import Session, select
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
+from phuxanh.catalog.sources import TEXT_DIR, Shipped, section_list, shipped
 from phuxanh.core.errors import ValidationFailed
-from phuxanh.core.yamlio import LocatedDoc, load_located, validate_doc
+from phuxanh.core.yamlio import LocatedDoc, format_loc, load_located, validate_doc
 from phuxanh.models import Directive, Fact, KeyDate, Theme
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -39,12 +53,21 @@ class Bilingual(Strict):
         return self
 
 
+Quote = Text | list[Text]
+
+
 class Source(Strict):
     title: Text
     number: Text | None = Field(default=None, description="document number, e.g. 85/2015/QH13")
     url: HttpUrl | None = None
     issuer: Text | None = None
     date: dt.date | None = None
+    directive: Text | None = Field(
+        default=None, description="the catalog directive (content/directives) it comes from"
+    )
+    quote: Quote | None = Field(
+        default=None, description="the words of that directive's shipped text it comes from"
+    )
 
     @model_validator(mode="after")
     def _checkable(self) -> Source:
@@ -72,6 +95,26 @@ class KeyDateSpec(Strict):
     label: Bilingual
     kind: Literal["election", "congress", "commemoration", "event", "report", "anniversary"]
     wave: Wave = Wave()
+    confirmed: bool = Field(
+        default=True,
+        description="false: a placeholder until the date is announced; kept here, never "
+        "loaded (no countdown, wave or report prints it as if known)",
+    )
+
+
+class KeyMessage(Bilingual):
+    """A key message. A points card credits the theme's first directive with it, so where
+    that directive's text is shipped, `quote` gives the words it comes from."""
+
+    quote: Quote | None = None
+
+
+class SloganSpec(Strict):
+    text: Text
+    source: Text = Field(description="the catalog directive the slogan comes from")
+    quote: Text | None = Field(
+        default=None, description="the words as the directive writes them, when not `text`"
+    )
 
 
 class ThemeSpec(Strict):
@@ -79,11 +122,31 @@ class ThemeSpec(Strict):
     title: Bilingual
     directives: list[Text] = Field(min_length=1, description="directive codes and sections")
     sensitive: bool = False
-    key_messages: list[Bilingual] = Field(min_length=1)
+    valid_from: dt.date | None = Field(default=None, description="no slot before this day")
+    valid_until: dt.date | None = Field(default=None, description="no slot after this day")
+    key_messages: list[KeyMessage] = Field(min_length=1)
     hashtags: list[Annotated[str, StringConstraints(pattern=r"^#\w{2,60}$")]] = Field(min_length=1)
-    slogans: list[Text] = []
+    slogans: list[SloganSpec] = []
     key_dates: list[KeyDateSpec] = []
     facts: list[FactSpec] = Field(min_length=5)
+
+    @field_validator("slogans", mode="before")
+    @classmethod
+    def _slogans_name_their_source(cls, value: object) -> object:
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    raise ValueError(
+                        f"[{i}] {item!r}: a slogan names the directive it comes from: "
+                        "{text: …, source: <directive code>}"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> ThemeSpec:
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError("valid_from is after valid_until")
+        return self
 
     @model_validator(mode="after")
     def _unique_fact_ids(self) -> ThemeSpec:
@@ -116,9 +179,11 @@ def _files(root: Path, sub: str) -> list[Path]:
 
 
 class Draft(BaseModel):
-    """The shape `phuxanh directive import -o` writes: one directive and its themes."""
+    """The shape `phuxanh directive import -o` writes: one directive, the imported themes an
+    existing catalog theme already covers (`matches`, a proposal) and the new themes."""
 
     directive: dict[str, object]
+    matches: list[dict[str, object]] = []
     themes: list[dict[str, object]]
 
 
@@ -148,7 +213,7 @@ def check_catalog(root: Path) -> Catalog:
     if root.is_file():
         return check_draft(root)
     problems: list[str] = []
-    directives: list[DirectiveSpec] = []
+    directives: list[tuple[LocatedDoc, DirectiveSpec]] = []
     themes: list[tuple[LocatedDoc, ThemeSpec]] = []
     theme_files = _files(root, "themes")
     if not theme_files:
@@ -158,12 +223,13 @@ def check_catalog(root: Path) -> Catalog:
             try:
                 doc = load_located(path)
                 if kind == "directive":
-                    directives.append(validate_doc(doc, DirectiveSpec))
+                    directives.append((doc, validate_doc(doc, DirectiveSpec)))
                 else:
                     themes.append((doc, validate_doc(doc, ThemeSpec)))
             except ValidationFailed as exc:
                 problems.extend(exc.problems)
-    known = {d.code for d in directives}
+    texts = _shipped_texts(root, directives, problems)
+    by_code = {d.code: d for _, d in directives}
     codes: dict[str, Path] = {}
     fact_ids: dict[str, Path] = {}
     for doc, theme in themes:
@@ -172,10 +238,17 @@ def check_catalog(root: Path) -> Catalog:
             problems.append(f"{doc.path}:{line}: code: {theme.code!r} also in {codes[theme.code]}")
         codes[theme.code] = doc.path
         for i, ref in enumerate(theme.directives):
-            if ref.split(":", 1)[0] not in known:
+            code, _, part = ref.partition(":")
+            if code not in by_code:
                 problems.append(
                     f"{doc.path}:{doc.line_of(('directives', i))}: directives[{i}]: "
-                    f"unknown directive {ref.split(':', 1)[0]!r} (not in content/directives)"
+                    f"unknown directive {code!r} (not in content/directives)"
+                )
+            elif part and code in texts and part not in texts[code].sections:
+                problems.append(
+                    f"{doc.path}:{doc.line_of(('directives', i))}: directives[{i}]: {part!r} is "
+                    f"no section of {code} ({texts[code].path.name} has "
+                    f"{section_list(texts[code])})"
                 )
         for i, fact in enumerate(theme.facts):
             if fact.id in fact_ids:
@@ -184,9 +257,219 @@ def check_catalog(root: Path) -> Catalog:
                     f"{fact.id!r} also in {fact_ids[fact.id]}"
                 )
             fact_ids[fact.id] = doc.path
+        problems += _source_problems(doc, theme, by_code, texts)
+        problems += _window_problems(doc, theme)
     if problems:
         raise ValidationFailed(problems)
-    return Catalog(directives=directives, themes=[t for _, t in themes])
+    return Catalog(directives=[d for _, d in directives], themes=[t for _, t in themes])
+
+
+def _shipped_texts(
+    root: Path, directives: list[tuple[LocatedDoc, DirectiveSpec]], problems: list[str]
+) -> dict[str, Shipped]:
+    """The directives whose text is in content/directives/text/, read once."""
+    folder = root.joinpath(*TEXT_DIR)
+    texts: dict[str, Shipped] = {}
+    for doc, d in directives:
+        if not d.source_file:
+            continue
+        path = folder / d.source_file
+        if not path.is_file():
+            problems.append(
+                f"{doc.path}:{doc.line_of(('source_file',))}: source_file: "
+                f"{d.source_file!r} is not in {folder}"
+            )
+            continue
+        texts[d.code] = shipped(path)
+    return texts
+
+
+def _quotes(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _fact_directive(source: Source, by_code: dict[str, DirectiveSpec]) -> str | None:
+    """The catalog directive a fact names: `source.directive`, or the one whose number (or
+    code) `source.number` is."""
+    if source.directive:
+        return source.directive
+    return next(
+        (c for c, d in by_code.items() if source.number and source.number in (d.number, c)),
+        None,
+    )
+
+
+QUOTED_EN = re.compile(r"[“\"]([^”\"\n]{2,150})[”\"]")
+
+
+def _source_problems(
+    doc: LocatedDoc, theme: ThemeSpec, by_code: dict[str, DirectiveSpec], texts: dict[str, Shipped]
+) -> list[str]:
+    """Each fact, slogan and key message checked against the document it names."""
+    from phuxanh.catalog.sources import normalise
+
+    problems: list[str] = []
+
+    def at(*loc: str | int) -> str:
+        return f"{doc.path}:{doc.line_of(loc)}: {format_loc(loc)}"
+
+    def unfound(loc: tuple[str | int, ...], code: str, quotes: list[str]) -> None:
+        for quote in quotes:
+            if not texts[code].has(quote):
+                shown = quote if len(quote) <= 90 else quote[:87] + "…"
+                problems.append(
+                    f"{at(*loc)}: not found in {texts[code].path.name} ({code}): {shown!r}"
+                )
+
+    first = theme.directives[0].partition(":")[0]
+    for i, message in enumerate(theme.key_messages):
+        if first in texts:
+            quotes = _quotes(message.quote)
+            if not quotes:
+                problems.append(
+                    f"{at('key_messages', i)}: a points card credits {first} (the theme's "
+                    f"first directive) with this message: give quote: the words of "
+                    f"{texts[first].path.name} it comes from"
+                )
+            unfound(("key_messages", i, "quote"), first, quotes)
+    for i, slogan in enumerate(theme.slogans):
+        if slogan.source not in by_code:
+            problems.append(
+                f"{at('slogans', i, 'source')}: unknown directive {slogan.source!r} "
+                "(not in content/directives)"
+            )
+        elif slogan.source in texts:
+            unfound(
+                ("slogans", i, "quote" if slogan.quote else "text"),
+                slogan.source,
+                [slogan.quote or slogan.text],
+            )
+    for i, fact in enumerate(theme.facts):
+        source = fact.source
+        code = _fact_directive(source, by_code)
+        if code is None:
+            continue
+        if code not in by_code:
+            problems.append(
+                f"{at('facts', i, 'source', 'directive')}: unknown directive {code!r} "
+                "(not in content/directives)"
+            )
+            continue
+        number = by_code[code].number
+        if number and source.number != number:
+            problems.append(
+                f"{at('facts', i, 'source', 'number')}: {source.number!r} is not the number "
+                f"of {code} ({number!r})"
+            )
+        elif not number and source.number:
+            problems.append(
+                f"{at('facts', i, 'source', 'number')}: {code} has no number (blank in the "
+                f"original): a card would print {source.number!r}, which no reader can look up"
+            )
+        if code in texts:
+            quotes = _quotes(source.quote)
+            if not quotes:
+                problems.append(
+                    f"{at('facts', i, 'source')}: {code} is shipped as "
+                    f"{texts[code].path.name}: give quote: the words this fact comes from"
+                )
+            unfound(("facts", i, "source", "quote"), code, quotes)
+    texts_en: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("key_messages", i, "en"), m.en, m.vi) for i, m in enumerate(theme.key_messages)
+    ] + [(("facts", i, "text", "en"), f.text.en, f.text.vi) for i, f in enumerate(theme.facts)]
+    for loc, en, vi in texts_en:
+        for quoted in QUOTED_EN.findall(en):
+            if normalise(quoted) not in normalise(vi):
+                problems.append(
+                    f"{at(*loc)}: “{quoted}” is an English rendering in quotes that no source "
+                    "gives: quote the Vietnamese words as the source writes them and put the "
+                    "translation after them, unquoted"
+                )
+    return problems
+
+
+def _window_problems(doc: LocatedDoc, theme: ThemeSpec) -> list[str]:
+    """A confirmed key date's wave lies inside the theme's validity window."""
+    problems: list[str] = []
+    for i, kd in enumerate(theme.key_dates):
+        if not kd.confirmed:
+            continue
+        start = kd.date - dt.timedelta(days=kd.wave.before_days)
+        end = kd.date + dt.timedelta(days=kd.wave.after_days)
+        where = f"{doc.path}:{doc.line_of(('key_dates', i, 'date'))}: key_dates[{i}]"
+        if theme.valid_until and end > theme.valid_until:
+            problems.append(
+                f"{where}: its wave ends {end:%d/%m/%Y}, after the theme's valid_until "
+                f"({theme.valid_until:%d/%m/%Y}): the planner would give those days no slot"
+            )
+        if theme.valid_from and start < theme.valid_from:
+            problems.append(
+                f"{where}: its wave starts {start:%d/%m/%Y}, before the theme's valid_from "
+                f"({theme.valid_from:%d/%m/%Y})"
+            )
+    return problems
+
+
+class _Window(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    code: Code
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+Window = tuple[dt.date | None, dt.date | None]
+
+
+def theme_windows(root: Path) -> dict[str, Window]:
+    """Each theme's validity window (valid_from, valid_until) from the catalog files: the
+    database keeps none yet, so the planner reads them here."""
+    out: dict[str, Window] = {}
+    problems: list[str] = []
+    for path in _files(root, "themes"):
+        try:
+            window = validate_doc(load_located(path), _Window)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+            continue
+        out[window.code] = (window.valid_from, window.valid_until)
+    if problems:
+        raise ValidationFailed(problems)
+    return out
+
+
+def catalog_for_matching(root: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The catalog's themes as `matching.match` reads them ({code, title, text,
+    directives}) and its directives' (code, number, source_file) for the importer; files
+    that cannot be read are left out and named in the second list."""
+    themes: list[dict[str, Any]] = []
+    unread: list[str] = []
+    for path in _files(root, "themes"):
+        try:
+            t = validate_doc(load_located(path), ThemeSpec)
+        except ValidationFailed as exc:
+            unread.extend(exc.problems[:1])
+            continue
+        text = [t.title.vi, *(m.vi for m in t.key_messages), *(s.text for s in t.slogans)]
+        text += [kd.label.vi for kd in t.key_dates] + [f.text.vi for f in t.facts]
+        themes.append(
+            {
+                "code": t.code,
+                "title": t.title.vi,
+                "text": "\n".join(text),
+                "directives": list(t.directives),
+            }
+        )
+    return themes, unread
+
+
+def catalog_directives(root: Path) -> list[DirectiveSpec]:
+    found = []
+    for path in _files(root, "directives"):
+        try:
+            found.append(validate_doc(load_located(path), DirectiveSpec))
+        except ValidationFailed:
+            continue
+    return found
 
 
 def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
@@ -214,9 +497,9 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
             {
                 "title_vi": t.title.vi,
                 "title_en": t.title.en,
-                "key_messages": [m.model_dump() for m in t.key_messages],
+                "key_messages": [{"vi": m.vi, "en": m.en} for m in t.key_messages],
                 "hashtags": list(dict.fromkeys(t.hashtags)),
-                "slogans": list(t.slogans),
+                "slogans": [s.text for s in t.slogans],
                 "directive_refs": list(t.directives),
                 "sensitive": t.sensitive,
             }
@@ -224,7 +507,14 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
         session.add(theme)
         session.flush()
         assert theme.id is not None
-        for kd in t.key_dates:
+        # a key date gone from the catalog, or not confirmed (a placeholder), is in no row:
+        # no countdown, wave or report prints it
+        confirmed = [kd for kd in t.key_dates if kd.confirmed]
+        kept = {(kd.date, kd.label.vi) for kd in confirmed}
+        for old in session.exec(select(KeyDate).where(KeyDate.theme_id == theme.id)).all():
+            if (old.on_date, old.label_vi) not in kept:
+                session.execute(delete(KeyDate).where(col(KeyDate.id) == old.id))
+        for kd in confirmed:
             row = session.exec(
                 select(KeyDate).where(
                     KeyDate.theme_id == theme.id,
@@ -267,6 +557,7 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
             )
             session.add(fact)
             n_facts += 1
+        _retire_facts(session, theme.id, {f.id for f in t.facts})
     session.flush()
     return {
         "directives": len(catalog.directives),
@@ -274,3 +565,13 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
         "key_dates": n_dates,
         "facts": n_facts,
     }
+
+
+def _retire_facts(session: Session, theme_id: int, codes: set[str]) -> None:
+    """A fact gone from the catalog keeps its row (published posts cite it) but is valid
+    until yesterday at the latest, so it is never featured again."""
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    for fact in session.exec(select(Fact).where(Fact.theme_id == theme_id)).all():
+        if fact.code not in codes and (fact.valid_until is None or fact.valid_until > yesterday):
+            fact.valid_until = yesterday
+            session.add(fact)

@@ -295,11 +295,16 @@ def directive_import(
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="write a YAML catalog draft")
     ] = None,
+    catalog: Annotated[
+        Path, typer.Option(help="the catalog the draft's themes are matched against first")
+    ] = ROOT / "content",
 ) -> None:
-    """Read a directive: print it as JSON, or write a catalog draft for staff to complete."""
+    """Read a directive: print it as JSON, or write a catalog draft for staff to complete:
+    imported themes the catalog already has are proposed under `matches`, the rest are new."""
     import yaml
 
     from phuxanh.catalog.directives import MAX_BYTES, catalog_draft, decode, parse
+    from phuxanh.catalog.themes import catalog_directives, catalog_for_matching
     from phuxanh.cli.common import output_file
 
     if out is not None:
@@ -315,15 +320,23 @@ def directive_import(
     if as_json or out is None:
         typer.echo(json.dumps(parsed, ensure_ascii=False, indent=2))
     if out is not None:
-        draft = catalog_draft(parsed, source_file=file.name)
+        themes, unread = catalog_for_matching(catalog)
+        for problem in unread:
+            typer.echo(f"not matched against (cannot be read): {problem}", err=True)
+        draft = catalog_draft(
+            parsed,
+            source_file=file.name,
+            catalog=themes,
+            known=[d.model_dump(mode="json") for d in catalog_directives(catalog)],
+        )
         with atomic_output(out, "-o") as tmp:
             tmp.write_text(
                 yaml.safe_dump(draft, allow_unicode=True, sort_keys=False, width=100),
                 encoding="utf-8",
             )
         typer.echo(
-            f"draft written: {out} ({len(draft['themes'])} themes); "
-            f"next: phuxanh catalog check {out}",
+            f"draft written: {out} ({len(draft['matches'])} themes the catalog has, under "
+            f"matches; {len(draft['themes'])} new); next: phuxanh catalog check {out}",
             err=True,
         )
 

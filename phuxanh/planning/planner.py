@@ -4,14 +4,17 @@ Per channel and day: slots at the starts of its posting windows, then every mini
 spacing inside them, up to its daily maximum. Per slot: the theme furthest behind its
 weekly quota, weighted up inside a wave (build-up ×2, peak ×4, after ×2; waves from the
 campaign file, else the catalog's key dates) and on commemoration days
-(`content/commemorations.yaml`). A wave's peak days always get a slot of its theme.
-Deterministic; each slot says why it is there; what cannot be fitted is reported.
+(`content/commemorations.yaml`). A wave's peak days always get a slot of its theme. A
+theme outside its validity window (the catalog's valid_from / valid_until: the election
+theme ends with its wave) gets no slot. Deterministic; each slot says why it is there;
+what cannot be fitted is reported.
 Re-planning removes only empty slots: slots with content stay.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,6 +51,22 @@ from phuxanh.planning.campaign import (
 
 WAVE_WEIGHT = 2.0
 PEAK_WEIGHT = 4.0
+Window = tuple[dt.date | None, dt.date | None]  # a theme's (valid_from, valid_until)
+
+
+def catalog_windows() -> dict[str, Window]:
+    """The themes' validity windows from the catalog files (the database keeps none yet)."""
+    from phuxanh.catalog.themes import theme_windows
+    from phuxanh.core.settings import get_settings
+
+    return theme_windows(get_settings().content_dir)
+
+
+def in_window(window: Window | None, day: dt.date) -> bool:
+    if window is None:
+        return True
+    start, until = window
+    return (start is None or start <= day) and (until is None or day <= until)
 
 
 def _hm(value: str) -> dt.time:
@@ -420,8 +439,10 @@ def plan(
     days: int,
     tz: ZoneInfo,
     commemorations: list[Commemoration] | None = None,
+    windows: Mapping[str, Window] | None = None,
 ) -> tuple[list[Slot], list[str]]:
-    """Plan `days` days from `start`. Returns (new slots, what could not be planned)."""
+    """Plan `days` days from `start`. Returns (new slots, what could not be planned).
+    `windows`: each theme's validity window (default: the catalog's, `catalog_windows`)."""
     spec = CampaignSpec.model_validate(campaign.config)
     themes = {
         t.code: t
@@ -433,7 +454,12 @@ def plan(
     quotas = [q for q in spec.themes if q.code in themes and q.per_week > 0]
     if not quotas:
         return [], [*unfit, "no theme with a weekly quota"]
-    chooser = _Chooser(quotas, _waves(session, spec, themes), commemorations or [])
+    chooser = _Chooser(
+        quotas,
+        _waves(session, spec, themes),
+        commemorations or [],
+        catalog_windows() if windows is None else windows,
+    )
     channels = {
         c.code: c
         for c in session.exec(
@@ -478,7 +504,11 @@ def plan(
         )
         peaks = chooser.peak_themes(day)
         for when, cspec in times:
-            code, why = chooser.choose(day, must=peaks)
+            chosen = chooser.choose(day, must=peaks)
+            if chosen is None:
+                unfit.append(f"{day:%d/%m/%Y}: no theme is inside its validity window")
+                break
+            code, why = chosen
             peaks = [p for p in peaks if p != code]
             slot = Slot(
                 campaign_id=campaign.id or 0,
@@ -499,12 +529,20 @@ class _Chooser:
     """Picks the theme furthest behind its weekly quota, weighted by waves and days."""
 
     def __init__(
-        self, quotas: list[ThemeQuota], waves: list[ActiveWave], days: list[Commemoration]
+        self,
+        quotas: list[ThemeQuota],
+        waves: list[ActiveWave],
+        days: list[Commemoration],
+        windows: Mapping[str, Window] | None = None,
     ) -> None:
         self.quotas = sorted(quotas, key=lambda q: q.code)
         self.waves = waves
         self.days = days
+        self.windows = windows or {}
         self.counts: dict[tuple[str, tuple[int, int]], int] = {}
+
+    def valid(self, code: str, day: dt.date) -> bool:
+        return in_window(self.windows.get(code), day)
 
     def count(self, code: str, day: dt.date) -> None:
         key = (code, day.isocalendar()[:2])
@@ -515,7 +553,10 @@ class _Chooser:
         found = [
             w.theme
             for w in self.waves
-            if w.theme in quota_codes and (phase := w.phase(day)) is not None and phase[0] == "peak"
+            if w.theme in quota_codes
+            and self.valid(w.theme, day)
+            and (phase := w.phase(day)) is not None
+            and phase[0] == "peak"
         ]
         return list(dict.fromkeys(found))
 
@@ -537,11 +578,12 @@ class _Chooser:
                 notes.append(f"commemoration {c.name}")
         return weight, "; ".join(notes)
 
-    def choose(self, day: dt.date, *, must: list[str]) -> tuple[str, str]:
+    def choose(self, day: dt.date, *, must: list[str]) -> tuple[str, str] | None:
+        """The theme for the next slot of `day`, or None when no theme is valid that day."""
         week = day.isocalendar()[:2]
         best: tuple[float, str, str] | None = None
         for q in self.quotas:
-            if must and q.code != must[0]:
+            if (must and q.code != must[0]) or not self.valid(q.code, day):
                 continue
             done = self.counts.get((q.code, week), 0)
             weight, note = self._weight(q.code, day)
@@ -551,6 +593,7 @@ class _Chooser:
                     f"; {note}" if note else ""
                 )
                 best = (score, q.code, why)
-        assert best is not None
+        if best is None:
+            return None
         self.count(best[1], day)
         return best[1], best[2]
