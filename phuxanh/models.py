@@ -135,6 +135,9 @@ class Theme(SQLModel, table=True):
     slogans: list[str] = _json_list()
     directive_refs: list[str] = _json_list()
     sensitive: bool = False
+    # the days the theme may be posted on (the catalog's valid_from / valid_until; None: open)
+    valid_from: date | None = None
+    valid_until: date | None = None
 
 
 class KeyDate(SQLModel, table=True):

@@ -86,3 +86,37 @@ def test_a_broken_window_is_named_by_file_and_line(tmp_path: Path) -> None:
         i for i, text in enumerate(path.read_text().splitlines(), 1) if "valid_until" in text
     )
     assert problem.startswith(f"{path}:{line}: valid_until: ")
+
+
+def test_catalog_load_keeps_the_windows_in_the_database(db_url: str) -> None:
+    """The planner reads the windows `catalog load` stored (a worker needs no content/)."""
+    jobs.load_catalog(db_url)
+    with Session(jobs.engine(db_url)) as s:
+        stored = {t.code: (t.valid_from, t.valid_until) for t in s.exec(select(Theme))}
+    assert stored == theme_windows(ROOT / "content")
+    assert stored["bau-cu-2026"] == (None, END)
+
+
+def test_a_closed_theme_owes_no_posts_in_a_report(db_url: str) -> None:
+    """After its window, a theme's weekly quota is no shortfall: the Q4 2026 demo report
+    said the plan gave 0 posts to the election theme, short of its quota."""
+    from phuxanh.reports.figures import build
+    from phuxanh.reports.model import parse_period
+
+    jobs.load_catalog(db_url)
+    jobs.setup_campaign(demo.DEMO_CAMPAIGN, sandbox_url="http://127.0.0.1:9", database_url=db_url)
+    jobs.plan_days("demo-2026", start=dt.date(2026, 10, 5), days=14, database_url=db_url)
+    assert _election_days(db_url) == []
+
+    def gaps() -> list[str]:
+        with Session(jobs.engine(db_url)) as s:
+            report = build(s, period=parse_period("2026-Q4"), tz=TZ, today=dt.date(2026, 10, 20))
+            return [g for g in report.gaps if "Bầu cử" in g]
+
+    assert gaps() == []
+    with Session(jobs.engine(db_url)) as s:  # the control: were the theme open, it would
+        election = s.exec(select(Theme).where(Theme.code == "bau-cu-2026")).one()
+        election.valid_until = None
+        s.add(election)
+        s.commit()
+    assert len(gaps()) == 1 and "thấp hơn định mức" in gaps()[0]

@@ -502,6 +502,8 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
                 "slogans": [s.text for s in t.slogans],
                 "directive_refs": list(t.directives),
                 "sensitive": t.sensitive,
+                "valid_from": t.valid_from,
+                "valid_until": t.valid_until,
             }
         )
         session.add(theme)

@@ -54,12 +54,9 @@ PEAK_WEIGHT = 4.0
 Window = tuple[dt.date | None, dt.date | None]  # a theme's (valid_from, valid_until)
 
 
-def catalog_windows() -> dict[str, Window]:
-    """The themes' validity windows from the catalog files (the database keeps none yet)."""
-    from phuxanh.catalog.themes import theme_windows
-    from phuxanh.core.settings import get_settings
-
-    return theme_windows(get_settings().content_dir)
+def catalog_windows(session: Session) -> dict[str, Window]:
+    """The themes' validity windows, as `catalog load` stored them."""
+    return {t.code: (t.valid_from, t.valid_until) for t in session.exec(select(Theme))}
 
 
 def in_window(window: Window | None, day: dt.date) -> bool:
@@ -458,7 +455,7 @@ def plan(
         quotas,
         _waves(session, spec, themes),
         commemorations or [],
-        catalog_windows() if windows is None else windows,
+        catalog_windows(session) if windows is None else windows,
     )
     channels = {
         c.code: c

@@ -198,10 +198,20 @@ def build(
             col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi
         )
     ).one()
+    span_start, span_end = period.start, period.end
     if first is not None and last is not None:
         report.plan_days = (_local(last, tz) - _local(first, tz)).days + 1
+        span_start, span_end = _local(first, tz), _local(last, tz)
+    # a theme whose validity window misses every planned day owes no posts in the period
+    # (the election theme after its wave): its quota is no shortfall
+    closed = {
+        t.code
+        for t in session.exec(select(Theme))
+        if (t.valid_until is not None and t.valid_until < span_start)
+        or (t.valid_from is not None and t.valid_from > span_end)
+    }
     key_dates = list(session.exec(select(KeyDate).order_by(col(KeyDate.on_date))))
-    assess(report, spec=spec, people=people, key_dates=key_dates, themes=themes)
+    assess(report, spec=spec, people=people, key_dates=key_dates, themes=themes, closed=closed)
     report.audit_head = str(audit.head(session).anchor)
     return report
 

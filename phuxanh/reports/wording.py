@@ -35,7 +35,10 @@ def assess(
     people: list[User],
     key_dates: list[KeyDate],
     themes: dict[str, str],
+    closed: set[str] | frozenset[str] = frozenset(),
 ) -> None:
+    """The report's words. `closed`: themes outside their validity window on every planned
+    day of the period; their weekly quota is not counted as a shortfall."""
     period, total = report.period, report.totals
     editors = _people(people, ("editor",))
     approvers = _people(people, ("approver", "manager"))
@@ -72,6 +75,8 @@ def assess(
     days = report.plan_days  # quotas are weighed over the days the plan covers
     planned = {r.code: r.planned for r in report.themes}
     for quota in spec.themes if spec else []:
+        if quota.code in closed:
+            continue
         want = round(quota.per_week * days / 7)
         if days and quota.per_week and planned.get(quota.code, 0) < want:
             report.gaps.append(
