@@ -98,6 +98,74 @@ class Unit(SQLModel, table=True):
     name: str
     level: str = Field(default="city", max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    brand: str | None = Field(default=None, max_length=64)  # its brand kit (assets/brands)
+    hotline: str | None = Field(default=None, max_length=64)
+    address: str | None = None
+    # its own report header: issuer lines, party, number pattern, place, signer, recipients
+    # (the keys of planning.campaign.ReportSpec; empty: the campaign file's)
+    report: dict[str, Any] = _json()
+
+
+class Obligation(SQLModel, table=True):
+    """A report a unit owes: what, to whom, for which kind of period, due when, and the
+    document that says so. `due`: "10 after" (the 10th of the month after the period)
+    or "15/11" (a fixed day of the year)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    what: str
+    to_name: str  # the body it goes to, as the directive names it
+    to_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    period: str = Field(max_length=16)  # month | quarter | half | year | incident
+    due: str = Field(default="", max_length=32)
+    source: str = ""  # the directive (number) that sets it
+    active: bool = True
+
+
+class ReportFiling(SQLModel, table=True):
+    """A report for one obligation and period: drafted, then sent (a person says so, with
+    the document's number)."""
+
+    __tablename__ = "report_filing"
+    __table_args__ = (UniqueConstraint("obligation_id", "period_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    period_code: str = Field(max_length=16)
+    state: str = Field(default="drafted", max_length=16)  # drafted | sent
+    number: str | None = Field(default=None, max_length=64)
+    path: str | None = None
+    by: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Package(SQLModel, table=True):
+    """Approved content a parent unit sends down: the source item (its card template and
+    field values, captions per platform, facts and sources) and which fields the receiving
+    units may not change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    source_item_id: int = Field(foreign_key="contentitem.id")
+    title: str
+    locked: list[str] = _json_list()  # e.g. ["fact", "source", "card.figure"]
+    note: str | None = None
+    created_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PackageDelivery(SQLModel, table=True):
+    """One package at one receiving unit: received (a draft on its channels), approved,
+    published or declined (with the reason)."""
+
+    __tablename__ = "package_delivery"
+    __table_args__ = (UniqueConstraint("package_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    package_id: int = Field(foreign_key="package.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="contentitem.id")
+    state: str = Field(default="received", max_length=16)
+    reason: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class User(SQLModel, table=True):
