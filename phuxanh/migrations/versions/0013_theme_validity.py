@@ -17,9 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("theme", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("valid_from", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("valid_until", sa.Date(), nullable=True))
+    op.add_column("theme", sa.Column("valid_from", sa.Date(), nullable=True))
+    op.add_column("theme", sa.Column("valid_until", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:

@@ -23,13 +23,14 @@ S = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("brand", S(length=64), nullable=True))
-        batch_op.add_column(sa.Column("hotline", S(length=64), nullable=True))
-        batch_op.add_column(sa.Column("address", S(), nullable=True))
-        batch_op.add_column(
-            sa.Column("report", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
+    # plain ADD COLUMN (SQLite too): a batch copy of `unit` would drop a table others
+    # reference, which SQLite's foreign keys refuse on a database with rows
+    op.add_column("unit", sa.Column("brand", S(length=64), nullable=True))
+    op.add_column("unit", sa.Column("hotline", S(length=64), nullable=True))
+    op.add_column("unit", sa.Column("address", S(), nullable=True))
+    op.add_column(
+        "unit", sa.Column("report", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+    )
     op.create_table(
         "obligation",
         sa.Column("id", sa.Integer(), nullable=False),
