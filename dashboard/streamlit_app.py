@@ -27,6 +27,9 @@ DESK = [
     ("reports", "nav.reports", ":material/description:"),
     ("audit", "nav.audit", ":material/verified_user:"),
 ]
+# pages only some roles see (signed in): file, title, icon, roles
+WRITERS = {"editor", "approver", "manager", "admin"}
+BY_ROLE = [("compose", "nav.compose", ":material/edit_square:", WRITERS)]
 
 
 def main() -> None:
@@ -48,7 +51,7 @@ def main() -> None:
         st.navigation(
             [
                 st.Page(sign_in_page, title=t("auth.title"), url_path=name, default=name == "queue")
-                for name, _, _ in DESK
+                for name in [name for name, _, _ in DESK] + [page[0] for page in BY_ROLE]
             ],
             position="hidden",
         ).run()
@@ -56,12 +59,16 @@ def main() -> None:
     hand_off()
     language_switch(st.sidebar)
     sidebar_account(user)
-    st.navigation(
-        [
-            st.Page(PAGES / f"{name}.py", title=t(title), icon=icon, default=name == "queue")
-            for name, title, icon in DESK
-        ]
-    ).run()
+    pages = [
+        st.Page(PAGES / f"{name}.py", title=t(title), icon=icon, default=name == "queue")
+        for name, title, icon in DESK
+    ]
+    pages[1:1] = [
+        st.Page(PAGES / f"{name}.py", title=t(title), icon=icon)
+        for name, title, icon, roles in BY_ROLE
+        if str(user.role) in roles
+    ]
+    st.navigation(pages).run()
 
 
 if __name__ == "__main__":  # each browser session runs this file as __main__

@@ -414,7 +414,7 @@ EN: dict[str, str] = {
     "history.same_caption": "The caption did not change.",
     "history.change": "{field}: {before} → {after}",
     "history.none": "(none)",
-    "history.decision": "{who} · {kind} version {n} · {when}",
+    "history.decision": "{who} · {kind} · version {n} · {when}",
     "history.comment": "{who} · comment on version {n} · {when}",
     "history.field.media": "Photo/video",
     "history.field.scheduled_at": "Time",
