@@ -477,7 +477,7 @@ def show(
     """Draw one item in a bordered box; `key` keeps widget keys apart across pages. `doubt`:
     the item's sends in doubt when the caller read them (`in_doubt`), else read here."""
     key = key or str(row.id)
-    theme = row.theme_vi if lang() == "vi" else row.theme_en
+    theme = (row.theme_vi if lang() == "vi" else row.theme_en) or t("queue.no_theme")
     with st.container(border=True):
         left, right = st.columns([2, 3])
         _media(left, row.media)

@@ -537,7 +537,7 @@ def _queue_select(
     """The queue's rows as SQL (item, theme, unit, slot), filtered, unordered."""
     query = (
         select(ContentItem, Theme, Unit, Slot)
-        .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
+        .outerjoin(Theme, col(Theme.id) == col(ContentItem.theme_id))  # ad-hoc posts too
         .join(Unit, col(Unit.id) == col(ContentItem.unit_id))
         .outerjoin(Slot, col(Slot.id) == col(ContentItem.slot_id))
     )
@@ -606,10 +606,10 @@ def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
             QueueItem(
                 id=_id(item.id),
                 status=str(item.status),
-                theme=theme.code,
-                theme_vi=theme.title_vi,
-                theme_en=theme.title_en,
-                sensitive=theme.sensitive,
+                theme=theme.code if theme else "",  # "": a post without a theme
+                theme_vi=theme.title_vi if theme else "",
+                theme_en=theme.title_en if theme else "",
+                sensitive=theme.sensitive if theme else False,
                 unit=unit.name,
                 language=item.language,
                 caption=item.caption,

@@ -637,3 +637,28 @@ def test_a_link_from_an_e_mail_opens_its_item(app_db: str) -> None:
     q.query_params["item"] = "12; DROP"  # not a number: ignored, nothing opens
     q.button(key="close-item").click().run()
     assert "open_item" not in q.session_state
+
+
+def test_a_post_without_a_theme_reaches_the_reviewers(app_db: str) -> None:
+    """Ad-hoc posts (urgent news, an event today) need no theme: the queue joined themes
+    with an inner join and such a post never appeared to reviewers under any filter."""
+    from phuxanh.compose.items import create_item
+
+    with Session(jobs.engine(app_db)) as s:
+        channel = s.exec(select(Channel).order_by(col(Channel.id))).first()
+        assert channel is not None
+        item = create_item(
+            s,
+            channel_code=channel.code,
+            text="Thông báo khẩn: lịch tiếp công dân thay đổi hôm nay.",
+            at=dt.datetime.now(get_settings().tz) + dt.timedelta(hours=3),
+            actor="lan.nguyen",
+        )
+        s.commit()
+        assert item.theme_id is None and item.status == ItemStatus.in_review
+        rows = {r.id: r for r in crud.queue(s, viewer=user(s, "minh.tran"))}
+    assert item.id in rows and rows[item.id].theme == "" and not rows[item.id].sensitive
+    q = _signed_in("minh.tran")
+    q.text_input(key="q_text").input(f"#{item.id}").run()
+    assert [b.key for b in q.button if b.key.startswith("approve-")] == [f"approve-{item.id}"]
+    assert any("Bài ngoài chủ đề" in m.value for m in q.markdown)
