@@ -41,6 +41,7 @@ from phuxanh.models import (
     ItemComment,
     ItemStatus,
     ItemVersion,
+    PackageDelivery,
     Publication,
     PubState,
     Role,
@@ -157,6 +158,18 @@ def check_unit(session: Session, actor: User, item: ContentItem) -> None:
         raise PermissionDenied(code="item.outside_unit", user=actor.username, id=item.id)
 
 
+def _refuse_sender_approval(session: Session, actor: User, item: ContentItem) -> None:
+    """A draft that came in a content package is approved by the receiving unit's own
+    approvers: a unit above it (the sender) does not approve for it (an admin still may)."""
+    if actor.role == Role.admin or actor.unit_id == item.unit_id:
+        return
+    received = session.exec(
+        select(PackageDelivery.id).where(PackageDelivery.item_id == item.id)
+    ).first()
+    if received is not None:
+        raise PermissionDenied(code="item.package_own_unit", user=actor.username, id=item.id)
+
+
 def submit(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     check_unit(session, actor, item)
     if actor.role not in SUBMITTERS:
@@ -206,6 +219,7 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     if actor.role not in APPROVERS:
         raise PermissionDenied(code="item.may_not_approve", user=actor.username, role=actor.role)
     check_unit(session, actor, item)
+    _refuse_sender_approval(session, actor, item)
     if actor.id == item.author_id:
         raise PermissionDenied(code="item.own", user=actor.username, id=item.id)
     if item.status != ItemStatus.in_review:

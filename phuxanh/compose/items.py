@@ -52,6 +52,7 @@ from phuxanh.models import (
     Channel,
     ContentItem,
     ItemStatus,
+    PackageDelivery,
     Slot,
     Template,
     Theme,
@@ -547,6 +548,7 @@ def edit_item(
     note: str | None = None,
     outside_windows: str | None = None,
     now: dt.datetime | None = None,
+    locks_checked: bool = False,
 ) -> ContentItem:
     """Edit an item the way the desk and `phuxanh item edit` do; returns it (a change saves
     version `item.version`, see `review.edit`; no change saves nothing). Not committed.
@@ -562,8 +564,15 @@ def edit_item(
 
     Every refusal (see the module) is a coded error naming the input, and nothing is
     written then. An edit after approval sends the item back to review (`review.edit`);
-    an item whose send is in doubt cannot change (`review.SendInDoubt`)."""
+    an item whose send is in doubt cannot change (`review.SendInDoubt`). An item received
+    in a content package is edited through `network.packages.edit_received`, which keeps
+    what the package locks and passes `locks_checked`."""
     review.check_may_edit(session, item=item, actor=actor)
+    received = select(PackageDelivery.id).where(PackageDelivery.item_id == item.id)
+    if not locks_checked and session.exec(received).first() is not None:
+        raise ValidationFailed(
+            [f"ID: item {item.id} came in a content package: edit it with `phuxanh package edit`"]
+        )
     channels = list(
         session.exec(
             select(Channel).where(col(Channel.id).in_(item.channel_ids)).order_by(col(Channel.code))

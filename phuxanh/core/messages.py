@@ -41,6 +41,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "{user} ({role}) không có quyền quản lý người dùng.",
     },
     # review (review.py)
+    "item.package_own_unit": {
+        "en": "{user} may not approve item {id}: it came in a content package, and its own "
+        "unit's approvers approve it",
+        "vi": "{user} không duyệt mục #{id}: mục này đến từ một gói nội dung, người duyệt của "
+        "chính đơn vị nhận sẽ duyệt.",
+    },
     "item.outside_unit": {
         "en": "{user} is not in the unit of item {id}",
         "vi": "{user} không thuộc đơn vị của mục #{id}.",

@@ -1,0 +1,1 @@
+"""The offices of a city: units, their reporting obligations and content packages."""
