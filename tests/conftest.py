@@ -246,6 +246,7 @@ def app_db(
 SLOW_MODULES = {
     "test_faultrun.py",  # the exactly-once drill: hundreds of posts under faults and kills
     "test_browser.py",  # Chromium against `streamlit run`
+    "test_browser_desk.py",  # Chromium: compose, review, edit, approve at 390 px
     "test_scheduling.py",  # a Prefect server and its scheduler
     "test_workers.py",  # a Prefect work pool and workers
     "test_flows.py",  # Prefect flow runs (the temporary API)
