@@ -290,19 +290,35 @@ def report(
     out: Path,
     database_url: str | None = None,
     today: dt.date | None = None,
+    rollup: bool = False,
+    actor: str = "cli",
 ) -> dict[str, Any]:
-    """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf."""
+    """`phuxanh report`: build the period's report and write it as docx, xlsx or pdf. A
+    unit's report is then the draft of each of its obligations for that kind of period
+    (`reports.status.record_drafted`)."""
+    from phuxanh.network.units import get as get_unit
     from phuxanh.reports import figures as reporting
     from phuxanh.reports import files as report_files
     from phuxanh.reports.model import parse_period
+    from phuxanh.reports.status import record_drafted
 
     settings = get_settings()
     parsed = parse_period(period)
     with session_scope(engine(database_url)) as session:
         built = reporting.build(
-            session, period=parsed, tz=settings.tz, unit_code=unit_code, today=today
+            session,
+            period=parsed,
+            tz=settings.tz,
+            unit_code=unit_code,
+            today=today,
+            rollup=rollup,
         )
     report_files.write(built, out, fmt)
+    drafted: list[int] = []
+    if unit_code is not None:
+        with session_scope(engine(database_url)) as session:
+            unit = get_unit(session, unit_code, "--unit")
+            drafted = record_drafted(session, unit=unit, period=parsed, path=str(out), actor=actor)
     t = built.totals
     return {
         "path": str(out),
@@ -313,8 +329,14 @@ def report(
         "planned": t.planned,
         "approved": t.approved,
         "published": t.published,
+        "products": t.products,
         "reach": t.reach,
         "gaps": len(built.gaps),
+        "units": [
+            {"unit": r.code, "planned": r.planned, "published": r.published, "products": r.products}
+            for r in built.units
+        ],
+        "drafted_for": drafted,
     }
 
 

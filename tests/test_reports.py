@@ -121,7 +121,7 @@ def test_three_formats_in_the_administrative_layout(measured: str, tmp_path: Pat
         "Đánh giá",
     ]
     themes = list(book["Theo chủ đề"].iter_rows(min_row=2, values_only=True))
-    assert sum(r[4] for r in themes) == done["published"]
+    assert sum(r[5] for r in themes) == done["published"]  # the "Lượt đăng" column
     pdf = _pdf_text(outs["pdf"])
     assert "BÁO CÁO" in pdf and "quý I năm 2026" in pdf and "Nơi nhận:" in pdf
 

@@ -40,24 +40,7 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
             jobs.compose_range(start=start, end=end, campaign_code=campaign, database_url=database)
         )
 
-    @app.command()
-    def report(
-        period: Annotated[str, typer.Option(help="2026-03 | 2026-Q1 | 2026-H1 | 2026")],
-        output: Annotated[Path, typer.Option("-o", "--output", help="the report file")],
-        fmt: Annotated[str, typer.Option("--format", help="docx | xlsx | pdf")] = "docx",
-        unit: Annotated[str | None, typer.Option(help="unit code (default: all)")] = None,
-        database: Database = None,
-    ) -> None:
-        """The periodic report (results by theme and channel against the plan, "6 rõ",
-        assessment, next steps) in the administrative layout, or its tables as XLSX."""
-        if fmt not in ("docx", "xlsx", "pdf"):
-            raise ValidationFailed([f"--format: {fmt!r} is not docx, xlsx or pdf"])
-        if output.suffix.lower() != f".{fmt}":
-            raise ValidationFailed([f"-o: {output.name}: a {fmt} report ends in .{fmt}"])
-        output_file(output, "-o")
-        _print(
-            jobs.report(period=period, unit_code=unit, fmt=fmt, out=output, database_url=database)
-        )
+    _add_report_commands(app)
 
     @metrics_app.command("best-time")
     def best_time(
@@ -130,6 +113,117 @@ def add_commands(app: typer.Typer, item_app: typer.Typer, metrics_app: typer.Typ
                 session, n=n, seed=seed, out=output, tz_name=get_settings().timezone
             )
         typer.echo(f"{shown} drafts written to {output}")
+
+
+def _add_report_commands(app: typer.Typer) -> None:
+    """Register `phuxanh report` (write one), `report status` and `report mark-sent`."""
+    from phuxanh.cli.common import print_json as _print
+
+    report_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+    app.add_typer(report_app, name="report")
+
+    @report_app.callback()
+    def report(
+        ctx: typer.Context,
+        period: Annotated[
+            str | None, typer.Option(help="2026-03 | 2026-Q1 | 2026-H1 | 2026")
+        ] = None,
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="the report file")
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", help="docx | xlsx | pdf")] = "docx",
+        unit: Annotated[str | None, typer.Option(help="unit code (default: all)")] = None,
+        rollup: Annotated[
+            bool, typer.Option("--rollup", help="the unit and every unit below it, a row each")
+        ] = False,
+        actor: Annotated[
+            str | None, typer.Option("--as", help="who drafts it (recorded on the filing)")
+        ] = None,
+        database: Database = None,
+    ) -> None:
+        """The periodic report (results by theme and channel against the plan, "6 rõ",
+        assessment, next steps) in the administrative layout, or its tables as XLSX. With
+        --unit: that unit's own header, signer and recipients, judged against its own plan,
+        and recorded as the draft of its obligations for the period; with --rollup, the
+        units below it too. `report status` and `report mark-sent` follow the filings."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if period is None or output is None:
+            missing = "--period" if period is None else "-o"
+            raise ValidationFailed(
+                [f"{missing}: missing (e.g. report --period 2026-Q1 -o bao-cao.docx)"]
+            )
+        if fmt not in ("docx", "xlsx", "pdf"):
+            raise ValidationFailed([f"--format: {fmt!r} is not docx, xlsx or pdf"])
+        if output.suffix.lower() != f".{fmt}":
+            raise ValidationFailed([f"-o: {output.name}: a {fmt} report ends in .{fmt}"])
+        if rollup and unit is None:
+            raise ValidationFailed(["--rollup: needs --unit (the unit whose units it adds up)"])
+        output_file(output, "-o")
+        _print(
+            jobs.report(
+                period=period,
+                unit_code=unit,
+                fmt=fmt,
+                out=output,
+                database_url=database,
+                rollup=rollup,
+                actor=actor or "cli",
+            )
+        )
+
+    @report_app.command("status")
+    def report_status(
+        unit: Annotated[
+            str | None, typer.Option(help="a unit and the units below it (default: all)")
+        ] = None,
+        on: Annotated[str | None, typer.Option(help="the day to judge (default: today)")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+        database: Database = None,
+    ) -> None:
+        """Each obligation's current period, its due date and its report: open, drafted,
+        sent (with its number) or overdue."""
+        import datetime as dt
+
+        from phuxanh.core.db import session_scope
+        from phuxanh.core.settings import get_settings
+        from phuxanh.reports.status import status
+
+        today = day(on, "--on") if on else dt.datetime.now(get_settings().tz).date()
+        with session_scope(jobs.engine(database)) as session:
+            rows = status(session, unit=unit, on=today)
+        if as_json:
+            _print({"on": today.isoformat(), "reports": rows})
+            return
+        if not rows:
+            typer.echo("no obligations (add one: phuxanh obligation add --help)")
+        for r in rows:
+            due = dt.date.fromisoformat(r["due"]).strftime("%d/%m/%Y") if r["due"] else "—"
+            state = r["state"] + (f" {r['number']}" if r["number"] else "")
+            typer.echo(
+                f"{r['unit']:<24} #{r['obligation']:<4} {r['label']:<24} hạn {due:<10} "
+                f"{state:<16} {r['what']} → {r['to']}"
+            )
+
+    @report_app.command("mark-sent")
+    def report_mark_sent(
+        obligation: Annotated[int, typer.Option(help="the obligation's id (obligation list)")],
+        period: Annotated[str, typer.Option(help="2026-03 | 2026-Q1 | 2026-H1 | 2026")],
+        number: Annotated[str, typer.Option(help="the report's number, e.g. 45-BC/ĐU")],
+        actor: Annotated[str, typer.Option("--as", help="who sent it")],
+        database: Database = None,
+    ) -> None:
+        """Record that a report went out, with its number (audited)."""
+        from phuxanh.core.db import session_scope
+        from phuxanh.reports.status import mark_sent
+
+        with session_scope(jobs.engine(database)) as session:
+            filing = mark_sent(
+                session, obligation_id=obligation, period=period, number=number, actor=actor
+            )
+            typer.echo(
+                f"report {filing.period_code} of obligation {obligation} sent as {filing.number}"
+            )
 
 
 def add_pause_commands(app: typer.Typer) -> None:

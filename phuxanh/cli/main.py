@@ -20,6 +20,8 @@ from phuxanh.cli.items import add_commands, add_pause_commands
 from phuxanh.cli.media import media_app, render_app, template_app
 from phuxanh.cli.notify import notify_app
 from phuxanh.cli.ops import add_item_ops, channel_app, publication_app
+from phuxanh.cli.packages import package_app
+from phuxanh.cli.units import obligation_app, unit_app
 from phuxanh.cli.users import add_user_commands
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
 from phuxanh.core.settings import ROOT, get_settings
@@ -450,6 +452,9 @@ add_user_commands(user_app)  # disable, enable, reset-password (phuxanh/cli/user
 app.add_typer(channel_app, name="channel")
 app.add_typer(publication_app, name="publication")
 app.add_typer(notify_app, name="notify")  # e-mail about hand-offs (phuxanh/cli/notify.py)
+app.add_typer(unit_app, name="unit")  # the unit registry (phuxanh/cli/units.py)
+app.add_typer(obligation_app, name="obligation")  # reports a unit owes
+app.add_typer(package_app, name="package")  # content packages (phuxanh/cli/packages.py)
 
 
 def _line(text: object, *, whole: bool = False) -> str:

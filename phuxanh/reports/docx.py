@@ -15,10 +15,12 @@ from docx.shared import Cm, Pt
 from phuxanh.reports.layout import (
     SIX_COLUMNS,
     SUBJECT,
+    UNIT_COLUMNS,
     audit_line,
     chart_png,
     heading,
     sections,
+    unit_table,
 )
 from phuxanh.reports.model import Report
 
@@ -44,6 +46,32 @@ def _para(
     if indent:
         p.paragraph_format.first_line_indent = Cm(1.27)
     return p
+
+
+def _units(doc: Any, report: Report) -> None:
+    """The rolled-up report's table: a row per unit, then the total."""
+    _para(doc, "Kết quả theo từng đơn vị:", italic=True)
+    table = doc.add_table(rows=1, cols=len(UNIT_COLUMNS))
+    table.style = "Table Grid"
+    for cell, name in zip(table.rows[0].cells, UNIT_COLUMNS, strict=True):
+        cell.text = ""
+        _para(cell, name, bold=True, size=11, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    rows = unit_table(report)
+    for k, row in enumerate(rows):
+        cells = table.add_row().cells
+        for j, (cell, text) in enumerate(zip(cells, row, strict=True)):
+            _para(
+                cell,
+                text,
+                bold=k == len(rows) - 1,
+                size=11,
+                align=WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.RIGHT,
+                space_after=0,
+            )
+    for row in table.rows:  # each cell's empty first paragraph
+        for cell in row.cells:
+            first = cell.paragraphs[0]
+            first._element.getparent().remove(first._element)
 
 
 def write_docx(report: Report, out: Path) -> None:
@@ -114,6 +142,8 @@ def write_docx(report: Report, out: Path) -> None:
         _para(doc, title, bold=True)
         for text in paragraphs:
             _para(doc, text, indent=True)
+        if i == 0 and report.units:
+            _units(doc, report)
         if i == 0:
             doc.add_picture(io.BytesIO(chart_png(report)), width=Cm(16))
             _para(doc, "Bảng “6 rõ” theo từng nhiệm vụ:", italic=True)

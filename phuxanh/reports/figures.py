@@ -28,6 +28,7 @@ from phuxanh.models import (
     Unit,
     User,
 )
+from phuxanh.network.units import below, report_spec
 from phuxanh.planning.campaign import CampaignSpec, ReportSpec
 from phuxanh.reports.model import Period, Report, Row, period_of
 from phuxanh.reports.wording import assess  # the wording lives apart from the numbers
@@ -112,33 +113,101 @@ def figures(
     return out
 
 
+def products(
+    session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int] | None
+) -> dict[str, dict[Any, int]]:
+    """Products (items with at least one publication published in the period; one item on
+    three channels is one product and three publications): by theme code, by channel code,
+    by the unit owning the channel, and in all ("total": {None: n})."""
+    lo, hi = _bounds(period, tz)
+    base = (
+        select(func.count(func.distinct(Publication.content_item_id)))
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .where(
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+        )
+    )
+    if channel_ids is not None:
+        base = base.where(col(Publication.channel_id).in_(channel_ids))
+    out: dict[str, dict[Any, int]] = {}
+    columns: tuple[tuple[str, Any], ...] = (
+        ("theme", col(Theme.code)),
+        ("channel", col(Channel.code)),
+        ("unit", col(Channel.unit_id)),
+    )
+    for name, column in columns:
+        query = base.add_columns(column).group_by(column)
+        out[name] = {key: int(n) for n, key in session.execute(query)}
+    out["total"] = {None: int(session.exec(base).one() or 0)}
+    return out
+
+
+def _add(row: Row, kind: str, value: Any) -> None:
+    if kind in ("planned", "approved"):
+        setattr(row, kind, getattr(row, kind) + value)
+        return
+    n, reach, views, engaged = value
+    row.published += n
+    for attr, figure in (("reach", reach), ("views", views), ("engagement", engaged)):
+        if figure is not None:
+            setattr(row, attr, (getattr(row, attr) or 0) + figure)
+
+
 def _rows(
-    fig: dict[str, dict[tuple[str, str], Any]], names: dict[str, str], index: int
+    fig: dict[str, dict[tuple[str, str], Any]],
+    names: dict[str, str],
+    key: Any,
+    made: dict[Any, int],
 ) -> list[Row]:
+    """Rows grouped by `key((theme, channel))`; `made`: products per group."""
     rows: dict[str, Row] = {}
-    for kind in ("planned", "approved"):
-        for key, n in fig[kind].items():
-            row = rows.setdefault(key[index], Row(key[index], names.get(key[index], key[index])))
-            setattr(row, kind, getattr(row, kind) + n)
-    for key, (n, reach, views, engaged) in fig["published"].items():
-        row = rows.setdefault(key[index], Row(key[index], names.get(key[index], key[index])))
-        row.published += n
-        for attr, value in (("reach", reach), ("views", views), ("engagement", engaged)):
-            if value is not None:
-                setattr(row, attr, (getattr(row, attr) or 0) + value)
+    for kind in ("planned", "approved", "published"):
+        for pair, value in fig[kind].items():
+            code = key(pair)
+            if code is None:
+                continue
+            _add(rows.setdefault(code, Row(code, names.get(code, code))), kind, value)
+    for pair, planned in fig["planned"].items():  # shortfall per theme and channel
+        code = key(pair)
+        if code is not None:
+            done = fig["published"].get(pair, (0,))[0]
+            rows[code].shortfall += max(0, planned - done)
+    for code, row in rows.items():
+        row.products = made.get(code, 0)
     return sorted(rows.values(), key=lambda r: (-(r.reach or 0), r.code))
 
 
-def _total(rows: list[Row]) -> Row:
-    total = Row("total", "Tổng cộng")
+def _total(rows: list[Row], products_total: int) -> Row:
+    total = Row("total", "Tổng cộng", products=products_total)
     for r in rows:
         total.planned += r.planned
         total.approved += r.approved
         total.published += r.published
+        total.shortfall += r.shortfall
         for attr in ("reach", "views", "engagement"):
             if getattr(r, attr) is not None:
                 setattr(total, attr, (getattr(total, attr) or 0) + getattr(r, attr))
     return total
+
+
+def _campaign_for(
+    campaigns: list[Campaign], unit: Unit | None, channels: list[Channel]
+) -> Campaign | None:
+    """The campaign whose file a unit's report starts from: the unit's own, else the one
+    that plans its channels, else the first."""
+    if unit is not None:
+        own = [c for c in campaigns if c.unit_id == unit.id]
+        if own:
+            return own[0]
+        codes = {ch.code for ch in channels}
+        for c in campaigns:
+            if codes & {str(x.get("code")) for x in c.config.get("channels", [])}:
+                return c
+    return campaigns[0] if campaigns else None
 
 
 def build(
@@ -148,56 +217,83 @@ def build(
     tz: ZoneInfo,
     unit_code: str | None = None,
     today: dt.date | None = None,
+    rollup: bool = False,
 ) -> Report:
+    """The period's report: of every channel, of one unit's own channels (`unit_code`), or
+    of a unit and every unit below it (`rollup`, with a row per unit). A unit's report has
+    its own header, signer and recipients (`Unit.report` over the campaign file's), and is
+    judged against its own plan: the campaign's weekly quotas count only when the report
+    covers every channel of the campaign."""
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code else None
     if unit_code and unit is None:
         raise ValidationFailed(code="report.no_unit", field="--unit", unit=unit_code)
-    channels = list(session.exec(select(Channel)))
+    if rollup and unit is None:
+        raise ValidationFailed(["--rollup: needs --unit (the unit whose units it adds up)"])
+    scope = below(session, unit) if unit is not None and rollup else [unit] if unit else []
+    scope_ids = {u.id for u in scope}
+    channels = list(session.exec(select(Channel).order_by(col(Channel.code))))
     if unit is not None:
-        channels = [c for c in channels if c.unit_id == unit.id]
+        channels = [c for c in channels if c.unit_id in scope_ids]
+    channel_ids = [c.id or 0 for c in channels] if unit is not None else None
     campaigns = list(session.exec(select(Campaign).order_by(col(Campaign.id))))
-    if unit is not None:
-        campaigns = [c for c in campaigns if c.unit_id == unit.id] or campaigns
-    spec = CampaignSpec.model_validate(campaigns[0].config) if campaigns else None
-    fig = figures(
-        session,
-        period=period,
-        tz=tz,
-        channel_ids=[c.id or 0 for c in channels] if unit is not None else None,
-    )
+    campaign = _campaign_for(campaigns, unit, channels)
+    spec = CampaignSpec.model_validate(campaign.config) if campaign else None
+    covered = {c.code for c in channels}
+    whole_plan = spec is not None and (unit is None or {c.code for c in spec.channels} <= covered)
+    fig = figures(session, period=period, tz=tz, channel_ids=channel_ids)
+    made = products(session, period=period, tz=tz, channel_ids=channel_ids)
     themes = {t.code: t.title_vi for t in session.exec(select(Theme))}
     names = {c.code: f"{c.display_name} ({c.platform})" for c in channels}
-    theme_rows, channel_rows = _rows(fig, themes, 0), _rows(fig, names, 1)
-    lead = session.get(Unit, campaigns[0].unit_id) if campaigns else None
+    theme_rows = _rows(fig, themes, lambda k: k[0], made["theme"])
+    channel_rows = _rows(fig, names, lambda k: k[1], made["channel"])
+    lead = session.get(Unit, campaign.unit_id) if campaign else None
     people = [
         u
         for u in session.exec(select(User).where(User.active))
-        if unit is None or u.unit_id == unit.id
+        if unit is None or u.unit_id in scope_ids
     ]
     owner = unit or lead
+    base = spec.report if spec else ReportSpec()
     report = Report(
         period=period,
         unit=owner.name if owner is not None else "",
-        spec=spec.report if spec else ReportSpec(),
+        spec=report_spec(unit, base) if unit is not None else base,
         themes=theme_rows,
         channels=channel_rows,
-        totals=_total(theme_rows),
+        totals=_total(theme_rows, made["total"][None]),
         waves=[],
         six=[],
         gaps=[],
         strengths=[],
         next_steps=[],
         top_posts=top_posts(
-            session, period=period, tz=tz, channel_ids=[c.id or 0 for c in channels]
+            session,
+            period=period,
+            tz=tz,
+            channel_ids=[c.id or 0 for c in channels],
         ),
         generated_on=today or dt.datetime.now(tz).date(),
     )
+    if rollup:
+        code_of = {u.id: u.code for u in scope}
+        unit_of = {c.code: code_of[c.unit_id] for c in channels}
+        rows = {
+            r.code: r
+            for r in _rows(
+                fig,
+                {u.code: u.name for u in scope},
+                lambda k: unit_of.get(k[1]),
+                {code_of[k]: v for k, v in made["unit"].items() if k in code_of},
+            )
+        }
+        report.units = [rows.get(u.code) or Row(u.code, u.name) for u in scope]
     lo, hi = _bounds(period, tz)
-    first, last = session.exec(
-        select(func.min(Slot.scheduled_at), func.max(Slot.scheduled_at)).where(
-            col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi
-        )
-    ).one()
+    span = select(func.min(Slot.scheduled_at), func.max(Slot.scheduled_at)).where(
+        col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi
+    )
+    if channel_ids is not None:
+        span = span.where(col(Slot.channel_id).in_(channel_ids))
+    first, last = session.exec(span).one()
     span_start, span_end = period.start, period.end
     if first is not None and last is not None:
         report.plan_days = (_local(last, tz) - _local(first, tz)).days + 1
@@ -211,7 +307,15 @@ def build(
         or (t.valid_from is not None and t.valid_from > span_end)
     }
     key_dates = list(session.exec(select(KeyDate).order_by(col(KeyDate.on_date))))
-    assess(report, spec=spec, people=people, key_dates=key_dates, themes=themes, closed=closed)
+    assess(
+        report,
+        spec=spec,
+        people=people,
+        key_dates=key_dates,
+        themes=themes,
+        closed=closed,
+        quotas=whole_plan,
+    )
     report.audit_head = str(audit.head(session).anchor)
     return report
 

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel
 
 from phuxanh.media.text import load_font
-from phuxanh.reports.model import Report
+from phuxanh.reports.model import Report, Row
 from phuxanh.reports.wording import n, pct
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
@@ -44,16 +44,22 @@ def heading(report: Report) -> tuple[list[str], list[str], str]:
 def sections(report: Report) -> list[tuple[str, list[str]]]:
     """The report's body as (section title, paragraphs)."""
     t = report.totals
+    scope = (
+        f"{report.unit} và {len(report.units) - 1} đơn vị trực thuộc"
+        if len(report.units) > 1
+        else report.unit
+    )
     results = [
-        f"Trong {report.period.label_vi}, {report.unit} đã lên kế hoạch {t.planned} bài, "
-        f"duyệt {t.approved} bài và đăng {t.published} bài "
-        f"({pct(t.published, t.planned)} kế hoạch) trên {len(report.channels)} kênh chính "
-        f"thức; tổng lượt tiếp cận {n(t.reach)}, lượt xem {n(t.views)}, "
-        f"lượt tương tác {n(t.engagement)}.",
+        f"Trong {report.period.label_vi}, {scope} đã lên kế hoạch {t.planned} lượt đăng, "
+        f"duyệt {t.approved} bài và đăng {t.products} tin, bài, sản phẩm với "
+        f"{t.published} lượt đăng ({pct(t.published, t.planned)} kế hoạch) trên "
+        f"{len(report.channels)} kênh chính thức; tổng lượt tiếp cận {n(t.reach)}, "
+        f"lượt xem {n(t.views)}, lượt tương tác {n(t.engagement)}.",
     ]
     for i, row in enumerate(report.themes, 1):
         results.append(
-            f"{i}. {row.name}: đăng {row.published}/{row.planned} bài; "
+            f"{i}. {row.name}: {row.products} tin, bài, sản phẩm; "
+            f"{row.published}/{row.planned} lượt đăng; "
             f"{n(row.reach)} lượt tiếp cận; {n(row.engagement)} tương tác."
         )
     for w in report.waves:
@@ -71,6 +77,30 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
 
 
 SIX_COLUMNS = ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"]
+# the rolled-up report's table, a row per unit (`report --unit U --rollup`)
+UNIT_COLUMNS = [
+    "Đơn vị",
+    "Kế hoạch (lượt đăng)",
+    "Đã duyệt",
+    "Tin, bài, sản phẩm",
+    "Lượt đăng",
+    "Lượt tiếp cận",
+    "Còn thiếu",
+]
+
+
+def unit_table(report: Report) -> list[list[str]]:
+    """The per-unit table as text cells, with a total line (empty unless rolled up)."""
+    if not report.units:
+        return []
+
+    def cells(r: Row, name: str) -> list[str]:
+        counts = (r.planned, r.approved, r.products, r.published)
+        return [name, *(str(x) for x in counts), n(r.reach), str(r.shortfall)]
+
+    rows = [cells(r, r.name) for r in report.units]
+    rows.append(cells(report.totals, "Tổng cộng"))
+    return rows
 
 
 def audit_line(report: Report) -> str:

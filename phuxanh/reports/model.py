@@ -72,7 +72,9 @@ class Row:
     name: str
     planned: int = 0
     approved: int = 0
-    published: int = 0
+    published: int = 0  # publications: one item on three channels is three
+    products: int = 0  # items (tin, bài, sản phẩm) with at least one publication
+    shortfall: int = 0  # planned posts not published, summed over its themes and channels
     reach: int | None = None
     views: int | None = None
     engagement: int | None = None
@@ -94,6 +96,8 @@ class Report:
     next_steps: list[str]
     top_posts: list[dict[str, Any]]
     generated_on: dt.date
+    # the units the report covers, one row each, when it rolls them up (`report --rollup`)
+    units: list[Row] = field(default_factory=list)
     plan_days: int = 0  # days of the period the plan covers (first to last planned post)
     # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
     # database, for `phuxanh audit verify --head` (see docs/audit.md)

@@ -11,10 +11,12 @@ from phuxanh.reports.layout import (
     FONTS,
     SIX_COLUMNS,
     SUBJECT,
+    UNIT_COLUMNS,
     audit_line,
     chart_png,
     heading,
     sections,
+    unit_table,
 )
 from phuxanh.reports.model import Report
 
@@ -58,6 +60,24 @@ def _header(pdf: FPDF, report: Report) -> None:
     pdf.set_y(max(bottom, pdf.get_y()) + 6)
 
 
+def _units(pdf: FPDF, report: Report) -> None:
+    """The rolled-up report's table: a row per unit, then the total."""
+    pdf.set_font("Tinos", "I", 12)
+    pdf.cell(0, 7, "Kết quả theo từng đơn vị:", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Tinos", "", 10)
+    with pdf.table(
+        col_widths=(50, 20, 18, 22, 18, 20, 17), text_align="LEFT", line_height=5
+    ) as table:
+        head = table.row()
+        for name in UNIT_COLUMNS:
+            head.cell(name)
+        for row in unit_table(report):
+            cells = table.row()
+            for text in row:
+                cells.cell(_fit(text))
+    pdf.set_font("Tinos", "", 13)
+
+
 def write_pdf(report: Report, out: Path) -> None:
     pdf = _pdf()
     _header(pdf, report)
@@ -82,6 +102,8 @@ def write_pdf(report: Report, out: Path) -> None:
         pdf.set_font("Tinos", "", 13)
         for text in paragraphs:
             pdf.multi_cell(0, 7, "      " + text, align="J", new_x="LMARGIN", new_y="NEXT")
+        if i == 0 and report.units:
+            _units(pdf, report)
         if i == 0:
             pdf.image(io.BytesIO(chart_png(report)), w=160)
             pdf.set_font("Tinos", "I", 12)

@@ -36,9 +36,12 @@ def assess(
     key_dates: list[KeyDate],
     themes: dict[str, str],
     closed: set[str] | frozenset[str] = frozenset(),
+    quotas: bool = True,
 ) -> None:
     """The report's words. `closed`: themes outside their validity window on every planned
-    day of the period; their weekly quota is not counted as a shortfall."""
+    day of the period; their weekly quota is not counted as a shortfall. `quotas`: judge
+    the campaign's weekly quotas (only a report covering every channel of the campaign
+    does: a unit's report is judged against its own channels' plan)."""
     period, total = report.period, report.totals
     editors = _people(people, ("editor",))
     approvers = _people(people, ("approver", "manager"))
@@ -48,17 +51,20 @@ def assess(
                 "người": f"Biên tập: {editors}; duyệt: {approvers}",
                 "việc": row.name,
                 "trách nhiệm": report.unit,
-                "tiến độ": f"{row.published}/{row.planned} bài ({pct(row.published, row.planned)})"
+                "tiến độ": f"{row.published}/{row.planned} lượt đăng "
+                f"({pct(row.published, row.planned)})"
                 f", hạn {period.end:%d/%m/%Y}",
-                "sản phẩm": f"{row.published} bài đã đăng, {row.approved} bài đã duyệt",
+                "sản phẩm": f"{row.products} tin, bài, sản phẩm ({row.published} lượt "
+                f"đăng), {row.approved} bài đã duyệt",
                 "hiệu quả": f"{n(row.reach)} lượt tiếp cận, {n(row.engagement)} tương tác",
             }
         )
     if total.planned:
         report.strengths.append(
-            f"Đã đăng {total.published}/{total.planned} bài theo kế hoạch "
-            f"({pct(total.published, total.planned)}) trên {len(report.channels)} kênh chính "
-            f"thức, đạt {n(total.reach)} lượt tiếp cận và {n(total.engagement)} lượt tương tác."
+            f"Đã thực hiện {total.published}/{total.planned} lượt đăng theo kế hoạch "
+            f"({pct(total.published, total.planned)}) với {total.products} tin, bài, sản phẩm "
+            f"trên {len(report.channels)} kênh chính thức, đạt {n(total.reach)} lượt tiếp cận "
+            f"và {n(total.engagement)} lượt tương tác."
         )
     if report.themes and report.themes[0].reach:
         best = report.themes[0]
@@ -69,12 +75,18 @@ def assess(
     for row in report.themes:
         if row.published < row.planned:
             report.gaps.append(
-                f"Chủ đề “{row.name}” mới đăng {row.published}/{row.planned} "
-                f"bài theo kế hoạch (còn thiếu {row.planned - row.published})."
+                f"Chủ đề “{row.name}” mới có {row.published}/{row.planned} "
+                f"lượt đăng theo kế hoạch (còn thiếu {row.planned - row.published})."
+            )
+    for row in report.units:
+        if row.shortfall:
+            report.gaps.append(
+                f"{row.name}: còn thiếu {row.shortfall} lượt đăng so với kế hoạch "
+                f"({row.published}/{row.planned})."
             )
     days = report.plan_days  # quotas are weighed over the days the plan covers
     planned = {r.code: r.planned for r in report.themes}
-    for quota in spec.themes if spec else []:
+    for quota in spec.themes if spec and quotas else []:
         if quota.code in closed:
             continue
         want = round(quota.per_week * days / 7)

@@ -29,9 +29,34 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]]) -
     ws.freeze_panes = "A2"
 
 
+COLUMNS = [
+    "Mã",
+    "Tên",
+    "Kế hoạch (lượt đăng)",
+    "Đã duyệt",
+    "Tin, bài, sản phẩm",
+    "Lượt đăng",
+    "Còn thiếu",
+    "Tiếp cận",
+    "Lượt xem",
+    "Tương tác",
+]
+
+
 def _rows(rows: list[Row]) -> list[list[Any]]:
     return [
-        [r.code, r.name, r.planned, r.approved, r.published, r.reach, r.views, r.engagement]
+        [
+            r.code,
+            r.name,
+            r.planned,
+            r.approved,
+            r.products,
+            r.published,
+            r.shortfall,
+            r.reach,
+            r.views,
+            r.engagement,
+        ]
         for r in rows
     ]
 
@@ -48,9 +73,10 @@ def write_xlsx(report: Report, out: Path) -> None:
         ["Kỳ báo cáo", report.period.code],
         ["Từ ngày", report.period.start],
         ["Đến ngày", report.period.end],
-        ["Bài theo kế hoạch", t.planned],
+        ["Lượt đăng theo kế hoạch", t.planned],
         ["Bài đã duyệt", t.approved],
-        ["Bài đã đăng", t.published],
+        ["Tin, bài, sản phẩm đã đăng", t.products],
+        ["Lượt đăng", t.published],
         ["Lượt tiếp cận", t.reach],
         ["Lượt xem", t.views],
         ["Lượt tương tác", t.engagement],
@@ -59,14 +85,14 @@ def write_xlsx(report: Report, out: Path) -> None:
     ]:
         ws.append(line)
     ws["A1"].font = Font(bold=True, size=13)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 24, 60
-    for row in ws.iter_rows(min_row=4, max_row=5, min_col=2, max_col=2):
-        for cell in row:
-            cell.number_format = "DD/MM/YYYY"
-    ws.cell(row=13, column=2).number_format = "DD/MM/YYYY"
-    columns = ["Mã", "Tên", "Kế hoạch", "Đã duyệt", "Đã đăng", "Tiếp cận", "Lượt xem", "Tương tác"]
-    _sheet(wb, "Theo chủ đề", columns, _rows(report.themes))
-    _sheet(wb, "Theo kênh", columns, _rows(report.channels))
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 28, 60
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if row[0].value in ("Từ ngày", "Đến ngày", "Lập ngày"):
+            row[1].number_format = "DD/MM/YYYY"
+    _sheet(wb, "Theo chủ đề", COLUMNS, _rows(report.themes))
+    _sheet(wb, "Theo kênh", COLUMNS, _rows(report.channels))
+    if report.units:
+        _sheet(wb, "Theo đơn vị", COLUMNS, _rows(report.units))
     _sheet(
         wb,
         "Đợt cao điểm",
