@@ -47,7 +47,7 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
     six = cov.dataframe[1].value  # the "6 rõ" table for the same dates, one row per theme
     assert list(six.columns)[:2] == ["Rõ việc", "Rõ người"]
     assert len(six) == len(cov.dataframe[0].value)
-    assert any("mới đăng 0/" in w.value for w in cov.warning)  # nothing published yet
+    assert any("mới có 0/" in w.value for w in cov.warning)  # nothing published yet
     assert set(cov.dataframe[0].value.columns) == {
         "Chủ đề",
         "Kế hoạch",
