@@ -336,18 +336,21 @@ class AuditRow:
 
 @dataclass(frozen=True, slots=True)
 class CalendarEntry:
-    """A planned post on the calendar, in the office's time zone."""
+    """A post on the calendar, in the office's time zone, at its own time: a publication's
+    (when it went out, or when it is due), else its item's, else the empty plan slot's."""
 
     when: dt.datetime
-    channel: str  # display name
+    channel: str  # display name ("" for an item with no channel yet)
     channel_code: str
     platform: str
-    theme: str
+    theme: str  # code; "" for a post outside the themes
     theme_vi: str
     theme_en: str
-    status: str  # the item's status, or "planned" while the slot has none
-    why: str
+    status: str  # the publication's outcome, the item's status, or "planned" (an empty slot)
+    why: str  # the planner's reason for the slot; "" for a post made outside the plan
     item_id: int | None
+    slot_when: dt.datetime | None = None  # the plan slot's time, when the post fills one
+    publication_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -740,36 +743,132 @@ def calendar(
     tz: ZoneInfo,
     viewer: User | None = None,
 ) -> list[CalendarEntry]:
-    """Planned posts between two local days (inclusive), earliest first: on the channels
-    of the units `viewer` sees (see `visible_units`)."""
+    """The posts between two local days (inclusive), earliest first, on the channels of the
+    units `viewer` sees (see `visible_units`), each at its own time: a publication when it
+    went out (or is due); an item not yet scheduled, once per channel it is meant for, at
+    its item's time (a post made outside the plan too); a plan slot no item fills, at the
+    slot's time ("planned")."""
     lo = dt.datetime.combine(start, dt.time(), tz)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
-    query = (
-        select(Slot, Channel, Theme, ContentItem)
-        .join(Channel, col(Channel.id) == col(Slot.channel_id))
-        .join(Theme, col(Theme.id) == col(Slot.theme_id))
-        .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id))
-        .where(col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
-        .order_by(col(Slot.scheduled_at), col(Channel.code))
-    )
     units = visible_units(session, viewer)
-    if units is not None:
-        query = query.where(col(Channel.unit_id).in_(units))
-    return [
-        CalendarEntry(
-            when=slot.scheduled_at.astimezone(tz),
-            channel=channel.display_name,
-            channel_code=channel.code,
-            platform=channel.platform,
-            theme=theme.code,
-            theme_vi=theme.title_vi,
-            theme_en=theme.title_en,
-            status=str(item.status) if item else "planned",
-            why=slot.why,
+    themes = {th.id: th for th in session.exec(select(Theme))}
+    slots: dict[int, Slot] = {}
+    entries: list[CalendarEntry] = []
+
+    def entry(
+        when: dt.datetime,
+        channel: Channel | None,
+        theme_id: int | None,
+        status: str,
+        *,
+        item: ContentItem | None = None,
+        slot: Slot | None = None,
+        publication_id: int | None = None,
+    ) -> CalendarEntry:
+        theme = themes.get(theme_id) if theme_id is not None else None
+        return CalendarEntry(
+            when=when.astimezone(tz),
+            channel=channel.display_name if channel else "",
+            channel_code=channel.code if channel else "",
+            platform=channel.platform if channel else "",
+            theme=theme.code if theme else "",
+            theme_vi=theme.title_vi if theme else "",
+            theme_en=theme.title_en if theme else "",
+            status=status,
+            why=slot.why if slot else "",
             item_id=item.id if item else None,
+            slot_when=slot.scheduled_at.astimezone(tz) if slot else None,
+            publication_id=publication_id,
         )
-        for slot, channel, theme, item in session.exec(query)
-    ]
+
+    def slot_of(item: ContentItem) -> Slot | None:
+        return slots.get(item.slot_id) if item.slot_id is not None else None
+
+    # publications: when each went out, or is due
+    at = func.coalesce(col(Publication.published_at), col(Publication.scheduled_at))
+    sent = (
+        select(Publication, ContentItem, Channel)
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .where(at >= lo, at < hi)
+    )
+    if units is not None:
+        sent = sent.where(col(Channel.unit_id).in_(units))
+    out = list(session.exec(sent))
+    # items with no publication (not approved yet, withdrawn, made outside the plan): at
+    # the item's time, once per channel it is meant for
+    waiting = select(ContentItem).where(
+        col(ContentItem.scheduled_at) >= lo,
+        col(ContentItem.scheduled_at) < hi,
+        ~exists().where(col(Publication.content_item_id) == col(ContentItem.id)),
+    )
+    items = list(session.exec(waiting))
+    filled = {i.slot_id for i in [*items, *(row[1] for row in out)] if i.slot_id is not None}
+    if filled:
+        slots.update(
+            (slot.id or 0, slot)
+            for slot in session.exec(select(Slot).where(col(Slot.id).in_(filled)))
+        )
+    for pub, item, channel in out:
+        state = str(pub.state)
+        shown = (
+            "published"
+            if state == "published"
+            else "failed"
+            if state in ("failed", "missed", "needs_check")
+            else str(item.status)
+        )
+        entries.append(
+            entry(
+                pub.published_at or pub.scheduled_at,
+                channel,
+                item.theme_id,
+                shown,
+                item=item,
+                slot=slot_of(item),
+                publication_id=pub.id,
+            )
+        )
+    wanted = {c for item in items for c in item.channel_ids}
+    channels = (
+        {c.id: c for c in session.exec(select(Channel).where(col(Channel.id).in_(wanted)))}
+        if wanted
+        else {}
+    )
+    for item in items:
+        assert item.scheduled_at is not None  # the query asked for it
+        meant: list[Channel | None] = [channels[c] for c in item.channel_ids if c in channels]
+        if units is not None:
+            meant = [c for c in meant if c is not None and c.unit_id in units]
+            if not meant and (item.channel_ids or item.unit_id not in units):
+                continue
+        for target in meant or [None]:
+            entries.append(
+                entry(
+                    item.scheduled_at,
+                    target,
+                    item.theme_id,
+                    str(item.status),
+                    item=item,
+                    slot=slot_of(item),
+                )
+            )
+    # plan slots that no item fills yet
+    empty = (
+        select(Slot, Channel)
+        .join(Channel, col(Channel.id) == col(Slot.channel_id))
+        .where(
+            col(Slot.scheduled_at) >= lo,
+            col(Slot.scheduled_at) < hi,
+            ~exists().where(col(ContentItem.slot_id) == col(Slot.id)),
+        )
+    )
+    if units is not None:
+        empty = empty.where(col(Channel.unit_id).in_(units))
+    for slot, channel in session.exec(empty):
+        entries.append(entry(slot.scheduled_at, channel, slot.theme_id, "planned", slot=slot))
+    entries.sort(key=lambda e: (e.when, e.channel_code, e.item_id or 0))
+    return entries
 
 
 def local_day(column: Any, *, dialect: str, tz: ZoneInfo) -> Any:

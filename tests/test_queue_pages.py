@@ -501,7 +501,7 @@ def test_the_audit_page_is_searched_and_paged(app_db: str) -> None:
     at.text_input(key="a_text").input("item.SUBMIT").run()  # a new search: its first page
     submits = [e for e in events if e.action == "item.submit"]
     assert f"{len(submits)} dòng" in [c.value for c in at.caption]
-    assert set(at.dataframe[0].value["Thao tác"]) == {"item.submit"}
+    assert set(at.dataframe[0].value["Mã thao tác"]) == {"item.submit"}
     first = submits[0].entity_id
     at.text_input(key="a_entity").input(f"#{first}").run()
     assert "1 dòng" in [c.value for c in at.caption]

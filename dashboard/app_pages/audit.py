@@ -1,6 +1,8 @@
 """Audit: every action, hash-chained; the chain's state, the rows the signed-in person may
 see (their unit and the units below it; an admin every row) searched and a page at a
-time, and those rows as CSV."""
+time, and those rows as CSV. Each action is named in the interface language
+(`audit.action.<code>` in dashboard/strings.py; an unknown code as it is), its code beside
+it (what the search matches and the CSV keeps)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import counted, current_user, local, pager, reset_page_when, session
-from dashboard.i18n import t
+from dashboard.i18n import STRINGS, lang, t
 from phuxanh import crud
 from phuxanh.core import audit
 from phuxanh.models import Unit
 
 SIZE = 20
+
+
+def action_label(code: str) -> str:
+    """The action in the interface language; a code without a label as it is."""
+    return STRINGS[lang()].get(f"audit.action.{code}", code)
+
 
 st.title(t("audit.title"))
 with session() as s:
@@ -76,7 +84,8 @@ else:
                     "#": e.id,
                     t("audit.col.at"): local(e.at),
                     t("audit.col.actor"): e.actor,
-                    t("audit.col.action"): e.action,
+                    t("audit.col.action"): action_label(e.action),
+                    t("audit.action.code_column"): e.action,
                     t("audit.col.entity"): f"{e.entity} {e.entity_id}",
                     t("audit.col.hash"): (e.after_hash or e.before_hash or "")[:12],
                 }

@@ -1,5 +1,7 @@
-"""Calendar: a week or a month of planned posts by channel or theme, coloured by status,
-with the campaign waves marked; pick a post to open it (and act on it) below."""
+"""Calendar: a week or a month of posts by channel or theme, coloured by status, each at
+its own time (a rescheduled post at its new time, a post made outside the plan too; the
+plan slot it fills, when its time differs, in the table), with the campaign waves marked;
+pick a post to open it (and act on it) below."""
 
 from __future__ import annotations
 
@@ -43,9 +45,29 @@ overflow:hidden;text-overflow:ellipsis}.pxday{color:#6b7280;font-size:.72rem}
 </style>"""
 
 
+def channel_of(r: CalendarEntry) -> str:
+    return r.channel or t("cal.no_channel")
+
+
+def theme_of(r: CalendarEntry) -> str:
+    """The theme's code (what a grid row or chip names), or "outside the themes"."""
+    return r.theme or t("cal.no_theme")
+
+
+def theme_title(r: CalendarEntry) -> str:
+    return (r.theme_vi if lang() == "vi" else r.theme_en) or t("cal.no_theme")
+
+
+def moved_from(r: CalendarEntry) -> str:
+    """The plan slot's time when the post is not at it ("" otherwise)."""
+    if r.slot_when is None or r.slot_when == r.when:
+        return ""
+    return f"{r.slot_when:%d/%m/%Y %H:%M}"
+
+
 def chip(r: CalendarEntry, label: str) -> str:
     bg, fg = COLOURS.get(r.status, COLOURS["planned"])
-    title = f"#{r.item_id or '—'} {r.when:%d/%m %H:%M} · {r.channel} · {r.theme}"
+    title = f"#{r.item_id or '—'} {r.when:%d/%m %H:%M} · {channel_of(r)} · {theme_of(r)}"
     return (
         f'<span class="pxchip" style="background:{bg};color:{fg}" '
         f'title="{html.escape(title)}">{r.when:%H:%M} {html.escape(label)}</span>'
@@ -54,7 +76,7 @@ def chip(r: CalendarEntry, label: str) -> str:
 
 def row_of(r: CalendarEntry, by: str) -> str:
     """The entry's channel (display name) or theme (code): what a grid row or chip names."""
-    return r.channel if by == "channel" else r.theme
+    return channel_of(r) if by == "channel" else theme_of(r)
 
 
 def wave_days(waves: list[CampaignWave]) -> set[dt.date]:
@@ -183,10 +205,11 @@ else:
             {
                 t("cal.col.day"): r.when.strftime("%d/%m/%Y"),
                 t("cal.col.time"): r.when.strftime("%H:%M"),
-                t("cal.col.channel"): r.channel,
-                t("cal.col.theme"): r.theme_vi if lang() == "vi" else r.theme_en,
+                t("cal.col.channel"): channel_of(r),
+                t("cal.col.theme"): theme_title(r),
                 t("cal.col.status"): status(r.status),
-                t("cal.col.why"): why(r.why),
+                t("cal.col.slot"): moved_from(r),
+                t("cal.col.why"): why(r.why) if r.why else t("cal.unplanned"),
                 t("cal.col.item"): r.item_id,
             }
             for r in rows
@@ -202,7 +225,10 @@ else:
         format_func=lambda i: (
             "—"
             if i is None
-            else f"#{i} · {items[i].when:%d/%m %H:%M} · {items[i].channel} · {items[i].theme}"
+            else (
+                f"#{i} · {items[i].when:%d/%m %H:%M} · {channel_of(items[i])}"
+                f" · {theme_of(items[i])}"
+            )
         ),
     )
     if chosen is not None:
