@@ -102,6 +102,7 @@ for col, fmt in zip(cols, ("docx", "pdf", "xlsx"), strict=True):
                     fmt=fmt,
                     out=out,
                     database_url=get_settings().database_url,
+                    actor=user.username if user is not None else "desk",  # who drafted it
                 )
             except PhuxanhError as exc:
                 st.error(error(exc))
