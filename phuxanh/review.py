@@ -222,6 +222,15 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     _refuse_sender_approval(session, actor, item)
     if actor.id == item.author_id:
         raise PermissionDenied(code="item.own", user=actor.username, id=item.id)
+    co_wrote = session.exec(
+        select(ItemVersion.version).where(
+            ItemVersion.content_item_id == item.id, ItemVersion.editor_id == actor.id
+        )
+    ).first()
+    if co_wrote is not None:  # four eyes: who edited the text is one of its authors
+        raise PermissionDenied(
+            code="item.own_edit", user=actor.username, id=item.id, version=co_wrote
+        )
     if item.status != ItemStatus.in_review:
         raise InvalidTransition(code="item.not_in_review", id=item.id, status=item.status)
     missing = unsourced_facts(session, item)

@@ -582,3 +582,22 @@ def test_item_edit_comment_on_the_command_line(desk: str, capsys, tmp_path: Path
         0,
         f"item {n}: version 5, back in review (it needs a new approval)",
     )
+
+
+def test_an_approver_who_edits_the_text_may_not_approve_it(desk: str) -> None:
+    """Four eyes: found by the hostile pass, an approver rewrote a caption and approved it
+    herself. Whoever saved a version of the item is one of its authors."""
+    with Session(jobs.engine(desk)) as s:
+        item = _on(s, "fb-ttdn-haiphong")
+        review.submit(s, item=item, actor=user(s, "lan.nguyen"))
+        edit_item(
+            s, item=item, actor=user(s, "hoa.pham"), caption="Do người duyệt viết lại.", now=NOW
+        )
+        s.commit()
+        assert item.status == ItemStatus.in_review and item.version == 2
+        with pytest.raises(PermissionDenied, match=r"hoa.pham edited item \d+ \(version 2\)"):
+            review.approve(s, item=item, actor=user(s, "hoa.pham"))
+        s.rollback()
+        s.refresh(item)
+        review.approve(s, item=item, actor=user(s, "minh.tran"))  # another approver may
+        assert s.exec(select(Approval).where(Approval.content_item_id == item.id)).all()

@@ -26,6 +26,7 @@ from phuxanh.core.dates import check_year
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
 
 DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+ROW_ID_MAX = 2**63 - 1  # a row id the database can hold (SQLite and PostgreSQL BIGINT)
 
 
 def print_json(data: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from phuxanh import jobs
-from phuxanh.cli.common import day, output_file
+from phuxanh.cli.common import ROW_ID_MAX, day, output_file
 from phuxanh.core.errors import ValidationFailed
 
 Database = Annotated[
@@ -207,7 +207,10 @@ def _add_report_commands(app: typer.Typer) -> None:
 
     @report_app.command("mark-sent")
     def report_mark_sent(
-        obligation: Annotated[int, typer.Option(help="the obligation's id (obligation list)")],
+        obligation: Annotated[
+            int,
+            typer.Option(help="the obligation's id (obligation list)", min=1, max=ROW_ID_MAX),
+        ],
         period: Annotated[str, typer.Option(help="2026-03 | 2026-Q1 | 2026-H1 | 2026")],
         number: Annotated[str, typer.Option(help="the report's number, e.g. 45-BC/ĐU")],
         actor: Annotated[str, typer.Option("--as", help="who sent it")],

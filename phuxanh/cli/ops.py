@@ -9,9 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from phuxanh import jobs
-from phuxanh.cli.common import when
-
-ROW_ID_MAX = 2**63 - 1  # a row id the database can hold (SQLite and PostgreSQL BIGINT)
+from phuxanh.cli.common import ROW_ID_MAX, when
 
 channel_app = typer.Typer(help="Official channels: add, list, check.", no_args_is_help=True)
 publication_app = typer.Typer(help="Publications a person must settle.", no_args_is_help=True)

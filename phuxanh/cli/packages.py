@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from phuxanh import jobs
-from phuxanh.cli.common import print_json, when
+from phuxanh.cli.common import ROW_ID_MAX, print_json, when
 from phuxanh.core.errors import ValidationFailed
 
 package_app = typer.Typer(
@@ -18,7 +18,6 @@ package_app = typer.Typer(
     no_args_is_help=True,
 )
 
-ROW_ID_MAX = 2**63 - 1  # a row id the database can hold (SQLite and PostgreSQL BIGINT)
 Database = Annotated[
     str | None, typer.Option("--database", help="database URL (default: DATABASE_URL)")
 ]

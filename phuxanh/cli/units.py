@@ -4,7 +4,7 @@ owes). Each change is audited; see phuxanh/network/."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,7 @@ def unit_add(
     from phuxanh.network.units import add_unit
 
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         unit = add_unit(
             session,
             code=code,
@@ -99,6 +100,7 @@ def unit_move(
     from phuxanh.network.units import move_unit
 
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         move_unit(session, code=code, parent=parent, actor=actor)
     typer.echo(f"unit {code} is now under {parent}")
 
@@ -115,6 +117,7 @@ def unit_import(
     from phuxanh.network.units import import_units
 
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         done = import_units(session, file, actor=actor)
     typer.echo(f"{file}: {done['added']} units added, {done['updated']} updated")
 
@@ -132,6 +135,7 @@ def unit_set_report(
     from phuxanh.network.units import set_report
 
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         settings = set_report(session, code=code, path=file, actor=actor)
     typer.echo(f"unit {code}: report settings {', '.join(sorted(settings)) or '(none)'} set")
 
@@ -157,6 +161,7 @@ def obligation_add(
     from phuxanh.network.obligations import add_obligation
 
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         row = add_obligation(
             session,
             unit=unit,
@@ -220,6 +225,7 @@ def obligation_import(
         ) from exc
     parsed = parse(decode(raw, str(from_directive)))
     with session_scope(jobs.engine(database)) as session:
+        _known(session, actor)
         done = import_from_directive(
             session, path=from_directive, parsed=parsed, unit=unit, actor=actor
         )
@@ -231,3 +237,12 @@ def obligation_import(
     for line in done["skipped"]:
         typer.echo(f"skipped: {line}", err=True)
     typer.echo(f"{len(done['added'])} obligations added from {done['source']}")
+
+
+def _known(session: Any, actor: str) -> None:
+    """`--as` names a real user (the audit log keeps it); `cli`, the default, is the
+    command line itself."""
+    if actor != "cli":
+        from phuxanh.core.users import get_user
+
+        get_user(session, username=actor)

@@ -67,6 +67,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{user} ({role}) may not edit items",
         "vi": "{user} ({role}) không có quyền sửa bài.",
     },
+    "item.own_edit": {
+        "en": "{user} edited item {id} (version {version}) and may not approve it",
+        "vi": "{user} đã sửa mục #{id} (phiên bản {version}) nên không được tự duyệt.",
+    },
     "item.own": {
         "en": "{user} wrote item {id} and may not approve it",
         "vi": "{user} là tác giả mục #{id} nên không được tự duyệt.",

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from phuxanh.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,10 +115,33 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+class SettingsError(ConfigError, ValueError):
+    """A setting from the environment or `.env` that cannot be read, named by its variable
+    (a ValueError too, for callers that guard against a broken setting that way)."""
+
+
+def _variable(field: str) -> str:
+    alias = (
+        Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    )
+    if isinstance(alias, AliasChoices) and alias.choices:
+        return str(alias.choices[0])
+    return f"PHUXANH_{field.upper()}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; `get_settings.cache_clear()` re-reads the environment."""
-    return Settings()
+    """The process-wide settings; `get_settings.cache_clear()` re-reads the environment. A
+    value that cannot be read is one line naming its variable (never pydantic's report)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"{_variable(str(e['loc'][0])) if e['loc'] else '(settings)'}: "
+            f"{str(e.get('input'))[:80]!r}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise SettingsError("; ".join(lines)) from None
 
 
 def env_value(name: str) -> str | None:

@@ -90,6 +90,19 @@ def add_obligation(
         due=due.strip(),
         source=source.strip()[:200],
     )
+    same = session.exec(
+        select(Obligation).where(
+            Obligation.unit_id == row.unit_id,
+            Obligation.what == row.what,
+            Obligation.to_name == row.to_name,
+            Obligation.period == row.period,
+            Obligation.active,
+        )
+    ).first()
+    if same is not None:  # run twice, it would list and file every period twice
+        raise ValidationFailed(
+            [f"--what: {owner.code} already owes this report (obligation {same.id})"]
+        )
     session.add(row)
     session.flush()
     audit.record(

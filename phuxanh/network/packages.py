@@ -164,6 +164,11 @@ def make_package(
     title = _nfc(title)
     if not title or len(title) > TITLE_MAX:
         raise ValidationFailed([f"--title: give a title of 1-{TITLE_MAX} characters"])
+    made = session.exec(select(Package).where(Package.source_item_id == item.id)).first()
+    if made is not None:  # two packages of one item would give each unit two drafts
+        raise ValidationFailed(
+            [f"ITEM: item {item.id} is package {made.id} already (phuxanh package send {made.id})"]
+        )
     package = Package(
         unit_id=item.unit_id,
         source_item_id=item.id or 0,

@@ -51,8 +51,9 @@ def _checked(values: dict[str, Any], flag: dict[str, str]) -> tuple[dict[str, An
         if value is None or (isinstance(value, str) and not value.strip()):
             out[key] = None
             continue
-        if not isinstance(value, str | int):
+        if not isinstance(value, str | int) or isinstance(value, bool):
             problems.append(f"{flag[key]}: {value!r} is not text")
+            out[key] = None  # named once; the checks below see no value
             continue
         out[key] = unicodedata.normalize("NFC", str(value)).strip()
     if out["code"] is None:
@@ -353,6 +354,7 @@ def _import_checked(
     seen: dict[str, int] = {}
     for line, row in rows:
         values, found = _checked(row, {k: k for k in FIELDS})
+        values["_given"] = {k for k in FIELDS if k in row}  # a column the file leaves out
         problems += [f"{path}:{line}: {p}" for p in found]
         code = values.get("code")
         if code and code in seen:
@@ -418,15 +420,19 @@ def import_units(session: Session, path: Path, *, actor: str = "cli") -> dict[st
                     )
                 updated += 1
                 action = "unit.update"
+            given = values["_given"]  # what the file leaves out stays as it is (a unit
+            # updated from a file without a parent column keeps its parent)
+            changes = {
+                "name": values["name"],
+                "level": values["level"],
+                "parent_id": parent_id,
+                "brand": values["brand"],
+                "hotline": values["hotline"],
+                "address": values["address"],
+            }
+            field_of = {"parent_id": "parent"}
             unit.sqlmodel_update(
-                {
-                    "name": values["name"],
-                    "level": values["level"],
-                    "parent_id": parent_id,
-                    "brand": values["brand"],
-                    "hotline": values["hotline"],
-                    "address": values["address"],
-                }
+                {k: v for k, v in changes.items() if unit.id is None or field_of.get(k, k) in given}
             )
             session.add(unit)
             session.flush()

@@ -211,7 +211,15 @@ def record_drafted(
 ) -> list[int]:
     """A report written for `unit` and `period` is the draft of each of the unit's
     obligations reported by that kind of period (a report already sent stays sent).
-    Returns the obligations it was recorded for."""
+    Returns the obligations it was recorded for. `actor` names a user of the unit or one
+    above it (`cli` and `desk` stand for the command line and the desk)."""
+    if actor not in ("cli", "desk"):
+        from phuxanh.core.errors import PermissionDenied
+        from phuxanh.core.users import get_user, oversees
+
+        person = get_user(session, username=actor)
+        if not oversees(session, actor=person, unit_id=unit.id or 0):
+            raise PermissionDenied(f"--as: {actor} is not in {unit.code} or a unit above it")
     rows = session.exec(
         select(Obligation).where(
             Obligation.unit_id == unit.id, Obligation.period == period.kind, Obligation.active
