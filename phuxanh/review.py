@@ -405,6 +405,9 @@ def _comment_text(text: str, *, field: str) -> str:
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise ValidationFailed(code="item.text_empty", field=field)
+    bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+    if bad is not None:  # an escape sequence would be printed raw by `item history`
+        raise ValidationFailed(code="item.control_char", field=field, char=f"U+{ord(bad):04X}")
     if len(text) > COMMENT_MAX:
         raise ValidationFailed(code="item.too_long", field=field, n=len(text), most=COMMENT_MAX)
     return text

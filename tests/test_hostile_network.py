@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from phuxanh import jobs
 from phuxanh.core.settings import get_settings
 from phuxanh.models import AuditEvent, Obligation, Unit
-from tests.helpers import refused, run_cli
+from tests.helpers import items, refused, run_cli
 
 
 @pytest.fixture
@@ -127,3 +127,112 @@ def test_a_setting_that_cannot_be_read_names_its_variable(units: str, capsys, mo
     get_settings.cache_clear()
     line = refused(capsys, "notify", "send", "--database", units)
     assert line.startswith("error: PHUXANH_SMTP_PORT: 'abc'")
+
+
+def test_a_brand_kit_is_checked_when_the_unit_is_added(units: str, capsys) -> None:
+    line = refused(
+        capsys,
+        "unit",
+        "add",
+        "phuong-4",
+        "--name",
+        "Phường 4",
+        "--level",
+        "ward",
+        "--brand",
+        "../../etc/passwd",
+        "--database",
+        units,
+    )
+    assert line.startswith("--brand: no brand kit '../../etc/passwd' (known: ")
+    code, _out, err = run_cli(
+        capsys,
+        "unit",
+        "add",
+        "phuong-4",
+        "--name",
+        "Phường 4",
+        "--level",
+        "ward",
+        "--brand",
+        "don-vi-mau",
+        "--database",
+        units,
+    )
+    assert code == 0, err
+
+
+def test_no_report_is_sent_for_a_period_not_begun(units: str, capsys) -> None:
+    code, _out, err = run_cli(
+        capsys,
+        "obligation",
+        "add",
+        "--unit",
+        "phuong-1",
+        "--what",
+        "Báo cáo quý",
+        "--to",
+        "Thành ủy",
+        "--period",
+        "quarter",
+        "--due",
+        "10 after",
+        "--database",
+        units,
+    )
+    assert code == 0, err
+    code, _out, err = run_cli(
+        capsys,
+        "user",
+        "add",
+        "duyet.p1",
+        "--unit",
+        "phuong-1",
+        "--role",
+        "approver",
+        "--sso-only",
+        "--email",
+        "d@p1.vn",
+        "--database",
+        units,
+    )
+    assert code == 0, err
+    line = refused(
+        capsys,
+        "report",
+        "mark-sent",
+        "--obligation",
+        "1",
+        "--period",
+        "2099-Q1",
+        "--number",
+        "1-BC",
+        "--as",
+        "duyet.p1",
+        "--database",
+        units,
+    )
+    assert line == "--period: '2099-Q1' has not begun: no report can be sent for it"
+
+
+def test_a_comment_with_an_escape_sequence_is_refused(db_url, sandbox, given_campaign, capsys):
+    given_campaign(db_url, sandbox.public_url)
+    with Session(jobs.engine(db_url)) as s:
+        item_id = items(s)[0].id
+    line = refused(
+        capsys,
+        "item",
+        "comment",
+        str(item_id),
+        "--text",
+        "xem\x1b[2Jlại",
+        "--as",
+        "minh.tran",
+        "--database",
+        db_url,
+    )
+    assert line.endswith("holds a control character (U+001B); write plain text")
+    code, out, err = run_cli(
+        capsys, "item", "history", str(item_id), "--json", "--database", db_url
+    )
+    assert code == 0 and "\x1b" not in out, err

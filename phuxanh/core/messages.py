@@ -67,6 +67,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{user} ({role}) may not edit items",
         "vi": "{user} ({role}) không có quyền sửa bài.",
     },
+    "item.control_char": {
+        "en": "{field}: holds a control character ({char}); write plain text",
+        "vi": "{field}: có ký tự điều khiển ({char}); hãy viết văn bản thường.",
+    },
     "item.own_edit": {
         "en": "{user} edited item {id} (version {version}) and may not approve it",
         "vi": "{user} đã sửa mục #{id} (phiên bản {version}) nên không được tự duyệt.",

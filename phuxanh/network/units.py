@@ -74,6 +74,15 @@ def _checked(values: dict[str, Any], flag: dict[str, str]) -> tuple[dict[str, An
     for key, most in LONGEST.items():
         if out[key] is not None and len(out[key]) > most:
             problems.append(f"{flag[key]}: {len(out[key])} characters, at most {most}")
+    if out["brand"] is not None:  # checked here, not first when a package is drawn
+        from phuxanh.core.settings import get_settings
+        from phuxanh.media.cards import BRAND_CODE, brand_codes
+
+        known = brand_codes(get_settings().assets_dir)
+        if not BRAND_CODE.fullmatch(out["brand"]) or out["brand"] not in known:
+            problems.append(
+                f"{flag['brand']}: no brand kit {out['brand']!r} (known: {', '.join(known)})"
+            )
     if out["parent"] is not None and out["parent"] == out["code"]:
         problems.append(f"{flag['parent']}: a unit cannot be its own parent")
     return out, problems

@@ -144,8 +144,12 @@ def _period_code(obligation: Obligation, text: str) -> str:
                     [f"--period: {text!r}: an incident report is named by its day (dd/mm/yyyy)"]
                 ) from exc
         check_year(day.year, "--period", text)
+        if day > dt.date.today():
+            raise ValidationFailed([f"--period: {text!r}: that day has not come yet"])
         return day.isoformat()
     period = parse_period(text)
+    if period.start > dt.date.today():
+        raise ValidationFailed([f"--period: {text!r} has not begun: no report can be sent for it"])
     if period.kind != obligation.period:
         example = period_of(obligation.period, dt.date(2026, 1, 1)).code
         raise ValidationFailed(
