@@ -27,13 +27,11 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ from benchmarks.bench_queue import build  # noqa: E402
 from phuxanh import jobs  # noqa: E402
 from phuxanh.core.users import hash_password  # noqa: E402
 from phuxanh.models import ContentItem, User  # noqa: E402
+from tests.desk import DeskDidNotStart, serve_desk  # noqa: E402
 
 APPROVER = "city.approver"
 PASSWORD = "bench-desk-password"
@@ -70,12 +69,6 @@ def chromium() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def give_password(url: str) -> None:
     with Session(jobs.engine(url)) as s:
         user = s.exec(select(User).where(User.username == APPROVER)).one()
@@ -85,47 +78,11 @@ def give_password(url: str) -> None:
 
 
 def serve(url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`streamlit run` the desk on a free port of 127.0.0.1; returns it once healthy."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard" / "streamlit_app.py"),
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                "--client.toolbarMode",
-                "minimal",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    return server, base
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                server.wait()
-                sys.exit(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+    """The desk on a free port (tests/desk.py); a desk that does not start ends the run."""
+    try:
+        return serve_desk(url, log)
+    except DeskDidNotStart as exc:
+        sys.exit(str(exc))
 
 
 def idle(page: Any) -> None:

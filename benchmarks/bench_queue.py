@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +32,7 @@ from sqlmodel import Session, select  # noqa: E402
 
 from phuxanh import crud, jobs  # noqa: E402
 from phuxanh.models import AuditEvent, Channel, ContentItem, Theme, Unit, User  # noqa: E402
+from tests import pg  # noqa: E402
 
 UNITS = 10
 CHANNELS = 30
@@ -214,23 +214,10 @@ def main() -> None:
     parser.add_argument("--database", default=None, help="a database URL (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL")
     args = parser.parse_args()
-    cluster = None
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{tmp}/queue.db"
-        if args.postgres:
-            from tests import pg
-
-            cluster = pg.start()
-            if cluster is None:
-                sys.exit("PostgreSQL binaries not found (apt-get install postgresql)")
-            url = cluster.url
-        try:
-            took = build(url, args.items)
-            print(f"built in {took:.1f} s")
-            measure(url, args.items, args.runs)
-        finally:
-            if cluster is not None:
-                cluster.stop()
+    with pg.bench_database(args.database, postgres=args.postgres, sqlite_name="queue.db") as url:
+        took = build(url, args.items)
+        print(f"built in {took:.1f} s")
+        measure(url, args.items, args.runs)
 
 
 if __name__ == "__main__":

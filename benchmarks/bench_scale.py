@@ -46,6 +46,7 @@ from phuxanh.models import (  # noqa: E402
     Unit,
     User,
 )
+from tests import pg  # noqa: E402
 
 CHANNELS = 30
 SNAPS = 10
@@ -262,23 +263,10 @@ def main() -> None:
     parser.add_argument("--database", default=None, help="a database URL (default: SQLite)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL")
     args = parser.parse_args()
-    cluster = None
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{tmp}/scale.db"
-        if args.postgres:
-            from tests import pg
-
-            cluster = pg.start()
-            if cluster is None:
-                sys.exit("PostgreSQL binaries not found (apt-get install postgresql)")
-            url = cluster.url
-        try:
-            took = build(url, args.pubs)
-            print(f"built in {took:.0f} s")
-            measure(url, args.pubs, args.runs)
-        finally:
-            if cluster is not None:
-                cluster.stop()
+    with pg.bench_database(args.database, postgres=args.postgres, sqlite_name="scale.db") as url:
+        took = build(url, args.pubs)
+        print(f"built in {took:.0f} s")
+        measure(url, args.pubs, args.runs)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,16 @@ PostgreSQL runs are skipped, unless `PHUXANH_REQUIRE_POSTGRES=1` (CI) makes that
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,3 +113,20 @@ def start() -> Cluster | None:
                 raise
             time.sleep(0.1)
     return Cluster(f"postgresql+psycopg://phuxanh@127.0.0.1:{port}/postgres", datadir, bindir, user)
+
+
+@contextlib.contextmanager
+def bench_database(url: str | None, *, postgres: bool, sqlite_name: str) -> Iterator[str]:
+    """The database a benchmark runs on: `url` if given, a throwaway PostgreSQL cluster with
+    `postgres`, else a SQLite file in a temporary folder; removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if not postgres:
+            yield url or f"sqlite:///{tmp}/{sqlite_name}"
+            return
+        cluster = start()
+        if cluster is None:
+            sys.exit("PostgreSQL binaries not found (apt-get install postgresql)")
+        try:
+            yield cluster.url
+        finally:
+            cluster.stop()

@@ -9,11 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +18,7 @@ from sqlmodel import Session, select
 from phuxanh import jobs
 from phuxanh.core.settings import get_settings
 from phuxanh.models import ContentItem, Publication
+from tests.desk import serve_desk
 from tests.helpers import desk_week
 
 pytestmark = pytest.mark.browser
@@ -68,12 +64,6 @@ def _need_browser() -> None:
         pytest.skip(f"{missing} not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
     _need_browser()
@@ -81,47 +71,8 @@ def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
     jobs.init_db(url)
     today = dt.datetime.now(get_settings().tz).date()
     desk_week(url, sandbox.public_url, today - dt.timedelta(days=today.weekday()))
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     log = tmp_path / "streamlit.log"
-    with log.open("w") as out:  # the server keeps its own copy of the descriptor
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard" / "streamlit_app.py"),
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                "--client.toolbarMode",
-                "minimal",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                server.wait()
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}") from None
-            time.sleep(0.3)
+    server, base = serve_desk(url, log)
     yield base, url
     server.terminate()
     server.wait(timeout=20)
