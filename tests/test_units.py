@@ -142,16 +142,57 @@ def test_a_hundred_wards_from_csv_then_again(
     rows.append("hai-phong,Thành phố Hải Phòng,city,,")  # the parent last: order is free
     path = tmp_path / "wards.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    assert "101 units added, 0 updated" in ok(capsys, db_url, "unit", "import", str(path))
+    assert "101 units added, 0 updated, 0 unchanged" in ok(
+        capsys, db_url, "unit", "import", str(path)
+    )
     stored = units(db_url)
     assert len(stored) == 101
     assert {u.parent_id for c, u in stored.items() if c != "hai-phong"} == {stored["hai-phong"].id}
     assert stored["phuong-042"].hotline == "0225 0042"
     path.write_text(path.read_text(encoding="utf-8").replace("Phường 7,", "Phường Bảy,"))
-    assert "0 units added, 101 updated" in ok(capsys, db_url, "unit", "import", str(path))
+    # only the ward whose name changed is written and audited; the rest are as they were
+    assert "0 units added, 1 updated, 100 unchanged" in ok(
+        capsys, db_url, "unit", "import", str(path)
+    )
     assert units(db_url)["phuong-007"].name == "Phường Bảy"
     assert actions(db_url).count("unit.add") == 101
-    assert actions(db_url).count("unit.update") == 101
+    assert actions(db_url).count("unit.update") == 1
+    assert "0 units added, 0 updated, 101 unchanged" in ok(
+        capsys, db_url, "unit", "import", str(path)
+    )
+    assert actions(db_url).count("unit.update") == 1
+
+
+def test_control_characters_and_repeated_moves(
+    db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A unit's text is printed by `unit list` and the reports: an escape sequence is
+    refused, naming the field; moving a unit where it already is writes nothing."""
+    ok(capsys, db_url, "unit", "add", "hp", "--name", "Hải Phòng", "--level", "city")
+    ok(capsys, db_url, "unit", "add", "p1", "--name", "Phường 1", "--level", "ward")
+    line = refused(
+        capsys,
+        "unit",
+        "add",
+        "p2",
+        "--name",
+        "Phường 2",
+        "--level",
+        "ward",
+        "--address",
+        "Số 1 \x1b[31mLê Lợi",
+        "--database",
+        db_url,
+    )
+    assert line == "--address: holds a control character (U+001B); write plain text"
+    path = tmp_path / "units.csv"
+    path.write_text("code,name,level,hotline\np3,Phường 3,ward,0225\x07 123\n", encoding="utf-8")
+    line = refused(capsys, "unit", "import", str(path), "--database", db_url)
+    assert "hotline: holds a control character (U+0007)" in line and ":2:" in line
+    assert set(units(db_url)) == {"hp", "p1"}
+    ok(capsys, db_url, "unit", "move", "p1", "--parent", "hp")
+    ok(capsys, db_url, "unit", "move", "p1", "--parent", "hp")
+    assert actions(db_url).count("unit.move") == 1
 
 
 def test_import_is_all_or_nothing_and_names_each_line(

@@ -119,7 +119,10 @@ def unit_import(
     with session_scope(jobs.engine(database)) as session:
         _known(session, actor)
         done = import_units(session, file, actor=actor)
-    typer.echo(f"{file}: {done['added']} units added, {done['updated']} updated")
+    typer.echo(
+        f"{file}: {done['added']} units added, {done['updated']} updated, "
+        f"{done['unchanged']} unchanged"
+    )
 
 
 @unit_app.command("set-report")

@@ -15,3 +15,16 @@ def check_year(year: int, flag: str, value: str) -> None:
         raise ValidationFailed(
             code="date.year_out_of_range", field=flag, value=value, first=FIRST_YEAR, last=LAST_YEAR
         )
+
+
+# days in each month of any year: 29/2 is not a day every year, so no yearly date uses it
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def day_of_year_problem(day: int, month: int) -> str | None:
+    """Why day/month is not a date that comes every year (None: it is one)."""
+    if not 1 <= month <= 12:
+        return f"month {month} is not 1-12"
+    if not 1 <= day <= MONTH_DAYS[month - 1]:
+        return f"{day}/{month} is not a day of every year"
+    return None

@@ -13,3 +13,17 @@ def fold(text: str) -> str:
     """`text` without diacritics, đ → d and Đ → D; case and everything else kept."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def control_char(text: str, *, allow: str = "\n\t") -> str | None:
+    """The first control character in `text` that is not in `allow` (U+0000-U+001F,
+    U+007F-U+009F: an escape sequence a terminal or a report would act on), else None."""
+    return next((c for c in text if unicodedata.category(c) == "Cc" and c not in allow), None)
+
+
+def control_problem(text: str, field: str, *, allow: str = "\n\t") -> str | None:
+    """`field: holds a control character (U+001B); write plain text`, or None."""
+    bad = control_char(text, allow=allow)
+    if bad is None:
+        return None
+    return f"{field}: holds a control character (U+{ord(bad):04X}); write plain text"

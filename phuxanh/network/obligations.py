@@ -21,7 +21,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
+from phuxanh.core.dates import day_of_year_problem
 from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.text import control_problem
 from phuxanh.models import Obligation, Unit
 from phuxanh.network.units import get as get_unit
 
@@ -29,7 +31,6 @@ PERIODS = ("month", "quarter", "half", "year", "incident")
 AFTER = re.compile(r"(\d{1,2}) after")
 FIXED = re.compile(r"(\d{1,2})/(\d{1,2})")
 # the importer's cadence words (catalog.duties.CADENCE) that are a period here
-DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29/2 is no day every year
 CADENCES = {"month", "quarter", "half", "year", "incident"}
 
 
@@ -43,9 +44,13 @@ def due_problem(due: str, period: str, flag: str = "--due") -> str | None:
             return f"{flag}: {due!r}: the day is 1-28 (every month has it)"
         return None
     if m := FIXED.fullmatch(due):
-        day, month = int(m.group(1)), int(m.group(2))
-        if not 1 <= month <= 12 or not 1 <= day <= DAYS[month - 1]:
+        if day_of_year_problem(int(m.group(1)), int(m.group(2))):
             return f"{flag}: {due!r} is not a day of the year (dd/mm)"
+        if period == "month":  # twelve reports a year cannot share one day of the year
+            return (
+                f"{flag}: {due!r} is a day of the year; a monthly report is due "
+                '"N after" (the Nth of the month after the month)'
+            )
         return None
     return (
         f'{flag}: {due!r} is not a due date: "10 after" (the 10th of the month after '
@@ -53,10 +58,14 @@ def due_problem(due: str, period: str, flag: str = "--due") -> str | None:
     )
 
 
-def _text(value: str, flag: str, most: int = 500) -> str:
+def _text(value: str, flag: str, most: int = 500, *, empty: bool = False) -> str:
+    """One line of plain text as kept: NFC, trimmed, no control characters (`obligation
+    list` and the reports print it), at most `most` characters."""
     value = unicodedata.normalize("NFC", value).strip()
-    if not value:
+    if not value and not empty:
         raise ValidationFailed([f"{flag}: empty"])
+    if problem := control_problem(value, flag, allow=""):
+        raise ValidationFailed([problem])
     if len(value) > most:
         raise ValidationFailed([f"{flag}: {len(value)} characters, at most {most}"])
     return value
@@ -88,7 +97,7 @@ def add_obligation(
         to_unit_id=target.id if target else None,
         period=period,
         due=due.strip(),
-        source=source.strip()[:200],
+        source=_text(source, "--source", 200, empty=True),
     )
     same = session.exec(
         select(Obligation).where(

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
 from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.text import control_problem
 from phuxanh.core.users import check_display_name
 from phuxanh.core.yamlio import MAX_BYTES, format_loc, load_located
 from phuxanh.models import Channel, Obligation, Unit, User
@@ -56,6 +57,10 @@ def _checked(values: dict[str, Any], flag: dict[str, str]) -> tuple[dict[str, An
             out[key] = None  # named once; the checks below see no value
             continue
         out[key] = unicodedata.normalize("NFC", str(value)).strip()
+        checked_below = key in ("code", "name", "level")  # by their own rules below
+        if not checked_below and (problem := control_problem(out[key], flag[key], allow="")):
+            problems.append(problem)  # printed raw by `unit list` and the reports
+            out[key] = None
     if out["code"] is None:
         problems.append(f"{flag['code']}: missing")
     elif problem := _problem_code(out["code"], flag["code"]):
@@ -202,6 +207,8 @@ def move_unit(session: Session, *, code: str, parent: str, actor: str = "cli") -
         raise ValidationFailed(
             [f"--parent: {parent!r} is {where}; moving it there would make a cycle"]
         )
+    if unit.parent_id == new_parent.id:  # already there: nothing changes, nothing audited
+        return unit
     old = session.get(Unit, unit.parent_id) if unit.parent_id else None
     unit.parent_id = new_parent.id
     session.add(unit)
@@ -400,7 +407,7 @@ def import_units(session: Session, path: Path, *, actor: str = "cli") -> dict[st
     """Add or update every unit in the file, parents first, in one go: on any problem,
     nothing is written and every problem is named `file:line: field: problem`."""
     clean, seen, existing = _import_checked(session, path)
-    added = updated = 0
+    added = updated = unchanged = 0
     pending = list(clean)
     done: set[str] = set(existing)
     while pending:
@@ -427,7 +434,6 @@ def import_units(session: Session, path: Path, *, actor: str = "cli") -> dict[st
                     raise ValidationFailed(
                         [f"{path}:{line}: parent: {parent!r} is below {unit.code!r} (a cycle)"]
                     )
-                updated += 1
                 action = "unit.update"
             given = values["_given"]  # what the file leaves out stays as it is (a unit
             # updated from a file without a parent column keeps its parent)
@@ -440,12 +446,18 @@ def import_units(session: Session, path: Path, *, actor: str = "cli") -> dict[st
                 "address": values["address"],
             }
             field_of = {"parent_id": "parent"}
-            unit.sqlmodel_update(
-                {k: v for k, v in changes.items() if unit.id is None or field_of.get(k, k) in given}
-            )
+            wanted = {
+                k: v for k, v in changes.items() if unit.id is None or field_of.get(k, k) in given
+            }
+            done.add(unit.code)
+            if unit.id is not None:
+                if all(getattr(unit, k) == v for k, v in wanted.items()):
+                    unchanged += 1  # imported again as it is: nothing written or audited
+                    continue
+                updated += 1
+            unit.sqlmodel_update(wanted)
             session.add(unit)
             session.flush()
-            done.add(unit.code)
             audit.record(
                 session,
                 actor=actor,
@@ -454,7 +466,7 @@ def import_units(session: Session, path: Path, *, actor: str = "cli") -> dict[st
                 entity_id=unit.id,
                 detail={**_snapshot(unit, parent), "file": path.name, "line": line},
             )
-    return {"added": added, "updated": updated}
+    return {"added": added, "updated": updated, "unchanged": unchanged}
 
 
 # --- report settings -------------------------------------------------------------------

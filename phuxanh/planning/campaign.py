@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from phuxanh.core.dates import day_of_year_problem
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.yamlio import LocatedDoc, load_located, validate_doc
 from phuxanh.platforms.credentials import api_base_problem, credential_env_problem
@@ -149,6 +150,14 @@ class ReportDue(_Strict):
     period: Literal["month", "quarter", "half", "year"]
     due: str = Field(pattern=r"^\d{1,2}/\d{1,2}$", description="dd/mm each year")
     source: str = ""
+
+    @field_validator("due")
+    @classmethod
+    def _a_day_of_every_year(cls, value: str) -> str:
+        day, month = (int(part) for part in value.split("/"))
+        if problem := day_of_year_problem(day, month):
+            raise ValueError(problem)
+        return value
 
 
 class ReportSpec(_Strict):
