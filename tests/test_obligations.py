@@ -124,6 +124,12 @@ def test_due_dates_by_rule() -> None:
         (["--period", "year", "--due", "31/4"], "--due: '31/4' is not a day of the year"),
         (["--period", "month", "--due", "31 after"], "--due: '31 after': the day is 1-28"),
         (["--period", "month", "--to-unit", "nope"], "--to-unit: no unit 'nope'"),
+        (["--period", "month", "--due", "15/11"], "--due: '15/11' is a day of the year; a month"),
+        (["--period", "year", "--due", "29/2"], "--due: '29/2' is not a day of the year"),
+        (
+            ["--period", "year", "--due", "15/11", "--source", "KH \x1b]0;x\x07"],
+            "--source: holds a control character (U+001B)",
+        ),
     ],
 )
 def test_add_refuses_with_the_flag(

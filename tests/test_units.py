@@ -275,6 +275,11 @@ def test_report_settings_per_unit(
         capsys, "unit", "set-report", "phuong-1", "--file", str(spec), "--database", db_url
     )
     assert line.startswith(f"{spec}:1: party: ")
+    spec.write_text("due:\n  - period: year\n    due: 31/2\n", encoding="utf-8")
+    line = refused(
+        capsys, "unit", "set-report", "phuong-1", "--file", str(spec), "--database", db_url
+    )
+    assert line == f"{spec}:3: due[0].due: 31/2 is not a day of every year"
     assert (
         json.loads(ok(capsys, db_url, "unit", "show", "phuong-1"))["report"]["signer_title"]
         == "BÍ THƯ"
