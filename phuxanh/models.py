@@ -101,9 +101,37 @@ class Unit(SQLModel, table=True):
     brand: str | None = Field(default=None, max_length=64)  # its brand kit (assets/brands)
     hotline: str | None = Field(default=None, max_length=64)
     address: str | None = None
+    # the official who speaks for the unit in clarifications (a public office holder), and
+    # their title, e.g. "Phó Chánh Văn phòng, Người phát ngôn"
+    spokesperson: str | None = None
+    spokesperson_title: str | None = None
     # its own report header: issuer lines, party, number pattern, place, signer, recipients
     # (the keys of planning.campaign.ReportSpec; empty: the campaign file's)
     report: dict[str, Any] = _json()
+
+
+class Incident(SQLModel, table=True):
+    """A false or harmful claim circulating in public, and the office's official answer to
+    it: the claim (briefly, as circulated), links to public posts as evidence (URLs only:
+    never an author, a profile or any field about a private person), severity and its
+    target time from opening to a published clarification, the responsible official and the
+    status. The timeline is the audit log of the incident and of its clarification items."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    title: str
+    claim: str
+    evidence: list[str] = _json_list()  # public URLs
+    severity: str = Field(max_length=16)  # low | high | critical
+    target_minutes: int  # opening → clarification live, set from the severity when opened
+    status: str = Field(default="open", max_length=16, index=True)  # open | closed
+    owner_id: int = Field(foreign_key="user.id")  # the office's person responsible
+    opened_by_id: int = Field(foreign_key="user.id")
+    opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    first_live_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_note: str | None = None
 
 
 class Obligation(SQLModel, table=True):
@@ -320,6 +348,13 @@ class ContentItem(SQLModel, table=True):
     content_ref: str | None = Field(default=None, max_length=128, index=True)
     hold_reasons: list[str] = _json_list()  # quality checks a draft failed; submit refuses
     machine_drafted: bool = False  # the writing assistant proposed (part of) the text
+    # news that cannot wait (an event today, a correction): first in every approver's list
+    # and in "Việc của tôi", marked in its e-mail; the same four eyes as any other item
+    urgent: bool = False
+    # the incident this item clarifies (an official answer to a false claim): fast-tracked,
+    # two approvers, published at once on approval. An incident's id, checked by the code
+    # that sets it (no database foreign key: SQLite cannot add one to a table that exists)
+    incident_id: int | None = Field(default=None, index=True)
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     author_id: int = Field(foreign_key="user.id")
     version: int = 1
@@ -537,6 +572,10 @@ class Pause(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_by: str | None = Field(default=None, max_length=64)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # a pause for an incident: holds the channel's other posts while the incident is open
+    # (its own clarification still goes out) and ends when the incident closes; an
+    # incident's id (no database foreign key, as ContentItem.incident_id)
+    incident_id: int | None = Field(default=None, index=True)
 
 
 class ChannelToken(SQLModel, table=True):
