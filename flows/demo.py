@@ -6,8 +6,12 @@ A fresh SQLite file, the catalog, the demo campaign's three Facebook Pages on th
 sandbox (a real HTTP server on 127.0.0.1), and a simulated fortnight: each morning the
 daily run plans, composes drafts and collects metrics; the team reviews the drafts
 (four-eyes); the publish-due task (what the every-minute deployment runs) posts to the sandbox
-on time. Four more weeks of daily runs read every post on its 1 h … 28 d metrics schedule,
-then the quarter's report is written as DOCX, PDF and XLSX under var/reports/.
+on time. On the first morning the city sends one approved item as a content package to
+the offices below it (content/network/: a department and three wards, each with its own
+Page and people); each office's own approver approves it and it is posted once on each
+office's Page. Four more weeks of daily runs read every post on its 1 h … 28 d metrics
+schedule, then the quarter's report is written as DOCX, PDF and XLSX under var/reports/,
+and the city's roll-up report with a row per unit.
 """
 
 from __future__ import annotations
@@ -35,14 +39,18 @@ DEMO_DB = ROOT / "var" / "demo.db"
 
 
 @task
-def prepare(database_url: str, campaign_file: str) -> dict[str, Any]:
+def prepare(database_url: str, campaign_file: str, network: bool) -> dict[str, Any]:
     jobs.init_db(database_url)
     loaded = jobs.load_catalog(database_url)
+    sandbox_url = demo.start_sandbox()
     code = jobs.setup_campaign(
-        Path(campaign_file), sandbox_url=demo.start_sandbox(), database_url=database_url
+        Path(campaign_file), sandbox_url=sandbox_url, database_url=database_url
     )
     demo.ensure_team(Path(campaign_file), database_url=database_url)
-    return {"campaign": code, "catalog": loaded}
+    units = (
+        demo.setup_network(sandbox_url=sandbox_url, database_url=database_url) if network else []
+    )
+    return {"campaign": code, "catalog": loaded, "units": units}
 
 
 @task
@@ -52,7 +60,15 @@ def team_review(campaign: str, database_url: str) -> dict[str, Any]:
 
 @task
 def publish_times(campaign: str, day: dt.date, database_url: str) -> list[dt.datetime]:
-    return jobs.slot_times_on(campaign, day=day, database_url=database_url)
+    return demo.publish_times_on(campaign, day, database_url=database_url)
+
+
+@task
+def push_package(campaign: str, now: dt.datetime, database_url: str) -> int:
+    """The city sends a package down; each unit's own people review their draft."""
+    package = demo.push_package(campaign, now=now, database_url=database_url)
+    demo.network_review(package, database_url=database_url)
+    return package
 
 
 @task
@@ -62,9 +78,16 @@ def summary(database_url: str) -> Summary:
 
 @flow(name="demo-campaign", log_prints=True)
 def demo_campaign(
-    database_url: str, campaign_file: str, start: dt.date, days: int = 14, after_days: int = 28
+    database_url: str,
+    campaign_file: str,
+    start: dt.date,
+    days: int = 14,
+    after_days: int = 28,
+    network: bool = False,
 ) -> dict[str, Any]:
-    ready = prepare(database_url, campaign_file)
+    """`network`: the offices below the city and the package it sends them (`./run demo`)."""
+    ready = prepare(database_url, campaign_file, network)
+    package = None
     campaign = ready["campaign"]
     tz = get_settings().tz
     reviews = []
@@ -76,6 +99,8 @@ def demo_campaign(
             now=morning, plan_days=days - offset if offset == 0 else 0, database_url=database_url
         )
         reviews.append(team_review(campaign, database_url))
+        if network and offset == 0:  # the first morning, once the city's drafts are approved
+            package = push_package(campaign, morning + dt.timedelta(hours=1), database_url)
         for when in publish_times(campaign, day, database_url):
             # What the publish-due deployment runs every minute: the same task, on time.
             publish_due_task(when + dt.timedelta(minutes=1), database_url)
@@ -87,12 +112,24 @@ def demo_campaign(
             plan_days=0,
             database_url=database_url,
         )
-    reports = write_reports(database_url, start, start + dt.timedelta(days=days + after_days))
+    today = start + dt.timedelta(days=days + after_days)
+    reports = write_reports(database_url, start, today)
     return {
         "summary": summary(database_url),
         "review": reviews[0] if reviews else {},
         "reports": reports,
+        "network": network_report(package, database_url, start, today) if package else None,
     }
+
+
+@task
+def network_report(package: int, database_url: str, start: dt.date, today: dt.date) -> Any:
+    """Where the package stands at each unit, and the city's roll-up report of the quarter."""
+    quarter = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    out = ROOT / "var" / "reports" / f"bao-cao-tong-hop-{quarter}.docx"
+    return demo.network_report(
+        package, quarter=quarter, today=today, out=out, database_url=database_url
+    )
 
 
 @task
@@ -133,12 +170,12 @@ def main() -> None:
         url = f"sqlite:///{DEMO_DB}"
     start = args.start or dt.datetime.now(get_settings().tz).date()
     try:
-        result = demo_campaign(url, str(demo.DEMO_CAMPAIGN), start, args.days)
+        result = demo_campaign(url, str(demo.DEMO_CAMPAIGN), start, args.days, network=True)
     finally:
         demo.stop_sandboxes()
     s = result["summary"]
     print()
-    print(f"phuxanh demo: {start:%d/%m/%Y} + {args.days} days, 3 channels, sandbox on 127.0.0.1")
+    print(f"phuxanh demo: {start:%d/%m/%Y} + {args.days} days, sandbox on 127.0.0.1")
     print(f"  items planned    {s.planned}")
     print(f"  cards rendered   {s.rendered}")
     print(f"  items approved   {s.approved}")
@@ -148,6 +185,9 @@ def main() -> None:
         print(f"  four-eyes held:  {result['review']['refused'][0]}")
     for path in result["reports"]:
         print(f"  report           {path}")
+    if result["network"]:
+        for line in demo.network_lines(result["network"]):
+            print(line)
     print(f"  database         {masked(url)}")
     port = get_settings().dashboard_port
     print(

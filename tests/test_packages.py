@@ -30,6 +30,7 @@ from phuxanh.models import (
     ContentItem,
     Fact,
     ItemStatus,
+    ItemVersion,
     Package,
     PackageDelivery,
     Template,
@@ -370,3 +371,80 @@ def test_package_commands(
         "phuong-ngo-quyen.bientap",
         *db,
     )
+
+
+def test_a_received_draft_is_the_receiving_units_own(
+    db_url: str, sandbox: SandboxServer, given_campaign: Callable[..., str]
+) -> None:
+    """A received draft is authored by a person of the receiving unit (its editor), never
+    by the sender, so the unit's own four eyes apply: its editor submits and may not approve,
+    its approver approves. Its link carries the receiving channel in its UTM parameters, not
+    the sender's; a unit with nobody to author the draft is named, not given a sender's."""
+    given_campaign(db_url, sandbox.public_url)
+    source_id = _city_item(db_url, sandbox.public_url)
+    with Session(jobs.engine(db_url)) as s:
+        source = s.get(ContentItem, source_id)
+        assert source is not None and source.link is not None
+        # the city's draft links with the city's Page and campaign in its UTM parameters
+        assert "utm_source=fb-ttdn-haiphong" in source.link
+        assert "utm_campaign=demo-2026" in source.link
+        assert source.link in source.caption
+        lan = user(s, "lan.nguyen")
+        package = packages.make_package(s, item=source, actor=lan, title="Tin tổng hợp tuần")
+        wards = [get_unit(s, code=code) for code, *_ in WARDS]
+        sent = packages.send(s, package=package, actor=lan, units=wards, now=NOW)
+        s.commit()
+        package_id = package.id
+        for (code, *_), delivery in zip(WARDS, sent.deliveries, strict=True):
+            item = s.get(ContentItem, delivery.item_id)
+            assert item is not None and item.link is not None
+            editor = user(s, f"{code}.bientap")
+            assert item.author_id == editor.id != lan.id
+            made = s.exec(select(ItemVersion).where(ItemVersion.content_item_id == item.id))
+            assert [v.editor_id for v in made] == [editor.id]
+            # the ward's own Page in utm_source; the package, not the city's campaign
+            assert f"utm_source=fb-{code}" in item.link
+            assert f"utm_campaign=package-{package_id}" in item.link
+            assert "fb-ttdn-haiphong" not in item.link and "demo-2026" not in item.link
+            assert item.link in item.caption and source.link not in item.caption
+            for text in item.captions.values():
+                assert "fb-ttdn-haiphong" not in text
+        ngo = s.get(ContentItem, sent.deliveries[0].item_id)
+        assert ngo is not None
+        review.submit(s, item=ngo, actor=user(s, "phuong-ngo-quyen.bientap"))
+        with pytest.raises(PermissionDenied):  # four eyes: the author does not approve
+            review.approve(s, item=ngo, actor=user(s, "phuong-ngo-quyen.bientap"))
+        review.approve(s, item=ngo, actor=user(s, "phuong-ngo-quyen.duyet"))
+        assert ngo.status == ItemStatus.scheduled
+        s.commit()
+
+        # a ward with a Page but only an approver: nobody there can author its draft
+        city = get_unit(s, code=CITY)
+        lone = ensure_unit(s, code="phuong-do-son", name="Phường Đồ Sơn", level="ward")
+        lone.parent_id = city.id
+        add_user(s, username="phuong-do-son.duyet", unit_code="phuong-do-son", role="approver")
+        add_channel(
+            s,
+            platform="facebook",
+            name="Trang Phường Đồ Sơn",
+            account_id="200000000000009",
+            credential_env="PHUXANH_SANDBOX_TOKEN",
+            api_base=sandbox.public_url,
+            unit_code="phuong-do-son",
+            code="fb-phuong-do-son",
+            actor="admin",
+        )
+        s.commit()
+        package = s.get(Package, package_id)
+        assert package is not None
+        with pytest.raises(ValidationFailed, match=r"phuong-do-son: it has no editor"):
+            packages.send(s, package=package, actor=lan, units=[lone], now=NOW)
+        s.rollback()
+        package = s.get(Package, package_id)
+        assert package is not None
+        passed = packages.send(s, package=package, actor=lan, level="ward", now=NOW)
+        assert passed.deliveries == []
+        assert (
+            "phuong-do-son: it has no editor to author its draft "
+            "(phuxanh user add USER --unit phuong-do-son --role editor)"
+        ) in passed.skipped

@@ -5,6 +5,14 @@ and carrying its own name, hotline and address where the sender's said the sende
 editors may change the wording, but not the fact and its source (`locked`); its own
 approvers approve it (the normal review rules: the item's unit is the receiver's).
 
+A received draft is the receiving unit's own: its author is a person of that unit (its
+editor, else its manager: `author_for`), so four eyes hold there as everywhere: that
+person submits it and may not approve it, another of the unit's people approves. The
+sender stays on record as who sent it (the audit row, the version's note). A unit with
+nobody to author a draft is named and passed over, never given the sender as its author.
+Its link and the links in its captions carry the receiving unit's UTM parameters
+(`retag`): its channel in utm_source and its campaign in utm_campaign, never the sender's.
+
 - `make_package`: a package from an approved, scheduled or published item of the sender;
 - `send`: one `PackageDelivery` and one draft per receiving unit (named, or every unit of a
   level); a unit receives a package once;
@@ -18,16 +26,19 @@ approvers approve it (the normal review rules: the item's unit is the receiver's
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from phuxanh import quality, review
+from phuxanh.compose import captions as caption_parts
 from phuxanh.compose import studio
 from phuxanh.compose.drafts import CardJob, media_out
 from phuxanh.compose.items import edit_item, in_windows
@@ -40,6 +51,7 @@ from phuxanh.media.inputs import CardValues
 from phuxanh.media.stored import to_stored
 from phuxanh.media.templates import load_template
 from phuxanh.models import (
+    Campaign,
     Channel,
     ContentItem,
     Fact,
@@ -67,6 +79,9 @@ SHAREABLE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
 TITLE_MAX = 200
 SEARCH_DAYS = 14  # how far ahead a free time in the receiver's windows is looked for
 STEP = dt.timedelta(minutes=30)  # the times tried inside a posting window
+AUTHORS = (Role.editor, Role.manager)  # who of a receiving unit authors its draft, in order
+URL = re.compile(r"https?://[^\s<>\"']+")
+URL_TAIL = ".,;:!?)]}"  # punctuation after a link in a sentence is not part of it
 
 DeliveryState = Literal["received", "approved", "published", "declined", "rejected"]
 
@@ -372,6 +387,55 @@ def _fill_value(value: object, sender: Unit, receiver: Unit) -> object:
     return value
 
 
+def author_for(session: Session, unit: Unit) -> User | None:
+    """Who authors the draft a unit receives: an active editor of the unit itself (not of a
+    unit above it), else its manager; the first by username. None: nobody there can."""
+    people = session.exec(
+        select(User)
+        .where(User.unit_id == unit.id, User.active, col(User.role).in_(AUTHORS))
+        .order_by(col(User.username))
+    ).all()
+    return min(people, key=lambda u: AUTHORS.index(u.role), default=None)
+
+
+def utm_campaign(
+    session: Session, package: Package, unit: Unit, channel: Channel, day: dt.date
+) -> str:
+    """What a received draft's link says in utm_campaign: the campaign that plans the
+    receiving channel on that day, else one of the receiving unit's own running then (the
+    latest begun), else the package itself (`package-ID`). The sender's campaign only when
+    it plans the receiving channel too (a department's Page in the city's campaign)."""
+    running = session.exec(
+        select(Campaign)
+        .where(col(Campaign.starts_on) <= day, col(Campaign.ends_on) >= day)
+        .order_by(col(Campaign.starts_on).desc(), col(Campaign.code))
+    ).all()
+    for campaign in running:
+        if channel.code in {str(c.get("code")) for c in campaign.config.get("channels", [])}:
+            return campaign.code
+    own = [c for c in running if c.unit_id == unit.id]
+    return own[0].code if own else f"package-{package.id}"
+
+
+def retag(text: str, *, campaign: str, source: str, theme: str | None) -> str:
+    """The text with every link that carries UTM parameters tagged anew (`captions.utm`):
+    `source` (the receiving channel) in utm_source, `campaign` in utm_campaign, the theme
+    (else what the link said) in utm_content. Links without UTM parameters (a source
+    document's address) stay as they are."""
+
+    def one(found: re.Match[str]) -> str:
+        raw = found.group(0)
+        url = raw.rstrip(URL_TAIL)
+        tail = raw[len(url) :]
+        query = dict(parse_qsl(urlsplit(url).query))
+        if not any(k.startswith("utm_") for k in query):
+            return raw
+        content = theme or query.get("utm_content") or campaign
+        return caption_parts.utm(url, campaign=campaign, theme=content, channel=source) + tail
+
+    return URL.sub(one, text)
+
+
 def _free(session: Session, channel: Channel, when: dt.datetime) -> bool:
     """No other post of the channel within its spacing, and the day not full."""
     spacing = dt.timedelta(minutes=channel.min_spacing_minutes)
@@ -435,8 +499,9 @@ def next_time(session: Session, channels: list[Channel], *, now: dt.datetime) ->
 
 def _receivers(
     session: Session, package: Package, units: list[Unit] | None, level: str | None
-) -> tuple[list[tuple[Unit, list[Channel]]], list[str]]:
-    """The units to deliver to, each with its channels; the units of a level passed over."""
+) -> tuple[list[tuple[Unit, list[Channel], User]], list[str]]:
+    """The units to deliver to, each with its channels and the person who authors its
+    draft (`author_for`); the units of a level passed over."""
     if (units is None) == (level is None):
         raise ValidationFailed(["--unit/--level: give the units (--unit) or one level (--level)"])
     had = {
@@ -465,14 +530,20 @@ def _receivers(
             )
         )
         why = None
+        author = author_for(session, unit)
         if unit.id == package.unit_id:
             why = "it is the package's own unit"
         elif unit.id in had:
             why = f"it received package {package.id} already (delivery {had[unit.id].id})"
         elif not channels:
             why = "it has no channel to post on (phuxanh channel add --unit)"
-        if why is None:
-            out.append((unit, channels))
+        elif author is None:
+            why = (
+                "it has no editor to author its draft "
+                f"(phuxanh user add USER --unit {unit.code} --role editor)"
+            )
+        if why is None and author is not None:
+            out.append((unit, channels, author))
         elif explicit:
             problems.append(f"--unit: {unit.code}: {why}")
         else:
@@ -502,7 +573,7 @@ def send(
     made: list[Path] = []
     sent = Sent(skipped=skipped)
     try:
-        for unit, channels in receivers:
+        for unit, channels, author in receivers:
             sent.deliveries.append(
                 _receive(
                     session,
@@ -511,6 +582,7 @@ def send(
                     sender=sender,
                     unit=unit,
                     channels=channels,
+                    author=author,
                     actor=actor,
                     now=now or utcnow(),
                     made=made,
@@ -537,10 +609,13 @@ def _receive(
     sender: Unit,
     unit: Unit,
     channels: list[Channel],
+    author: User,
     actor: User,
     now: dt.datetime,
     made: list[Path],
 ) -> PackageDelivery:
+    """One unit's draft of the package, authored by `author` (of that unit); `actor`, who
+    sends it, is on record in the audit row and the version's note."""
     settings = get_settings()
     was = snapshot(session, package)
     facts = _fact_texts(session, source.fact_ids)
@@ -548,16 +623,30 @@ def _receive(
     by_platform = {
         c.platform: was.captions[c.code] for c in sent_channels if c.code in was.captions
     }
+    when = next_time(session, channels, now=now)
+    theme = session.get(Theme, source.theme_id) if source.theme_id else None
+    campaign = utm_campaign(
+        session, package, unit, channels[0], when.astimezone(settings.tz).date()
+    )
+
+    def tagged(text: str) -> str:
+        """One link for every channel of the draft: utm_source names the channel when the
+        unit posts it on one, the unit (its code) when on several."""
+        return retag(
+            text,
+            campaign=campaign,
+            source=channels[0].code if len(channels) == 1 else unit.code,
+            theme=theme.code if theme is not None else None,
+        )
 
     def filled(text: str) -> str:
-        return _fill(text, sender, unit, locked_lines(text, package.locked, facts))
+        return tagged(_fill(text, sender, unit, locked_lines(text, package.locked, facts)))
 
     caption = filled(was.caption)
     captions = {
         c.code: filled(by_platform[c.platform]) for c in channels if c.platform in by_platform
     }
     captions = {code: text for code, text in captions.items() if text != caption}
-    when = next_time(session, channels, now=now)
     media_path, values, spec, rendered = was.media_path, dict(was.card_values), None, None
     template = session.get(Template, source.template_id) if source.template_id else None
     if template is not None and values:
@@ -585,7 +674,6 @@ def _receive(
             clip_preset=settings.clip_preset if clip else None,
         ).run()
         media_path = to_stored(out)
-    theme = session.get(Theme, source.theme_id) if source.theme_id else None
     holds = quality.check(
         caption_vi=caption,
         captions={c.platform: captions.get(c.code, caption) for c in channels},
@@ -600,7 +688,7 @@ def _receive(
         caption=caption,
         captions=captions,
         channel_ids=[c.id or 0 for c in channels],
-        link=source.link,
+        link=tagged(source.link) if source.link else None,
         media_path=media_path,
         alt_text=_fill(was.alt_text, sender, unit, []) if was.alt_text else None,
         template_id=source.template_id if rendered is not None else None,
@@ -609,14 +697,18 @@ def _receive(
         hold_reasons=holds,
         machine_drafted=source.machine_drafted,
         scheduled_at=when,
-        author_id=actor.id or 0,
+        author_id=author.id or 0,
     )
     session.add(item)
     session.flush()
     if rendered is not None and spec is not None:
         studio.record_asset(session, spec, rendered, content_item_id=item.id)
     review.record_version(
-        session, item, editor_id=actor.id or 0, card_values=values, note=package.title
+        session,
+        item,
+        editor_id=author.id or 0,
+        card_values=values,
+        note=f"{package.title} (package {package.id}, sent by {actor.username} of {sender.code})",
     )
     delivery = PackageDelivery(package_id=package.id or 0, unit_id=unit.id or 0, item_id=item.id)
     session.add(delivery)
@@ -630,6 +722,7 @@ def _receive(
         detail={
             "unit": unit.code,
             "item": item.id,
+            "author": author.username,
             "channels": [c.code for c in channels],
             "at": when.isoformat(),
             "held": holds,

@@ -1,28 +1,62 @@
-"""The demo campaign's own steps: its team, and the team's review of the drafts.
+"""The demo campaign's own steps: its team, and the team's review of the drafts; and the
+demo's network: the offices below the city (`content/network/`), the content package the
+city sends them, each office's own review of it, and the quarter's roll-up report.
 
 Everything else the demo does is the daily run itself (`phuxanh.jobs`), driven by the
 Prefect flows in `flows/demo.py` over a simulated fortnight against the local sandbox.
+
+The network, in the order the demo runs it (each step its own transaction):
+
+- `setup_network`: the units of `demo-units.yaml` (what `phuxanh unit import` runs), the
+  Pages and people of `demo-pages.yaml` (what `phuxanh channel add` and `user add` run);
+- `push_package`: on the first morning the city's editor makes a package of one approved
+  item of the city's Page and sends it to the units `demo-pages.yaml` names; each gets a
+  draft of its own, authored by its own editor;
+- `network_review`: each unit's editor adds a line in the unit's name (the fact and its
+  source stay locked), submits it and is refused approval (four eyes); the unit's own
+  approver approves it for the unit's Page;
+- `publish_times_on`: the times the demo's publishing run wakes up, the unit Pages' too;
+- `network_report`: per unit, where the package stands, and the quarter's report of the
+  city with a row for every unit below it (`phuxanh report --unit CITY --rollup`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from phuxanh import review
+from phuxanh import jobs, review
 from phuxanh.core.db import session_scope
-from phuxanh.core.errors import PermissionDenied
-from phuxanh.core.settings import ROOT
+from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.settings import ROOT, get_settings
 from phuxanh.core.users import add_user
+from phuxanh.core.yamlio import load_located, validate_doc
 from phuxanh.jobs import engine
-from phuxanh.models import Campaign, ContentItem, ItemStatus, User
-from phuxanh.planning.campaign import CampaignSpec, load_campaign
+from phuxanh.models import (
+    Campaign,
+    Channel,
+    ContentItem,
+    ItemStatus,
+    PackageDelivery,
+    Publication,
+    PubState,
+    Theme,
+    Unit,
+    User,
+)
+from phuxanh.network import packages, units
+from phuxanh.planning.campaign import CampaignSpec, ChannelSpec, Person, load_campaign
+from phuxanh.publish.channels import add_channel
 from phuxanh.sandbox.server import SandboxServer, start_in_thread
 
 DEMO_CAMPAIGN = ROOT / "content" / "campaigns" / "demo.yaml"
+NETWORK_UNITS = ROOT / "content" / "network" / "demo-units.yaml"  # demo data
+NETWORK_PAGES = ROOT / "content" / "network" / "demo-pages.yaml"  # demo data
 SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name)
 SANDBOX_TOKEN = "sandbox-page-token"  # noqa: S105  (the sandbox's own token, not a secret)
 DEMO_PASSWORD = "phuxanh-demo"  # noqa: S105  (the demo team's, on a throwaway demo database)
@@ -104,3 +138,255 @@ def team_review(campaign_code: str, *, database_url: str | None = None) -> dict[
             if item.status == ItemStatus.scheduled:
                 out["approved"] += 1
     return out
+
+
+# --- the network: offices below the city, a content package, a roll-up report ----------
+
+
+class UnitPerson(Person):
+    """A person of `demo-pages.yaml`: a campaign file's team member, with their unit."""
+
+    unit: str
+
+
+class NetworkPages(BaseModel):
+    """`demo-pages.yaml`: the units' Pages (a campaign file's channels, each with its unit),
+    their people, and the units the city's package goes to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channels: list[ChannelSpec] = Field(min_length=1)
+    team: list[UnitPerson] = Field(default_factory=list)
+    package_to: list[str] = Field(min_length=1)
+
+
+def load_pages(path: Path = NETWORK_PAGES) -> NetworkPages:
+    doc = load_located(path)
+    pages: NetworkPages = validate_doc(doc, NetworkPages)
+    problems = [
+        f"{path}:{doc.line_of(('channels', i, 'unit'))}: channels[{i}].unit: "
+        "missing (the unit whose Page it is)"
+        for i, c in enumerate(pages.channels)
+        if not c.unit
+    ]
+    if problems:
+        raise ValidationFailed(problems)
+    return pages
+
+
+def setup_network(
+    *,
+    sandbox_url: str,
+    database_url: str | None = None,
+    units_file: Path = NETWORK_UNITS,
+    pages_file: Path = NETWORK_PAGES,
+) -> list[str]:
+    """The units below the city (`phuxanh unit import`), each unit's Page on the sandbox
+    (`phuxanh channel add`, with the windows and limits of the file) and its people
+    (`phuxanh user add`, the demo's password). Returns the units' codes, in file order."""
+    pages = load_pages(pages_file)
+    doc = load_located(pages_file)
+    with session_scope(engine(database_url)) as session:
+        units.import_units(session, units_file, actor="demo")
+        for i, c in enumerate(pages.channels):
+            try:
+                channel = add_channel(
+                    session,
+                    platform=c.platform,
+                    name=c.name,
+                    account_id=c.account_id,
+                    credential_env=c.credential_env,
+                    api_base=sandbox_url if c.api_base == "sandbox" else c.api_base,
+                    unit_code=c.unit,
+                    code=c.code,
+                    actor="demo",
+                )
+            except ValidationFailed as exc:  # name the file and line, as a campaign file does
+                where = f"{pages_file}:{doc.line_of(('channels', i))}: channels[{i}]"
+                raise ValidationFailed([f"{where}: {p}" for p in exc.problems]) from exc
+            channel.posting_windows = list(c.windows)
+            channel.max_per_day = c.max_per_day
+            channel.min_spacing_minutes = c.min_spacing_minutes
+            channel.formats, channel.languages = list(c.formats), list(c.languages)
+            session.add(channel)
+        for person in pages.team:
+            add_user(
+                session,
+                username=person.username,
+                unit_code=person.unit,
+                role=person.role,
+                display_name=person.name,
+                password=DEMO_PASSWORD,
+                actor="demo",
+            )
+        return [str(row[1]["code"]) for row in units.read_units_file(units_file)]
+
+
+def push_package(
+    campaign_code: str,
+    *,
+    now: dt.datetime,
+    database_url: str | None = None,
+    pages_file: Path = NETWORK_PAGES,
+) -> int:
+    """The city's editor makes a package of the first approved item of the city's own Page
+    that shows a sourced fact on a card (else any card), and sends it to the units of
+    `package_to`. Returns the package's id."""
+    pages = load_pages(pages_file)
+    with session_scope(engine(database_url)) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.code == campaign_code)).one()
+        spec = CampaignSpec.model_validate(campaign.config)
+        editor = session.exec(
+            select(User).where(
+                col(User.username).in_([p.username for p in spec.team if p.role == "editor"]),
+                User.unit_id == campaign.unit_id,
+            )
+        ).first()
+        city_pages = session.exec(select(Channel.id).where(Channel.unit_id == campaign.unit_id))
+        own = set(city_pages)
+        approved = [
+            i
+            for i in session.exec(
+                select(ContentItem)
+                .where(
+                    ContentItem.campaign_id == campaign.id,
+                    ContentItem.unit_id == campaign.unit_id,
+                    col(ContentItem.status).in_(packages.SHAREABLE),
+                    col(ContentItem.template_id).is_not(None),
+                )
+                .order_by(col(ContentItem.scheduled_at), col(ContentItem.id))
+            )
+            if set(i.channel_ids) <= own and not i.hold_reasons
+        ]
+        if editor is None or not approved:
+            raise NotFound(
+                f"campaign {campaign_code}: no approved card of the city's Page and editor "
+                "to make the demo's package from"
+            )
+        item = next((i for i in approved if i.fact_ids), approved[0])
+        theme = session.get(Theme, item.theme_id) if item.theme_id else None
+        package = packages.make_package(
+            session,
+            item=item,
+            actor=editor,
+            title=f"{theme.title_vi if theme else 'Thông tin đối ngoại'} (demo)",
+            note="Gói tin demo: mời các đơn vị đăng trên trang của mình.",
+        )
+        receivers = [units.get(session, code, "package_to") for code in pages.package_to]
+        packages.send(session, package=package, actor=editor, units=receivers, now=now)
+        assert package.id is not None
+        return package.id
+
+
+def network_review(package_id: int, *, database_url: str | None = None) -> dict[str, Any]:
+    """Each receiving unit's editor (the draft's author) adds a line in the unit's name
+    above the city's text, submits it, and is refused approval (four eyes); an approver of
+    the unit itself approves it. Returns per unit code its item's status, and the refusal."""
+    out: dict[str, Any] = {"units": {}, "refused": []}
+    with session_scope(engine(database_url)) as session:
+        package = packages.find_package(session, package_id)
+        sender = session.get(Unit, package.unit_id)
+        assert sender is not None
+        for delivery in session.exec(
+            select(PackageDelivery)
+            .where(PackageDelivery.package_id == package_id)
+            .order_by(col(PackageDelivery.id))
+        ):
+            unit = session.get(Unit, delivery.unit_id)
+            item = session.get(ContentItem, delivery.item_id) if delivery.item_id else None
+            assert unit is not None and item is not None
+            author = session.get(User, item.author_id)
+            assert author is not None and author.unit_id == unit.id
+            if item.status == ItemStatus.draft:
+                said = f"{unit.name} chia sẻ thông tin của {sender.name}:\n\n{item.caption}"
+                packages.edit_received(
+                    session, item=item, actor=author, caption=said, note="Lời dẫn của đơn vị"
+                )
+                review.submit(session, item=item, actor=author)
+            if item.status == ItemStatus.in_review:
+                try:
+                    review.approve(session, item=item, actor=author)
+                except PermissionDenied as exc:
+                    out["refused"].append(str(exc))
+                approver = session.exec(
+                    select(User)
+                    .where(User.unit_id == unit.id, User.role == "approver", User.active)
+                    .order_by(col(User.username))
+                ).first()
+                if approver is not None:
+                    review.approve(session, item=item, actor=approver)
+            out["units"][unit.code] = str(item.status)
+    return out
+
+
+def publish_times_on(
+    campaign_code: str, day: dt.date, *, database_url: str | None = None
+) -> list[dt.datetime]:
+    """When the demo's publishing run wakes up on a local day: the campaign's planned
+    times (`jobs.slot_times_on`) and the times of the posts scheduled then on any other
+    Page (the units' package drafts)."""
+    tz = get_settings().tz
+    lo = dt.datetime.combine(day, dt.time(), tz)
+    times = set(jobs.slot_times_on(campaign_code, day=day, database_url=database_url))
+    with session_scope(engine(database_url)) as session:
+        times |= set(
+            session.exec(
+                select(Publication.scheduled_at).where(
+                    Publication.state == PubState.scheduled,
+                    col(Publication.scheduled_at) >= lo,
+                    col(Publication.scheduled_at) < lo + dt.timedelta(days=1),
+                )
+            )
+        )
+    return sorted(t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times)
+
+
+def network_report(
+    package_id: int,
+    *,
+    quarter: str,
+    today: dt.date,
+    out: Path,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Where the package stands at each unit (`phuxanh package status`) and the quarter's
+    report of the sender with a row per unit below it, written as DOCX to `out`
+    (`phuxanh report --unit CITY --rollup`)."""
+    with session_scope(engine(database_url)) as session:
+        package = packages.find_package(session, package_id)
+        city = session.get(Unit, package.unit_id)
+        maker = session.get(User, package.created_by_id)
+        assert city is not None and maker is not None
+        rows = packages.deliveries(session, package=package)
+        title, city_code, drafter = package.title, city.code, maker.username
+    rollup = jobs.report(
+        period=quarter,
+        unit_code=city_code,
+        fmt="docx",
+        out=out,
+        database_url=database_url,
+        today=today,
+        rollup=True,
+        actor=drafter,  # who made the package drafts the city's report
+    )
+    return {"package": package_id, "title": title, "deliveries": rows, "rollup": rollup}
+
+
+def network_lines(network: dict[str, Any]) -> list[str]:
+    """What the demo prints about its network: the units, the package, where it stands at
+    each unit, and the roll-up report with a row per unit."""
+    rollup = network["rollup"]
+    lines = [
+        f"  units            {rollup['unit']} and the {len(rollup['units']) - 1} units below: "
+        + ", ".join(u["unit"] for u in rollup["units"][1:]),
+        f"  package          {network['package']}: {network['title']}",
+    ]
+    for row in network["deliveries"]:
+        lines.append(f"    {row.unit:<22} {row.state} on {', '.join(row.channels)}")
+    lines.append(f"  roll-up report   {rollup['path']}")
+    for u in rollup["units"]:
+        lines.append(
+            f"    {u['unit']:<22} planned {u['planned']:>3}  published {u['published']:>3}"
+            f"  products {u['products']:>3}"
+        )
+    return lines
