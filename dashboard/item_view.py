@@ -28,7 +28,13 @@ from phuxanh.core.settings import get_settings
 from phuxanh.crud import QueueItem
 from phuxanh.history import CommentEntry, DecisionEntry, Entry, VersionEntry, timeline
 from phuxanh.models import Channel, ContentItem, User
-from phuxanh.platforms.preview import LIMITS, preview
+from phuxanh.platforms.preview import (
+    FACEBOOK_FOLD_CHARS,
+    FACEBOOK_FOLD_LINES,
+    LIMITS,
+    Preview,
+    preview,
+)
 
 Action = Callable[[Session, ContentItem, User], object]
 EDITABLE = {"draft", "changes_requested", "in_review", "approved", "scheduled"}
@@ -80,6 +86,10 @@ def _media(column: Any, path: str | None) -> None:
 
 
 def _previews(column: Any, row: QueueItem) -> None:
+    """Per channel, the caption as that platform shows it (`platforms.preview`): Facebook's
+    "Xem thêm" fold marked, X's weighted count, Telegram's caption or message limit, the
+    title the platform takes, the link exactly as the publisher sends it (`row.link`, the
+    item's link with its UTM tags), and the notes and problems in the reader's language."""
     column.markdown(f"**{t('queue.preview')}**")
     if not row.channels:
         column.text(row.caption)
@@ -87,24 +97,40 @@ def _previews(column: Any, row: QueueItem) -> None:
     tabs = column.tabs([f"{c.platform} · {c.name}" for c in row.channels])
     for tab, channel in zip(tabs, row.channels, strict=True):
         shown = preview(channel.platform, channel.caption, link=row.link, has_media=bool(row.media))
-        if shown.title:
-            tab.markdown(f"*{t('queue.title_line', title=shown.title)}*")
+        _preview_tab(tab, shown)
+
+
+PREVIEW_WARNINGS = {"source_folded", "link_not_posted"}  # notes a reviewer should act on
+
+
+def _preview_tab(tab: Any, shown: Preview) -> None:
+    """One platform's preview (`_previews`); the caption is shown as text, never markup."""
+    if shown.title:
+        tab.markdown(f"*{t('queue.title_line', title=shown.title)}*")
+    if shown.fold is None:
         tab.text(shown.text)
-        counted = (
-            t("queue.chars", n=shown.length, limit=shown.limit)
-            if shown.limit
-            else t("queue.chars_free", n=shown.length)
-        )
-        extra = [counted]
-        if shown.hashtags:
-            extra.append(t("queue.hashtags", tags=" ".join("#" + h for h in shown.hashtags)))
-        if shown.link:
-            extra.append(t("queue.link", link=shown.link))
-        tab.caption(" · ".join(extra))
-        for problem in shown.messages:  # coded: in the interface's language
-            tab.error(problem.text(lang()))
-        for note in shown.notes:
-            tab.caption(note)
+    else:  # what the feed shows, the fold, then what only "Xem thêm" opens
+        tab.text(f"{shown.fold.visible}… {t('preview.see_more')}")
+        tab.caption(t("preview.fold", chars=FACEBOOK_FOLD_CHARS, lines=FACEBOOK_FOLD_LINES))
+        tab.text(shown.fold.hidden)
+    if shown.limit and shown.weighted:
+        counted = t("preview.chars_weighted", n=shown.length, limit=shown.limit)
+    elif shown.limit:
+        counted = t("queue.chars", n=shown.length, limit=shown.limit)
+    else:
+        counted = t("queue.chars_free", n=shown.length)
+    extra = [counted]
+    if shown.hashtags:
+        extra.append(t("queue.hashtags", tags=" ".join("#" + h for h in shown.hashtags)))
+    if shown.link:  # as code: markdown would read utm_source=…&utm_medium as italics
+        extra.append(t("queue.link", link=f"`{shown.link}`"))
+    tab.caption(" · ".join(extra))
+    for problem in shown.messages:  # coded: in the interface's language
+        tab.error(problem.text(lang()))
+    for note in shown.notes:
+        params = {k: f"`{v}`" if k == "link" else v for k, v in note.params.items()}
+        said = t(f"preview.note.{note.code}", **params)
+        (tab.warning if note.code in PREVIEW_WARNINGS else tab.caption)(said)
 
 
 def _facts(column: Any, row: QueueItem) -> None:
@@ -481,7 +507,10 @@ def show(
     with st.container(border=True):
         left, right = st.columns([2, 3])
         _media(left, row.media)
-        right.markdown(f"**{theme}** · {local(row.scheduled_at)} · **{status(row.status)}**")
+        urgent = f":red-badge[{t('queue.urgent')}] " if row.urgent else ""
+        right.markdown(
+            f"{urgent}**{theme}** · {local(row.scheduled_at)} · **{status(row.status)}**"
+        )
         right.caption(
             t("queue.meta", id=row.id, version=row.version, author=row.author or "—", unit=row.unit)
         )

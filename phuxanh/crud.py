@@ -273,6 +273,7 @@ class QueueItem:
     slot: PlanSlot | None
     approvals: tuple[ApprovalNote, ...]
     facts: tuple[CitedFact, ...]
+    urgent: bool = False  # first in the queue, marked "Khẩn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,6 +623,7 @@ def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
                 content_ref=item.content_ref,
                 hold_reasons=tuple(item.hold_reasons),
                 machine_drafted=item.machine_drafted,
+                urgent=item.urgent,
                 scheduled_at=item.scheduled_at,
                 version=item.version,
                 author=users.get(item.author_id),
@@ -656,9 +658,13 @@ def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
 
 
 def _queue_order(query: Any) -> Any:
-    """Earliest post first; unscheduled items last on both backends; then by id."""
+    """Urgent items first; then the earliest post; unscheduled items last on both backends;
+    then by id."""
     return query.order_by(
-        col(ContentItem.scheduled_at).is_(None), col(ContentItem.scheduled_at), col(ContentItem.id)
+        col(ContentItem.urgent).desc(),
+        col(ContentItem.scheduled_at).is_(None),
+        col(ContentItem.scheduled_at),
+        col(ContentItem.id),
     )
 
 

@@ -1,12 +1,15 @@
 """The editorial desk in a real browser (chromium, Playwright, `streamlit run`): an editor
-composes a post with a photo and its description; an approver asks for changes with a
-reason and a comment; the editor reads them where they edit, saves a new version and
-sends it again; a second approver approves it on a 390 px wide phone. Screenshots of
+composes an urgent post with a photo and its description; an approver asks for changes
+with a reason and a comment; the editor reads them where they edit, saves a new version
+and sends it again; a second approver approves it on a 390 px wide phone, where the
+history shows both versions and the comments; the publishing run posts it once. Each
+hand-off reaches a real SMTP server on 127.0.0.1 (aiosmtpd) as e-mail. Screenshots of
 Compose, the edit form and the history in Vietnamese and English at 1440 and 390 px go
 to var/test-output/screenshots (or $PHUXANH_SCREENSHOTS_DIR)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -14,13 +17,15 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from phuxanh import jobs
+from phuxanh import jobs, notify
 from phuxanh.core.users import add_user
-from phuxanh.models import ContentItem, ItemStatus, Publication, Theme
+from phuxanh.models import Channel, ContentItem, ItemStatus, Publication, Theme
+from tests.helpers import user
 from tests.test_browser import CHROMIUM, ROOT, dashboard, idle, pick, sign_in
+from tests.test_notify import Inbox, address, inbox, mail_settings, smtp_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["dashboard"]  # the fixture, shared with tests/test_browser.py
+__all__ = ["dashboard", "inbox", "smtp_port"]  # fixtures from test_browser, test_notify
 
 CAPTION = "Hải Phòng mở cửa miễn phí Bảo tàng Thành phố dịp Quốc khánh."
 ADDED = "Mở cửa từ 8:00 đến 17:00, thứ Hai nghỉ."
@@ -63,6 +68,8 @@ def _compose(page, photo: Path, *, n: int, theme: str, lang: str) -> None:
     page.locator(f".st-key-compose-media-{n} input[type=file]").set_input_files(str(photo))
     idle(page)
     _typed(page, f"compose-alt-{n}", ALT)
+    page.locator(f".st-key-compose-urgent-{n} label").click()
+    idle(page)
     expect(page.get_by_text("Thông tin đối ngoại Hải Phòng (demo) (Facebook Page)")).to_be_visible()
 
 
@@ -105,12 +112,29 @@ def _shots(page, shots: Path, name: str, lang: str) -> None:
     idle(page)
 
 
+def _mailed(url: str, inbox: Inbox) -> list[tuple[str, str]]:
+    """Run the notifier once (what the scheduled flow does each minute): the mail it sent
+    now, as (to, subject), sorted."""
+    done = notify.deliver(jobs.engine(url))
+    assert done.error is None, done.error
+    sent = sorted((str(m["To"]), str(m["Subject"])) for m in inbox.messages)
+    inbox.messages.clear()
+    return sent
+
+
 def test_compose_review_edit_and_approve_in_chromium(
-    dashboard: tuple[str, str], tmp_path: Path
+    dashboard: tuple[str, str],
+    tmp_path: Path,
+    sandbox,
+    inbox: Inbox,
+    smtp_port: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     base, url = dashboard
+    mail_settings(monkeypatch, smtp_port)  # e-mail on for the notifier run by this test
+    assert _mailed(url, inbox) == []  # the week's old hand-offs: nobody had an address yet
     shots = Path(
         os.environ.get("PHUXANH_SCREENSHOTS_DIR", ROOT / "var" / "test-output" / "screenshots")
     )
@@ -122,7 +146,10 @@ def test_compose_review_edit_and_approve_in_chromium(
             unit_code="ttdn-haiphong",
             role="approver",
             password="phuxanh-demo",
+            email=address("ngoc.do"),
         )
+        for name in ("lan.nguyen", "minh.tran"):
+            user(s, name).email = address(name)
         s.commit()
         # the queue lists items with a theme only (crud._queue_select joins Theme)
         theme = s.exec(select(Theme).where(Theme.code == "hai-phong-cang-xanh")).one()
@@ -146,8 +173,11 @@ def test_compose_review_edit_and_approve_in_chromium(
             item = s.exec(select(ContentItem).where(ContentItem.caption == CAPTION)).one()
             item_id = item.id
             assert item.status == ItemStatus.in_review and item.alt_text == ALT
+            assert item.urgent and item.version == 1  # the description is in version 1
             assert item.media_path and item.media_path.startswith("uploads/")
             assert item.media_path.endswith("-bao-tang.png")
+        wait = f"[phuxanh] KHẨN: Mục #{item_id} chờ bạn duyệt: {CAPTION}"
+        assert _mailed(url, inbox) == [(address("minh.tran"), wait), (address("ngoc.do"), wait)]
 
         # the first approver asks for changes, with a reason and a comment
         _sign_out(page)
@@ -160,6 +190,9 @@ def test_compose_review_edit_and_approve_in_chromium(
         _typed(page, f"thread-text-{item_id}", "Nhớ ghi ngày nghỉ trong tuần.", commit=False)
         page.locator(f".st-key-thread-send-{item_id} button").click()
         expect(page.get_by_text(f"Đã gửi góp ý về mục #{item_id}.").first).to_be_visible()
+        assert _mailed(url, inbox) == [
+            (address("lan.nguyen"), f"[phuxanh] Mục #{item_id} cần sửa: {CAPTION}")
+        ]
 
         # the editor reads both where they edit, adds the hours, saves and sends it again
         _sign_out(page)
@@ -172,8 +205,8 @@ def test_compose_review_edit_and_approve_in_chromium(
         _typed(page, f"edit-cap-{item_id}-0", f"{CAPTION}\n{ADDED}")
         _typed(page, f"edit-note-{item_id}-0", "thêm giờ mở cửa")
         page.locator(f".st-key-edit-save-{item_id} button").click()
-        expect(page.get_by_text(f"Đã lưu phiên bản 3 của mục #{item_id}.").first).to_be_visible()
-        expect(edit.get_by_text("Phiên bản 3", exact=True)).to_be_visible()  # still open
+        expect(page.get_by_text(f"Đã lưu phiên bản 2 của mục #{item_id}.").first).to_be_visible()
+        expect(edit.get_by_text("Phiên bản 2", exact=True)).to_be_visible()  # still open
         _shots(page, shots, "item-edit", "vi")
         _expand(page, f"edit-open-{item_id}", open=False)
         _expand(page, f"history-open-{item_id}")
@@ -181,12 +214,13 @@ def test_compose_review_edit_and_approve_in_chromium(
         _shots(page, shots, "history", "vi")
         page.locator(f".st-key-submit-{item_id} button").click()
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
+        assert _mailed(url, inbox) == [(address("minh.tran"), wait), (address("ngoc.do"), wait)]
 
         page.get_by_text("English", exact=True).click()
         expect(page.get_by_role("link", name="Compose")).to_be_visible()
         _expand(page, f"history-open-{item_id}", open=False)
         _expand(page, f"edit-open-{item_id}")
-        expect(page.get_by_text("Version 3", exact=True)).to_be_visible()
+        expect(page.get_by_text("Version 2", exact=True)).to_be_visible()
         _shots(page, shots, "item-edit", "en")
         _expand(page, f"edit-open-{item_id}", open=False)
         _expand(page, f"history-open-{item_id}")
@@ -207,16 +241,39 @@ def test_compose_review_edit_and_approve_in_chromium(
         sign_in(page, "ngoc.do")
         expect(page.get_by_role("heading", name="Hàng chờ duyệt")).to_be_visible()
         _typed(page, "q_text", f"#{item_id}")
+        expect(page.get_by_text("Khẩn", exact=True).first).to_be_visible()  # the urgent mark
         page.screenshot(path=str(shots / "approve-390-vi.png"))
         page.locator(f".st-key-approve-{item_id} button").click()
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
+        # on the phone too, the history shows both versions and every comment
+        _expand(page, f"history-open-{item_id}")
+        history = page.locator(f".st-key-history-open-{item_id}")
+        for said in ("Phiên bản 1", "Phiên bản 2", f"+{ADDED}", "Thêm giờ mở cửa vào bài."):
+            expect(history.get_by_text(said).first).to_be_visible()
+        expect(history.get_by_text("Nhớ ghi ngày nghỉ trong tuần.").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         browser.close()
+    assert _mailed(url, inbox) == [
+        (address("lan.nguyen"), f"[phuxanh] Mục #{item_id} đã được duyệt: {CAPTION}")
+    ]
     with Session(jobs.engine(url)) as s:
         item = s.get(ContentItem, item_id)
-        assert item.status == ItemStatus.scheduled and item.version == 3
+        assert item.status == ItemStatus.scheduled and item.version == 2
         assert "\n" + ADDED in item.caption
         pubs = s.exec(select(Publication).where(Publication.content_item_id == item_id)).all()
         assert [p.state for p in pubs] == ["scheduled"]
+        channel = s.get(Channel, pubs[0].channel_id)
+        due = pubs[0].scheduled_at
+    # the publishing run, at the post's time and again a minute later: posted once
+    for minutes in (1, 2):
+        jobs.publish_due(now=due + dt.timedelta(minutes=minutes), database_url=url)
+    posts = [
+        p for p in sandbox.state.recent("facebook", channel.account_id) if ADDED in p["message"]
+    ]
+    assert len(posts) == 1 and posts[0]["message"].startswith(CAPTION)
+    with Session(jobs.engine(url)) as s:
+        (pub,) = s.exec(select(Publication).where(Publication.content_item_id == item_id)).all()
+        assert pub.state == "published" and pub.remote_id == posts[0]["id"]
     made = {f.name for f in shots.glob("*.png")}
     for name in ("compose", "item-edit", "history"):
         for lang in ("vi", "en"):

@@ -1,9 +1,10 @@
 """Compose (Soạn bài): a person writes a post for one or several channels of their units,
 with or without a theme, a time, a photo or video and its description, and sends it for
 review. `phuxanh.compose.items.create_item` makes one item per channel (it takes one
-channel) and submits it; the description is saved with `edit_item` in the same
-transaction (create_item takes none). The caption's length on each chosen channel's
-platform is counted as the reader will see it (`phuxanh.platforms.preview`)."""
+channel) and submits it, all in one transaction; its first version holds the caption, the
+media and its description. "Urgent" puts it first for the approvers. The caption's length
+on each chosen channel's platform is counted as the reader will see it
+(`phuxanh.platforms.preview`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dashboard import item_view
 from dashboard.common import choice, current_user, local, session
 from dashboard.i18n import error, lang, t, word
 from phuxanh import review
-from phuxanh.compose.items import create_item, edit_item, in_windows
+from phuxanh.compose.items import create_item, in_windows
 from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
 from phuxanh.crud import visible_units
@@ -76,6 +77,7 @@ counted = st.container()  # under the caption; filled once the file is known
 link = st.text_input(t("compose.link"), key=f"compose-link-{n}").strip() or None
 upload = st.file_uploader(t("compose.media"), type=item_view.MEDIA_TYPES, key=f"compose-media-{n}")
 alt = st.text_area(t("compose.alt"), help=t("compose.alt_help"), height=80, key=f"compose-alt-{n}")
+urgent = st.checkbox(t("compose.urgent"), help=t("compose.urgent_help"), key=f"compose-urgent-{n}")
 targets = [by_code[code] for code in chosen]
 if targets:
     counted.markdown(f"**{t('compose.counters')}**")
@@ -106,6 +108,9 @@ def _create() -> list[int] | None:
     if not caption.strip():
         st.error(t("compose.need_caption"))
         return None
+    if alt.strip() and upload is None:
+        st.error(t("compose.alt_no_media"))
+        return None
     if when <= utcnow():  # create_item does not check the time (edit_item does)
         st.error(t("compose.time_past", at=local(when)))
         return None
@@ -126,9 +131,9 @@ def _create() -> list[int] | None:
                     media=media,
                     theme_code=theme or None,
                     link=link,
+                    alt_text=alt,
+                    urgent=urgent,
                 )
-                if alt.strip():
-                    edit_item(s, item=item, actor=me, alt_text=alt)
                 made.append(item.id or 0)
             s.commit()
         except PhuxanhError as exc:

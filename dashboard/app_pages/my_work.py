@@ -48,6 +48,8 @@ if work.to_approve:
     st.subheader(t("work.to_approve", n=len(work.to_approve)))
 for row in work.to_approve:
     with st.container(border=True):
+        if row.urgent:
+            st.markdown(f":red-badge[{t('queue.urgent')}] {t('work.urgent')}")
         _head(row.item_id, row.caption)
         st.caption(
             t("work.approve_meta", author=row.author, unit=row.unit, when=local(row.scheduled_at))

@@ -171,6 +171,12 @@ def add_item_ops(item_app: typer.Typer) -> None:
         actor: Annotated[str, typer.Option("--as", help="the author (an editor)")],
         media: Annotated[Path | None, typer.Option(help="an image or video")] = None,
         theme: Annotated[str | None, typer.Option(help="theme code")] = None,
+        alt: Annotated[
+            str | None, typer.Option(help="what the photo or video shows (alt text)")
+        ] = None,
+        urgent: Annotated[
+            bool, typer.Option("--urgent", help="news that cannot wait: first for approvers")
+        ] = False,
         database: Database = None,
     ) -> None:
         """Create an item for one channel and submit it for review; prints its id last."""
@@ -187,6 +193,8 @@ def add_item_ops(item_app: typer.Typer) -> None:
                 actor=actor,
                 media=media,
                 theme_code=theme,
+                alt_text=alt,
+                urgent=urgent,
             )
             typer.echo(f"in review, waiting for a second person's approval\n{item.id}")
 

@@ -39,7 +39,7 @@ from phuxanh.compose.card_values import CardPlan, card_for
 from phuxanh.compose.drafts import CardJob, media_out
 from phuxanh.compose.features import countdown_again, date_figure, past_date
 from phuxanh.core import audit
-from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.errors import Line, NotFound, PermissionDenied, ValidationFailed
 from phuxanh.core.settings import get_settings
 from phuxanh.core.users import get_user
 from phuxanh.media.cards import Brand, load_brand
@@ -77,18 +77,32 @@ def create_item(
     media: Path | None = None,
     theme_code: str | None = None,
     link: str | None = None,
+    alt_text: str | None = None,
+    urgent: bool = False,
 ) -> ContentItem:
-    """A new item for one channel, submitted for review by its author."""
+    """A new item for one channel, submitted for review by its author: its first version
+    holds the caption, the media and its description (alt text). `urgent` puts it first in
+    every approver's list and marks its e-mail; it is approved like any other item. The time
+    is not checked against the clock here (drills and tests run on a clock of their own);
+    the desk refuses a time that has passed."""
     author = get_user(session, username=actor)
     channel = session.exec(select(Channel).where(Channel.code == channel_code)).first()
     if channel is None:
         raise NotFound(f"--channel: no channel {channel_code!r}")
-    problems = []
+    problems: list[Line] = []
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         problems.append("--text: empty")
     if at.tzinfo is None:
         problems.append("--at: give the time zone (e.g. 2026-03-15T08:00+07:00)")
+    alt = unicodedata.normalize("NFC", alt_text).strip() if alt_text else ""
+    if alt:
+        try:
+            alt = _text(alt, "--alt")
+        except ValidationFailed as exc:
+            problems.extend(exc.lines)
+        if media is None:
+            problems.append("--alt: describes the photo or video: give --media too")
     if media is not None and not media.is_file():
         problems.append(f"--media: {media} does not exist")
     elif media is not None and (bad := media_problem(media)):
@@ -118,7 +132,8 @@ def create_item(
             channel_ids=[channel.id or 0],
             link=link,
             media_path=to_stored(copied) if copied else None,
-            alt_text=None,
+            alt_text=alt or None,
+            urgent=urgent,
             scheduled_at=at,
             author_id=author.id or 0,
         )

@@ -354,6 +354,10 @@ def _letter(
             f"Lý do: {said or pub.last_error or 'không rõ'}",
         ]
         todo = "xem lại trên trang “Tình trạng kênh”: đăng lại, xác nhận đã lên trang hoặc hủy."
+    if item.urgent and kind in ("submitted", "from_feed", "reopened"):
+        # news that cannot wait: the word a mail client shows first, and said in the body
+        subject = subject.replace("[phuxanh] ", "[phuxanh] KHẨN: ", 1)
+        lines.append("Mục được đánh dấu khẩn: xin duyệt sớm nhất có thể.")
     name = person.display_name or person.username
     body = "\n".join(
         [

@@ -56,6 +56,7 @@ class ToApprove:
     scheduled_at: dt.datetime | None
     sensitive: bool  # needs two approvers
     approvals: int  # approvals of this version so far, by others
+    urgent: bool = False  # listed first, marked "Khẩn"
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,11 @@ def _to_approve(session: Session, user: User, units: set[int] | None) -> list[To
                 scheduled_at=item.scheduled_at,
                 sensitive=item.theme_id in sensitive,
                 approvals=len(current),
+                urgent=item.urgent,
             )
         )
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
-    return sorted(out, key=lambda r: (r.scheduled_at or far, r.item_id))
+    return sorted(out, key=lambda r: (not r.urgent, r.scheduled_at or far, r.item_id))
 
 
 def _returned(session: Session, user: User, now: dt.datetime) -> list[Returned]:
