@@ -134,6 +134,24 @@ class Incident(SQLModel, table=True):
     close_note: str | None = None
 
 
+class PressRelease(SQLModel, table=True):
+    """A "Thông cáo báo chí" made from approved items: its number and title, the items it
+    is made of, the files written, and where it was sent (`distribution`: one entry per
+    outlet, {outlet, at, by}, recorded by a person)."""
+
+    __tablename__ = "press_release"
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    number: str = Field(max_length=64)
+    title: str
+    item_ids: list[int] = _json_list()
+    paths: list[str] = _json_list()  # the DOCX/PDF written, relative to the data folder
+    contact: str | None = None  # the contact line: an office's role, phone or address
+    created_by_id: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    distribution: list[dict[str, Any]] = _json_list()
+
+
 class Obligation(SQLModel, table=True):
     """A report a unit owes: what, to whom, for which kind of period, due when, and the
     document that says so. `due`: "10 after" (the 10th of the month after the period)
@@ -355,6 +373,9 @@ class ContentItem(SQLModel, table=True):
     # two approvers, published at once on approval. An incident's id, checked by the code
     # that sets it (no database foreign key: SQLite cannot add one to a table that exists)
     incident_id: int | None = Field(default=None, index=True)
+    # the product's kind when a person says it (an item logged from elsewhere: article,
+    # press, radio, event); None: told by its media (a card, a clip) or its text
+    kind: str | None = Field(default=None, max_length=16)
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     author_id: int = Field(foreign_key="user.id")
     version: int = 1
