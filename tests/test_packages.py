@@ -371,6 +371,30 @@ def test_package_commands(
         "phuong-ngo-quyen.bientap",
         *db,
     )
+    # `package edit` is for what a package brought; the city's own item is not one
+    assert (
+        refused(
+            capsys, "package", "edit", str(source_id), "--text", "Khác", "--as", "lan.nguyen", *db
+        )
+        == f"ITEM: item {source_id} did not come in a package; use phuxanh item edit"
+    )
+    # a title, note or reason is printed raw by `package status`: no escape codes
+    assert (
+        refused(
+            capsys,
+            "package",
+            "decline",
+            package_id,
+            "--unit",
+            "phuong-ngo-quyen",
+            "--reason",
+            "Trùng \x1b[2J lịch",
+            "--as",
+            "phuong-ngo-quyen.bientap",
+            *db,
+        )
+        == "--reason: holds a control character (U+001B); write plain text"
+    )
 
 
 def test_a_received_draft_is_the_receiving_units_own(

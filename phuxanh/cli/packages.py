@@ -195,6 +195,10 @@ def edit(
     when_at = when(at, "--at")
     with session_scope(jobs.engine(database)) as session:
         item = find_item(session, item_id, field="ITEM")
+        if packages.received_in(session, item) is None:  # `item edit` is for the others
+            raise ValidationFailed(
+                [f"ITEM: item {item.id} did not come in a package; use phuxanh item edit"]
+            )
         packages.edit_received(
             session,
             item=item,

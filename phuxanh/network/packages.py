@@ -45,6 +45,7 @@ from phuxanh.compose.items import edit_item, in_windows
 from phuxanh.core import audit
 from phuxanh.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from phuxanh.core.settings import get_settings
+from phuxanh.core.text import control_problem
 from phuxanh.core.users import oversees
 from phuxanh.media.cards import load_brand
 from phuxanh.media.inputs import CardValues
@@ -108,8 +109,18 @@ class Sent:
     skipped: list[str] = field(default_factory=list)  # "CODE: why"
 
 
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value).strip()
+def _nfc(value: str, field: str | None = None) -> str:
+    """NFC and trimmed; with `field`, refused if it holds a control character (a title,
+    note or reason is printed raw by `package status`)."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if field is not None and (problem := control_problem(value, field)):
+        raise ValidationFailed([problem])
+    return value
+
+
+def received_in(session: Session, item: ContentItem) -> PackageDelivery | None:
+    """The delivery that brought `item` to its unit (None: not from a package)."""
+    return _delivery_of(session, item)
 
 
 def _may_act(session: Session, actor: User, unit_id: int, what: str) -> None:
@@ -176,7 +187,7 @@ def make_package(
                 "published item can be sent as a package"
             ]
         )
-    title = _nfc(title)
+    title = _nfc(title, "--title")
     if not title or len(title) > TITLE_MAX:
         raise ValidationFailed([f"--title: give a title of 1-{TITLE_MAX} characters"])
     made = session.exec(select(Package).where(Package.source_item_id == item.id)).first()
@@ -189,7 +200,7 @@ def make_package(
         source_item_id=item.id or 0,
         title=title,
         locked=_lock_names(session, item, locked),
-        note=_nfc(note) or None if note else None,
+        note=_nfc(note, "--note") or None if note else None,
         created_by_id=actor.id or 0,
     )
     session.add(package)
@@ -749,7 +760,7 @@ def decline(
             f"--as: {actor.username} is not an editor or approver of {unit.code}; "
             "only the receiving unit declines a package"
         )
-    said = _nfc(reason)
+    said = _nfc(reason, "--reason")
     if not said:
         raise ValidationFailed(["--reason: say why the package is declined"])
     if len(said) > review.COMMENT_MAX:
