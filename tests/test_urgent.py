@@ -146,3 +146,43 @@ def test_urgent_mail_says_so(
         m.get_content() for m in inbox.to(address("minh.tran")) if f"#{urgent} " in m["Subject"]
     )
     assert "Mục được đánh dấu khẩn: xin duyệt sớm nhất có thể." in body
+
+
+def test_a_pasted_book_is_refused_at_once(
+    db_url: str, sandbox: Any, given_campaign: Callable[..., str], capsys: Any
+) -> None:
+    """A caption longer than any platform takes, or a description longer than X's 1,000,
+    is refused when written, naming the flag, not at approval or at send."""
+    given_campaign(db_url, sandbox.public_url)
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(timespec="minutes")
+    base = ["item", "create", "--channel", _channel(db_url), "--at", at, "--as", "lan.nguyen"]
+    line = refused(capsys, *base, "--text", "Hải Phòng " * 7_100, "--database", db_url)
+    assert line == "--text: 70999 characters, at most 63206"
+    line = refused(
+        capsys,
+        *base,
+        "--text",
+        "Tin",
+        "--media",
+        PHOTO,
+        "--alt",
+        "ảnh " * 300,
+        "--database",
+        db_url,
+    )
+    assert line == "--alt: 1199 characters, at most 1000"
+    with Session(jobs.engine(db_url)) as s:
+        item = s.exec(select(ContentItem).order_by(ContentItem.id.desc())).first()  # type: ignore[union-attr]
+        edit = run_cli(
+            capsys,
+            "item",
+            "edit",
+            str(item.id),
+            "--text",
+            "x" * 63_207,
+            "--as",
+            "lan.nguyen",
+            "--database",
+            db_url,
+        )
+    assert edit[0] != 0 and "--text: 63207 characters, at most 63206" in edit[2]

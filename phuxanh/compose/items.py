@@ -90,9 +90,10 @@ def create_item(
     if channel is None:
         raise NotFound(f"--channel: no channel {channel_code!r}")
     problems: list[Line] = []
-    text = unicodedata.normalize("NFC", text).strip()
-    if not text:
-        problems.append("--text: empty")
+    try:
+        text = _text(text, "--text")
+    except ValidationFailed as exc:
+        problems.extend(exc.lines)
     if at.tzinfo is None:
         problems.append("--at: give the time zone (e.g. 2026-03-15T08:00+07:00)")
     alt = unicodedata.normalize("NFC", alt_text).strip() if alt_text else ""
@@ -203,10 +204,20 @@ def _upload_asset(session: Session, item: ContentItem, copied: Path) -> Asset:
     return asset
 
 
+# the longest caption any of our platforms takes (Facebook's adapter refuses past 63,206,
+# docs/platforms.md), and the longest description of a photo (X takes 1,000): past these a
+# text is a paste gone wrong, refused at once rather than at approval or at send
+TEXT_MAX = 63_206
+ALT_MAX = 1_000
+
+
 def _text(value: str, field: str) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise ValidationFailed(code="item.text_empty", field=field)
+    most = ALT_MAX if field == "--alt" else TEXT_MAX
+    if len(text) > most:
+        raise ValidationFailed(code="item.too_long", field=field, n=len(text), most=most)
     return text
 
 
