@@ -225,6 +225,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # the content languages this person reads well enough to review a translation into
+    languages: list[str] = _json_list()
 
 
 class Directive(SQLModel, table=True):
@@ -252,6 +254,27 @@ class Theme(SQLModel, table=True):
     # the days the theme may be posted on (the catalog's valid_from / valid_until; None: open)
     valid_from: date | None = None
     valid_until: date | None = None
+
+
+class Translation(SQLModel, table=True):
+    """A catalog text in another language: a fact, a theme's title, key message or slogan
+    (`kind`, `ref`: the fact's code, or THEME_CODE / THEME_CODE:N for the Nth message or
+    slogan). Usable in public content only once `reviewed` by a person who reads `lang`
+    (audited); a draft may come from the writing assistant (`machine_drafted`). The source
+    of a translated fact is the original fact's source."""
+
+    __table_args__ = (UniqueConstraint("kind", "ref", "lang"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # fact | title | message | slogan
+    ref: str = Field(max_length=96, index=True)
+    lang: str = Field(max_length=8)
+    text: str = ""
+    status: str = Field(default="draft", max_length=16)  # draft | reviewed
+    machine_drafted: bool = False
+    drafted_by: str = Field(default="", max_length=64)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class KeyDate(SQLModel, table=True):
