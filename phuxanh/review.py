@@ -3,8 +3,10 @@
 An approval records the SHA-256 of what was approved: the caption for each target channel
 (NFC), the bytes of the media and their alt text, the scheduled time and the set of
 channels. Publishing recomputes it at send time and refuses a mismatch. Authors never
-approve their own items; sensitive themes need two different approvers; an unsourced fact
-blocks approval.
+approve their own items; sensitive themes and an incident's clarification need two
+different approvers; an unsourced fact blocks approval. A clarification is scheduled for the
+moment the second approves (it goes out at once, not at its planned time): its
+publications' time is that moment, while the approval still binds the item's own time.
 
 While a send of the item may have reached a platform without phuxanh knowing the outcome
 (`unsettled`), the item is locked: it cannot be edited, rescheduled, rejected, sent back
@@ -214,8 +216,20 @@ def caption_problems(session: Session, item: ContentItem) -> list[Message]:
     ]
 
 
-def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
-    """Record an approval of the current version; schedule the item once enough approve."""
+def approvals_needed(session: Session, item: ContentItem) -> int:
+    """Two different approvers for a sensitive theme or an incident's clarification, else
+    one."""
+    if item.incident_id is not None:
+        return 2
+    theme = session.get(Theme, item.theme_id) if item.theme_id else None
+    return 2 if theme is not None and theme.sensitive else 1
+
+
+def approve(
+    session: Session, *, item: ContentItem, actor: User, now: dt.datetime | None = None
+) -> ContentItem:
+    """Record an approval of the current version; schedule the item once enough approve
+    (an incident's clarification for `now`, default the present moment)."""
     if actor.role not in APPROVERS:
         raise PermissionDenied(code="item.may_not_approve", user=actor.username, role=actor.role)
     check_unit(session, actor, item)
@@ -246,8 +260,7 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
             [Message("item.caption", {"id": item.id, "problem": p}) for p in too_long]
         )
     digest = content_hash(session, item)
-    theme = session.get(Theme, item.theme_id) if item.theme_id else None
-    needed = 2 if theme is not None and theme.sensitive else 1
+    needed = approvals_needed(session, item)
     earlier = _approvers(session, item, digest)
     if actor.id in earlier and len(earlier) < needed:
         # their approval of exactly this content already counts and the item waits for
@@ -269,7 +282,8 @@ def approve(session: Session, *, item: ContentItem, actor: User) -> ContentItem:
     )
     if len(_approvers(session, item, digest)) >= needed:
         item.status = ItemStatus.approved
-        schedule(session, item=item, approved_hash=digest)
+        at_once = (now or utcnow()) if item.incident_id is not None else None
+        schedule(session, item=item, approved_hash=digest, at=at_once)
     session.add(item)
     return item
 
@@ -288,8 +302,11 @@ def _approvers(session: Session, item: ContentItem, digest: str) -> set[int]:
     }
 
 
-def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list[Publication]:
-    """One publication per target channel, carrying the approved hash and a stable key.
+def schedule(
+    session: Session, *, item: ContentItem, approved_hash: str, at: dt.datetime | None = None
+) -> list[Publication]:
+    """One publication per target channel, carrying the approved hash and a stable key,
+    due at the item's time (or `at`: an incident's clarification goes out at once).
 
     Every way back into review (`edit`, `reject`, `request_changes`) withdraws the unsent
     publications first, so there are none to update here: only new ones to create.
@@ -301,7 +318,7 @@ def schedule(session: Session, *, item: ContentItem, approved_hash: str) -> list
         pub = Publication(
             content_item_id=item.id,
             channel_id=channel_id,
-            scheduled_at=item.scheduled_at,
+            scheduled_at=at or item.scheduled_at,
             idempotency_key=key,
             approved_hash=approved_hash,
         )

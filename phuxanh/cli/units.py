@@ -143,6 +143,27 @@ def unit_set_report(
     typer.echo(f"unit {code}: report settings {', '.join(sorted(settings)) or '(none)'} set")
 
 
+@unit_app.command("set-spokesperson")
+def unit_set_spokesperson(
+    code: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="the official who speaks for the unit")],
+    title: Annotated[str, typer.Option(help="their title, e.g. 'Chánh Văn phòng'")],
+    actor: Annotated[str, typer.Option("--as", help="a manager or admin (audit)")],
+    hotline: Annotated[str | None, typer.Option(help="the unit's hotline")] = None,
+    database: Database = None,
+) -> None:
+    """The unit's spokesperson (a public office holder) and title, and optionally its
+    hotline: what an incident's clarification names (phuxanh incident clarify)."""
+    from phuxanh.core.db import session_scope
+    from phuxanh.incidents.core import set_spokesperson
+
+    with session_scope(jobs.engine(database)) as session:
+        unit = set_spokesperson(
+            session, unit_code=code, name=name, title=title, hotline=hotline, actor=actor
+        )
+        typer.echo(f"unit {unit.code}: spokesperson {unit.spokesperson}, {unit.spokesperson_title}")
+
+
 @obligation_app.command("add")
 def obligation_add(
     unit: Annotated[str, typer.Option(help="the unit that owes the report")],

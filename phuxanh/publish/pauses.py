@@ -7,7 +7,12 @@ if they are by then later than the lateness limit, for a person to decide).
 Who pauses or resumes is a person phuxanh knows (an active approver, manager or admin), and
 only over channels they oversee, by the unit rule of approval: one channel of their unit or
 a unit below it; everywhere only if that holds for every channel (an admin, or the lead
-unit). Both are audited under that person's name."""
+unit). Both are audited under that person's name.
+
+A pause for an incident (`incident_id`, set by `incidents.core.pause_for_incident`) holds
+the channel's other posts while the incident is open, never an incident's clarification,
+and ends when the incident closes (`end_incident_pauses`). A crisis pause holds
+everything, clarifications too."""
 
 from __future__ import annotations
 
@@ -54,14 +59,26 @@ def _check_actor(session: Session, actor: str, channel: Channel | None, doing: s
     return user
 
 
-def pause(session: Session, *, channel_code: str | None, reason: str, actor: str) -> Pause:
+def pause(
+    session: Session,
+    *,
+    channel_code: str | None,
+    reason: str,
+    actor: str,
+    incident_id: int | None = None,
+) -> Pause:
     if not reason.strip():
         raise ValidationFailed(["--reason: a pause needs a reason people will read"])
     if len(reason) > 500 or not reason.isprintable():
         raise ValidationFailed(["--reason: one line of at most 500 printable characters"])
     channel = _channel(session, channel_code)
     _check_actor(session, actor, channel, "pausing")
-    row = Pause(channel_id=channel.id if channel else None, reason=reason.strip(), started_by=actor)
+    row = Pause(
+        channel_id=channel.id if channel else None,
+        reason=reason.strip(),
+        started_by=actor,
+        incident_id=incident_id,
+    )
     session.add(row)
     session.flush()
     audit.record(
@@ -70,7 +87,8 @@ def pause(session: Session, *, channel_code: str | None, reason: str, actor: str
         action="publishing.pause",
         entity="channel",
         entity_id=channel_code or "*",
-        detail={"reason": row.reason},
+        detail={"reason": row.reason}
+        | ({"incident": incident_id} if incident_id is not None else {}),
     )
     return row
 
@@ -101,14 +119,41 @@ def resume(session: Session, *, channel_code: str | None, actor: str) -> int:
     return ended
 
 
-def paused(session: Session, channel_id: int) -> str | None:
-    """Why this channel must not post now (a fresh query), or None."""
-    rows = session.execute(
-        select(Pause.reason, Pause.channel_id).where(
-            col(Pause.ended_at).is_(None),
-            (col(Pause.channel_id).is_(None)) | (col(Pause.channel_id) == channel_id),
+def end_incident_pauses(session: Session, *, incident_id: int, actor: str) -> list[str]:
+    """End the pauses of an incident (it closed); the codes of the channels that resume.
+    Each is audited as a resume of that channel. Not committed."""
+    channels = {c.id: c.code for c in session.exec(select(Channel))}
+    ended: list[str] = []
+    for row in session.exec(
+        select(Pause)
+        .where(Pause.incident_id == incident_id, col(Pause.ended_at).is_(None))
+        .order_by(col(Pause.id))
+    ):
+        row.ended_at, row.ended_by = utcnow(), actor
+        session.add(row)
+        code = channels.get(row.channel_id) if row.channel_id is not None else None
+        ended.append(code or "*")
+        audit.record(
+            session,
+            actor=actor,
+            action="publishing.resume",
+            entity="channel",
+            entity_id=code or "*",
+            detail={"ended": 1, "incident": incident_id},
         )
-    ).all()
+    return ended
+
+
+def paused(session: Session, channel_id: int, *, clarification: bool = False) -> str | None:
+    """Why this channel must not post now (a fresh query), or None. `clarification`: the
+    post is an incident's clarification, which no incident's pause holds."""
+    held = [
+        col(Pause.ended_at).is_(None),
+        (col(Pause.channel_id).is_(None)) | (col(Pause.channel_id) == channel_id),
+    ]
+    if clarification:
+        held.append(col(Pause.incident_id).is_(None))
+    rows = session.execute(select(Pause.reason, Pause.channel_id).where(*held)).all()
     if rows:
         reason, scope = rows[0]
         return f"paused {'everywhere' if scope is None else 'on this channel'}: {reason}"
