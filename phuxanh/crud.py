@@ -613,7 +613,9 @@ def _queue_items(session: Session, rows: list[Any]) -> list[QueueItem]:
                 theme=theme.code if theme else "",  # "": a post without a theme
                 theme_vi=theme.title_vi if theme else "",
                 theme_en=theme.title_en if theme else "",
-                sensitive=theme.sensitive if theme else False,
+                # two approvers: a sensitive theme or an incident's clarification
+                # (review.approvals_needed)
+                sensitive=(theme.sensitive if theme else False) or item.incident_id is not None,
                 unit=unit.name,
                 language=item.language,
                 caption=item.caption,

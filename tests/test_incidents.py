@@ -19,6 +19,7 @@ from phuxanh import jobs, review
 from phuxanh.compose.items import create_item
 from phuxanh.core.errors import InvalidTransition, PhuxanhError, ValidationFailed
 from phuxanh.core.users import add_user
+from phuxanh.crud import QueueFilter, queue_page
 from phuxanh.incidents.core import (
     TARGET_MINUTES,
     close_incident,
@@ -40,6 +41,7 @@ from phuxanh.models import (
     Unit,
     utcnow,
 )
+from phuxanh.notify.my_work import my_work
 from phuxanh.publish.channels import add_channel
 from phuxanh.publish.pauses import pause
 from tests.helpers import refused, run_cli, user
@@ -138,6 +140,13 @@ def test_one_approver_is_not_enough(office: str, sandbox: Any) -> None:
         items = _clarify(s, incident, [FB, "tg-hp"])
         assert all(i.urgent and i.incident_id == incident.id for i in items)
         assert all(i.status == ItemStatus.in_review for i in items)
+        # the desk says two approvers are needed, in the queue and in "Việc của tôi"
+        hoa = user(s, "hoa.pham")
+        rows = queue_page(s, QueueFilter(statuses=("in_review",)), viewer=hoa).rows
+        assert {r.id for r in rows if r.sensitive} >= {i.id for i in items}
+        assert [r.id for r in rows[: len(items)]] == sorted(i.id for i in items)  # urgent first
+        waiting = {w.item_id: w.sensitive for w in my_work(s, user=hoa).to_approve}
+        assert all(waiting[i.id] for i in items)
         _approve(s, items, "minh.tran")
         for item in items:
             s.refresh(item)

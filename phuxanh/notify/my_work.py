@@ -173,7 +173,7 @@ def _to_approve(session: Session, user: User, units: set[int] | None) -> list[To
                 unit=str(unit_names.get(item.unit_id, "")),
                 author=str(authors.get(item.author_id, "")),
                 scheduled_at=item.scheduled_at,
-                sensitive=item.theme_id in sensitive,
+                sensitive=item.theme_id in sensitive or item.incident_id is not None,
                 approvals=len(current),
                 urgent=item.urgent,
             )
