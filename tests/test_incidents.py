@@ -472,3 +472,27 @@ def test_the_report_in_the_units_header(
         office,
     )
     assert code == 0 and docx.stat().st_size > 0, err
+
+
+def test_a_clarification_sent_down_stays_one(office: str) -> None:
+    """Pushed to a department as a content package, the city's approved clarification
+    arrives there as the department's own draft of the same incident: first in its
+    approvers' lists and needing two of them."""
+    from phuxanh.network.packages import make_package, send
+
+    with Session(jobs.engine(office), expire_on_commit=False) as s:
+        add_user(s, username="thu.le", unit_code="so-vhttdl-haiphong", role="editor")
+        s.commit()
+        incident = _open(s)
+        items = _clarify(s, incident, [FB])
+        _approve(s, items, "minh.tran", "hoa.pham")
+        lan = user(s, "lan.nguyen")
+        package = make_package(s, item=items[0], actor=lan, title="Thông tin chính thức")
+        unit = s.exec(select(Unit).where(Unit.code == "so-vhttdl-haiphong")).one()
+        sent = send(s, package=package, actor=lan, units=[unit])
+        s.commit()
+        (delivery,) = sent.deliveries
+        got = s.get(ContentItem, delivery.item_id)
+        assert got is not None and got.unit_id == unit.id
+        assert got.incident_id == incident.id and got.urgent
+        assert review.approvals_needed(s, got) == 2

@@ -707,6 +707,10 @@ def _receive(
         content_ref=f"package:{package.id}",
         hold_reasons=holds,
         machine_drafted=source.machine_drafted,
+        # a city's clarification pushed down stays one: first for the unit's approvers,
+        # two of them, published at once when approved (review.approvals_needed)
+        urgent=source.urgent,
+        incident_id=source.incident_id,
         scheduled_at=when,
         author_id=author.id or 0,
     )
