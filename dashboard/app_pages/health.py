@@ -11,7 +11,9 @@ import streamlit as st
 from dashboard.common import current_user, local, session
 from dashboard.i18n import error, status, t
 from phuxanh import crud
+from phuxanh.compose.feeds import FeedStatus, failure_kind, feed_status, load_feeds
 from phuxanh.core.errors import PhuxanhError
+from phuxanh.core.settings import get_settings
 from phuxanh.publish.pauses import active
 from phuxanh.publish.resolve import RESOLVERS, may_settle, resolve
 
@@ -114,3 +116,59 @@ else:
                         st.success(t("health.done", id=pub.id, state=status(str(pub.state))))
                     except PhuxanhError as exc:
                         st.error(error(exc))
+
+
+def _feed_answer(f: FeedStatus) -> str:
+    """The last answer in words: what it brought, nothing new, or why it failed."""
+    if not f.enabled and f.answer == "never":
+        return t("feeds.answer.disabled")
+    if f.answer == "failed":
+        why = t(f"feeds.why.{failure_kind(f.reason or '')}")
+        if f.failing_since is not None:
+            return t(
+                "feeds.answer.failed_since", why=why, detail=f.reason, since=local(f.failing_since)
+            )
+        return t("feeds.answer.failed", why=why, detail=f.reason or "")
+    if f.answer == "ok":
+        return t("feeds.answer.ok", n=f.last_entries, drafts=f.last_drafts)
+    return t(f"feeds.answer.{f.answer}")
+
+
+# the official news feeds (content/feeds.yaml): when each last answered, and what it brought
+st.subheader(t("feeds.title"))
+feeds_path = get_settings().content_dir / "feeds.yaml"
+try:
+    feeds_cfg = load_feeds(feeds_path)
+except PhuxanhError as exc:
+    st.error(t("feeds.unreadable", file=str(feeds_path), why=error(exc)))
+else:
+    with session() as s:
+        feed_rows = feed_status(s, feeds_cfg)
+    if not feed_rows:
+        st.info(t("feeds.none", file=str(feeds_path)))
+    else:
+        failing = [f for f in feed_rows if f.answer == "failed"]
+        if failing:
+            st.warning(t("feeds.failing", n=len(failing), total=len(feed_rows)))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("health.state"): "✓"
+                        if f.answer in ("ok", "unchanged")
+                        else ("!" if f.answer == "failed" else "—"),
+                        t("feeds.outlet"): f.outlet,
+                        t("feeds.code"): f.code,
+                        t("feeds.enabled"): t("feeds.on") if f.enabled else t("feeds.off"),
+                        t("feeds.polled_at"): local(f.polled_at),
+                        t("feeds.answered_at"): local(f.answered_at),
+                        t("feeds.answer"): _feed_answer(f),
+                        t("feeds.brought"): t("feeds.brought_n", n=f.entries, drafts=f.drafts),
+                    }
+                    for f in feed_rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={t("feeds.answered_at"): st.column_config.Column(help=t("feeds.note"))},
+        )

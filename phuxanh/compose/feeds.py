@@ -9,12 +9,15 @@ fetched (every redirect hop is checked again) unless a feed is marked `internal`
 de-duplicated by GUID and by canonical link, matched to themes by keywords with accents
 ignored, and proposed as drafts that credit the outlet; only http(s) links become drafts. A
 broken, huge, slow, refused or wrongly encoded feed is reported in one line and skipped; the
-others go on.
+others go on. `feed_status` tells the desk when each feed was last polled, when it last
+answered and what it brought; a feed that stops or starts answering is audited
+(`feed.failed`, with the time of its last answer, and `feed.recovered`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import html
 import io
@@ -58,6 +61,7 @@ from phuxanh.core.db import session_scope
 from phuxanh.core.text import fold as text_fold
 from phuxanh.core.yamlio import load_located, validate_doc
 from phuxanh.models import (
+    AuditEvent,
     Channel,
     ContentItem,
     FeedEntry,
@@ -605,12 +609,16 @@ def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome)
     state = session.exec(select(FeedState).where(FeedState.code == spec.code)).first() or FeedState(
         code=spec.code, url=spec.url
     )
+    # the poll before this one: did it answer, and when (for the desk's "last answered")
+    answered_before = state.polled_at if state.id is not None and not state.last_error else None
+    failing_before = state.last_error if state.id is not None else None
     state.url = spec.url
     state.polled_at = utcnow()
     session.add(state)
     error, fetched, parsed = outcome.error, outcome.fetched, outcome.parsed
     if error is None and fetched is not None and fetched.body is None:  # 304: nothing new
         state.last_error = None
+        _note_recovery(session, spec, failing_before)
         return {"status": "unchanged", "new": 0}
     author = session.exec(select(User).where(User.username == cfg.author)).first()
     unit = session.exec(select(Unit).where(Unit.code == cfg.unit)).first()
@@ -620,8 +628,22 @@ def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome)
         # The validators stay as they were, so the next poll fetches the feed in full.
         state.last_error = error = error or "no answer"
         log.warning("feed %s skipped: %s", spec.code, error)
+        if failing_before is None:  # it answered last time (or was never polled)
+            audit.record(
+                session,
+                actor="feeds",
+                action="feed.failed",
+                entity="feed",
+                entity_id=spec.code,
+                detail={
+                    "feed": spec.code,
+                    "reason": error[:300],
+                    "answered_at": answered_before.isoformat() if answered_before else None,
+                },
+            )
         return {"status": "failed", "outlet": spec.outlet, "reason": error, "new": 0}
     state.etag, state.last_modified, state.last_error = fetched.etag, fetched.last_modified, None
+    _note_recovery(session, spec, failing_before)
     themes = {t.code: t for t in session.exec(select(Theme))}
     new = irrelevant = 0
     skipped: list[dict[str, str]] = []
@@ -670,6 +692,128 @@ def _record(session: Session, cfg: FeedsFile, spec: FeedSpec, outcome: _Outcome)
     if skipped:
         result["skipped"] = skipped[:20]
     return result
+
+
+def _note_recovery(session: Session, spec: FeedSpec, failing_before: str | None) -> None:
+    """A feed that failed last time and answers now: the end of its failure, audited (as its
+    start is, by `feed.failed`; a feed that keeps failing, or keeps answering, adds no row)."""
+    if failing_before is not None:
+        audit.record(
+            session,
+            actor="feeds",
+            action="feed.recovered",
+            entity="feed",
+            entity_id=spec.code,
+            detail={"feed": spec.code, "reason_before": failing_before[:300]},
+        )
+
+
+# --- what the desk shows of each feed ---------------------------------------------------
+
+# Why a poll failed, by kind, from the reason `fetch` and `_record` give (one English line,
+# kept as it is for the technician); the desk words each kind in its own language.
+FAILURE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("config", re.compile(r"^feeds\.yaml:")),
+    ("timeout", re.compile(r"^timed out|the server stopped sending")),
+    ("connect", re.compile(r"could not connect in time|cannot connect|ConnectionError")),
+    ("refused", re.compile(r"refused .*: a [\w-]+ address|only http\(s\) URLs are fetched")),
+    ("dns", re.compile(r"cannot resolve|has no address")),
+    ("redirects", re.compile(r"^more than \d+ redirects")),
+    ("http", re.compile(r"^HTTP \d{3}")),
+    ("too_large", re.compile(r"^larger than")),
+    ("not_feed", re.compile(r"^not a well-formed feed")),
+)
+
+
+def failure_kind(reason: str) -> str:
+    """The kind of a poll's failure (`config`, `timeout`, `connect`, `refused`, `dns`,
+    `redirects`, `http`, `too_large`, `not_feed`), or `other`."""
+    for kind, pattern in FAILURE_KINDS:
+        if pattern.search(reason):
+            return kind
+    return "other"
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """One configured feed as the desk shows it. `answer`: "ok" (the last poll answered
+    and brought entries not seen before), "unchanged" (it answered with nothing new: a 304,
+    or only entries already seen), "failed" (`reason` says why), "never" (not polled yet).
+    `answered_at`: the last poll that answered; while a feed fails, the one before its
+    failure began (`failing_since`), None when not known."""
+
+    code: str
+    outlet: str
+    url: str
+    enabled: bool
+    answer: str
+    polled_at: dt.datetime | None
+    answered_at: dt.datetime | None
+    failing_since: dt.datetime | None
+    reason: str | None
+    last_entries: int  # entries first seen by the last poll
+    last_drafts: int  # of them, drafts made
+    entries: int  # entries seen, all polls
+    drafts: int  # drafts made, all polls
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
+
+
+def feed_status(session: Session, cfg: FeedsFile) -> list[FeedStatus]:
+    """Each feed of `cfg`, in its order: its last poll, its last answer and what it brought,
+    from the feed's state, its seen entries and the audit log's `feed.failed` rows."""
+    states = {s.code: s for s in session.exec(select(FeedState))}
+    out: list[FeedStatus] = []
+    for spec in cfg.feeds:
+        state = states.get(spec.code)
+        rows = session.exec(
+            select(FeedEntry.seen_at, FeedEntry.content_item_id).where(
+                FeedEntry.feed_code == spec.code
+            )
+        ).all()
+        polled = _aware(state.polled_at) if state is not None else None
+        latest = [d for at, d in rows if polled is not None and (_aware(at) or at) >= polled]
+        answered = failing = None
+        if state is None or polled is None:
+            answer = "never"
+        elif state.last_error:
+            answer = "failed"
+            event = session.exec(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.entity == "feed",
+                    AuditEvent.entity_id == spec.code,
+                    AuditEvent.action == "feed.failed",
+                )
+                .order_by(col(AuditEvent.id).desc())
+            ).first()
+            if event is not None:
+                failing = _aware(event.at)
+                stamp = event.detail.get("answered_at")
+                answered = dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+        else:
+            answer = "ok" if latest else "unchanged"
+            answered = polled
+        out.append(
+            FeedStatus(
+                code=spec.code,
+                outlet=spec.outlet,
+                url=spec.url,
+                enabled=spec.enabled,
+                answer=answer,
+                polled_at=polled,
+                answered_at=_aware(answered),
+                failing_since=failing,
+                reason=state.last_error if state is not None and answer == "failed" else None,
+                last_entries=len(latest) if answer != "failed" else 0,
+                last_drafts=sum(1 for d in latest if d is not None) if answer != "failed" else 0,
+                entries=len(rows),
+                drafts=sum(1 for _, d in rows if d is not None),
+            )
+        )
+    return out
 
 
 def poll_all(
