@@ -16,11 +16,15 @@ from phuxanh.cli.common import atomic_output, day, password_from, when
 from phuxanh.cli.common import port as valid_port
 from phuxanh.cli.common import print_json as _print
 from phuxanh.cli.deploy import add_deploy_commands
+from phuxanh.cli.incidents import incident_app
 from phuxanh.cli.items import add_commands, add_pause_commands
 from phuxanh.cli.media import media_app, render_app, template_app
 from phuxanh.cli.notify import notify_app
 from phuxanh.cli.ops import add_item_ops, channel_app, publication_app
 from phuxanh.cli.packages import package_app
+from phuxanh.cli.press import press_app
+from phuxanh.cli.radio import radio_app
+from phuxanh.cli.translate import add_translate_command, translation_app
 from phuxanh.cli.units import obligation_app, unit_app
 from phuxanh.cli.users import add_user_commands
 from phuxanh.core.errors import PhuxanhError, ValidationFailed
@@ -449,12 +453,17 @@ add_commands(app, item_app, metrics_app)  # compose, report, … (phuxanh/cli/it
 add_pause_commands(app)
 add_item_ops(item_app)
 add_user_commands(user_app)  # disable, enable, reset-password (phuxanh/cli/users.py)
+add_translate_command(catalog_app)  # catalog translate (phuxanh/cli/translate.py)
+app.add_typer(translation_app, name="translation")  # list, set, review
 app.add_typer(channel_app, name="channel")
 app.add_typer(publication_app, name="publication")
 app.add_typer(notify_app, name="notify")  # e-mail about hand-offs (phuxanh/cli/notify.py)
 app.add_typer(unit_app, name="unit")  # the unit registry (phuxanh/cli/units.py)
 app.add_typer(obligation_app, name="obligation")  # reports a unit owes
 app.add_typer(package_app, name="package")  # content packages (phuxanh/cli/packages.py)
+app.add_typer(press_app, name="press")  # press releases (phuxanh/cli/press.py)
+app.add_typer(radio_app, name="radio")  # grassroots radio scripts (phuxanh/cli/radio.py)
+app.add_typer(incident_app, name="incident")  # false claims answered (phuxanh/cli/incidents.py)
 
 
 def _line(text: object, *, whole: bool = False) -> str:

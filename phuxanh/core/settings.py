@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     mail_from: str = ""
     # the desk's address as people open it (the links in e-mail: DESK_URL/queue?item=ID)
     desk_url: str = ""
+    # grassroots radio (phuxanh/outlets/radio.py): the reading pace of a script, in words
+    # (Vietnamese syllables, "tiếng") a minute. 200 is a measured pace for loudspeakers
+    # outdoors, slower than a studio presenter (4-5 syllables a second)
+    radio_words_per_minute: int = Field(default=200, ge=60, le=400)
 
     @field_validator("timezone")
     @classmethod
