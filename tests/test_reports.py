@@ -171,7 +171,7 @@ def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> 
     Each format is written, shows the text without the controls, and leaves no `.part`."""
     from sqlmodel import select
 
-    from phuxanh.models import Role, Theme, Unit, User
+    from phuxanh.models import Approval, ContentItem, ItemStatus, Role, Slot, Theme, Unit, User
     from phuxanh.sandbox import demo
 
     jobs.load_catalog(db_url)
@@ -183,8 +183,32 @@ def test_reports_render_whatever_text_is_stored(db_url: str, tmp_path: Path) -> 
         unit = s.exec(select(Unit).where(Unit.code == "ttdn-haiphong")).one()
         unit.name = "Ban \x07Tuyên giáo"
         s.add(unit)
-        for name, shown in (("esc.user", "Lan \x1b[31mđỏ\x0b"), ("long.user", "N" * 3000)):
-            s.add(User(username=name, display_name=shown, unit_id=unit.id or 0, role=Role.editor))
+        people = [
+            User(username=name, display_name=shown, unit_id=unit.id or 0, role=role)
+            for name, shown, role in (
+                ("esc.user", "Lan \x1b[31mđỏ\x0b", Role.editor),
+                ("long.user", "N" * 3000, Role.approver),
+            )
+        ]
+        s.add_all(people)
+        s.flush()
+        # the "6 rõ" table names who did the work: an item on a slot of the period, written
+        # by the first and approved by the second
+        slot = s.exec(select(Slot).order_by(Slot.id)).first()
+        assert slot is not None
+        item = ContentItem(
+            slot_id=slot.id,
+            theme_id=slot.theme_id,
+            unit_id=unit.id or 0,
+            caption="Bài đã duyệt",
+            author_id=people[0].id or 0,
+            status=ItemStatus.approved,
+        )
+        s.add(item)
+        s.flush()
+        s.add(
+            Approval(content_item_id=item.id or 0, user_id=people[1].id or 0, content_hash="0" * 64)
+        )
         theme = s.exec(select(Theme)).first()
         assert theme is not None
         theme.title_vi = "\x1b" + "T" * 1500

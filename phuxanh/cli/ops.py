@@ -27,14 +27,19 @@ def _emit(data: object) -> None:
 @channel_app.command("add")
 def channel_add(
     platform: Annotated[
-        str, typer.Option(help="facebook|youtube|tiktok|x|zalo|telegram|wordpress")
+        str, typer.Option(help="facebook|youtube|tiktok|x|zalo|telegram|wordpress|manual")
     ],
     name: Annotated[str, typer.Option(help="the channel's public name")],
-    account_id: Annotated[str, typer.Option("--account-id", help="page/channel/account id")],
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="page/channel/account id")
+    ] = None,
     credential_env: Annotated[
-        str, typer.Option("--credential-env", help="the variable holding the token")
-    ],
-    api_base: Annotated[str | None, typer.Option("--api-base", help="API base URL")] = None,
+        str | None,
+        typer.Option("--credential-env", help="the variable holding the token (not: manual)"),
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option("--api-base", help="API base URL (manual: the place's address)")
+    ] = None,
     unit: Annotated[str | None, typer.Option(help="owning unit code")] = None,
     code: Annotated[str | None, typer.Option(help="channel code (default from the name)")] = None,
     database: Database = None,
@@ -58,7 +63,7 @@ def channel_add(
         typer.echo(f"channel {channel.code} ({channel.platform}) added")
     from phuxanh.core.settings import env_value
 
-    if not env_value(credential_env):
+    if credential_env and not env_value(credential_env):
         typer.echo(
             f"note: {credential_env} is not set here (environment or .env); set it "
             "on every host that publishes",
@@ -213,6 +218,9 @@ def add_item_ops(item_app: typer.Typer) -> None:
             typer.echo(f"item {item.id}: {item.status}")
 
     _add_desk_commands(item_app)
+    from phuxanh.cli.log import add_log_commands  # item log, publication export
+
+    add_log_commands(item_app, publication_app)
 
 
 def _add_desk_commands(item_app: typer.Typer) -> None:

@@ -20,11 +20,14 @@ The hand-offs:
   desk lets them act everywhere);
 - an approver asks for changes (`item.request_changes`), rejects (`item.reject`) or
   approves (`item.approve`): the item's author;
-- the publisher gives up on a post that is too late (`publication.missed`): the approvers
-  and managers (and admins) of the channel's unit and the units above it.
+- the publisher gives up on a post that is too late (`publication.missed`), or a post on a
+  manual channel (a portal without an API, a notice board, a partner's page) is due and
+  waits for a person to post it by hand (`publication.manual_due`): the approvers and
+  managers (and admins) of the channel's unit and the units above it.
 
-A post that goes to `needs_check` is not in the audit log (the publisher does not record
-that transition), so it is not mailed; the desk's "Việc của tôi" page lists it.
+A post that goes to `needs_check` because the platform left it in doubt is not in the
+audit log (the publisher does not record that transition), so it is not mailed; the desk's
+"Việc của tôi" page lists it. A manual channel's post that falls due is recorded, and mailed.
 
 With e-mail off (PHUXANH_SMTP_HOST empty) the cursor moves over the events and no mail is
 written, so turning e-mail on later does not send a flood about old work. Events older than
@@ -74,7 +77,7 @@ TO_AUTHOR = {
     "item.reject": "rejected",
     "item.approve": "approved",
 }
-TO_UNIT = {"publication.missed": "missed"}
+TO_UNIT = {"publication.missed": "missed", "publication.manual_due": "manual"}
 # who acted, when it was not a person
 MACHINES = {"publisher": "Hệ thống đăng bài", "feeds": "Nguồn tin chính thức", "system": "Hệ thống"}
 SUBJECT_MAX = 255
@@ -286,6 +289,25 @@ def letters_for(session: Session, event: AuditEvent, config: MailConfig) -> list
     return []
 
 
+def _manual(
+    pub: Publication | None, channel: Channel | None, ref: str, first: str
+) -> tuple[str, list[str], str]:
+    """A manual channel's post is due: (subject, lines, what to do)."""
+    assert pub is not None and channel is not None
+    place = f" ({channel.api_base_url})" if channel.api_base_url else ""
+    subject = f"[phuxanh] Bài đăng #{pub.id} chờ đăng thủ công lên {channel.display_name}: "
+    lines = [
+        f"Bài đăng #{pub.id} ({ref}) đã đến giờ đăng ({_local(pub.scheduled_at)}) trên "
+        f"kênh {channel.display_name}{place}. Đây là kênh đăng thủ công: phuxanh không "
+        "tự đăng lên kênh này.",
+        "Xuất bài (chú thích, tệp ảnh hoặc video, văn bản thay thế): "
+        f"phuxanh publication export {pub.id}",
+        f"Sau khi đăng, ghi đường dẫn: phuxanh publication resolve {pub.id} --live URL",
+    ]
+    todo = "đăng bài bằng tay rồi ghi đường dẫn; bài chỉ được tính vào báo cáo khi đã ghi."
+    return subject + first, lines, todo
+
+
 def _int(value: str) -> int:
     try:
         return int(value)
@@ -345,6 +367,8 @@ def _letter(
             todo = "không cần làm gì thêm lúc này."
         else:
             todo = "xem trạng thái hiện tại của mục trong bàn biên tập."
+    elif kind == "manual":
+        subject, lines, todo = _manual(pub, channel, ref, first)
     else:  # missed
         assert pub is not None and channel is not None
         subject = f"[phuxanh] Bài đăng #{pub.id} lỡ giờ, cần người xử lý: {first}"

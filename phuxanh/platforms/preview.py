@@ -41,7 +41,9 @@ URL = re.compile(r"https?://\S+")
 # Platforms whose adapter puts the link into the text it sends (`Post.with_link`, or the
 # body's last paragraph for Zalo and WordPress). Facebook sends it as a separate `link`
 # field on a text post, and photos and Reels take no link field at all.
-LINK_IN_TEXT = frozenset({"x", "telegram", "tiktok", "youtube", "zalo", "wordpress", "website"})
+LINK_IN_TEXT = frozenset(
+    {"x", "telegram", "tiktok", "youtube", "zalo", "wordpress", "website", "manual"}
+)
 # A caption's source line (`compose.captions.Part.credit`, "Nguồn: 05-HD/ĐU"), also as the
 # first line of a language's block ("EN: Source: …")
 SOURCE = re.compile(r"(?:[A-Z]{2}: )?(?:Nguồn|Source):")
@@ -76,6 +78,7 @@ LIMITS: dict[str, Limit] = {
     "telegram": Limit("Telegram", 1024),
     "website": Limit("Website", None),
     "wordpress": Limit("WordPress site", None),
+    "manual": Limit("Manual channel (posted by a person)", None),
 }
 
 

@@ -11,6 +11,7 @@ from phuxanh.core.errors import ConfigError
 from phuxanh.core.settings import get_settings
 from phuxanh.platforms.base import Adapter
 from phuxanh.platforms.facebook import FacebookPage
+from phuxanh.platforms.manual import ManualPlace
 from phuxanh.platforms.telegram import TelegramChannel
 from phuxanh.platforms.tiktok import TikTokAccount
 from phuxanh.platforms.wordpress import WordPressSite
@@ -52,6 +53,7 @@ def build(channel: ChannelSettings, http: requests.Session | None = None) -> Ada
         "youtube": YouTubeChannel,
         "tiktok": TikTokAccount,
         "zalo": ZaloOA,
+        "manual": ManualPlace,  # posted by a person; never sends
     }
     if channel.platform in others:
         return others[channel.platform](**kw)  # type: ignore[arg-type]

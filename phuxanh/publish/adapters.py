@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection, Engine
 from phuxanh.models import Channel
 from phuxanh.platforms import registry
 from phuxanh.platforms.base import Adapter
+from phuxanh.platforms.manual import MANUAL
 from phuxanh.publish import tokens
 
 
@@ -21,5 +22,6 @@ def adapter_for(
     """A ready adapter with a live token. `engine` lets an OAuth channel use (and refresh)
     its stored token set; without it only plain credentials work."""
     adapter = registry.build(channel, http)
-    tokens.prepare(engine, channel, adapter)
+    if channel.platform != MANUAL:  # a manual channel has no token: a person posts there
+        tokens.prepare(engine, channel, adapter)
     return adapter

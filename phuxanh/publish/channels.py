@@ -16,6 +16,7 @@ from phuxanh.core.text import fold
 from phuxanh.models import Channel, Unit
 from phuxanh.platforms.credentials import api_base_problem, protected_env_problem
 from phuxanh.platforms.errors import AuthExpired, PlatformError
+from phuxanh.platforms.manual import MANUAL
 from phuxanh.publish import tokens
 from phuxanh.publish.adapters import adapter_for
 
@@ -27,6 +28,9 @@ PLATFORMS = {  # the official API hosts; tests and sandboxes pass --api-base
     "zalo": "https://openapi.zalo.me",
     "telegram": "https://api.telegram.org",
     "wordpress": None,  # the office's own site: --api-base is required
+    # a place without an API (a portal on another platform, a notice board, a partner's
+    # page): a person posts there; --api-base is its public address, if it has one
+    MANUAL: "",
 }
 
 
@@ -39,8 +43,8 @@ def add_channel(
     *,
     platform: str,
     name: str,
-    account_id: str,
-    credential_env: str,
+    account_id: str | None,
+    credential_env: str | None,
     api_base: str | None,
     unit_code: str | None,
     code: str | None,
@@ -50,11 +54,22 @@ def add_channel(
     if platform not in PLATFORMS:
         problems.append(f"--platform: {platform!r} is not one of {', '.join(PLATFORMS)}")
     base = api_base or PLATFORMS.get(platform)
-    if not base and platform in PLATFORMS:
+    manual = platform == MANUAL  # no token, no API: a person posts there
+    if manual:
+        credential_env = credential_env or ""
+        account_id = account_id or "manual"
+    if not base and platform in PLATFORMS and not manual:
         problems.append("--api-base: a WordPress channel needs its site's URL")
     elif base and (problem := api_base_problem(base)):
         problems.append(f"--api-base: {problem}")
-    if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
+    if credential_env is None:
+        problems.append(
+            f"--credential-env: a {platform} channel needs the variable that holds its token"
+        )
+    elif manual:
+        if credential_env:
+            problems.append("--credential-env: a manual channel has no token; leave it out")
+    elif not re.fullmatch(r"[A-Z_][A-Z0-9_]*", credential_env):
         problems.append(
             f"--credential-env: {credential_env!r} is not an environment variable "
             "name (the secret itself is never given on the command line)"
@@ -67,7 +82,9 @@ def add_channel(
         or any(unicodedata.category(ch)[0] == "C" for ch in name)
     ):
         problems.append("--name: the channel's public name must be 1-120 printable characters")
-    if not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", account_id):
+    if account_id is None:
+        problems.append(f"--account-id: a {platform} channel needs its page/account id")
+    elif not re.fullmatch(r"[A-Za-z0-9_.:@-]{1,128}", account_id):
         problems.append(
             f"--account-id: {account_id!r} is not a platform account id "
             "(letters, digits and _ . : @ -, at most 128)"
@@ -91,6 +108,7 @@ def add_channel(
     if problems:
         raise ValidationFailed(problems)
     assert unit is not None and base is not None
+    assert account_id is not None and credential_env is not None
     channel = Channel(
         code=code,
         platform=platform,

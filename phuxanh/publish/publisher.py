@@ -15,7 +15,7 @@ import socket
 from collections import Counter
 from contextvars import ContextVar
 
-from sqlalchemy import exists, update
+from sqlalchemy import case, exists, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,9 +24,18 @@ from phuxanh.core.db import session_scope
 from phuxanh.core.errors import ConfigError
 from phuxanh.core.settings import get_settings
 from phuxanh.media import stored
-from phuxanh.models import Channel, ContentItem, ItemStatus, Pause, Publication, PubState
+from phuxanh.models import (
+    Channel,
+    ContentItem,
+    Incident,
+    ItemStatus,
+    Pause,
+    Publication,
+    PubState,
+)
 from phuxanh.platforms.base import Adapter, Post, PublishResult, dumps
 from phuxanh.platforms.errors import Ambiguous, AuthExpired, Duplicate, PlatformError, RateLimited
+from phuxanh.platforms.manual import MANUAL, due_reason
 from phuxanh.publish import pacing, tokens
 from phuxanh.publish.adapters import adapter_for
 from phuxanh.publish.channels import BROKEN_SETTING, TOKEN_EXPIRED
@@ -102,6 +111,7 @@ def _mark_published(
     ):
         return
     mark_item_if_all_published(session, pub.content_item_id)
+    _first_live(session, pub.content_item_id, now)
     audit.record(
         session,
         actor="publisher",
@@ -125,6 +135,20 @@ def mark_item_if_all_published(session: Session, item_id: int) -> None:
         session.add(item)
 
 
+def _first_live(session: Session, item_id: int, now: dt.datetime) -> None:
+    """An incident's clarification is live: the incident's response time ends at the first
+    one (one conditional UPDATE, so the earliest post wins; not committed)."""
+    incident_id = session.execute(
+        select(ContentItem.incident_id).where(col(ContentItem.id) == item_id)
+    ).scalar_one_or_none()
+    if incident_id is not None:
+        session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id, col(Incident.first_live_at).is_(None))
+            .values(first_live_at=now)
+        )
+
+
 def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> None:
     transition(
         session,
@@ -142,6 +166,28 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
         detail={"reason": reason},
     )
     session.commit()
+
+
+def _hand_over(session: Session, pub: Publication, channel: Channel) -> str:
+    """A manual channel's post is due: no API is called; it waits for a person in
+    needs_check with the reason (Việc của tôi, Channel health), never becomes `missed`, and
+    its audit event mails the channel's unit (`notify.handoffs`). The person exports it
+    (`publication export`), posts it and says where (`publication resolve --live URL`)."""
+    reason = due_reason(pub.id or 0, channel.display_name)
+    if not transition(
+        session, pub.id or 0, expect=PubState.claimed, state=PubState.needs_check, last_error=reason
+    ):
+        return "lost_claim"
+    audit.record(
+        session,
+        actor="publisher",
+        action="publication.manual_due",
+        entity="publication",
+        entity_id=pub.id,
+        detail={"reason": reason, "channel": channel.code},
+    )
+    session.commit()
+    return "manual"
 
 
 def _settle(
@@ -217,6 +263,8 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
     """A publication in needs_check: take it (so no other worker checks it at once), then
     resume or reconcile it with the platform."""
     channel, _item, post = _post_for(session, pub)
+    if channel.platform == MANUAL:  # a person posts it and settles it; nothing to ask
+        return "manual_waiting"
     try:
         adapter = adapter_for(channel, engine=session.get_bind())
     except (ConfigError, PlatformError) as exc:
@@ -322,9 +370,12 @@ def _retry_later(session: Session, pub: Publication, exc: PlatformError, now: dt
 
 def _send_one(session: Session, pub: Publication, now: dt.datetime) -> str:
     channel, item, post = _post_for(session, pub)
-    if paused(session, channel.id or 0):  # asked afresh before every send
+    clarification = item.incident_id is not None  # no incident's pause holds it
+    if paused(session, channel.id or 0, clarification=clarification):  # asked afresh
         transition(session, pub.id or 0, expect=PubState.claimed, state=PubState.scheduled)
         return "paused"
+    if channel.platform == MANUAL:  # never sent, never missed: a person posts it
+        return _hand_over(session, pub, channel)
     if now - pub.scheduled_at > dt.timedelta(minutes=get_settings().lateness_limit_minutes):
         _fail(
             session,
@@ -426,9 +477,13 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
             select(Publication).where(Publication.state == PubState.processing)
         ).all():
             outcomes[poll_processing(session, pub, now)] += 1
+        # An incident's clarification goes first, and no incident's pause holds it (a
+        # crisis pause does); then the oldest due post first.
+        clarification = col(ContentItem.incident_id).is_not(None)
         due = session.exec(
             select(Publication.id, Publication.channel_id, Channel.platform)
             .join(Channel, col(Channel.id) == col(Publication.channel_id))
+            .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
             .where(
                 col(Publication.state) == PubState.scheduled,
                 col(Publication.scheduled_at) <= now,
@@ -438,9 +493,14 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
                     col(Pause.ended_at).is_(None),
                     col(Pause.channel_id).is_(None)
                     | (col(Pause.channel_id) == col(Publication.channel_id)),
+                    ~(clarification & col(Pause.incident_id).is_not(None)),
                 ),
             )
-            .order_by(col(Publication.scheduled_at), col(Publication.id))
+            .order_by(
+                case((clarification, 0), else_=1),
+                col(Publication.scheduled_at),
+                col(Publication.id),
+            )
         ).all()
         for pub_id, channel_id, platform in due:
             assert pub_id is not None

@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import case, func, or_, union
 from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import stored
 from phuxanh.models import (
+    Approval,
     Campaign,
     Channel,
     ContentItem,
     ItemStatus,
+    ItemVersion,
     KeyDate,
     Publication,
     PubState,
@@ -30,10 +32,35 @@ from phuxanh.models import (
 )
 from phuxanh.network.units import below, report_spec
 from phuxanh.planning.campaign import CampaignSpec, ReportSpec
+from phuxanh.platforms.manual import MANUAL
 from phuxanh.reports.model import Period, Report, Row, period_of
 from phuxanh.reports.wording import assess  # the wording lives apart from the numbers
 
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
+# the kinds of channel a report counts publications by (any other platform is social)
+WEBSITES = ("wordpress", "website")
+VIDEO = (".mp4", ".mov", ".webm")  # as the publisher tells a clip from a card
+
+
+def product_kind() -> Any:
+    """An item's product kind in SQL: the kind a person gave it (article, press, radio,
+    event), else told by its media: a video is a clip, an image a card, none an article."""
+    media = func.lower(func.coalesce(col(ContentItem.media_path), ""))
+    return case(
+        (col(ContentItem.kind).is_not(None), col(ContentItem.kind)),
+        (or_(*(media.like(f"%{suffix}") for suffix in VIDEO)), "clip"),
+        (media != "", "card"),
+        else_="article",
+    )
+
+
+def channel_kind() -> Any:
+    """A channel's kind in SQL: website, manual (posted by a person), else social."""
+    return case(
+        (col(Channel.platform).in_(WEBSITES), "website"),
+        (col(Channel.platform) == MANUAL, "manual"),
+        else_="social",
+    )
 
 
 def _bounds(period: Period, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -118,7 +145,9 @@ def products(
 ) -> dict[str, dict[Any, int]]:
     """Products (items with at least one publication published in the period; one item on
     three channels is one product and three publications): by theme code, by channel code,
-    by the unit owning the channel, and in all ("total": {None: n})."""
+    by the unit owning the channel, by product kind (`product_kind`), and in all ("total":
+    {None: n}); and publications (not products) by the kind of channel
+    ("channel_kind_publications", `channel_kind`)."""
     lo, hi = _bounds(period, tz)
     base = (
         select(func.count(func.distinct(Publication.content_item_id)))
@@ -138,12 +167,83 @@ def products(
         ("theme", col(Theme.code)),
         ("channel", col(Channel.code)),
         ("unit", col(Channel.unit_id)),
+        ("kind", product_kind()),
     )
     for name, column in columns:
         query = base.add_columns(column).group_by(column)
         out[name] = {key: int(n) for n, key in session.execute(query)}
     out["total"] = {None: int(session.exec(base).one() or 0)}
+    kind = channel_kind()
+    posts = base.with_only_columns(func.count(col(Publication.id)), kind).group_by(kind)
+    out["channel_kind_publications"] = {key: int(n) for n, key in session.execute(posts)}
     return out
+
+
+Workers = dict[str, tuple[list[User], list[User]]]
+
+
+def workers(
+    session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int] | None
+) -> Workers:
+    """Per theme code, who did the work its row counts (the "rõ người" of the 6 rõ table):
+    (the authors, and everyone who saved a version, of the items counted; those who approved
+    them). The items counted are those of the row's figures: approved items on a slot of the
+    period (by the slot's theme and channel) and items published in the period (by the item's
+    theme and the publication's channel). People who have since left are named all the same:
+    the work was theirs."""
+    lo, hi = _bounds(period, tz)
+    approved: Any = (
+        select(col(ContentItem.id).label("item"), col(Theme.code).label("theme"))
+        .join(Slot, col(Slot.id) == col(ContentItem.slot_id))
+        .join(Theme, col(Theme.id) == col(Slot.theme_id))
+        .where(
+            col(Slot.scheduled_at) >= lo,
+            col(Slot.scheduled_at) < hi,
+            col(ContentItem.status).in_(DONE),
+        )
+    )
+    published: Any = (
+        select(col(ContentItem.id).label("item"), col(Theme.code).label("theme"))
+        .join(Publication, col(Publication.content_item_id) == col(ContentItem.id))
+        .join(Theme, col(Theme.id) == col(ContentItem.theme_id))
+        .where(
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+        )
+    )
+    if channel_ids is not None:
+        approved = approved.where(col(Slot.channel_id).in_(channel_ids))
+        published = published.where(col(Publication.channel_id).in_(channel_ids))
+    counted = union(approved, published).subquery()
+    item, theme = counted.c.item, counted.c.theme
+    wrote = union(
+        select(theme, col(ContentItem.author_id).label("user")).join(
+            ContentItem, col(ContentItem.id) == item
+        ),
+        select(theme, col(ItemVersion.editor_id).label("user")).join(
+            ItemVersion, col(ItemVersion.content_item_id) == item
+        ),
+    )
+    passed = (
+        select(theme, col(Approval.user_id))
+        .join(Approval, col(Approval.content_item_id) == item)
+        .where(Approval.decision == "approved")
+        .distinct()
+    )
+    pairs = {
+        kind: [(str(code), int(uid)) for code, uid in session.execute(query)]
+        for kind, query in (("wrote", wrote), ("passed", passed))
+    }
+    ids = {uid for found in pairs.values() for _, uid in found}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+
+    def named(found: list[tuple[str, int]], code: str) -> list[User]:
+        people = [users[uid] for c, uid in found if c == code and uid in users]
+        return sorted(people, key=lambda u: ((u.display_name or u.username).casefold(), u.id))
+
+    codes = {code for found in pairs.values() for code, _ in found}
+    return {code: (named(pairs["wrote"], code), named(pairs["passed"], code)) for code in codes}
 
 
 def _add(row: Row, kind: str, value: Any) -> None:
@@ -247,11 +347,6 @@ def build(
     theme_rows = _rows(fig, themes, lambda k: k[0], made["theme"])
     channel_rows = _rows(fig, names, lambda k: k[1], made["channel"])
     lead = session.get(Unit, campaign.unit_id) if campaign else None
-    people = [
-        u
-        for u in session.exec(select(User).where(User.active))
-        if unit is None or u.unit_id in scope_ids
-    ]
     owner = unit or lead
     base = spec.report if spec else ReportSpec()
     report = Report(
@@ -261,6 +356,8 @@ def build(
         themes=theme_rows,
         channels=channel_rows,
         totals=_total(theme_rows, made["total"][None]),
+        kinds=made["kind"],
+        channel_kinds=made["channel_kind_publications"],
         waves=[],
         six=[],
         gaps=[],
@@ -310,7 +407,7 @@ def build(
     assess(
         report,
         spec=spec,
-        people=people,
+        people=workers(session, period=period, tz=tz, channel_ids=channel_ids),
         key_dates=key_dates,
         themes=themes,
         closed=closed,

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from phuxanh.media.text import load_font
 from phuxanh.reports.model import Report, Row
-from phuxanh.reports.wording import n, pct
+from phuxanh.reports.wording import by_kind, n, pct
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 SUBJECT = "Kết quả công tác thông tin đối ngoại"
@@ -55,6 +55,7 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         f"{t.published} lượt đăng ({pct(t.published, t.planned)} kế hoạch) trên "
         f"{len(report.channels)} kênh chính thức; tổng lượt tiếp cận {n(t.reach)}, "
         f"lượt xem {n(t.views)}, lượt tương tác {n(t.engagement)}.",
+        *by_kind(report),
     ]
     for i, row in enumerate(report.themes, 1):
         results.append(

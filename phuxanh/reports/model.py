@@ -99,6 +99,11 @@ class Report:
     # the units the report covers, one row each, when it rolls them up (`report --rollup`)
     units: list[Row] = field(default_factory=list)
     plan_days: int = 0  # days of the period the plan covers (first to last planned post)
+    # products by kind (card, clip, article, press, radio, event: `figures.product_kind`),
+    # each counted once however many channels it went out on; and publications by the kind
+    # of channel (social, website, manual: `figures.channel_kind`)
+    kinds: dict[str, int] = field(default_factory=dict)
+    channel_kinds: dict[str, int] = field(default_factory=dict)
     # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
     # database, for `phuxanh audit verify --head` (see docs/audit.md)
     audit_head: str = ""

@@ -5,6 +5,7 @@ database holds)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from phuxanh.models import KeyDate, User
 from phuxanh.planning.campaign import CampaignSpec
@@ -20,11 +21,11 @@ def pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
-def _people(people: list[User], roles: tuple[str, ...]) -> str:
+def _people(people: list[User]) -> str:
     """Display names, each cut to the longest `user add` takes (older rows may hold more)."""
     from phuxanh.core.users import DISPLAY_NAME_MAX as most
 
-    names = [u.display_name or u.username for u in people if str(u.role) in roles]
+    names = [u.display_name or u.username for u in people]
     return ", ".join(name if len(name) <= most else name[: most - 1] + "…" for name in names) or "—"
 
 
@@ -32,7 +33,7 @@ def assess(
     report: Report,
     *,
     spec: CampaignSpec | None,
-    people: list[User],
+    people: Mapping[str, tuple[list[User], list[User]]] | None = None,
     key_dates: list[KeyDate],
     themes: dict[str, str],
     closed: set[str] | frozenset[str] = frozenset(),
@@ -41,14 +42,16 @@ def assess(
     """The report's words. `closed`: themes outside their validity window on every planned
     day of the period; their weekly quota is not counted as a shortfall. `quotas`: judge
     the campaign's weekly quotas (only a report covering every channel of the campaign
-    does: a unit's report is judged against its own channels' plan)."""
+    does: a unit's report is judged against its own channels' plan). `people`: per theme
+    code, who wrote and who approved the items its row counts (`figures.workers`, the "rõ
+    người"); a theme not in it, or no `people`, names no one."""
     period, total = report.period, report.totals
-    editors = _people(people, ("editor",))
-    approvers = _people(people, ("approver", "manager"))
+    who = people or {}
     for row in report.themes:
+        wrote, passed = who.get(row.code, ([], []))
         report.six.append(
             {
-                "người": f"Biên tập: {editors}; duyệt: {approvers}",
+                "người": f"Biên tập: {_people(wrote)}; duyệt: {_people(passed)}",
                 "việc": row.name,
                 "trách nhiệm": report.unit,
                 "tiến độ": f"{row.published}/{row.planned} lượt đăng "
@@ -130,3 +133,40 @@ def assess(
         "Tiếp tục theo dõi số liệu tiếp cận từng bài (1 giờ đến 28 ngày "
         "sau khi đăng) để điều chỉnh khung giờ và nội dung."
     )
+
+
+# products by kind and publications by the kind of channel (`figures.product_kind`,
+# `figures.channel_kind`), in the order a report lists them
+PRODUCT_KINDS = {
+    "card": "tin ảnh, infographic",
+    "clip": "video clip",
+    "article": "tin, bài viết",
+    "press": "thông cáo báo chí",
+    "radio": "bản tin phát thanh",
+    "event": "sự kiện",
+}
+CHANNEL_KINDS = {
+    "social": "mạng xã hội",
+    "website": "trang thông tin điện tử",
+    "manual": "kênh đăng thủ công (cổng thông tin, bảng tin, trang đối tác)",
+}
+
+
+def by_kind(report: Report) -> list[str]:
+    """The products by kind and the publications by the kind of channel, one sentence each
+    (none when nothing was published). Each product is counted once, under its kind."""
+    out = []
+    kinds = [
+        f"{report.kinds[k]} {label}" for k, label in PRODUCT_KINDS.items() if k in report.kinds
+    ]
+    kinds += [f"{v} {k}" for k, v in sorted(report.kinds.items()) if k not in PRODUCT_KINDS]
+    if kinds:
+        out.append(f"Theo loại sản phẩm: {'; '.join(kinds)}.")
+    where = [
+        f"{report.channel_kinds[k]} trên {label}"
+        for k, label in CHANNEL_KINDS.items()
+        if k in report.channel_kinds
+    ]
+    if where:
+        out.append(f"Lượt đăng theo loại kênh: {'; '.join(where)}.")
+    return out

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from phuxanh.reports.layout import SIX_COLUMNS, SUBJECT
 from phuxanh.reports.model import Report, Row
+from phuxanh.reports.wording import CHANNEL_KINDS, PRODUCT_KINDS
 
 HEAD = PatternFill("solid", fgColor="0B4F8A")
 
@@ -61,6 +62,23 @@ def _rows(rows: list[Row]) -> list[list[Any]]:
     ]
 
 
+def _kinds(report: Report) -> list[list[Any]]:
+    """Products by kind (each counted once), then publications by the kind of channel."""
+    order = {kind: i for i, kind in enumerate(PRODUCT_KINDS)}
+    rows: list[list[Any]] = [
+        [kind, PRODUCT_KINDS.get(kind, kind), count, None]
+        for kind, count in sorted(
+            report.kinds.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])
+        )
+    ]
+    rows += [
+        [kind, label, None, report.channel_kinds[kind]]
+        for kind, label in CHANNEL_KINDS.items()
+        if kind in report.channel_kinds
+    ]
+    return rows
+
+
 def write_xlsx(report: Report, out: Path) -> None:
     wb = Workbook()
     ws = wb.active
@@ -93,6 +111,7 @@ def write_xlsx(report: Report, out: Path) -> None:
     _sheet(wb, "Theo kênh", COLUMNS, _rows(report.channels))
     if report.units:
         _sheet(wb, "Theo đơn vị", COLUMNS, _rows(report.units))
+    _sheet(wb, "Theo loại", ["Loại", "Tên", "Tin, bài, sản phẩm", "Lượt đăng"], _kinds(report))
     _sheet(
         wb,
         "Đợt cao điểm",
