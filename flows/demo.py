@@ -11,7 +11,10 @@ the offices below it (content/network/: a department and three wards, each with 
 Page and people); each office's own approver approves it and it is posted once on each
 office's Page. Four more weeks of daily runs read every post on its 1 h … 28 d metrics
 schedule, then the quarter's report is written as DOCX, PDF and XLSX under var/reports/,
-and the city's roll-up report with a row per unit.
+and the city's roll-up report with a row per unit. On the second morning a false claim
+circulates (on the real clock): the city opens a critical incident and its official,
+sourced clarification is approved by two and posted at once on every Page; the incident's
+timeline and report (DOCX, PDF) are printed and written.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def demo_campaign(
 ) -> dict[str, Any]:
     """`network`: the offices below the city and the package it sends them (`./run demo`)."""
     ready = prepare(database_url, campaign_file, network)
-    package = None
+    package = incident = None
     campaign = ready["campaign"]
     tz = get_settings().tz
     reviews = []
@@ -101,6 +104,8 @@ def demo_campaign(
         reviews.append(team_review(campaign, database_url))
         if network and offset == 0:  # the first morning, once the city's drafts are approved
             package = push_package(campaign, morning + dt.timedelta(hours=1), database_url)
+        if network and offset == 1:  # a false claim circulates: answered within the hour
+            incident = incident_drill(campaign, database_url)
         for when in publish_times(campaign, day, database_url):
             # What the publish-due deployment runs every minute: the same task, on time.
             publish_due_task(when + dt.timedelta(minutes=1), database_url)
@@ -119,7 +124,16 @@ def demo_campaign(
         "review": reviews[0] if reviews else {},
         "reports": reports,
         "network": network_report(package, database_url, start, today) if package else None,
+        "incident": incident,
     }
+
+
+@task
+def incident_drill(campaign: str, database_url: str) -> dict[str, Any]:
+    """A false claim opened as a critical incident, clarified with its source on the
+    campaign's Pages, approved by two, posted at once, closed and reported."""
+    out = ROOT / "var" / "reports"
+    return demo.incident_drill(campaign, out_dir=out, database_url=database_url)
 
 
 @task
@@ -187,6 +201,9 @@ def main() -> None:
         print(f"  report           {path}")
     if result["network"]:
         for line in demo.network_lines(result["network"]):
+            print(line)
+    if result["incident"]:
+        for line in demo.incident_lines(result["incident"]):
             print(line)
     print(f"  database         {masked(url)}")
     port = get_settings().dashboard_port

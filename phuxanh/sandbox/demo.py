@@ -41,6 +41,7 @@ from phuxanh.models import (
     Campaign,
     Channel,
     ContentItem,
+    Incident,
     ItemStatus,
     PackageDelivery,
     Publication,
@@ -389,4 +390,125 @@ def network_lines(network: dict[str, Any]) -> list[str]:
             f"    {u['unit']:<22} planned {u['planned']:>3}  published {u['published']:>3}"
             f"  products {u['products']:>3}"
         )
+    return lines
+
+
+# --- a scripted incident ---------------------------------------------------------------
+
+INCIDENT_CLAIM = (
+    "Việc hợp nhất tỉnh Hải Dương và thành phố Hải Phòng đã bị hủy bỏ, "
+    "hai địa phương trở lại như trước năm 2025."
+)
+INCIDENT_FACT = "hp-hop-nhat-2025"  # Nghị quyết 202/2025/QH15 says what the claim denies
+
+
+def incident_drill(
+    campaign_code: str, *, out_dir: Path, database_url: str | None = None
+) -> dict[str, Any]:
+    """A false claim answered the way the office would, on the real clock (each step's time
+    in the timeline is when the system did it; the people here act at once): the city's
+    editor opens a critical incident (the claim and a public link as evidence), drafts the
+    official clarification for the campaign's Pages with the catalog fact that refutes it
+    and its source, two approvers approve it, the publishing run posts it at once on every
+    Page, the incident is closed and its report written (DOCX and PDF). The spokesperson
+    and hotline are demo values (what `unit set-spokesperson` sets). Returns the timeline,
+    the seconds from opening to the first post live, and the report paths."""
+    from phuxanh.incidents import core as incidents
+    from phuxanh.incidents import report as incident_report
+
+    with session_scope(engine(database_url)) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.code == campaign_code)).one()
+        spec = CampaignSpec.model_validate(campaign.config)
+        editor = next(p.username for p in spec.team if p.role == "editor")
+        approvers = [p.username for p in spec.team if p.role == "approver"][:2]
+        city = session.get(Unit, campaign.unit_id)
+        assert city is not None
+        city.spokesperson = city.spokesperson or "Người phát ngôn (demo)"
+        city.spokesperson_title = city.spokesperson_title or "Chánh Văn phòng (demo)"
+        city.hotline = city.hotline or "0225 3000 000 (demo)"
+        session.add(city)
+        pages = [
+            c.code
+            for c in session.exec(
+                select(Channel)
+                .where(col(Channel.id).in_(spec_channel_ids(session, spec)))
+                .order_by(col(Channel.code))
+            )
+        ]
+        incident = incidents.open_incident(
+            session,
+            title="Tin sai về việc hợp nhất Hải Dương - Hải Phòng (demo)",
+            claim=INCIDENT_CLAIM,
+            evidence=["https://example.com/bai-dang-lan-truyen/123"],
+            severity="critical",
+            actor=editor,
+        )
+        assert incident.id is not None
+        items = incidents.draft_clarification(
+            session,
+            incident_id=incident.id,
+            actor=editor,
+            channel_codes=pages,
+            fact_codes=[INCIDENT_FACT],
+        )
+        session.flush()
+    for name in approvers:  # each approver in a transaction of their own, as in the desk
+        with session_scope(engine(database_url)) as session:
+            approver = session.exec(select(User).where(User.username == name)).one()
+            for item_id in [i.id for i in items]:
+                item = session.get(ContentItem, item_id)
+                assert item is not None
+                review.approve(session, item=item, actor=approver)
+    incident_id = incident.id
+    jobs.publish_due(database_url=database_url)  # the every-minute run, now
+    with session_scope(engine(database_url)) as session:
+        incidents.close_incident(
+            session,
+            incident_id=incident_id,
+            actor=editor,
+            note="Thông tin chính thức đã đăng trên các trang của thành phố (demo).",
+        )
+    paths = []
+    with session_scope(engine(database_url)) as session:
+        for fmt in ("docx", "pdf"):
+            out = out_dir / f"su-vu-{incident_id}.{fmt}"
+            incident_report.write(session, incident_id=incident_id, out=out, fmt=fmt)
+            paths.append(str(out))
+        steps = incidents.timeline(session, incident_id=incident_id)
+        shown = [(s.at, s.what, s.who or "", s.ref or "") for s in steps]
+        row = session.get(Incident, incident_id)
+        assert row is not None
+        seconds = (
+            round((row.first_live_at - row.opened_at).total_seconds(), 1)
+            if row.first_live_at
+            else None
+        )
+    return {
+        "id": incident_id,
+        "pages": pages,
+        "steps": shown,
+        "seconds": seconds,
+        "target": row.target_minutes,
+        "reports": paths,
+    }
+
+
+def spec_channel_ids(session: Any, spec: CampaignSpec) -> list[int]:
+    """The ids of the campaign file's channels."""
+    codes = [c.code for c in spec.channels]
+    return [i for i in session.exec(select(Channel.id).where(col(Channel.code).in_(codes))) if i]
+
+
+def incident_lines(drill: dict[str, Any]) -> list[str]:
+    """What the demo prints about its incident: the timeline and the report."""
+    tz = get_settings().tz
+    lines = [
+        f"  incident         #{drill['id']} (critical, target {drill['target']} min): "
+        f"clarification live on {len(drill['pages'])} Pages {drill['seconds']} s after "
+        "opening (the people here act at once)",
+    ]
+    for at, what, who, ref in drill["steps"]:
+        lines.append(f"    {at.astimezone(tz):%d/%m %H:%M:%S}  {what:<10} {who:<24} {ref}")
+    for path in drill["reports"]:
+        lines.append(f"  incident report  {path}")
     return lines
