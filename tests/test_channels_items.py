@@ -90,7 +90,7 @@ def test_channel_add_list_and_check(tmp_path: Path, sandbox) -> None:
     )
     assert bad.stderr.splitlines() == [
         "--platform: 'myspace' is not one of facebook, youtube, tiktok, x, zalo, telegram, "
-        "wordpress",
+        "wordpress, manual",
         "--credential-env: 'tok en' is not an environment variable name (the secret itself "
         "is never given on the command line)",
     ]

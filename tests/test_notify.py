@@ -616,6 +616,9 @@ def test_the_my_work_page_shows_the_rows_and_opens_an_item(app_db: str) -> None:
     lan.sidebar.radio(key="lang").set_value("en").run()
     assert lan.title[0].value == "My work"
     assert [h.value for h in lan.subheader] == ["Returned to me (1)"]
+    # opening the item keeps the language (a page switched to drops the switch's state)
+    lan.button(key=f"work-returned-{sent_back}").click().run()
+    assert lan.title[0].value == "Review queue"
 
     hoa_free = _signed_in("hoa.pham")
     with Session(jobs.engine(app_db)) as s:

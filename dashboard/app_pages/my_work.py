@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.common import current_user, local, session
-from dashboard.i18n import status, t
+from dashboard.i18n import lang, status, t
 from phuxanh.notify.my_work import my_work
 
 st.title(t("work.title"))
@@ -21,10 +21,13 @@ if work is None:  # the desk shows no page to a visitor who is signed out
 assert work is not None
 
 
-def _open(item_id: int) -> None:
-    """Open the item in the review queue (the queue shows the item held in `open_item`)."""
+def _hold(item_id: int) -> None:
+    """Before the review queue opens the item (it shows the item held in `open_item`): a
+    page switched to from a script starts without the widgets' states, so the language is
+    held as a value of its own here, in the button's callback, or the queue would open in
+    Vietnamese."""
     st.session_state["open_item"] = item_id
-    st.switch_page("app_pages/queue.py")
+    st.session_state["lang"] = lang()
 
 
 def _head(item_id: int, caption: str) -> None:
@@ -57,8 +60,10 @@ for row in work.to_approve:
         if row.sensitive:
             st.warning(t("work.sensitive", n=row.approvals))
         st.caption(t("work.approve_ask"))
-        if st.button(t("work.open"), key=f"work-approve-{row.item_id}"):
-            _open(row.item_id)
+        if st.button(
+            t("work.open"), key=f"work-approve-{row.item_id}", on_click=_hold, args=(row.item_id,)
+        ):
+            st.switch_page("app_pages/queue.py")
 
 if work.returned:
     st.subheader(t("work.returned", n=len(work.returned)))
@@ -77,8 +82,9 @@ for back in work.returned:
             st.text(t("work.reason", reason=back.reason))
         ask = "work.changes_ask" if back.status == "changes_requested" else "work.rejected_ask"
         st.caption(t(ask))
-        if st.button(t("work.open"), key=f"work-returned-{back.item_id}"):
-            _open(back.item_id)
+        key = f"work-returned-{back.item_id}"
+        if st.button(t("work.open"), key=key, on_click=_hold, args=(back.item_id,)):
+            st.switch_page("app_pages/queue.py")
 
 if work.posts:
     st.subheader(t("work.posts", n=len(work.posts)))
