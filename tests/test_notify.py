@@ -666,3 +666,25 @@ def test_the_publish_run_mails_hand_offs_and_never_fails_for_mail(
         controller.stop()
     assert up.is_completed()
     assert sorted(m["To"] for m in inbox.messages) == [address("hoa.pham"), address("minh.tran")]
+
+
+def test_long_vietnamese_subjects_arrive_word_for_word(
+    office: str, inbox: Inbox, mail_on: int
+) -> None:
+    """A subject longer than a header line is split into encoded words; every space must
+    survive the trip (Python 3.11's default folder put them between the words, where a
+    reader drops them: "đăng thủ công" arrived as "đăng thủcông")."""
+    with Session(jobs.engine(office)) as s:
+        item = item_of(s, CITY, 0)
+        item.caption = (  # a subject the 3.11 folder spoiled at any item number
+            "Chờ đăng thủ công lên Bảng tin phường Lê Chân: Hải Phòng mở cửa miễn phí Bảo "
+            "tàng Thành phố dịp Quốc khánh."
+        )
+        s.add(item)
+        s.commit()
+    submit(office, CITY, 0)
+    assert deliver(office)["sent"] > 0
+    stored = {r.to_address: r.subject for r in outbox(office)}
+    for message in inbox.messages:
+        assert message["Subject"] == stored[message["To"]]
+        assert "Chờ đăng thủ công lên Bảng tin" in message["Subject"]
