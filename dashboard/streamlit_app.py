@@ -20,11 +20,13 @@ PAGES = Path(__file__).resolve().parent / "app_pages"
 DESK = [
     ("my_work", "work.title", ":material/checklist:"),  # first for everyone; queue opens at /
     ("queue", "nav.queue", ":material/fact_check:"),
+    ("incidents", "inc.title", ":material/campaign:"),  # false claims and official answers
     ("calendar", "nav.calendar", ":material/calendar_month:"),
     ("coverage", "nav.coverage", ":material/donut_large:"),
     ("metrics", "nav.metrics", ":material/monitoring:"),
     ("health", "nav.health", ":material/monitor_heart:"),
     ("reports", "nav.reports", ":material/description:"),
+    ("network", "nav.network", ":material/account_tree:"),  # units side by side
     ("audit", "nav.audit", ":material/verified_user:"),
 ]
 # pages only some roles see (signed in): file, title, icon, roles

@@ -1,5 +1,6 @@
 """Coverage: per theme, planned posts against approved and published; by week when the
-plan spans several weeks."""
+plan spans several weeks. A unit chosen scopes the charts, the table, the gaps and the "6
+rõ" table to that unit and the units below it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import current_user, session, unit_options
+from dashboard.common import choice, current_user, session, unit_options
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.core.settings import get_settings
-from phuxanh.models import Theme
+from phuxanh.models import Theme, Unit
 from phuxanh.reports import figures as reporting
+from phuxanh.reports import glance
 from phuxanh.reports.model import Period, period_of
+
+# every theme's name on the axis (none dropped for overlapping), cut short on a phone
+AXIS = alt.Axis(labelLimit=180, labelOverlap=False)
 
 st.title(t("nav.coverage"))
 tz = get_settings().tz
@@ -33,8 +38,20 @@ start, end = (
 )
 with session() as s:
     user = current_user(s)
-    # the plan and posts of the viewer's unit and the units below it (an admin: all)
-    rows = crud.coverage(s, tz=tz, start=start, end=end, viewer=user)
+    if user is None:  # the session ended during this run
+        st.info(t("auth.needed"))
+        st.stop()
+    units = unit_options(s, user)  # theirs and below (an admin: all, led by "all")
+    own = s.get(Unit, user.unit_id)
+# one's own unit first: everything one sees, as before a unit is chosen
+order = sorted(units, key=lambda code: (code != "", own is None or code != own.code))
+unit = choice(st, t("queue.unit"), order, name="cov_unit", format_func=units.__getitem__)
+with session() as s:
+    # the plan and posts of the chosen unit and the units below it (`seen_from`), within
+    # what the viewer sees
+    rows = crud.coverage(
+        s, tz=tz, start=start, end=end, viewer=glance.seen_from(s, viewer=user, unit_code=unit)
+    )
     titles = {
         th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
     }
@@ -59,16 +76,20 @@ else:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
+            y=alt.Y("theme:N", title=None, axis=AXIS),
             yOffset=alt.YOffset("what:N", sort=list(names.values())),
-            x=alt.X("n:Q", title=None),
+            x=alt.X("n:Q", title=t("cov.posts")),
             color=alt.Color(
                 "what:N",
                 title=None,
                 sort=list(names.values()),
                 scale=alt.Scale(range=["#cbd5e1", "#86efac", "#15803d"]),
             ),
-            tooltip=["theme", "what", "n"],
+            tooltip=[
+                alt.Tooltip("theme:N", title=t("cov.theme")),
+                alt.Tooltip("what:N", title=t("cov.figure")),
+                alt.Tooltip("n:Q", title=t("cov.posts")),
+            ],
         )
         .properties(height=max(160, 60 * len(totals)))
     )
@@ -82,9 +103,21 @@ else:
             .mark_rect()
             .encode(
                 x=alt.X("week:O", title=t("cov.week")),
-                y=alt.Y("theme:N", title=None, axis=alt.Axis(labelLimit=360)),
-                color=alt.Color("ratio:Q", title=t("cov.ratio"), scale=alt.Scale(domain=[0, 1])),
-                tooltip=["theme", "week", "planned", "approved", "published"],
+                y=alt.Y("theme:N", title=None, axis=AXIS),
+                color=alt.Color(
+                    "ratio:Q",
+                    title=t("cov.ratio"),
+                    scale=alt.Scale(domain=[0, 1]),
+                    legend=alt.Legend(format="%"),
+                ),
+                tooltip=[
+                    alt.Tooltip("theme:N", title=t("cov.theme")),
+                    alt.Tooltip("week:O", title=t("cov.week")),
+                    alt.Tooltip("planned:Q", title=t("cov.planned")),
+                    alt.Tooltip("approved:Q", title=t("cov.approved")),
+                    alt.Tooltip("published:Q", title=t("cov.published")),
+                    alt.Tooltip("ratio:Q", title=t("cov.ratio"), format=".0%"),
+                ],
             )
             .properties(height=max(120, 32 * totals.shape[0]))
         )
@@ -102,10 +135,8 @@ else:
         width="stretch",
     )
 
-# Gaps against the plan and the "6 rõ" table for the same dates, per unit
-with session() as s:
-    units = unit_options(s, user)
-unit = st.selectbox(t("queue.unit"), list(units), key="cov_unit", format_func=units.__getitem__)
+# Gaps against the plan and the "6 rõ" table for the same dates and unit (with the units
+# below it, as the charts)
 span = Period(
     "range",
     "range",
@@ -115,7 +146,10 @@ span = Period(
     f"{start:%d/%m/%Y} - {end:%d/%m/%Y}",
 )
 with session() as s:
-    built = reporting.build(s, period=span, tz=tz, unit_code=unit or None, today=today)
+    below = len(glance.scope(s, unit_code=unit, viewer=user)) > 1 if unit else False
+    built = reporting.build(
+        s, period=span, tz=tz, unit_code=unit or None, today=today, rollup=below
+    )
 st.subheader(t("cov.gaps"))
 for gap in built.gaps:
     st.warning(gap)

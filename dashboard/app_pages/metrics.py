@@ -1,25 +1,51 @@
 """Metrics: each post's newest reading summed by channel, platform and theme (SQL
-aggregates), and the top posts by reach with their media."""
+aggregates), and the top posts by reach with their media; of the unit chosen and the units
+below it (within what the person sees)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, fields
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import current_user, local, session
+from dashboard.common import choice, current_user, local, session, unit_options
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.crud import MetricTotals
-from phuxanh.models import Theme
+from phuxanh.models import Theme, Unit
+from phuxanh.reports import glance
+
+# platforms by their own names
+PLATFORMS = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "youtube": "YouTube",
+    "tiktok": "TikTok",
+    "x": "X",
+    "zalo": "Zalo OA",
+    "telegram": "Telegram",
+    "website": "Website",
+    "wordpress": "WordPress",
+}
 
 st.title(t("nav.metrics"))
 with session() as s:
-    # the posts of the viewer's unit and the units below it (an admin: all)
-    data = crud.metrics_overview(s, top=6, viewer=current_user(s))
+    user = current_user(s)
+    if user is None:  # the session ended during this run
+        st.info(t("auth.needed"))
+        st.stop()
+    units = unit_options(s, user)  # theirs and below (an admin: all, led by "all")
+    own = s.get(Unit, user.unit_id)
+# one's own unit first: everything one sees, as before a unit is chosen
+order = sorted(units, key=lambda code: (code != "", own is None or code != own.code))
+unit = choice(st, t("queue.unit"), order, name="met_unit", format_func=units.__getitem__)
+with session() as s:
+    # the posts of the chosen unit and the units below it, within what the viewer sees
+    data = crud.metrics_overview(s, top=6, viewer=glance.seen_from(s, viewer=user, unit_code=unit))
     titles = {
         th.code: (th.title_vi if lang() == "vi" else th.title_en) for th in s.exec(select(Theme))
     }
@@ -41,20 +67,39 @@ else:
     charts = st.columns(2) + st.columns(2)
     columns = [f.name for f in fields(MetricTotals)]
     for column, totals, label, rename in (
-        (charts[0], data.by_platform, t("met.platform"), None),
-        (charts[1], data.by_theme, t("met.theme"), titles),
-        (charts[2], data.by_unit, t("queue.unit"), None),
-        (charts[3], data.by_language, t("queue.language"), {"vi": "Tiếng Việt", "en": "English"}),
+        (charts[0], data.by_platform, t("met.platform"), PLATFORMS),
+        (charts[1], data.by_theme, t("met.by_theme"), titles),
+        (charts[2], data.by_unit, t("met.unit"), None),
+        (charts[3], data.by_language, t("met.language"), {"vi": "Tiếng Việt", "en": "English"}),
     ):
-        frame = (
-            pd.DataFrame([asdict(r) for r in totals], columns=columns)
-            .set_index("key")[list(names)]
-            .fillna(0)
-        )
-        if rename:
-            frame.index = [rename.get(k, k) for k in frame.index]
+        frame = pd.DataFrame([asdict(r) for r in totals], columns=columns)
+        frame["key"] = [(rename or {}).get(k, k) for k in frame["key"]]
+        long = frame.melt(id_vars="key", value_vars=list(names), var_name="what", value_name="n")
+        long["what"] = long["what"].map(names)
+        long["n"] = long["n"].fillna(0)
         column.caption(label)
-        column.bar_chart(frame.rename(columns=names), horizontal=True, stack=False)
+        column.altair_chart(
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                y=alt.Y("key:N", title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+                yOffset=alt.YOffset("what:N", sort=list(names.values())),
+                x=alt.X("n:Q", title=None),
+                color=alt.Color(
+                    "what:N",
+                    title=None,
+                    sort=list(names.values()),
+                    legend=alt.Legend(orient="bottom"),
+                ),
+                tooltip=[
+                    alt.Tooltip("key:N", title=label),
+                    alt.Tooltip("what:N", title=t("met.figure")),
+                    alt.Tooltip("n:Q", title=t("met.value"), format=","),
+                ],
+            )
+            .properties(height=max(120, 54 * len(frame))),
+            width="stretch",
+        )
     st.dataframe(
         pd.DataFrame(
             [
