@@ -99,12 +99,13 @@ def _faded(key: int, panel: Image.Image, step: int) -> Image.Image:
     return cached
 
 
-def caption_panel(text: str, style: Captions, brand: Brand) -> Image.Image:
+def caption_panel(text: str, style: Captions, brand: Brand, lang: str = "vi") -> Image.Image:
     w, h = style.box[2], style.box[3]
     pad = 36
     fitted = fit_text(
         text,
-        font_path(brand, style.font),
+        font_path(brand, style.font, lang),
+        lang=lang,
         field="caption",
         width=w - 2 * pad,
         height=h - 2 * pad,
@@ -159,7 +160,7 @@ def build_scenes(
         if scene.caption is not None:
             template = scene.caption if isinstance(scene.caption, str) else scene.caption[lang]
             text = Context(brand, lang, values, extra).fill(template)
-        panel = caption_panel(text, clip.captions, brand) if text else None
+        panel = caption_panel(text, clip.captions, brand, lang) if text else None
         at = (
             clip.captions.box[0],
             clip.captions.box[1] + (clip.captions.box[3] - (panel.height if panel else 0)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from phuxanh.core.errors import ConfigError, ValidationFailed
 from phuxanh.media import icons
-from phuxanh.media.cards import Brand
+from phuxanh.media.cards import SOURCE_LABEL, Brand, brand_face, brand_text
 from phuxanh.media.images import open_image
 from phuxanh.media.inputs import CardValues
 from phuxanh.media.templates import (
@@ -33,9 +32,17 @@ from phuxanh.media.templates import (
     TemplateSpec,
     TextLayer,
 )
-from phuxanh.media.text import FittedText, fit_rows, fit_text, load_font, per_thread_cache
+from phuxanh.media.text import (
+    Face,
+    FittedText,
+    fit_rows,
+    fit_text,
+    load_font,
+    per_thread_cache,
+)
 
-SOURCE_LABEL = {"vi": "Nguồn", "en": "Source"}
+# Dates as each language writes them.
+DATE_FORMAT = {"zh": "%Y年%-m月%-d日", "ja": "%Y年%-m月%-d日", "ko": "%Y년 %-m월 %-d일"}
 
 
 def rgb(brand: Brand, name: str) -> tuple[int, int, int]:
@@ -46,13 +53,15 @@ def rgb(brand: Brand, name: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
-def font_path(brand: Brand, name: str) -> Path:
+def font_path(brand: Brand, name: str, lang: str = "vi") -> Face:
+    """The font a template names (a role or a file in assets/fonts) for text in `lang`:
+    a role takes the fonts-by-language data first (`cards.brand_face`), else the kit's."""
     if name in brand.fonts:
-        return brand.fonts[name]
+        return brand_face(brand, name, lang) or Face(brand.fonts[name])
     path = brand.assets_dir / "fonts" / name
     if not path.is_file():
         raise ConfigError(f"font {name!r} is neither a brand font role nor a file in assets/fonts")
-    return path
+    return Face(path)
 
 
 def display(value: Any, lang: str) -> str:
@@ -67,7 +76,7 @@ def display(value: Any, lang: str) -> str:
         return text.translate(str.maketrans(",.", ".,")) if lang == "vi" else text
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+            return dt.date.fromisoformat(value).strftime(DATE_FORMAT.get(lang, "%d/%m/%Y"))
         except ValueError:
             return value
     return str(value)
@@ -90,9 +99,9 @@ class Context:
         def sub(match: Any) -> str:
             key: str = match.group(1)
             if key == "brand.name":
-                return self.brand.name[lang]
+                return brand_text(self.brand, "name", lang)
             if key == "brand.footer":
-                return self.brand.footer[lang]
+                return brand_text(self.brand, "footer", lang)
             value = self.value(key, lang)
             return "" if value is None else display(value, lang)
 
@@ -148,13 +157,13 @@ def cover(img: Image.Image, size: tuple[int, int], focal: tuple[float, float]) -
 
 
 @per_thread_cache(maxsize=512)
-def line_mask(text: str, path: str, size: int) -> tuple[Image.Image, int, int]:
+def line_mask(text: str, path: str, size: int, index: int = 0) -> tuple[Image.Image, int, int]:
     """One line of text rasterised once as an 8-bit mask, with its offset from the pen.
 
     Headers, titles, source lines and footers repeat from card to card; rasterising the
     glyphs is most of a card's cost, so each distinct line is drawn once and then pasted.
     """
-    font = load_font(path, size)
+    font = load_font(path, size, index)
     left, top, right, bottom = (int(v) for v in font.getbbox(text))
     mask = Image.new("L", (max(right - left, 1), max(bottom - top, 1)), 0)
     ImageDraw.Draw(mask).text((-left, -top), text, font=font, fill=255)
@@ -172,15 +181,19 @@ def _lines(
     x, y, w, h = box
     top = {"top": y, "middle": y + (h - fitted.height) // 2, "bottom": y + h - fitted.height}
     cy = top[valign]
-    path = str(fitted.font.path)
+    path, index = str(fitted.font.path), fitted.font.index
+    # Noto Sans CJK puts its baseline lower than the kits' fonts (ascent 1.16 em, not 1.0):
+    # lift its lines by the excess so that every language sits in its box the same way.
+    lift = max(fitted.font.getmetrics()[0] - fitted.size, 0)
     for line in fitted.lines:
         lx = x
         if align != "left":
             gap = w - fitted.font.getlength(line)
             lx = x + int(gap if align == "right" else gap / 2)
         if line:
-            mask, dx, dy = line_mask(line, path, fitted.size)
-            img.paste(colour, (lx + dx, cy + dy, lx + dx + mask.width, cy + dy + mask.height), mask)
+            mask, dx, dy = line_mask(line, path, fitted.size, index)
+            py = cy + dy - lift
+            img.paste(colour, (lx + dx, py, lx + dx + mask.width, py + mask.height), mask)
         cy += fitted.line_height
     return cy
 
@@ -229,7 +242,7 @@ def _text(img: Image.Image, layer: TextLayer, ctx: Context) -> None:
         return
     fitted = fit_text(
         text.upper() if layer.upper else text,
-        font_path(ctx.brand, layer.font),
+        font_path(ctx.brand, layer.font, lg),
         field=name,
         width=layer.box[2],
         height=layer.box[3],
@@ -237,6 +250,7 @@ def _text(img: Image.Image, layer: TextLayer, ctx: Context) -> None:
         min_size=layer.size[0],
         max_lines=layer.max_lines,
         leading=layer.leading,
+        lang=lg,
     )
     _lines(img, fitted, layer.box, rgb(ctx.brand, layer.color), layer.align, layer.valign)
 
@@ -256,14 +270,15 @@ def _footer(img: Image.Image, layer: Footer, ctx: Context) -> None:
     margin = 84 if w >= 1000 else 48
     box = (margin, h - layer.height, w - 2 * margin, layer.height)
     fitted = fit_text(
-        ctx.brand.footer[ctx.lang],
-        font_path(ctx.brand, layer.font),
+        brand_text(ctx.brand, "footer", ctx.lang),
+        font_path(ctx.brand, layer.font, ctx.lang),
         field="brand.footer",
         width=box[2],
         height=layer.height - 24,
         max_size=layer.size[1],
         min_size=layer.size[0],
         max_lines=2,
+        lang=ctx.lang,
     )
     _lines(img, fitted, box, rgb(ctx.brand, layer.text_color), layer.align, "middle")
 
@@ -301,18 +316,19 @@ def _number(img: Image.Image, layer: NumberLayer, ctx: Context) -> None:
     if unit:
         unit_fit = fit_text(
             str(unit),
-            font_path(ctx.brand, layer.unit_font),
+            font_path(ctx.brand, layer.unit_font, ctx.lang),
             field=layer.unit_field or "unit",
             width=w,
             height=int(h * 0.4),
             max_size=layer.unit_size[1],
             min_size=layer.unit_size[0],
             max_lines=2,
+            lang=ctx.lang,
         )
     room = h - (unit_fit.height + 12 if unit_fit else 0)
     number = fit_text(
         display(value, ctx.lang),
-        font_path(ctx.brand, layer.font),
+        font_path(ctx.brand, layer.font, ctx.lang),
         field=layer.field,
         width=w,
         height=room,
@@ -320,6 +336,7 @@ def _number(img: Image.Image, layer: NumberLayer, ctx: Context) -> None:
         min_size=layer.size[0],
         max_lines=1,
         leading=1.08,
+        lang=ctx.lang,
     )
     bottom = _lines(img, number, (x, y, w, number.height), rgb(ctx.brand, layer.color), layer.align)
     if unit_fit:
@@ -337,7 +354,7 @@ def _list(img: Image.Image, layer: ListLayer, ctx: Context) -> None:
     x, y, w, h = layer.box
     rows = fit_rows(
         [str(i) for i in items],
-        font_path(ctx.brand, layer.font),
+        font_path(ctx.brand, layer.font, ctx.lang),
         field=layer.field,
         width=w,
         height=h,
@@ -346,6 +363,7 @@ def _list(img: Image.Image, layer: ListLayer, ctx: Context) -> None:
         max_lines=layer.max_lines,
         gap=layer.gap,
         indent=lambda size: round(size * 1.9),
+        lang=ctx.lang,
     )
     cy = y
     for n, fitted in enumerate(rows, start=1):
@@ -358,7 +376,7 @@ def _list(img: Image.Image, layer: ListLayer, ctx: Context) -> None:
             n,
             rgb(ctx.brand, layer.icon_color),
             rgb(ctx.brand, layer.icon_text_color),
-            font_path(ctx.brand, "heading"),
+            font_path(ctx.brand, "heading").path,  # digits: the kit's own font
         )
         indent = round(fitted.size * 1.9)
         cy = (
@@ -377,14 +395,17 @@ def _source(img: Image.Image, layer: SourceLayer, ctx: Context) -> None:
     raw = ctx.value(layer.field)
     if not raw:
         raise ValidationFailed([f"{layer.field}: a card that shows a fact must cite its source"])
-    label = SOURCE_LABEL.get(ctx.lang, "Source")
+    label = SOURCE_LABEL.get(ctx.lang, SOURCE_LABEL["en"])
     text = str(raw)
-    if not text.startswith((f"{label}:", "Nguồn:", "Source:")):
-        text = f"{label}: {text}"
+    labels = tuple(v.rstrip() for v in SOURCE_LABEL.values()) + tuple(
+        v.rstrip(" ：:") + ":" for v in SOURCE_LABEL.values()
+    )
+    if not text.startswith(labels):
+        text = f"{label}{text}"
     x, y, w, h = layer.box
     fitted = fit_text(
         text,
-        font_path(ctx.brand, layer.font),
+        font_path(ctx.brand, layer.font, ctx.lang),
         field=layer.field,
         width=w,
         height=h,
@@ -392,6 +413,7 @@ def _source(img: Image.Image, layer: SourceLayer, ctx: Context) -> None:
         min_size=layer.size[0],
         max_lines=layer.max_lines,
         leading=1.3,
+        lang=ctx.lang,
     )
     top = y + h - fitted.height
     if layer.rule:
