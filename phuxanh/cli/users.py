@@ -1,5 +1,5 @@
-"""`phuxanh user disable`, `user enable` and `user reset-password` (an admin's acts, each
-audited; see phuxanh/core/auth.py)."""
+"""`phuxanh user disable`, `user enable`, `user reset-password` and `user languages` (an
+admin's acts, each audited; see phuxanh/core/auth.py, phuxanh/catalog/translations.py)."""
 
 from __future__ import annotations
 
@@ -72,3 +72,24 @@ def add_user_commands(user_app: typer.Typer) -> None:
         )
         if generated:
             typer.echo(f"password (shown once, not stored): {password}")
+
+    @user_app.command("languages")
+    def user_languages(
+        username: Annotated[str, typer.Argument()],
+        langs: Annotated[
+            str,
+            typer.Option("--set", help="the languages they review, comma-separated: ko,en"),
+        ],
+        actor: Admin,
+        database: Database = None,
+    ) -> None:
+        """Set the content languages a person reads well enough to review translations
+        into (an empty --set "" takes them all away)."""
+        from phuxanh.catalog.translations import set_languages
+        from phuxanh.core.db import session_scope
+
+        chosen = [code.strip() for code in langs.split(",") if code.strip()]
+        with session_scope(jobs.engine(database)) as session:
+            person = set_languages(session, username=username, langs=chosen, actor=actor)
+            shown = ", ".join(person.languages) or "none"
+        typer.echo(f"user {username} reviews translations into: {shown}")

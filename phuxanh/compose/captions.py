@@ -1,7 +1,8 @@
 """Captions written for each platform from the catalog's own words.
 
 A caption is built from parts (a lead line, the body, the source credit when a fact is
-shown, hashtags, a link) in every language the channel asks for, then fitted to the
+shown, hashtags, a link) in every language the channel asks for, the first language first
+and each other marked by its `mark` (content/languages.yaml: "EN: …"), then fitted to the
 platform: the fullest variant that passes `platforms.preview` wins, dropping first extra
 hashtags, then the lead. Nothing is cut mid-sentence; a caption that cannot fit is
 returned as the shortest variant and the quality checks hold the draft with the reason.
@@ -14,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from phuxanh.catalog.languages import mark
 from phuxanh.platforms.preview import preview
 
 # How many hashtags each platform's readers tolerate (not the hard limits, which are higher)
@@ -93,9 +95,7 @@ def _compose(
         else:
             credit = part.credit
         block = _block(part, with_lead=with_lead, credit=credit, with_body=with_body)
-        blocks.append(
-            block if i == 0 else f"{ENGLISH_MARK if part.lang == 'en' else part.lang}: {block}"
-        )
+        blocks.append(block if i == 0 else f"{mark(part.lang)}: {block}")
     tail = " ".join(tags)
     text = "\n\n".join(blocks)
     if tail:

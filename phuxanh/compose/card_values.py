@@ -1,6 +1,13 @@
 """For a chosen feature: the template's values, the caption's parts in each language the
-channel asks for, the alt text, and what is missing (a translation the catalog lacks is
-reported, never made up)."""
+channel asks for (in the channel's order), the alt text, and what is missing (a translation
+the catalog lacks is reported, never made up).
+
+The card speaks the channel's first language (`CardPlan.lang`); a vi card keeps both
+catalog languages in its values as before. vi and en come from the catalog's columns; any
+other language only from a translation a person who reads it has reviewed
+(`catalog.translations.Texts`). A countdown needs its key date's name, which the catalog
+holds in vi and en only: it is offered to channels in those languages alone.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from phuxanh.catalog.languages import CATALOG, source_label, vietnamese
+from phuxanh.catalog.translations import Texts
 from phuxanh.compose.captions import Part, alt_text
 from phuxanh.compose.features import Feature, date_figure
+from phuxanh.core.errors import ValidationFailed
 from phuxanh.media.cards import Brand, fact_text, source_line
 from phuxanh.media.inputs import CardValues, check_values
 from phuxanh.media.templates import TemplateSpec, load_template
@@ -24,13 +34,15 @@ class CardPlan:
     parts: list[Part]
     alt_text: str
     missing: list[str] = field(default_factory=list)  # translations the catalog lacks
+    lang: str = "vi"  # the card's language (the channel's first)
+    missing_langs: list[str] = field(default_factory=list)  # the languages lacking, in order
     holds: list[str] = field(default_factory=list)
     unsourced: list[str] = field(default_factory=list)
 
 
 def short_credit(number: str | None, url: str | None, lang: str) -> str | None:
     """The source by its reference alone ("Nguồn: 85/2015/QH13"; a URL's host)."""
-    label = "Nguồn" if lang == "vi" else "Source"
+    label = source_label(lang)
     if number:
         return f"{label}: {number}"
     if url:
@@ -41,9 +53,22 @@ def short_credit(number: str | None, url: str | None, lang: str) -> str | None:
 
 
 def _credit(fact: Fact, lang: str) -> str:
+    if lang != "vi":
+        return foreign_credit(fact.source_title, fact.source_number, fact.source_url, lang) or ""
     return source_line(
         title=fact.source_title, number=fact.source_number, url=fact.source_url, lang=lang
     )
+
+
+def foreign_credit(title: str, number: str | None, url: str | None, lang: str) -> str | None:
+    """The source for a reader of `lang` (not vi): the same source, named by its title when
+    that is not Vietnamese, else by its reference alone (the document number or the URL),
+    never a translated title nobody issued."""
+    label = source_label(lang)
+    ref = number or url or ""
+    if title and not vietnamese(title):
+        return f"{label}: {title if not ref or ref in title else f'{title} ({ref})'}"
+    return f"{label}: {ref}" if ref else None
 
 
 def _directive(session: Session, theme: Theme) -> Directive | None:
@@ -60,6 +85,8 @@ def _directive_source(session: Session, theme: Theme, lang: str) -> str | None:
     directive = _directive(session, theme)
     if directive is None:
         return None
+    if lang != "vi":
+        return foreign_credit(directive.title, directive.number, None, lang)
     return source_line(title=directive.title, number=directive.number, url=None, lang=lang)
 
 
@@ -97,7 +124,11 @@ def _countdown(session: Session, feature: Feature, theme: Theme, day: dt.date) -
             "en": f"{feature.days_left} days to {kd.label_en} ({kd.on_date:%d/%m/%Y})",
         },
         body={"vi": message["vi"], "en": message.get("en", "")},
-        credit={"vi": source or None, "en": source.replace("Nguồn:", "Source:", 1) or None},
+        credit={
+            "vi": source or None,
+            "en": (_credit(fact, "en") if fact else _directive_source(session, theme, "en"))
+            or None,
+        },
         alt=[f"Còn {feature.days_left} ngày", kd.label_vi, date_figure(kd.on_date), source],
         unsourced=unsourced,
         short=short_credit(fact.source_number, fact.source_url, "vi")
@@ -179,6 +210,118 @@ def _as_clip(session: Session, said: _Said, feature: Feature, theme: Theme) -> d
     }
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What a post says in one language other than vi: the card's fields and the caption's."""
+
+    lead: str
+    body: str
+    credit: str | None
+    short: str | None
+    raw: dict[str, object]  # the card's values in this language alone
+    alt: list[str]
+
+
+class NoText(ValidationFailed):
+    """The channel's first language has no usable text for the feature: the composer picks
+    another (each problem names the feature, the language and what lacks)."""
+
+
+def _index(ref: str) -> int:
+    return int(ref.rsplit(":", 1)[1])
+
+
+def _words(
+    session: Session, feature: Feature, theme: Theme, day: dt.date, lang: str, texts: Texts
+) -> _Words | list[str]:
+    """The feature in `lang` (not vi), or what the catalog lacks for it in `lang`."""
+    lacking: list[str] = []
+
+    def need(text: str | None, what: str) -> str:
+        if text is None or not text.strip():
+            lacking.append(what)
+            return ""
+        return text
+
+    def title() -> str:
+        return need(texts.title(theme, lang), f"title {theme.code}")
+
+    if feature.template == "countdown":
+        kd, fact = feature.key_date, feature.fact
+        assert kd is not None and feature.days_left is not None
+        if lang not in CATALOG:
+            return [f"the name of the key date {kd.on_date:%d/%m/%Y} (held in vi and en only)"]
+        body = need(texts.message(theme, 0, lang), f"message {theme.code}:0")
+        credit = _credit(fact, lang) if fact else _directive_source(session, theme, lang)
+        lead = f"{feature.days_left} days to {kd.label_en} ({kd.on_date:%d/%m/%Y})"
+        raw: dict[str, object] = {
+            "event": {lang: kd.label_en},
+            "date": kd.on_date,
+            "as_of": day,
+            "source": {lang: credit or ""},
+        }
+        alt = [f"{feature.days_left} days to go", kd.label_en, f"{kd.on_date:%d/%m/%Y}"]
+        short = (
+            short_credit(fact.source_number, fact.source_url, lang)
+            if fact
+            else _directive_short_in(session, theme, lang)
+        )
+    elif feature.template == "three-points":
+        from phuxanh.compose.features import stale
+
+        current = [i for i, m in enumerate(theme.key_messages) if not stale(m.get("vi", ""), day)][
+            :4
+        ]
+        points = [need(texts.message(theme, i, lang), f"message {theme.code}:{i}") for i in current]
+        credit = _directive_source(session, theme, lang)
+        lead, body = title(), "\n".join(f"• {p}" for p in points)
+        raw = {"title": {lang: lead}, "points": points, "source": {lang: credit or ""}}
+        alt, short = [lead, *points], _directive_short_in(session, theme, lang)
+    elif feature.fact is not None:
+        fact = feature.fact
+        lead = title()
+        body = need(texts.fact(fact, lang), f"fact {fact.code}")
+        credit = _credit(fact, lang)
+        raw = {"title": {lang: lead}, "text": {lang: body}, "source": {lang: credit}}
+        unit = {"en": fact.unit_en}.get(lang)
+        if feature.template == "fact-number":
+            raw["figure"] = fact.figure
+            if unit:
+                raw["unit"] = {lang: unit}
+        figure = f"{fact.figure} {unit or ''}".strip() if fact.figure else ""
+        alt, short = [lead, figure, body], short_credit(fact.source_number, fact.source_url, lang)
+    else:
+        kind = "slogan" if feature.ref.startswith("slogan:") else "message"
+        i = _index(feature.ref)
+        said = texts.slogan(theme, i, lang) if kind == "slogan" else texts.message(theme, i, lang)
+        body = need(said, f"{kind} {theme.code}:{i}")
+        credit, short, lead = None, None, title()
+        raw = {"quote": {lang: body}, "attribution": {lang: lead}}
+        alt = [body, lead]
+    if lacking:
+        return lacking
+    return _Words(lead, body, credit, short, raw, [*alt, credit or ""])
+
+
+def _directive_short_in(session: Session, theme: Theme, lang: str) -> str | None:
+    directive = _directive(session, theme)
+    return short_credit(directive.number, None, lang) if directive is not None else None
+
+
+def _lacks(feature: Feature, theme: Theme, lang: str, what: list[str]) -> str:
+    """Why `feature` has no `lang` text, naming the language and the command that helps."""
+    if lang == "en" and not any(w.startswith("the name of") for w in what):
+        return (
+            f"{feature.ref}: no en text in the catalog (a translation is "
+            "never made up; add it, or turn on the writing assistant)"
+        )
+    return (
+        f"{feature.ref}: no reviewed {lang} translation of {', '.join(what)} (a translation "
+        f"is never made up: phuxanh catalog translate --lang {lang} --theme {theme.code}, "
+        f"then a person who reads {lang} reviews it)"
+    )
+
+
 def card_for(
     session: Session,
     feature: Feature,
@@ -189,7 +332,11 @@ def card_for(
     day: dt.date,
     clip: bool = False,
 ) -> CardPlan:
-    """Raises ValidationFailed (naming the field) when the catalog text does not fit."""
+    """Raises ValidationFailed (naming the field) when the catalog text does not fit, and
+    NoText when the channel's first language has none usable for `feature`."""
+    langs = list(dict.fromkeys(langs or ["vi"]))
+    lead = langs[0]
+    texts = Texts(session, langs)
     if feature.template == "countdown":
         said = _countdown(session, feature, theme, day)
     elif feature.template == "three-points":
@@ -198,28 +345,50 @@ def card_for(
         said = _fact(feature, feature.fact, theme)
     else:
         said = _message(feature, theme)
+    words: dict[str, _Words] = {}
+    missing: dict[str, str] = {}
+    for lang in langs:
+        if lang == "vi":
+            continue
+        found = _words(session, feature, theme, day, lang, texts)
+        if isinstance(found, list):
+            missing[lang] = _lacks(feature, theme, lang, found)
+        else:
+            words[lang] = found
+    if lead in missing:
+        raise NoText([missing[lead]])
     spec = load_template(brand.assets_dir, "short-points" if clip else feature.template)
-    card_langs = {"vi", "en"} if feature.template == "bilingual" and not clip else {"vi"}
-    raw = _as_clip(session, said, feature, theme) if clip else said.raw
+    if lead == "vi" or (feature.template == "bilingual" and not clip):
+        card_langs = {"vi", "en"} if feature.template == "bilingual" and not clip else {"vi"}
+        raw = _as_clip(session, said, feature, theme) if clip else said.raw
+        alt = said.alt
+    else:
+        card_langs, shown = {lead}, words[lead]
+        raw = shown.raw
+        if clip:
+            points = [ln.lstrip("• ").strip() for ln in shown.body.splitlines() if ln.strip()]
+            raw = {"title": shown.lead, "points": points, "source": shown.credit or ""}
+        alt = shown.alt
     values = check_values(
         spec, raw, langs=card_langs, base_dir=brand.assets_dir, where=lambda _name: feature.ref
     )
     values.fact_ids = [feature.fact.id or 0] if feature.fact is not None else []
-    parts = [Part("vi", said.lead["vi"], said.body["vi"], said.credit["vi"], said.short)]
-    missing = []
-    if "en" in langs:
-        if _english(said.body.get("en")) and _english(said.lead.get("en")):
-            parts.append(Part("en", said.lead["en"], said.body["en"], said.credit["en"]))
-        else:
-            missing.append(
-                f"{feature.ref}: no en text in the catalog (a translation is "
-                "never made up; add it, or turn on the writing assistant)"
+    parts = []
+    for lang in langs:
+        if lang == "vi":
+            parts.append(
+                Part("vi", said.lead["vi"], said.body["vi"], said.credit["vi"], said.short)
             )
+        elif lang in words:
+            w = words[lang]
+            parts.append(Part(lang, w.lead, w.body, w.credit, w.short))
     return CardPlan(
         spec=spec,
         values=values,
         parts=parts,
-        alt_text=alt_text(said.alt),
-        missing=missing,
+        alt_text=alt_text(alt),
+        missing=list(missing.values()),
         unsourced=said.unsourced,
+        lang=lead,
+        missing_langs=list(missing),
     )

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from phuxanh import quality, review
+from phuxanh.catalog.languages import CATALOG, vietnamese
 from phuxanh.compose import captions, studio
 from phuxanh.compose.assistant import Assistant
-from phuxanh.compose.card_values import CardPlan, card_for
+from phuxanh.compose.card_values import CardPlan, NoText, card_for
 from phuxanh.compose.features import Feature, choose
 from phuxanh.core import audit
 from phuxanh.core.errors import ValidationFailed
@@ -50,14 +51,20 @@ class CardJob:
     today: dt.date
 
     clip_preset: str | None = None  # set: a clip (ffmpeg uses the cores itself)
+    lang: str = "vi"  # the card's language: the channel's first
 
     def run(self) -> studio.Rendered:
         if self.clip_preset is not None:
             return studio.clip(
-                self.spec, self.values, self.brand, lang="vi", out=self.out, preset=self.clip_preset
+                self.spec,
+                self.values,
+                self.brand,
+                lang=self.lang,
+                out=self.out,
+                preset=self.clip_preset,
             )
         return studio.card(
-            self.spec, self.values, self.brand, lang="vi", out=self.out, today=self.today
+            self.spec, self.values, self.brand, lang=self.lang, out=self.out, today=self.today
         )
 
 
@@ -99,18 +106,18 @@ def _link(ctx: Context, theme: Theme, channel: Channel, campaign: Campaign) -> s
     return captions.utm(url, campaign=campaign.code, theme=theme.code, channel=channel.code)
 
 
-def _fill_translations(
-    ctx: Context, parts: list[captions.Part], missing: list[str], holds: list[str]
-) -> bool:
-    """Ask the assistant for missing translations; True when it supplied some."""
+def _fill_translations(ctx: Context, card: CardPlan, holds: list[str]) -> bool:
+    """Ask the assistant for a missing English (from the Vietnamese); True when it supplied
+    it. Any other language is used only once a person has reviewed it: its lack holds."""
+    parts, missing = card.parts, card.missing
     if not missing:
         return False
-    if ctx.assistant is None:
+    vi = next((p for p in parts if p.lang == "vi"), None)
+    if ctx.assistant is None or card.missing_langs != ["en"] or vi is None:
         holds += missing
         return False
     from phuxanh.compose.assistant import AssistantUnavailable
 
-    vi = parts[0]
     try:
         body = ctx.assistant.translate(vi.body, target="en")
         lead = ctx.assistant.translate(vi.lead, target="en") if vi.lead else ""
@@ -132,8 +139,11 @@ def prepare_slot(
     channel = session.get(Channel, slot.channel_id)
     campaign = session.get(Campaign, slot.campaign_id)
     assert theme is not None and channel is not None and campaign is not None
-    langs = channel.languages or ["vi"]
+    langs = list(dict.fromkeys(channel.languages or ["vi"]))
     link = _link(ctx, theme, channel, campaign)
+    # hashtags written in Vietnamese stay out of a channel that does not read it
+    tags = [t for t in theme.hashtags if "vi" in langs or not vietnamese(t)]
+    untranslated: list[str] = []
     compose_spec = ctx.spec.compose if ctx.spec else None
     freshness = compose_spec.freshness_days if compose_spec else 14
     countdowns = compose_spec.countdown_days if compose_spec else [30, 14, 7, 3, 1]
@@ -147,12 +157,15 @@ def prepare_slot(
             tz=ctx.tz,
             freshness_days=freshness,
             countdown_days=countdowns,
-            bilingual="en" in langs,
+            bilingual={"vi", "en"} <= set(langs),
             exclude=excluded,
+            countdowns=all(lang in CATALOG for lang in langs),
         )
         if feature is None:
             if first is not None:
                 break  # nothing fits the platform: the first choice, held with the reason
+            if untranslated:  # never the Vietnamese instead: the slot waits for a translation
+                return _untranslated(slot, channel, theme, langs[0], untranslated)
             return f"slot {slot.id}: theme {theme.code} has nothing fresh for {channel.code}"
         try:
             card = card_for(
@@ -164,32 +177,25 @@ def prepare_slot(
                 day=slot.scheduled_at.astimezone(ctx.tz).date(),
                 clip=slot.format == "clip",
             )
+        except NoText as exc:  # nothing in the channel's first language: another feature
+            excluded.append(feature.ref)
+            untranslated += exc.problems
+            continue
         except ValidationFailed as exc:  # e.g. a message longer than the quote card holds
             excluded.append(feature.ref)
             ctx.notes.append(f"slot {slot.id}: {feature.ref} does not fit: {exc}")
             continue
-        holds = list(card.holds)
-        machine = _fill_translations(ctx, card.parts, card.missing, holds)
-        text = captions.write(
-            channel.platform,
-            card.parts,
-            theme.hashtags,
-            link,
-            keep_lead=feature.template == "countdown",
-        )
-        if text.problems and ctx.assistant is not None:
-            variant = _variant(ctx, text, channel.platform)
-            if variant is not None:
-                text, machine = variant, True
+        text, machine, holds = _written(ctx, card, feature, channel.platform, tags, link)
         if first is None:
             first = (feature, card, text, machine, holds)
-        if not text.problems:
+        if not text.problems and len(holds) == len(card.holds):
             first = (feature, card, text, machine, holds)
             break
-        excluded.append(feature.ref)  # too long for this platform: try the next candidate
+        # too long for this platform, or a language lacking: try the next candidate
+        excluded.append(feature.ref)
     feature, card, text, machine, holds = first
     holds += quality.check(
-        caption_vi=text.text,
+        caption_vi=_vietnamese_part(channel.platform, card.parts, text.text),
         captions={channel.platform: text.text},
         names=[*theme.slogans, theme.title_vi],
         unsourced=card.unsourced,
@@ -203,7 +209,7 @@ def prepare_slot(
         campaign_id=campaign.id,
         theme_id=theme.id,
         unit_id=channel.unit_id,
-        language="vi",
+        language=card.lang,
         caption=text.text,
         channel_ids=[channel.id or 0],
         link=link,
@@ -226,8 +232,55 @@ def prepare_slot(
         out,
         slot.scheduled_at.astimezone(ctx.tz).date(),
         clip_preset=ctx.clip_preset if is_clip else None,
+        lang=card.lang,
     )
     return item, job, feature
+
+
+def _written(
+    ctx: Context,
+    card: CardPlan,
+    feature: Feature,
+    platform: str,
+    tags: list[str],
+    link: str | None,
+) -> tuple[captions.Caption, bool, list[str]]:
+    """The caption for `card` on `platform`, whether the assistant wrote part of it, and
+    what holds it so far (a language lacking)."""
+    holds = list(card.holds)
+    machine = _fill_translations(ctx, card, holds)
+    text = captions.write(
+        platform, card.parts, tags, link, keep_lead=feature.template == "countdown"
+    )
+    if text.problems and ctx.assistant is not None:
+        variant = _variant(ctx, text, platform)
+        if variant is not None:
+            text, machine = variant, True
+    return text, machine, holds
+
+
+def _untranslated(
+    slot: Slot, channel: Channel, theme: Theme, lang: str, problems: list[str]
+) -> str:
+    """Why a slot has no draft: nothing of its theme is written in the channel's first
+    language (the first lack named, with the command that helps)."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (
+        f"slot {slot.id}: {channel.code} is in {lang} and theme {theme.code} has nothing "
+        f"fresh with {lang} text: {problems[0]}{more}"
+    )
+
+
+def _vietnamese_part(platform: str, parts: list[captions.Part], text: str) -> str:
+    """The Vietnamese of a caption, where the catalog's names are checked ("Hai Phong" is
+    right in English): the caption itself when Vietnamese leads it, else none."""
+    if parts and parts[0].lang == "vi":
+        return text
+    return (
+        ""
+        if not any(p.lang == "vi" for p in parts)
+        else (captions.write(platform, [p for p in parts if p.lang == "vi"], [], None).text)
+    )
 
 
 def media_out(media_dir: Path, stem: str, values: CardValues, *, clip: bool) -> Path:

@@ -176,12 +176,18 @@ def choose(
     countdown_days: list[int],
     bilingual: bool,
     exclude: list[str] | None = None,
+    countdowns: bool = True,
 ) -> Feature | None:
     """The feature for this slot: None when nothing fresh is left (the slot is reported,
-    never filled with a repeat)."""
+    never filled with a repeat). `countdowns` False: none (a channel in a language the key
+    dates' names are not held in)."""
     day = slot.scheduled_at.astimezone(tz).date()
     used, templates = _history(session, channel_id=slot.channel_id)
-    due = countdown_due(session, slot=slot, theme=theme, day=day, days=countdown_days, used=used)
+    due = (
+        countdown_due(session, slot=slot, theme=theme, day=day, days=countdown_days, used=used)
+        if countdowns
+        else None
+    )
     skip = set(exclude or [])
     if due is not None and due.ref not in skip:
         return due

@@ -676,6 +676,7 @@ def _save(
                 out,
                 redraw.day,
                 clip_preset=settings.clip_preset if redraw.clip else None,
+                lang=redraw.plan.lang,
             ).run()
             media_path, card_values = to_stored(out), dict(redraw.plan.values.values)
         version = item.version

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from phuxanh.catalog.languages import problem as language_problem
 from phuxanh.core.dates import day_of_year_problem
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.yamlio import LocatedDoc, load_located, validate_doc
@@ -32,13 +33,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _supported_languages(value: list[str]) -> list[str]:
+    """A channel's (or the campaign's) languages: each supported (content/languages.yaml),
+    each once, at least one; the first leads the caption and the card."""
+    if not value:
+        raise ValueError("at least one language (the first leads the caption and the card)")
+    for code in value:
+        if problem := language_problem(code):
+            raise ValueError(problem)
+    twice = sorted({c for c in value if value.count(c) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} given twice (each language once)")
+    return value
+
+
 class ChannelSpec(_Strict):
     code: str
-    platform: Literal["facebook", "youtube", "tiktok", "x", "zalo", "telegram", "wordpress"]
+    platform: Literal[
+        "facebook", "youtube", "tiktok", "x", "zalo", "telegram", "wordpress", "manual"
+    ]
     name: str
     account_id: str
-    api_base: str = Field(description='a URL, or "sandbox" for the local platform sandbox')
-    credential_env: str
+    api_base: str = Field(
+        description='a URL, or "sandbox" for the local platform sandbox; manual: the '
+        "address of the place a person posts to"
+    )
+    credential_env: str = Field(default="", description="none for a manual channel")
     unit: str | None = Field(default=None, description="owning unit code (default: the lead)")
     windows: list[Window] = Field(min_length=1)
     max_per_day: int = Field(default=2, ge=1, le=24)
@@ -61,6 +81,19 @@ class ChannelSpec(_Strict):
         if problem:
             raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _credential_given(self) -> ChannelSpec:
+        if self.platform == "manual" and self.credential_env:
+            raise ValueError(f"channel {self.code}: credential_env: a manual channel has none")
+        if self.platform != "manual" and not self.credential_env:
+            raise ValueError(f"channel {self.code}: credential_env: required (the variable)")
+        return self
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_supported(cls, value: list[str]) -> list[str]:
+        return _supported_languages(value)
 
     @model_validator(mode="after")
     def _formats_known(self) -> ChannelSpec:
@@ -187,6 +220,11 @@ class CampaignSpec(_Strict):
     team: list[Person] = []
     compose: ComposeSpec = ComposeSpec()
     report: ReportSpec = ReportSpec()
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_supported(cls, value: list[str]) -> list[str]:
+        return _supported_languages(value)
 
     @model_validator(mode="after")
     def _channel_units_known(self) -> CampaignSpec:
