@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from phuxanh.catalog.languages import mark, supported
 from phuxanh.core.text import fold
 from phuxanh.models import Channel, ContentItem, Fact, Theme
 from phuxanh.platforms.preview import preview
@@ -84,6 +85,25 @@ def check(
     return list(dict.fromkeys(reasons))
 
 
+def vietnamese_part(caption: str, lead: str) -> str:
+    """The Vietnamese of a caption, where the catalog's names are checked ("Hai Phong" is
+    right in English): all of it when Vietnamese leads (`lead`, the item's language), else
+    its "VI: …" block (up to the next language's block or the hashtags), else nothing."""
+    if lead == "vi":
+        return caption
+    others = tuple(f"{mark(code)}:" for code in supported() if code != "vi")
+    blocks = caption.split("\n\n")
+    for i, block in enumerate(blocks):
+        if block.startswith(f"{mark('vi')}:"):
+            kept = [block.partition(":")[2].strip()]
+            for more in blocks[i + 1 :]:
+                if more.startswith(others) or more.startswith(("#", "http")):
+                    break  # the next language, or the hashtags and link after the text
+                kept.append(more)
+            return "\n\n".join(kept)
+    return ""
+
+
 def recheck(session: Session, item: ContentItem) -> list[str]:
     """The checks again after a person edited the item: the text is now theirs, so what
     the composer could not write (a missing translation) no longer holds it."""
@@ -96,7 +116,7 @@ def recheck(session: Session, item: ContentItem) -> list[str]:
     facts = session.exec(select(Fact).where(col(Fact.id).in_(item.fact_ids))).all()
     names = [*theme.slogans, theme.title_vi] if theme is not None else []
     return check(
-        caption_vi=item.caption,
+        caption_vi=vietnamese_part(item.caption, item.language),
         captions=texts,
         names=names,
         unsourced=[f.code for f in facts if not f.is_sourced],

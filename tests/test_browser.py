@@ -30,25 +30,42 @@ CHROMIUM = (
 )
 PAGES = {
     "vi": [
+        "Việc của tôi",
         "Hàng chờ duyệt",
+        "Xử lý thông tin",
         "Lịch nội dung",
         "Độ phủ chủ đề",
         "Hiệu quả",
         "Tình trạng kênh",
         "Báo cáo định kỳ",
+        "Mạng lưới đơn vị",
         "Nhật ký",
     ],
     "en": [
+        "My work",
         "Review queue",
+        "Information response",
         "Content calendar",
         "Theme coverage",
         "Results",
         "Channel health",
         "Periodic reports",
+        "Unit network",
         "Audit log",
     ],
 }
-FILES = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit"]
+FILES = [
+    "my_work",
+    "queue",
+    "incidents",
+    "calendar",
+    "coverage",
+    "metrics",
+    "health",
+    "reports",
+    "network",
+    "audit",
+]
 
 
 def _need_browser() -> None:
@@ -198,7 +215,7 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
 
 
 # every address of the desk (st.navigation's url paths: the page files; the queue is "/")
-ADDRESSES = ["/", *(f"/{name}" for name in FILES[1:])]
+ADDRESSES = ["/", *(f"/{name}" for name in FILES if name != "queue")]
 SIGN_IN_TEXT = {
     "phuxanh · Thông tin đối ngoại",
     "Ngôn ngữ",

@@ -437,3 +437,36 @@ def test_the_assistant_drafts_labelled_and_a_failure_leaves_them_for_a_person(
     assert isinstance(failed, dict) and failed["machine_drafted"] == 0
     assert failed["drafted"] == made["drafted"] and failed["notes"] == ["assistant: HTTP 500"]
     assert all(d["text"] == "" for d in failed["drafts"])
+
+
+def test_an_edited_english_caption_is_not_held_for_english_names() -> None:
+    """After a person edits an English-first item the checks run again on its Vietnamese
+    block only: "Hai Phong" is right in English, wrong in Vietnamese."""
+    from phuxanh import quality
+
+    caption = (
+        "Hai Phong welcomes investors to the green port city.\n\n"
+        "VI: Hai Phong chào đón nhà đầu tư.\nNguồn: 45-NQ/TW\n\n"
+        "한국어: 하이퐁은 투자자를 환영합니다.\n\n#HaiPhong\nhttps://haiphong.gov.vn/"
+    )
+    assert quality.vietnamese_part(caption, "en") == (
+        "Hai Phong chào đón nhà đầu tư.\nNguồn: 45-NQ/TW"
+    )
+    assert quality.vietnamese_part("Hải Phòng chào đón.", "vi") == "Hải Phòng chào đón."
+    assert quality.vietnamese_part("Hai Phong welcomes you.", "en") == ""
+    english_only = quality.check(
+        caption_vi=quality.vietnamese_part("Hai Phong welcomes you.", "en"),
+        captions={},
+        names=["Hải Phòng"],
+        unsourced=[],
+        has_media=True,
+    )
+    held = quality.check(
+        caption_vi=quality.vietnamese_part(caption, "en"),
+        captions={},
+        names=["Hải Phòng"],
+        unsourced=[],
+        has_media=True,
+    )
+    assert not any("Hải Phòng" in h for h in english_only)
+    assert any("Hải Phòng" in h for h in held)  # the Vietnamese block misspells it

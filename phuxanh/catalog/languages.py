@@ -138,6 +138,5 @@ def vietnamese(text: str) -> bool:
     """Whether `text` carries letters only Vietnamese writes (ă â đ ê ô ơ ư, or a tone mark
     on a Latin letter): text a channel in another language must not receive."""
     return any(
-        ch == "đ" or ch in VIETNAMESE_MARKS
-        for ch in unicodedata.normalize("NFD", text.casefold())
+        ch == "đ" or ch in VIETNAMESE_MARKS for ch in unicodedata.normalize("NFD", text.casefold())
     )

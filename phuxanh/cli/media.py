@@ -35,8 +35,11 @@ Out = Annotated[Path, typer.Option("-o", "--output", help="output file")]
 
 
 def _lang(lang: str) -> str:
-    if lang not in ("vi", "en"):
-        raise ValidationFailed([f"--lang: {lang!r} is not one of vi, en"])
+    """A supported content language (content/languages.yaml)."""
+    from phuxanh.catalog.languages import problem
+
+    if (said := problem(lang)) is not None:
+        raise ValidationFailed([f"--lang: {said}"])
     return lang
 
 

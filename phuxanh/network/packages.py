@@ -683,6 +683,7 @@ def _receive(
             out,
             when.astimezone(settings.tz).date(),
             clip_preset=settings.clip_preset if clip else None,
+            lang=source.language,  # the card speaks the language the source's card spoke
         ).run()
         media_path = to_stored(out)
     holds = quality.check(
