@@ -15,6 +15,7 @@ from sqlmodel import select
 from dashboard.common import choice, current_user, local, session, unit_options
 from dashboard.i18n import lang, t
 from phuxanh import crud
+from phuxanh.catalog.languages import supported
 from phuxanh.crud import MetricTotals
 from phuxanh.models import Theme, Unit
 from phuxanh.reports import glance
@@ -70,7 +71,12 @@ else:
         (charts[0], data.by_platform, t("met.platform"), PLATFORMS),
         (charts[1], data.by_theme, t("met.by_theme"), titles),
         (charts[2], data.by_unit, t("met.unit"), None),
-        (charts[3], data.by_language, t("met.language"), {"vi": "Tiếng Việt", "en": "English"}),
+        (
+            charts[3],
+            data.by_language,
+            t("met.language"),
+            {code: found.name(lang()) for code, found in supported().items()},
+        ),
     ):
         frame = pd.DataFrame([asdict(r) for r in totals], columns=columns)
         frame["key"] = [(rename or {}).get(k, k) for k in frame["key"]]
@@ -97,7 +103,8 @@ else:
                     alt.Tooltip("n:Q", title=t("met.value"), format=","),
                 ],
             )
-            .properties(height=max(120, 54 * len(frame))),
+            # a step per row, not a total height: one row (one platform) stays readable
+            .properties(height=alt.Step(18)),  # each bar (the offset band, Vega-Lite 5)
             width="stretch",
         )
     st.dataframe(

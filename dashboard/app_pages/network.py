@@ -106,11 +106,11 @@ st.dataframe(
                 t("net.col.behind"): round(100 * r.behind),
                 t("net.col.shortfall"): r.shortfall,
                 t("net.col.planned"): r.planned,
-                t("net.col.quota"): r.quota,
+                t("net.col.quota"): _n(r.quota),  # "—": no quota set (never "None")
                 t("net.col.approved"): r.approved,
                 t("net.col.products"): r.products,
                 t("net.col.published"): r.published,
-                t("net.col.reach"): r.reach,
+                t("net.col.reach"): _n(r.reach),
                 t("net.col.sent"): r.sent,
                 t("net.col.pk_approved"): r.packages["approved"],
                 t("net.col.pk_published"): r.packages["published"],
