@@ -74,10 +74,9 @@ _WHY = [
 _PHASES = {"peak": "cao điểm", "build-up": "chuẩn bị", "after": "sau sự kiện"}
 
 
-def why(text: str) -> str:
-    """The planner's reason for a slot (recorded in English) in the interface language."""
-    if lang() != "vi":
-        return text
+def why(text: str, theme: str | None = None) -> str:
+    """The planner's reason for a slot (recorded in English) in the interface language;
+    `theme`: the slot's theme title in that language, shown instead of its code."""
     parts = []
     for part in text.split("; "):
         shown = part
@@ -85,6 +84,13 @@ def why(text: str) -> str:
             found = pattern.fullmatch(part)
             if found:
                 values = found.groupdict()
+                if "code" in values and theme:
+                    values["code"] = f"“{theme}”"
+                if lang() != "vi":
+                    if "code" in values:  # only the theme's name changes in English
+                        done, per = values["done"], values["per"]
+                        shown = f"theme {values['code']}: {done}/{per} this week"
+                    break
                 if "phase" in values:
                     values["phase"] = _PHASES[values["phase"]]
                 shown = template.format(**values)

@@ -515,7 +515,8 @@ def show(
             t("queue.meta", id=row.id, version=row.version, author=row.author or "—", unit=row.unit)
         )
         if row.slot:
-            right.caption(t("queue.slot", when=local(row.slot.when), why=why(row.slot.why)))
+            said = why(row.slot.why, theme)  # the theme's name, never its code
+            right.caption(t("queue.slot", when=local(row.slot.when), why=said))
         else:
             right.caption(t("queue.no_slot"))
         for reason in row.hold_reasons:

@@ -209,9 +209,22 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
                 idle(page)
                 page.wait_for_timeout(700)  # charts and images settle
                 page.screenshot(path=str(shots / f"{name}-{lang}.png"))
+            # "Việc của tôi" on a phone: what an approver opens first (a reload keeps the
+            # person and the language)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(base + "/my_work")
+            expect(page.get_by_role("heading", name=PAGES[lang][0])).to_be_visible()
+            idle(page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=str(shots / f"my_work-390-{lang}.png"))
+            page.set_viewport_size({"width": 1440, "height": 1024})
+            page.goto(base)
+            expect(page.get_by_role("heading", name=PAGES[lang][1])).to_be_visible()
+            idle(page)
         browser.close()
     made = sorted(f.name for f in shots.glob("*.png"))
     assert {f"{n}-{lang}.png" for n in FILES for lang in ("vi", "en")} <= set(made)
+    assert {"my_work-390-vi.png", "my_work-390-en.png"} <= set(made)
 
 
 # every address of the desk (st.navigation's url paths: the page files; the queue is "/")

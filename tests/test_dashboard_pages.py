@@ -95,6 +95,9 @@ def test_calendar_week_and_month_by_channel_and_theme(app_db: str) -> None:
     assert "#fef3c7" in week  # drafts in the draft colour
     reasons = list(cal.dataframe[0].value["Lý do"])
     assert all(r.startswith("chủ đề ") and "bài tuần này" in r for r in reasons), reasons
+    # the theme by its name, never its code
+    assert all(r.startswith("chủ đề “") for r in reasons), reasons
+    assert not any("bau-cu-2026" in r or "dai-hoi-xiv" in r for r in reasons), reasons
     assert any("đợt Bầu cử 15/3/2026, chuẩn bị (D-" in r for r in reasons), reasons
     cal.radio(key="cal_by.vi").set_value("theme").run()
     by_theme = next(m.value for m in cal.markdown if 'class="pxcal"' in m.value)

@@ -119,6 +119,7 @@ def test_three_formats_in_the_administrative_layout(measured: str, tmp_path: Pat
         "Đợt cao điểm",
         "6 rõ",
         "Bài nổi bật",
+        "Xử lý thông tin",
         "Đánh giá",
     ]
     themes = list(book["Theo chủ đề"].iter_rows(min_row=2, values_only=True))

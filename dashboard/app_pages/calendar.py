@@ -209,7 +209,7 @@ else:
                 t("cal.col.theme"): theme_title(r),
                 t("cal.col.status"): status(r.status),
                 t("cal.col.slot"): moved_from(r),
-                t("cal.col.why"): why(r.why) if r.why else t("cal.unplanned"),
+                t("cal.col.why"): why(r.why, theme_title(r)) if r.why else t("cal.unplanned"),
                 t("cal.col.item"): r.item_id,
             }
             for r in rows

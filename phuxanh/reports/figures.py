@@ -20,6 +20,7 @@ from phuxanh.models import (
     Campaign,
     Channel,
     ContentItem,
+    Incident,
     ItemStatus,
     ItemVersion,
     KeyDate,
@@ -29,11 +30,12 @@ from phuxanh.models import (
     Theme,
     Unit,
     User,
+    utcnow,
 )
 from phuxanh.network.units import below, report_spec
 from phuxanh.planning.campaign import CampaignSpec, ReportSpec
 from phuxanh.platforms.manual import MANUAL
-from phuxanh.reports.model import Period, Report, Row, period_of
+from phuxanh.reports.model import IncidentLine, Period, Report, Row, period_of
 from phuxanh.reports.wording import assess  # the wording lives apart from the numbers
 
 DONE = (ItemStatus.approved, ItemStatus.scheduled, ItemStatus.published)
@@ -74,6 +76,10 @@ def _local(when: dt.datetime, tz: ZoneInfo) -> dt.date:
     if when.tzinfo is None:  # SQLite aggregates come back naive (UTC)
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(tz).date()
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
 
 
 def _sum(value: Any) -> int | None:
@@ -176,6 +182,62 @@ def products(
     kind = channel_kind()
     posts = base.with_only_columns(func.count(col(Publication.id)), kind).group_by(kind)
     out["channel_kind_publications"] = {key: int(n) for n, key in session.execute(posts)}
+    return out
+
+
+def incident_lines(
+    session: Session,
+    *,
+    period: Period,
+    tz: ZoneInfo,
+    unit_ids: set[int] | None,
+    now: dt.datetime,
+) -> list[IncidentLine]:
+    """The incidents opened in the period by the units `unit_ids` (None: every unit), oldest
+    first, each with its response time: minutes from opening to the first clarification
+    live (as the publisher recorded it, else the earliest published post of its
+    clarification items, as `incidents.core` reads it), and whether its target was missed,
+    as the desk's timers judge it: live after the target, or none live by its closing or,
+    while it is open, by `now` (the report tells the state when it is made)."""
+    lo, hi = _bounds(period, tz)
+    first_post = (
+        select(
+            col(ContentItem.incident_id).label("incident"),
+            func.min(Publication.published_at).label("at"),
+        )
+        .join(Publication, col(Publication.content_item_id) == col(ContentItem.id))
+        .where(col(ContentItem.incident_id).is_not(None), Publication.state == PubState.published)
+        .group_by(col(ContentItem.incident_id))
+        .subquery()
+    )
+    query = (
+        select(Incident, first_post.c.at)
+        .outerjoin(first_post, first_post.c.incident == col(Incident.id))
+        .where(col(Incident.opened_at) >= lo, col(Incident.opened_at) < hi)
+        .order_by(col(Incident.opened_at), col(Incident.id))
+    )
+    if unit_ids is not None:
+        query = query.where(col(Incident.unit_id).in_(unit_ids))
+    out = []
+    for incident, posted in session.exec(query):
+        opened = _utc(incident.opened_at)
+        first = incident.first_live_at if incident.first_live_at is not None else posted
+        first = _utc(first) if first is not None else None
+        until = first or (_utc(incident.closed_at) if incident.closed_at else None) or now
+        elapsed = max(0, int((until - opened).total_seconds() // 60))
+        out.append(
+            IncidentLine(
+                id=incident.id or 0,
+                title=incident.title,
+                severity=incident.severity,
+                status=incident.status,
+                opened_at=opened.astimezone(tz),
+                target_minutes=incident.target_minutes,
+                first_live_at=first.astimezone(tz) if first is not None else None,
+                minutes=elapsed if first is not None else None,
+                breached=elapsed > incident.target_minutes,
+            )
+        )
     return out
 
 
@@ -318,12 +380,14 @@ def build(
     unit_code: str | None = None,
     today: dt.date | None = None,
     rollup: bool = False,
+    now: dt.datetime | None = None,
 ) -> Report:
     """The period's report: of every channel, of one unit's own channels (`unit_code`), or
     of a unit and every unit below it (`rollup`, with a row per unit). A unit's report has
     its own header, signer and recipients (`Unit.report` over the campaign file's), and is
     judged against its own plan: the campaign's weekly quotas count only when the report
-    covers every channel of the campaign."""
+    covers every channel of the campaign. The incidents counted are those the same units
+    opened in the period (`incident_lines`; `now`: when an open one's timer stops)."""
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first() if unit_code else None
     if unit_code and unit is None:
         raise ValidationFailed(code="report.no_unit", field="--unit", unit=unit_code)
@@ -412,6 +476,13 @@ def build(
         themes=themes,
         closed=closed,
         quotas=whole_plan,
+    )
+    report.incidents = incident_lines(
+        session,
+        period=period,
+        tz=tz,
+        unit_ids={u.id or 0 for u in scope} if unit is not None else None,
+        now=now or utcnow(),
     )
     report.audit_head = str(audit.head(session).anchor)
     return report

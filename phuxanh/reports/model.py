@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,63 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class IncidentLine:
+    """An incident opened in the report's period (a false claim answered with an official
+    clarification), as the report counts it: its title, severity and target, when the first
+    clarification went live and whether the target was missed. No field about a private
+    person: an incident holds none. Times in the report's time zone."""
+
+    id: int
+    title: str
+    severity: str  # low | high | critical
+    status: str  # open | closed
+    opened_at: dt.datetime
+    target_minutes: int  # opening → clarification live, set from the severity
+    first_live_at: dt.datetime | None
+    minutes: int | None  # opening → first clarification live; None while none is live
+    # the target missed: live too late, or none live within it (by its closing, or by
+    # the time the report was made while it is open)
+    breached: bool
+
+
+SEVERITY_ORDER = ("critical", "high", "low")
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """The response-time figures of the incidents opened in a period: how many (and by
+    severity, most severe first), how many got a clarification live, the median and the
+    longest minutes from opening to the first clarification live (of those live), how many
+    missed their target, and how many are still open with no clarification live."""
+
+    opened: int
+    by_severity: dict[str, int]
+    live: int
+    median_minutes: float | None
+    longest_minutes: int | None
+    breached: int
+    open_without_live: int
+
+    @classmethod
+    def of(cls, lines: list[IncidentLine]) -> ResponseTimes:
+        counts: dict[str, int] = {}
+        for line in lines:
+            counts[line.severity] = counts.get(line.severity, 0) + 1
+        rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        order = sorted(counts, key=lambda s: (rank.get(s, len(rank)), s))
+        minutes = [line.minutes for line in lines if line.minutes is not None]
+        return cls(
+            opened=len(lines),
+            by_severity={s: counts[s] for s in order},
+            live=len(minutes),
+            median_minutes=float(statistics.median(minutes)) if minutes else None,
+            longest_minutes=max(minutes) if minutes else None,
+            breached=sum(line.breached for line in lines),
+            open_without_live=sum(line.status == "open" and line.minutes is None for line in lines),
+        )
+
+
 @dataclass
 class Report:
     period: Period
@@ -107,3 +165,11 @@ class Report:
     # the audit log's head when the report was made ("ROWS:HASH"): on paper, outside the
     # database, for `phuxanh audit verify --head` (see docs/audit.md)
     audit_head: str = ""
+    # the incidents opened in the period, in the report's unit scope, oldest first
+    # (`figures.incident_lines`); their figures: `response`
+    incidents: list[IncidentLine] = field(default_factory=list)
+
+    @property
+    def response(self) -> ResponseTimes:
+        """The response-time figures of `incidents`."""
+        return ResponseTimes.of(self.incidents)

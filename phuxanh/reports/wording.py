@@ -152,6 +152,48 @@ CHANNEL_KINDS = {
 }
 
 
+# an incident's severity and status as a report names them (the same words as
+# `incidents.core.SEVERITY_VI`, which this package may not import: incidents import reports)
+SEVERITY_VI = {"critical": "nghiêm trọng", "high": "cao", "low": "thấp"}
+INCIDENT_STATUS_VI = {"open": "đang xử lý", "closed": "đã kết thúc"}
+
+
+def minutes(value: float) -> str:
+    """Minutes as a report writes them: thousands separated by dots, a half with a comma
+    (a median of an even count may fall between two whole minutes)."""
+    whole = int(value)
+    tenths = round((value - whole) * 10)
+    return n(whole) if not tenths else f"{n(whole)},{tenths}"
+
+
+def responses(report: Report) -> list[str]:
+    """The incidents opened in the period and how fast their clarifications went live, one
+    sentence (none when there were no incidents)."""
+    r = report.response
+    if not r.opened:
+        return []
+    kinds = ", ".join(f"mức {SEVERITY_VI.get(s, s)}: {c}" for s, c in r.by_severity.items())
+    text = (
+        f"Trong kỳ, tiếp nhận và xử lý {r.opened} vụ việc thông tin sai sự thật ({kinds}); "
+        f"{r.live}/{r.opened} vụ việc có thông tin chính thức được đăng"
+    )
+    if r.median_minutes is not None and r.longest_minutes is not None:
+        text += (
+            f", thời gian trung vị {minutes(r.median_minutes)} phút từ khi phát hiện "
+            f"(chậm nhất {minutes(r.longest_minutes)} phút)"
+        )
+    text += (
+        f", {r.breached} vụ việc quá thời hạn mục tiêu"
+        if r.breached
+        else ", không có vụ việc nào quá thời hạn mục tiêu"
+    )
+    if r.open_without_live:
+        text += (
+            f"; {r.open_without_live} vụ việc đang xử lý, chưa có thông tin chính thức được đăng"
+        )
+    return [text + "."]
+
+
 def by_kind(report: Report) -> list[str]:
     """The products by kind and the publications by the kind of channel, one sentence each
     (none when nothing was published). Each product is counted once, under its kind."""
