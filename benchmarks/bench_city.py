@@ -2,23 +2,26 @@
 
     .venv/bin/python benchmarks/bench_city.py                  # full size, SQLite (a file)
     .venv/bin/python benchmarks/bench_city.py --postgres       # a throwaway PostgreSQL
+    .venv/bin/python benchmarks/bench_city.py --one-campaign   # the city plans every channel
     .venv/bin/python benchmarks/bench_city.py --units 6 --channels-per-unit 3 --days 2
 
 Goal: wall time and peak memory on this machine for 150 units (the city, 10 departments,
 30 schools below them and 109 wards), 3 channels each (450: a Facebook Page, a Zalo OA and
 a TikTok account on the local platform sandbox) and a fortnight. Run it full size on a quiet
-machine (no other argument); it takes tens of minutes (the small run above prints an
-estimate).
+machine (no other argument, and with --one-campaign); each takes several minutes (about
+6,300 cards at one post per channel a day; the small run above prints an estimate).
 
 Everything goes through the project's own code, as an office would set itself up: the
 units from one CSV file (`phuxanh unit import`), an editor and an approver per unit
 (`phuxanh user add`), and one campaign file per unit ("each unit makes its own plan": its
 channels, the catalog's five themes with the demo's weekly quotas, its team; the city and
 departments in the city's brand, the others in the sample brand kit) set up with
-`jobs.setup_campaign`. Then, each stage timed on its own: planning the fortnight
-(`jobs.plan_days`, campaign by campaign), composing the drafts (`jobs.render_pending`:
-what each slot features, captions, checks, provenance) and rendering the cards (the
-`render_all` step inside it, on `PHUXANH_RENDER_WORKERS` threads, timed by wrapping it).
+`jobs.setup_campaign`; with --one-campaign, the city's one file lists every unit under
+`units:` and every channel with its `unit:` (one plan, one composing transaction). Then,
+each stage timed on its own: planning the fortnight (`jobs.plan_days`, campaign by
+campaign), composing the drafts (`jobs.render_pending`: what each slot features,
+captions, checks, provenance) and rendering the cards (the `render_all` step inside it,
+on `PHUXANH_RENDER_WORKERS` threads, timed by wrapping it).
 Printed: seconds per stage and in total, per-campaign medians, cards per second, slots
 left unplanned or undrafted (with the first reasons), and peak resident memory (this
 process, and its children, which card rendering does not use). Cards are written to a
@@ -115,7 +118,7 @@ def campaign_file(
                 "account_id": f"{u['code']}-{j}",
                 "api_base": "sandbox",
                 "credential_env": SANDBOX_TOKEN_ENV,
-                "windows": WINDOWS[j % 3],
+                "windows": list(WINDOWS[j % 3]),  # a copy: safe_dump would anchor it
                 "max_per_day": per_day,
                 "min_spacing_minutes": 30,
             }
