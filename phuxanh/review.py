@@ -40,6 +40,7 @@ from phuxanh.models import (
     Channel,
     ContentItem,
     Fact,
+    Incident,
     ItemComment,
     ItemStatus,
     ItemVersion,
@@ -247,6 +248,12 @@ def approve(
         )
     if item.status != ItemStatus.in_review:
         raise InvalidTransition(code="item.not_in_review", id=item.id, status=item.status)
+    if item.incident_id is not None:  # a correction of a closed incident goes out unowned
+        incident = session.get(Incident, item.incident_id)
+        if incident is not None and incident.status == "closed":
+            raise InvalidTransition(
+                code="item.incident_closed", id=item.id, incident=item.incident_id
+            )
     missing = unsourced_facts(session, item)
     if missing:
         raise ValidationFailed(

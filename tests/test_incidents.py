@@ -31,6 +31,7 @@ from phuxanh.incidents.core import (
 )
 from phuxanh.media import stored
 from phuxanh.models import (
+    AuditEvent,
     ContentItem,
     Fact,
     Incident,
@@ -296,6 +297,7 @@ def test_no_field_holds_a_person_and_evidence_is_links_only(office: str) -> None
             "javascript:alert(1)",
             "https://user:pw@example.com/p",
             "https://example.com/a b",
+            "https://x.com:99999/a",  # no such port
             "0912 345 678",
         ):
             with pytest.raises(ValidationFailed, match="--evidence"):
@@ -496,3 +498,32 @@ def test_a_clarification_sent_down_stays_one(office: str) -> None:
         assert got is not None and got.unit_id == unit.id
         assert got.incident_id == incident.id and got.urgent
         assert review.approvals_needed(s, got) == 2
+
+
+def test_one_clarification_per_channel_and_none_after_closing(office: str) -> None:
+    """A second clarification of the same incident on the same channel is refused while
+    the first waits; closing withdraws what still waits (an approver closes), an editor
+    may not close with one waiting, and a draft left behind is never approved."""
+    with Session(jobs.engine(office), expire_on_commit=False) as s:
+        incident = _open(s)
+        (first,) = _clarify(s, incident, [FB])
+        with pytest.raises(ValidationFailed, match=f"#{first.id} of this incident waiting"):
+            _clarify(s, incident, [FB, "tg-hp"])
+        s.rollback()
+        assert len(_pubs(s, first)) == 0
+        with pytest.raises(PhuxanhError, match="an approver closes it"):
+            close_incident(s, incident_id=incident.id or 0, actor="lan.nguyen", note="Xong.")
+        s.rollback()
+        close_incident(s, incident_id=incident.id or 0, actor="minh.tran", note="Đã lắng.")
+        s.commit()
+        s.refresh(first)
+        assert first.status == ItemStatus.rejected
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "incident.close")).one().detail[
+            "withdrawn"
+        ] == [first.id]
+        # an item of the closed incident sent back to review is still refused approval
+        first.status = ItemStatus.in_review
+        s.add(first)
+        s.commit()
+        with pytest.raises(InvalidTransition, match="closed"):
+            review.approve(s, item=first, actor=user(s, "minh.tran"))

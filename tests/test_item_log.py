@@ -220,6 +220,13 @@ def test_the_same_url_on_the_same_channel_is_logged_once(office: str, capsys: An
         f"--url: already recorded on channel cong (publication {first['publication']}, "
         f"item {first['item']})"
     )
+    # written another way (host in capitals, a trailing slash, a fragment): the same post
+    line = refused(
+        capsys, "item", "log", "--channel", "cong", "--url",
+        "https://LECHAN.gov.vn:443/tin/1/#top", "--at", "2026-03-11T08:00+07:00",
+        "--kind", "article", "--theme", THEME, "--as", "minh.tran", "--database", office,
+    )  # fmt: skip
+    assert line.startswith("--url: already recorded on channel cong")
     # the same link on another channel is another publication of its own
     log(capsys, office, "web", url, "2026-03-10T08:00+07:00", "article")
     assert quarter(office).totals.published == 2

@@ -321,6 +321,16 @@ def test_a_korean_channel_gets_only_reviewed_korean(
             capsys, "translation", "set", str(tid), "--text", text, "--as", "lan.nguyen", *db
         )
         assert code == 0 and "saved as a draft" in out, err
+    # printed by `translation list`, posted once reviewed: plain text, bounded, NFC
+    for bad, said in (
+        ("1955년 \x1b]0;x\x07 5월", "--text: holds a control character (U+001B)"),
+        ("하이퐁 \u202e항구", "--text: holds a control character (U+202E)"),
+        ("가" * 1_001, "--text: 1001 characters, at most 1000"),
+    ):
+        line = refused(
+            capsys, "translation", "set", str(fact), "--text", bad, "--as", "lan.nguyen", *db
+        )
+        assert line.startswith(said), line
     # an empty draft is never usable, and no one reviews a language they do not read
     line = refused(capsys, "translation", "review", str(fact), "--as", "minh.tran", *db)
     assert "minh.tran does not read ko" in line and "user languages minh.tran" in line

@@ -191,6 +191,11 @@ def test_a_manual_post_waits_for_a_person_is_mailed_exported_and_counted_once_li
         item = s.get(ContentItem, item_id)
         assert pub is not None and pub.state == PubState.published and pub.remote_url == LIVE
         assert item is not None and item.status == "published"
+    # live now: exporting it again would invite a second post by hand
+    assert refused(
+        capsys, "publication", "export", str(pub_id), "--out", str(tmp_path / "again"),
+        "--database", db_url,
+    ) == f"ID: publication {pub_id} is live already ({LIVE})"  # fmt: skip
     report = _report(db_url)
     assert (report.totals.products, report.totals.published) == (1, 1)
     row = next(r for r in report.channels if r.code == code)
@@ -240,6 +245,11 @@ def test_a_manual_channel_from_the_command_line_needs_no_token(
         db_url,
     )
     assert line == "--credential-env: a manual channel has no token; leave it out"
+    line = refused(  # a right-to-left override would show "gnp.exe" as "exe.png"
+        capsys, "channel", "add", "--platform", "manual", "--name", "Bảng tin",
+        "--api-base", "https://phuong.example.vn/\u202egnp.exe", "--database", db_url,
+    )  # fmt: skip
+    assert line.startswith("--api-base: ") and "control characters" in line
     line = refused(
         capsys,
         "channel",

@@ -202,6 +202,7 @@ def test_an_item_not_approved_is_refused_by_id(office: str, capsys: Any, tmp_pat
     [
         (("--items", "12,abc"), "--items: 'abc' is not an item id"),
         (("--items", ","), "--items: no item id"),
+        (("--items", "²"), "--items: '²' is not an item id"),  # a digit to isdigit(), not int()
         (("--items", "999999"), "error: --items: no item 999999"),
         (("--format", "odt"), "--format: 'odt' is not docx or pdf"),
         (("--as", "nobody"), "error: --as: 'nobody' is not an active phuxanh user"),
@@ -252,6 +253,9 @@ def test_distribution_is_recorded_listed_and_audited(
     line = refused(capsys, "press", "distribute", str(release_id), "--outlet", "báo hải phòng",
                    "--at", at, "--as", "minh.tran", "--database", office)  # fmt: skip
     assert line == f"--outlet: 'báo hải phòng' is already recorded for press release {release_id}"
+    line = refused(capsys, "press", "distribute", str(release_id), "--outlet", "Báo  Hải  Phòng",
+                   "--at", at, "--as", "minh.tran", "--database", office)  # fmt: skip
+    assert line == f"--outlet: 'Báo Hải Phòng' is already recorded for press release {release_id}"
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
     line = refused(capsys, "press", "distribute", str(release_id), "--outlet", "Báo Nhân Dân",
                    "--at", future, "--as", "minh.tran", "--database", office)  # fmt: skip

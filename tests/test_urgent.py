@@ -171,6 +171,8 @@ def test_a_pasted_book_is_refused_at_once(
         db_url,
     )
     assert line == "--alt: 1199 characters, at most 1000"
+    line = refused(capsys, *base, "--text", "Tin \x1b[31mđỏ", "--database", db_url)
+    assert line == "--text: holds a control character (U+001B); write plain text"
     with Session(jobs.engine(db_url)) as s:
         item = s.exec(select(ContentItem).order_by(ContentItem.id.desc())).first()  # type: ignore[union-attr]
         edit = run_cli(

@@ -17,6 +17,7 @@ step is audited. A translated fact keeps the original fact's source.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from sqlmodel import Session, col, select
 from phuxanh.catalog.languages import CATALOG, language
 from phuxanh.core import audit
 from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.text import control_char
 from phuxanh.models import Fact, Role, Theme, Translation, User, utcnow
 
 KINDS = ("fact", "title", "message", "slogan")
@@ -194,11 +196,13 @@ def draft_missing(
             done.already += 1
             continue
         text = translate(original.vi, lang) if translate is not None and original.vi else None
+        if text is not None and _text_problem(unicodedata.normalize("NFC", text).strip()):
+            text = None  # a machine draft that is not plain text: an empty draft instead
         row = Translation(
             kind=original.kind,
             ref=original.ref,
             lang=lang,
-            text=(text or "").strip(),
+            text=unicodedata.normalize("NFC", text or "").strip(),
             machine_drafted=bool(text),
             drafted_by=MACHINE if text else "",
         )
@@ -259,14 +263,29 @@ def list_translations(
     return rows
 
 
+TEXT_MAX = 1_000  # a key message is a few sentences; a fact on a card holds 200
+
+
+def _text_problem(text: str) -> str | None:
+    """Why `text` cannot be a translation (it is printed by `translation list` and posted
+    once reviewed): a control or bidi character, or more than TEXT_MAX characters."""
+    if (bad := control_char(text)) is not None:
+        return f"holds a control character (U+{ord(bad):04X}); write plain text"
+    if len(text) > TEXT_MAX:
+        return f"{len(text)} characters, at most {TEXT_MAX}"
+    return None
+
+
 def set_text(session: Session, *, translation_id: int, text: str, actor: str) -> Translation:
     """A person's words for the translation: it is theirs now, a draft until someone else
     who reads the language reviews it."""
     editor = _user(session, actor)
     row = _row(session, translation_id)
-    text = text.strip()
+    text = unicodedata.normalize("NFC", text).strip()
     if not text:
         raise ValidationFailed(["--text: empty (write the translation)"])
+    if problem := _text_problem(text):
+        raise ValidationFailed([f"--text: {problem}"])
     before = {"text": row.text, "status": row.status}
     row.text = text
     row.status = "draft"

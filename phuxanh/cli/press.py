@@ -29,7 +29,7 @@ def item_ids(text: str, flag: str = "--items") -> list[int]:
     for part in text.replace(" ", ",").split(","):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= ROW_ID_MAX:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= ROW_ID_MAX:
             raise ValidationFailed([f"{flag}: {part!r} is not an item id (e.g. {flag} 12,13)"])
         ids.append(int(part))
     if not ids:

@@ -41,6 +41,7 @@ from phuxanh.compose.features import countdown_again, date_figure, past_date
 from phuxanh.core import audit
 from phuxanh.core.errors import Line, NotFound, PermissionDenied, ValidationFailed
 from phuxanh.core.settings import get_settings
+from phuxanh.core.text import control_char
 from phuxanh.core.users import get_user
 from phuxanh.media.cards import Brand, load_brand
 from phuxanh.media.checks import media_problem
@@ -215,6 +216,8 @@ def _text(value: str, field: str) -> str:
     text = unicodedata.normalize("NFC", value).strip()
     if not text:
         raise ValidationFailed(code="item.text_empty", field=field)
+    if (bad := control_char(text)) is not None:  # printed, exported, posted: plain text only
+        raise ValidationFailed(code="item.control_char", field=field, char=f"U+{ord(bad):04X}")
     most = ALT_MAX if field == "--alt" else TEXT_MAX
     if len(text) > most:
         raise ValidationFailed(code="item.too_long", field=field, n=len(text), most=most)

@@ -71,6 +71,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{field}: holds a control character ({char}); write plain text",
         "vi": "{field}: có ký tự điều khiển ({char}); hãy viết văn bản thường.",
     },
+    "item.incident_closed": {
+        "en": "item {id} clarifies incident {incident}, which is closed: it is not approved",
+        "vi": "Mục #{id} là thông tin chính thức của vụ việc #{incident} đã đóng: không duyệt.",
+    },
     "item.own_edit": {
         "en": "{user} edited item {id} (version {version}) and may not approve it",
         "vi": "{user} đã sửa mục #{id} (phiên bản {version}) nên không được tự duyệt.",

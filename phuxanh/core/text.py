@@ -15,10 +15,23 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+# the bidirectional embeddings, overrides and isolates: they reorder what a reader sees
+# ("gnp.exe" shown as "exe.png"), and no official text needs them
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def control_char(text: str, *, allow: str = "\n\t") -> str | None:
     """The first control character in `text` that is not in `allow` (U+0000-U+001F,
-    U+007F-U+009F: an escape sequence a terminal or a report would act on), else None."""
-    return next((c for c in text if unicodedata.category(c) == "Cc" and c not in allow), None)
+    U+007F-U+009F: an escape sequence a terminal or a report would act on) or bidi control
+    (U+202A-U+202E, U+2066-U+2069), else None."""
+    return next(
+        (
+            c
+            for c in text
+            if (unicodedata.category(c) == "Cc" and c not in allow) or c in BIDI_CONTROLS
+        ),
+        None,
+    )
 
 
 def control_problem(text: str, field: str, *, allow: str = "\n\t") -> str | None:

@@ -55,6 +55,7 @@ from phuxanh.models import (
     ContentItem,
     Fact,
     Incident,
+    ItemStatus,
     Pause,
     Publication,
     PubState,
@@ -158,6 +159,7 @@ def check_evidence(urls: list[str]) -> list[str]:
         try:
             parts = urlsplit(url)
             host = parts.hostname
+            _ = parts.port  # a port out of range or not a number is no link
         except ValueError:
             parts, host = None, None
         if (
@@ -573,6 +575,11 @@ def draft_clarification(
     problems += _unit_ready(unit)
     if at is not None and at.tzinfo is None:
         problems.append("--at: give the time zone (e.g. 2026-03-15T08:00+07:00)")
+    for code, item_id in _pending(session, incident.id or 0, channels).items():
+        problems.append(  # a second copy of one correction on one Page: never
+            f"--channel: {code} has clarification #{item_id} of this incident waiting "
+            "already (edit it, or reject it first)"
+        )
     if problems:
         raise ValidationFailed(problems)
     full = clarification_caption(incident, unit, facts, extra)
@@ -705,6 +712,60 @@ def _paused_now(session: Session, incident: Incident, code: str) -> bool:
     )
 
 
+PENDING = (
+    ItemStatus.draft,
+    ItemStatus.in_review,
+    ItemStatus.changes_requested,
+    ItemStatus.approved,
+    ItemStatus.scheduled,
+)
+
+
+def _pending(session: Session, incident_id: int, channels: list[Channel]) -> dict[str, int]:
+    """Channel code → the incident's clarification waiting on it (not yet published,
+    rejected or withdrawn), for the channels given (all of the incident's when empty)."""
+    items = session.exec(
+        select(ContentItem).where(
+            ContentItem.incident_id == incident_id, col(ContentItem.status).in_(PENDING)
+        )
+    ).all()
+    codes = {
+        c.id: c.code for c in (channels or session.exec(select(Channel)).all()) if c.id is not None
+    }
+    out: dict[str, int] = {}
+    for item in items:
+        for channel_id in item.channel_ids:
+            if channel_id in codes:
+                out.setdefault(codes[channel_id], item.id or 0)
+    return out
+
+
+def _withdraw_pending(session: Session, incident_id: int, user: User, note: str) -> list[int]:
+    """The incident's clarifications not yet live, taken back as it closes: one in review,
+    approved or scheduled is rejected with the closing note (by an approver closing it;
+    anyone else is refused while such a one waits); a draft or one sent back stays, and
+    can no longer be approved (`review.approve`). The ids withdrawn."""
+    waiting = session.exec(
+        select(ContentItem).where(
+            ContentItem.incident_id == incident_id,
+            col(ContentItem.status).in_(
+                (ItemStatus.in_review, ItemStatus.approved, ItemStatus.scheduled)
+            ),
+        )
+    ).all()
+    if waiting and user.role not in review.APPROVERS:
+        shown = ", ".join(f"#{i.id}" for i in waiting)
+        raise PermissionDenied(
+            f"--as: clarifications {shown} of incident {incident_id} wait for approval or "
+            "to go out; an approver closes it (and withdraws them), or let them go out first"
+        )
+    for item in waiting:
+        review.reject(
+            session, item=item, actor=user, reason=f"Vụ việc #{incident_id} đã đóng: {note}"
+        )
+    return [i.id or 0 for i in waiting]
+
+
 def close_incident(
     session: Session, *, incident_id: int, actor: str, note: str, now: dt.datetime | None = None
 ) -> Incident:
@@ -721,6 +782,7 @@ def close_incident(
             f"--as: {actor} may not close incident {incident_id} (its owner, or an approver, "
             "manager or admin of its unit)"
         )
+    withdrawn = _withdraw_pending(session, incident_id, user, text)
     resumed = pauses.end_incident_pauses(session, incident_id=incident_id, actor=actor)
     incident.status = "closed"
     incident.closed_by_id = user.id
@@ -735,7 +797,7 @@ def close_incident(
         action="incident.close",
         entity="incident",
         entity_id=incident.id,
-        detail={"note": text, "resumed": resumed},
+        detail={"note": text, "resumed": resumed, "withdrawn": withdrawn},
     )
     return incident
 

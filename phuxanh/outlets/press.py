@@ -397,7 +397,8 @@ def distribute(
         raise PermissionDenied(
             f"--as: {actor} is not in {unit.code if unit else release.unit_id} or a unit above it"
         )
-    names = [_text(o, "--outlet", OUTLET_MAX) or "" for o in outlets]
+    # inner spaces collapsed: "Báo  Hải Phòng" is "Báo Hải Phòng", not another outlet
+    names = [" ".join((_text(o, "--outlet", OUTLET_MAX) or "").split()) for o in outlets]
     if not names:
         raise ValidationFailed(['--outlet: missing (e.g. --outlet "Báo Hải Phòng")'])
     if at.tzinfo is None:

@@ -140,7 +140,7 @@ def api_base_problem(url: str) -> str | None:
     up in logs and listings) and no whitespace or control characters."""
     from urllib.parse import urlsplit
 
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if any(ch.isspace() or not ch.isprintable() for ch in url):  # C0, C1, bidi, …
         return f"{url!r} contains spaces or control characters"
     try:
         parts = urlsplit(url)

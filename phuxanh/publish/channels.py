@@ -76,11 +76,8 @@ def add_channel(
         )
     elif problem := protected_env_problem(credential_env):
         problems.append(f"--credential-env: {problem}")
-    if (
-        not name.strip()
-        or len(name) > 120
-        or any(unicodedata.category(ch)[0] == "C" for ch in name)
-    ):
+    name = unicodedata.normalize("NFC", name).strip()  # stored as people read it
+    if not name or len(name) > 120 or any(unicodedata.category(ch)[0] == "C" for ch in name):
         problems.append("--name: the channel's public name must be 1-120 printable characters")
     if account_id is None:
         problems.append(f"--account-id: a {platform} channel needs its page/account id")

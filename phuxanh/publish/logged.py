@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
@@ -27,9 +28,22 @@ KINDS = ("article", "press", "radio", "event")
 TITLE_MAX = 300
 
 
+def canonical(url: str) -> str:
+    """The address as a duplicate check sees it: scheme and host in lower case, no default
+    port, no trailing slash on the path, no fragment ("https://BAOHAIPHONG.vn/a1/" and
+    "https://baohaiphong.vn/a1" are one post)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    netloc = host if port is None or port == default else f"{host}:{port}"
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
 def _key(channel_id: int, url: str) -> str:
     """The publication's idempotency key: one URL on one channel is one publication."""
-    return "log-" + hashlib.sha256(f"{channel_id}\n{url}".encode()).hexdigest()[:56]
+    return "log-" + hashlib.sha256(f"{channel_id}\n{canonical(url)}".encode()).hexdigest()[:56]
 
 
 def _problems(

@@ -64,6 +64,10 @@ def export(session: Session, *, pub_id: int, out: Path) -> dict[str, Any]:
         raise ValidationFailed(
             [f"ID: publication {pub_id} is failed ({pub.last_error or 'cancelled'}): no post"]
         )
+    if pub.state == PubState.published:  # exporting again invites a second post
+        raise ValidationFailed(
+            [f"ID: publication {pub_id} is live already ({pub.remote_url or 'marked live'})"]
+        )
     if content_hash(session, item) != pub.approved_hash:
         raise ValidationFailed(
             [
