@@ -43,6 +43,14 @@ def status(value: str) -> str:
     return STATUS[lang()].get(value, value)
 
 
+def post_state(state: str, platform: str) -> str:
+    """A post's state as a person reads it: a manual channel's due post is not "to be
+    checked" but waits to be posted by hand."""
+    if state == "needs_check" and platform == "manual":
+        return t("post.manual_due")
+    return status(state)
+
+
 def word(value: str) -> str:
     return WORDS[lang()].get(value, value)
 

@@ -264,6 +264,29 @@ def test_a_person_settles_a_missed_post_on_the_health_page(app_db: str) -> None:
         assert pub is not None and pub.remote_url == "https://facebook.com/123_456"
 
 
+def test_a_manual_channels_due_post_waits_to_be_posted_by_hand(app_db: str) -> None:
+    """A due post of a manual channel is not "to be checked": the health page and My work
+    say it waits for a person to post it by hand, in the reader's language."""
+    from phuxanh.models import Channel
+    from tests.test_publishing import _approve_all
+
+    _team(app_db)
+    _approve_all(app_db)
+    with Session(jobs.engine(app_db)) as s:
+        channel = s.exec(select(Channel).order_by(Channel.id)).first()
+        assert channel is not None
+        channel.platform = "manual"  # a notice board: nothing is sent to an API
+        s.add(channel)
+        s.commit()
+    outcome = jobs.publish_due(now=at(0, 12), database_url=app_db)
+    assert outcome.get("manual", 0) >= 1, outcome
+    page = _page("health", "vi", "minh.tran")
+    states = set(page.dataframe[1].value["Tình trạng"])
+    assert "Chờ đăng thủ công" in states and "Cần kiểm tra" not in states
+    english = _page("health", "en", "minh.tran")
+    assert "Waiting to be posted by hand" in set(english.dataframe[1].value["State"])
+
+
 def test_the_audit_page_tells_a_cut_log_from_an_intact_one(app_db: str) -> None:
     """The page checks the chain as `audit verify` does: intact with its head to keep, and
     rows cut from the end are named, not reported as intact."""

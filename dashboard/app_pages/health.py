@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.common import current_user, local, session
-from dashboard.i18n import error, status, t
+from dashboard.i18n import error, post_state, status, t
 from phuxanh import crud
 from phuxanh.compose.feeds import FeedStatus, failure_kind, feed_status, load_feeds
 from phuxanh.core.errors import PhuxanhError
@@ -74,7 +74,7 @@ else:
             [
                 {
                     t("health.pub"): w.id,
-                    t("health.state"): status(w.state),
+                    t("health.state"): post_state(w.state, w.platform),
                     t("met.channel"): w.channel,
                     t("health.when"): local(w.scheduled_at),
                     t("health.why"): w.reason,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.common import current_user, local, session
-from dashboard.i18n import lang, status, t
+from dashboard.i18n import lang, post_state, status, t
 from phuxanh.notify.my_work import my_work
 
 st.title(t("work.title"))
@@ -97,7 +97,7 @@ for post in work.posts:
                 pub=post.publication_id,
                 id=post.item_id,
                 channel=post.channel,
-                state=status(post.state),
+                state=post_state(post.state, post.platform),
                 when=local(post.scheduled_at),
             )
         )
