@@ -310,7 +310,7 @@ def test_only_a_manual_channels_post_is_exported(
     )
     assert not (tmp_path / "x").exists()
     assert refused(capsys, "publication", "export", "999999", "--database", db_url) == (
-        "error: publication 999999 does not exist"
+        "error: ID: publication 999999 does not exist"
     )
 
 

@@ -125,13 +125,13 @@ def test_pause_and_resume_need_a_person_who_answers_for_the_channels(
             (
                 "lan.nguyen",
                 None,
-                r"^lan\.nguyen is an editor; pausing publishing needs an "
+                r"^--as: lan\.nguyen is an editor; pausing publishing needs an "
                 r"approver, a manager or an admin$",
             ),
             (
                 "an.le",
                 "fb-ttdn-haiphong",
-                r"^an\.le is not in the unit of channel "
+                r"^--as: an\.le is not in the unit of channel "
                 r"fb-ttdn-haiphong$",
             ),
             ("an.le", None, r"only the lead unit or an admin acts everywhere$"),

@@ -49,7 +49,7 @@ def export(session: Session, *, pub_id: int, out: Path) -> dict[str, Any]:
     folder that is there already (nothing is overwritten)."""
     pub = session.get(Publication, pub_id)
     if pub is None:
-        raise NotFound(f"publication {pub_id} does not exist")
+        raise NotFound(f"ID: publication {pub_id} does not exist")
     channel = session.get(Channel, pub.channel_id)
     item = session.get(ContentItem, pub.content_item_id)
     assert channel is not None and item is not None

@@ -46,14 +46,14 @@ def _check_actor(session: Session, actor: str, channel: Channel | None, doing: s
         raise NotFound(f"--as: {actor!r} is not an active phuxanh user")
     if user.role not in PAUSERS:
         raise PermissionDenied(
-            f"{actor} is an {user.role}; {doing} publishing needs an "
+            f"--as: {actor} is an {user.role}; {doing} publishing needs an "
             "approver, a manager or an admin"
         )
     scope = [channel] if channel is not None else list(session.exec(select(Channel)))
     outside = [c.code for c in scope if not oversees(session, actor=user, unit_id=c.unit_id)]
     if outside:
         raise PermissionDenied(
-            f"{actor} is not in the unit of channel {outside[0]}"
+            f"--as: {actor} is not in the unit of channel {outside[0]}"
             + ("" if channel is not None else "; only the lead unit or an admin acts everywhere")
         )
     return user
