@@ -358,3 +358,22 @@ def unit_options(s: Session, user: User | None) -> dict[str, str]:
     seen = visible_units(s, user)
     mine = {u.code: u.name for u in everything if seen is None or u.id in seen}
     return {"": t("queue.all"), **mine} if len(mine) == len(everything) else mine
+
+
+def unit_filter(s: Session, user: User, *, name: str) -> str:
+    """A page's unit filter: the units `user` may choose (`unit_options`), "all" first
+    (everything one sees, as before a unit is chosen), then one's own unit, then the rest;
+    the code chosen ("" for all)."""
+    units = unit_options(s, user)
+    own = s.get(Unit, user.unit_id)
+    order = sorted(units, key=lambda code: (code != "", own is None or code != own.code))
+    return str(choice(st, t("queue.unit"), order, name=name, format_func=units.__getitem__))
+
+
+def hold_for_queue(item_id: int) -> None:
+    """A button's callback before the review queue opens `item_id` (the queue shows the
+    item held in `open_item`). A page switched to from a script starts without the widgets'
+    states, so the language is held as a value of its own here, where the switch's widget
+    is still set, or the queue would open in Vietnamese."""
+    st.session_state["open_item"] = item_id
+    st.session_state["lang"] = lang()

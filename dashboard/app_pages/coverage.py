@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import choice, current_user, session, unit_options
+from dashboard.common import current_user, session, unit_filter
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.core.settings import get_settings
-from phuxanh.models import Theme, Unit
+from phuxanh.models import Theme
 from phuxanh.reports import figures as reporting
 from phuxanh.reports import glance
 from phuxanh.reports.model import Period, period_of
@@ -41,11 +41,7 @@ with session() as s:
     if user is None:  # the session ended during this run
         st.info(t("auth.needed"))
         st.stop()
-    units = unit_options(s, user)  # theirs and below (an admin: all, led by "all")
-    own = s.get(Unit, user.unit_id)
-# one's own unit first: everything one sees, as before a unit is chosen
-order = sorted(units, key=lambda code: (code != "", own is None or code != own.code))
-unit = choice(st, t("queue.unit"), order, name="cov_unit", format_func=units.__getitem__)
+    unit = unit_filter(s, user, name="cov_unit")  # theirs and below (an admin: all)
 with session() as s:
     # the plan and posts of the chosen unit and the units below it (`seen_from`), within
     # what the viewer sees

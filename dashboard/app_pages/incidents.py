@@ -19,7 +19,7 @@ import streamlit as st
 from sqlmodel import Session, col, select
 
 from dashboard import item_view
-from dashboard.common import choice, counted, current_user, local, session
+from dashboard.common import choice, counted, current_user, hold_for_queue, local, session
 from dashboard.i18n import error, lang, t
 from phuxanh import review
 from phuxanh.core.errors import PhuxanhError
@@ -280,15 +280,6 @@ def _fact_label(fact: Fact) -> str:
 fact_labels = {f.code: _fact_label(f) for f in facts}
 
 
-def _hold(item_id: int) -> None:
-    """Before the review queue opens the item (it shows the item held in `open_item`):
-    a page switched to from a script starts without the widgets' states, so the language
-    is held as a value of its own (set in this callback, where the switch's widget may
-    still be set), or the queue would open in Vietnamese."""
-    st.session_state["open_item"] = item_id
-    st.session_state["lang"] = lang()
-
-
 def _evidence(urls: list[str]) -> None:
     """The public posts given as evidence: plain links, never embedded or fetched."""
     st.markdown(f"**{t('inc.evidence')}**")
@@ -454,7 +445,7 @@ with st.container(border=True, key="inc-detail"):
                 t("inc.open_item", id=item_id),
                 key=f"inc-item-{item_id}",
                 icon=":material/open_in_new:",
-                on_click=_hold,
+                on_click=hold_for_queue,
                 args=(item_id,),
             ):
                 st.switch_page("app_pages/queue.py")

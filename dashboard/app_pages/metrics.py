@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from dashboard.common import choice, current_user, local, session, unit_options
+from dashboard.common import current_user, local, session, unit_filter
 from dashboard.i18n import lang, t
 from phuxanh import crud
 from phuxanh.catalog.languages import supported
 from phuxanh.crud import MetricTotals
-from phuxanh.models import Theme, Unit
+from phuxanh.models import Theme
 from phuxanh.reports import glance
 
 # platforms by their own names
@@ -39,11 +39,7 @@ with session() as s:
     if user is None:  # the session ended during this run
         st.info(t("auth.needed"))
         st.stop()
-    units = unit_options(s, user)  # theirs and below (an admin: all, led by "all")
-    own = s.get(Unit, user.unit_id)
-# one's own unit first: everything one sees, as before a unit is chosen
-order = sorted(units, key=lambda code: (code != "", own is None or code != own.code))
-unit = choice(st, t("queue.unit"), order, name="met_unit", format_func=units.__getitem__)
+    unit = unit_filter(s, user, name="met_unit")  # theirs and below (an admin: all)
 with session() as s:
     # the posts of the chosen unit and the units below it, within what the viewer sees
     data = crud.metrics_overview(s, top=6, viewer=glance.seen_from(s, viewer=user, unit_code=unit))

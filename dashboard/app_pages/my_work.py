@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.common import current_user, local, session
-from dashboard.i18n import lang, post_state, status, t
+from dashboard.common import current_user, hold_for_queue, local, session
+from dashboard.i18n import post_state, status, t
 from phuxanh.notify.my_work import my_work
 
 st.title(t("work.title"))
@@ -19,15 +19,6 @@ with session() as s:
 if work is None:  # the desk shows no page to a visitor who is signed out
     st.stop()
 assert work is not None
-
-
-def _hold(item_id: int) -> None:
-    """Before the review queue opens the item (it shows the item held in `open_item`): a
-    page switched to from a script starts without the widgets' states, so the language is
-    held as a value of its own here, in the button's callback, or the queue would open in
-    Vietnamese."""
-    st.session_state["open_item"] = item_id
-    st.session_state["lang"] = lang()
 
 
 def _head(item_id: int, caption: str) -> None:
@@ -61,7 +52,10 @@ for row in work.to_approve:
             st.warning(t("work.sensitive", n=row.approvals))
         st.caption(t("work.approve_ask"))
         if st.button(
-            t("work.open"), key=f"work-approve-{row.item_id}", on_click=_hold, args=(row.item_id,)
+            t("work.open"),
+            key=f"work-approve-{row.item_id}",
+            on_click=hold_for_queue,
+            args=(row.item_id,),
         ):
             st.switch_page("app_pages/queue.py")
 
@@ -83,7 +77,7 @@ for back in work.returned:
         ask = "work.changes_ask" if back.status == "changes_requested" else "work.rejected_ask"
         st.caption(t(ask))
         key = f"work-returned-{back.item_id}"
-        if st.button(t("work.open"), key=key, on_click=_hold, args=(back.item_id,)):
+        if st.button(t("work.open"), key=key, on_click=hold_for_queue, args=(back.item_id,)):
             st.switch_page("app_pages/queue.py")
 
 if work.posts:

@@ -7,18 +7,17 @@ clarification's posts with their reach."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from phuxanh.core.errors import PhuxanhError
-from phuxanh.core.settings import get_settings, private_dir
+from phuxanh.core.files import write_whole
+from phuxanh.core.settings import get_settings
 from phuxanh.incidents.core import SEVERITY_VI, Step, get_incident, posts, timeline
-from phuxanh.models import Campaign, Incident, Unit
-from phuxanh.network.units import report_spec
-from phuxanh.planning.campaign import CampaignSpec, ReportSpec
+from phuxanh.models import Incident, Unit
+from phuxanh.network.units import unit_spec
+from phuxanh.planning.campaign import ReportSpec
 from phuxanh.reports.layout import clean_text, heading
 from phuxanh.reports.model import Period, Report, Row
 from phuxanh.reports.wording import n
@@ -54,23 +53,6 @@ class IncidentReport:
     evidence: list[str] = field(default_factory=list)
 
 
-def _spec(session: Session, unit: Unit) -> ReportSpec:
-    """The unit's own report settings over its campaign's (the campaign of the unit or the
-    nearest unit above it), as the periodic report heads the unit's report."""
-    campaigns = list(session.exec(select(Campaign).order_by(col(Campaign.id))))
-    current: Unit | None = unit
-    seen: set[int] = set()
-    base = ReportSpec()
-    while current is not None and current.id not in seen:
-        seen.add(current.id or 0)
-        own = next((c for c in campaigns if c.unit_id == current.id), None)
-        if own is not None:
-            base = CampaignSpec.model_validate(own.config).report
-            break
-        current = session.get(Unit, current.parent_id) if current.parent_id else None
-    return report_spec(unit, base)
-
-
 def _when(at: dt.datetime | None, *, seconds: bool = False) -> str:
     clock = "%H:%M:%S" if seconds else "%H:%M"
     return at.astimezone(get_settings().tz).strftime(f"{clock} %d/%m/%Y") if at else "—"
@@ -103,7 +85,7 @@ def build(session: Session, *, incident_id: int, today: dt.date | None = None) -
     return IncidentReport(
         incident=incident,
         unit=unit.name,
-        spec=_spec(session, unit),
+        spec=unit_spec(session, unit),
         steps=timeline(session, incident_id=incident_id),
         posts=rows,
         reach=reach,
@@ -212,15 +194,8 @@ def _intro(r: IncidentReport) -> str:
 def write(session: Session, *, incident_id: int, out: Path, fmt: str) -> IncidentReport:
     """Write the report (docx or pdf): `out` appears complete or not at all."""
     report = build(session, incident_id=incident_id)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
-        private_dir(out.parent)
-        (_write_docx if fmt == "docx" else _write_pdf)(report, tmp)
-        tmp.replace(out)
-    except OSError as exc:
-        raise PhuxanhError(f"{out}: cannot write the report: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    writer = _write_docx if fmt == "docx" else _write_pdf
+    write_whole(out, lambda tmp: writer(report, tmp), what="the report")
     return report
 
 

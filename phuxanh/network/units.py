@@ -24,8 +24,8 @@ from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.text import control_problem
 from phuxanh.core.users import check_display_name
 from phuxanh.core.yamlio import MAX_BYTES, format_loc, load_located
-from phuxanh.models import Channel, Obligation, Unit, User
-from phuxanh.planning.campaign import ReportSpec
+from phuxanh.models import Campaign, Channel, Obligation, Unit, User
+from phuxanh.planning.campaign import CampaignSpec, ReportSpec
 
 LEVELS = ("city", "department", "ward", "commune", "school", "university")
 CODE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -523,6 +523,24 @@ def report_spec(unit: Unit | None, base: ReportSpec) -> ReportSpec:
         return base
     own = {k: v for k, v in unit.report.items() if k in ReportSpec.model_fields}
     return ReportSpec.model_validate({**base.model_dump(mode="json"), **own})
+
+
+def unit_spec(session: Session, unit: Unit) -> ReportSpec:
+    """The header a unit signs its documents with (an incident report, a press release, a
+    radio bulletin): its own report settings over those of its campaign (the campaign of
+    the unit or of the nearest unit above it)."""
+    campaigns = list(session.exec(select(Campaign).order_by(col(Campaign.id))))
+    current: Unit | None = unit
+    seen: set[int] = set()
+    base = ReportSpec()
+    while current is not None and current.id not in seen:
+        seen.add(current.id or 0)
+        own = next((c for c in campaigns if c.unit_id == current.id), None)
+        if own is not None:
+            base = CampaignSpec.model_validate(own.config).report
+            break
+        current = session.get(Unit, current.parent_id) if current.parent_id else None
+    return report_spec(unit, base)
 
 
 def codes(units: Iterable[Unit]) -> list[str]:

@@ -12,20 +12,16 @@ written whole or not at all."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from sqlmodel import Session, col, select
 
-from phuxanh.core.errors import PhuxanhError
-from phuxanh.core.settings import get_settings, private_dir
-from phuxanh.models import Campaign, Unit
-from phuxanh.network.units import report_spec
-from phuxanh.planning.campaign import CampaignSpec, ReportSpec
+from phuxanh.core.files import write_whole
+from phuxanh.core.settings import get_settings
+from phuxanh.planning.campaign import ReportSpec
 from phuxanh.reports.layout import clean_text, heading
 from phuxanh.reports.model import Period, Report, Row
 
@@ -54,24 +50,6 @@ class Document:
     recipients: list[str] = field(default_factory=list)
     signer_title: str = ""
     signer_name: str = ""
-
-
-def unit_spec(session: Session, unit: Unit) -> ReportSpec:
-    """The header a unit signs with: its own report settings over those of its campaign
-    (the campaign of the unit or of the nearest unit above it), as the periodic report
-    and the incident report head it."""
-    campaigns = list(session.exec(select(Campaign).order_by(col(Campaign.id))))
-    current: Unit | None = unit
-    seen: set[int] = set()
-    base = ReportSpec()
-    while current is not None and current.id not in seen:
-        seen.add(current.id or 0)
-        own = next((c for c in campaigns if c.unit_id == current.id), None)
-        if own is not None:
-            base = CampaignSpec.model_validate(own.config).report
-            break
-        current = session.get(Unit, current.parent_id) if current.parent_id else None
-    return report_spec(unit, base)
 
 
 def head(spec: ReportSpec, unit: str, day: dt.date) -> tuple[list[str], list[str], str]:
@@ -115,15 +93,8 @@ def stored_path(path: Path) -> str:
 def write(doc: Document, out: Path, fmt: str) -> None:
     """Write `doc` as docx or pdf: `out` appears complete or not at all."""
     writer: Callable[[Document, Path], None] = {"docx": _docx, "pdf": _pdf}[fmt]
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    try:
-        private_dir(out.parent)
-        writer(_cleaned(doc), tmp)
-        tmp.replace(out)
-    except OSError as exc:
-        raise PhuxanhError(f"{out}: cannot write the file: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
+    cleaned = _cleaned(doc)
+    write_whole(out, lambda tmp: writer(cleaned, tmp), what="the file")
 
 
 def _cleaned(doc: Document) -> Document:

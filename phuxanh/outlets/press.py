@@ -36,7 +36,7 @@ from phuxanh.models import (
     User,
     utcnow,
 )
-from phuxanh.network.units import ancestors
+from phuxanh.network.units import ancestors, unit_spec
 from phuxanh.outlets.document import (
     Block,
     Document,
@@ -44,7 +44,6 @@ from phuxanh.outlets.document import (
     head,
     stored_path,
     today,
-    unit_spec,
     write,
 )
 

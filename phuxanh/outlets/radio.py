@@ -28,7 +28,8 @@ from phuxanh.core.text import control_problem
 from phuxanh.core.users import oversees
 from phuxanh.core.yamlio import load_located
 from phuxanh.models import ContentItem, ItemStatus, Unit, User
-from phuxanh.outlets.document import Block, Document, data_dir, head, today, unit_spec, write
+from phuxanh.network.units import unit_spec
+from phuxanh.outlets.document import Block, Document, data_dir, head, today, write
 from phuxanh.outlets.spoken import speakable, word_count
 
 KIND = "BẢN TIN TRUYỀN THANH CƠ SỞ"
