@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlmodel import Session, create_engine, select
 from streamlit.testing.v1 import AppTest
 
 from phuxanh import jobs
@@ -57,6 +58,31 @@ def test_calendar_coverage_metrics_pages(app_db: str) -> None:
         "Tiếp cận",
     }
     assert _page("metrics").info[0].value.startswith("Chưa có số liệu")
+
+
+def test_coverage_speaks_the_desk_language(app_db: str) -> None:
+    """The shortfalls and the "6 rõ" table in English on an English desk, themes by their
+    English names; a theme with no reach yet says so, never "None"."""
+    from phuxanh.models import Theme
+    from tests.test_dashboard_pages import vietnamese
+
+    cov = _signed_in("minh.tran", "en")
+    cov.switch_page("app_pages/coverage.py").run()
+    cov.date_input(key="cov_range").set_value((START, START + dt.timedelta(days=6))).run()
+    assert not cov.exception, [e.value for e in cov.exception]
+    with Session(create_engine(app_db)) as s:
+        english = {th.title_en for th in s.exec(select(Theme))}
+    gaps = [w.value for w in cov.warning if "planned posts published" in w.value]
+    six = cov.dataframe[1].value
+    assert gaps and all(" of " in g and "still missing" in g for g in gaps)
+    assert set(six["Task"]) <= english and len(six) == len(cov.dataframe[0].value)
+    assert all(p.startswith("Written by: ") for p in six["People"])
+    assert set(cov.dataframe[0].value["Reach"]) == {"no figures yet"}
+    assert all(e.endswith("engagement no figures yet") for e in six["Effect"])
+    cells = [str(v) for v in six.drop(columns=["Responsible"]).to_numpy().ravel()]
+    said = " ".join(gaps + cells)
+    assert "None" not in said, said
+    assert not vietnamese(said.replace("Đổi mới", "")), said  # a name English keeps
 
 
 def test_metrics_page_after_publishing(app_db: str) -> None:

@@ -473,6 +473,10 @@ def test_a_ward_user_sees_its_ward_alone(network: str) -> None:
 # --- Metrics and Coverage filtered by unit -------------------------------------------------
 
 
+def t_reach(vi: bool) -> str:
+    return "Tiếp cận" if vi else "Reach"
+
+
 def _tooltips(app: AppTest) -> list[dict[str, Any]]:
     """Every tooltip of every chart on the page, as its Vega-Lite spec gives it."""
     out: list[dict[str, Any]] = []
@@ -502,6 +506,18 @@ def test_coverage_and_metrics_charts_follow_the_unit(network: str, lang: str) ->
     assert {"Chủ đề" if vi else "Theme", "Số lượt đăng" if vi else "Posts"} <= {
         tip["title"] for tip in tips
     }
+    # the shortfalls and the "6 rõ" table in the page's language, themes by their names,
+    # a reach not yet read said so (never "None")
+    gaps = [w.value for w in cov.warning]
+    six = cov.dataframe[1].value
+    words = gaps + [str(v) for v in six.to_numpy().ravel()]
+    words += [str(v) for v in frame[t_reach(vi)]]
+    assert list(six["Rõ việc" if vi else "Task"]) == ["Bầu cử đại biểu" if vi else "Elections"]
+    assert "None" not in words and "nan" not in words
+    if not vi:
+        said = " ".join(words).replace("Phường B", "")
+        assert not vietnamese(said), said
+        assert "Written by:" in " ".join(six["People"])
     cov.selectbox(key=f"cov_unit.{lang}").set_value("so-du-lich").run()
     assert not cov.dataframe  # the department planned nothing
     met = _signed_in("tp.lanhdao", lang)

@@ -18,7 +18,7 @@ from phuxanh import crud
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Theme
 from phuxanh.reports import figures as reporting
-from phuxanh.reports import glance
+from phuxanh.reports import glance, wording
 from phuxanh.reports.model import Period, period_of
 
 # every theme's name on the axis (none dropped for overlapping), cut short on a phone
@@ -61,6 +61,9 @@ else:
     ].sum(min_count=1)
     planned = totals["planned"].where(totals["planned"] > 0)  # unplanned posts: no ratio
     totals["ratio"] = (100 * totals["published"] / planned).round().astype("Int64")
+    # reach as the reports write it: a theme with no figure yet says so (never "None")
+    reach = pd.to_numeric(totals["reach"], errors="coerce")
+    totals["reach"] = [wording.n(None if pd.isna(v) else int(v), lang()) for v in reach]
     names = {
         "planned": t("cov.planned"),
         "approved": t("cov.approved"),
@@ -147,24 +150,16 @@ with session() as s:
         s, period=span, tz=tz, unit_code=unit or None, today=today, rollup=below
     )
 st.subheader(t("cov.gaps"))
-for gap in built.gaps:
-    st.warning(gap)
-if not built.gaps:
+for finding in built.findings:  # worded in the desk's language, themes by their names
+    st.warning(wording.say(finding, lang(), titles))
+if not built.findings:
     st.success(t("cov.no_gaps"))
 st.subheader(t("cov.six"))
-if built.six:
+if built.six_rows:
+    columns = ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"]
+    cells = [wording.six_cells(row, lang(), titles) for row in built.six_rows]
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    t(f"cov.six.{i}"): row[k]
-                    for i, k in enumerate(
-                        ["việc", "người", "trách nhiệm", "tiến độ", "sản phẩm", "hiệu quả"]
-                    )
-                }
-                for row in built.six
-            ]
-        ),
+        pd.DataFrame([{t(f"cov.six.{i}"): c[k] for i, k in enumerate(columns)} for c in cells]),
         hide_index=True,
         width="stretch",
     )

@@ -139,6 +139,34 @@ class ResponseTimes:
         )
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One shortfall against the plan, as data: its kind (`wording.FINDINGS`: theme, unit,
+    quota, wave) and its figures. Each reader words it in its own language
+    (`wording.say`): the report in Vietnamese, the desk in the language it is read in."""
+
+    kind: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SixRow:
+    """A row of the "6 rõ" table as data (one theme), worded by `wording.six_cells`."""
+
+    theme: str  # code
+    theme_name: str  # its Vietnamese title
+    wrote: tuple[str, ...]  # display names
+    approved_by: tuple[str, ...]
+    unit: str
+    published: int
+    planned: int
+    due: dt.date
+    products: int
+    approved: int
+    reach: int | None
+    engagement: int | None
+
+
 @dataclass
 class Report:
     period: Period
@@ -168,6 +196,9 @@ class Report:
     # the incidents opened in the period, in the report's unit scope, oldest first
     # (`figures.incident_lines`); their figures: `response`
     incidents: list[IncidentLine] = field(default_factory=list)
+    # `gaps` and `six` as data, for a reader in another language than the report's
+    findings: list[Finding] = field(default_factory=list)
+    six_rows: list[SixRow] = field(default_factory=list)
 
     @property
     def response(self) -> ResponseTimes:

@@ -9,24 +9,113 @@ from collections.abc import Mapping
 
 from phuxanh.models import KeyDate, User
 from phuxanh.planning.campaign import CampaignSpec
-from phuxanh.reports.model import Report
+from phuxanh.reports.model import Finding, Report, SixRow
 
 
-def n(value: int | None) -> str:
-    """Vietnamese thousands separator; a missing figure is "chưa có số liệu"."""
-    return "chưa có số liệu" if value is None else f"{value:,}".replace(",", ".")
+def n(value: int | None, lang: str = "vi") -> str:
+    """A figure with the language's thousands separator (a dot in Vietnamese, a comma in
+    English); a missing figure is said so ("chưa có số liệu")."""
+    if value is None:
+        return FIGURE_MISSING[lang]
+    return f"{value:,}".replace(",", ".") if lang == "vi" else f"{value:,}"
+
+
+FIGURE_MISSING = {"vi": "chưa có số liệu", "en": "no figures yet"}
 
 
 def pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
-def _people(people: list[User]) -> str:
+def _people(names: tuple[str, ...] | list[str]) -> str:
     """Display names, each cut to the longest `user add` takes (older rows may hold more)."""
     from phuxanh.core.users import DISPLAY_NAME_MAX as most
 
-    names = [u.display_name or u.username for u in people]
     return ", ".join(name if len(name) <= most else name[: most - 1] + "…" for name in names) or "—"
+
+
+def _names(people: list[User]) -> tuple[str, ...]:
+    return tuple(u.display_name or u.username for u in people)
+
+
+# a shortfall against the plan (`Finding`) in each language the report or the desk is read
+# in; {theme} is the theme's name in that language
+FINDINGS: dict[str, dict[str, str]] = {
+    "theme": {
+        "vi": "Chủ đề “{theme}” mới có {published}/{planned} lượt đăng theo kế hoạch "
+        "(còn thiếu {missing}).",
+        "en": "Theme “{theme}”: {published} of {planned} planned posts published "
+        "({missing} still missing).",
+    },
+    "unit": {
+        "vi": "{unit}: còn thiếu {shortfall} lượt đăng so với kế hoạch ({published}/{planned}).",
+        "en": "{unit}: {shortfall} planned posts not yet published ({published}/{planned}).",
+    },
+    "quota": {
+        "vi": "Kế hoạch mới bố trí {planned} bài cho chủ đề “{theme}”, thấp hơn định mức "
+        "{want} bài ({per_week} bài/tuần trong {days} ngày có kế hoạch).",
+        "en": "The plan has {planned} posts for theme “{theme}”, below its quota of {want} "
+        "({per_week} a week over {days} planned days).",
+    },
+    "wave": {
+        "vi": "Đợt cao điểm “{wave}” chưa đạt kế hoạch trong kỳ.",
+        "en": "Peak campaign “{wave}” is behind its plan in this period.",
+    },
+}
+
+
+def say(finding: Finding, lang: str = "vi", themes: Mapping[str, str] | None = None) -> str:
+    """A shortfall in `lang` (vi or en). `themes`: theme names by code in that language;
+    without one, the report's Vietnamese name."""
+    values = dict(finding.values)
+    if "theme" in values:
+        values["theme"] = (themes or {}).get(values["theme"]) or values.pop("theme_name")
+    return FINDINGS[finding.kind][lang].format(**values)
+
+
+SIX_WORDS = {
+    "vi": {
+        "người": "Biên tập: {wrote}; duyệt: {passed}",
+        "tiến độ": "{published}/{planned} lượt đăng ({pct}), hạn {due}",
+        "sản phẩm": "{products} tin, bài, sản phẩm ({published} lượt đăng), "
+        "{approved} bài đã duyệt",
+        "hiệu quả": "{reach} lượt tiếp cận, {engagement} tương tác",
+    },
+    "en": {
+        "người": "Written by: {wrote}; approved by: {passed}",
+        "tiến độ": "{published}/{planned} posts ({pct}), due {due}",
+        "sản phẩm": "{products} products ({published} posts), {approved} approved",
+        "hiệu quả": "reach {reach}, engagement {engagement}",
+    },
+}
+
+
+def six_cells(
+    row: SixRow, lang: str = "vi", themes: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A "6 rõ" row's six cells in `lang`, keyed by the Vietnamese column names (`việc`,
+    `người`, `trách nhiệm`, `tiến độ`, `sản phẩm`, `hiệu quả`)."""
+    words = SIX_WORDS[lang]
+    values = {
+        "wrote": _people(row.wrote),
+        "passed": _people(row.approved_by),
+        "published": row.published,
+        "planned": row.planned,
+        "pct": pct(row.published, row.planned),
+        "due": f"{row.due:%d/%m/%Y}",
+        "products": row.products,
+        "approved": row.approved,
+        "reach": n(row.reach, lang),
+        "engagement": n(row.engagement, lang),
+    }
+    return {
+        "việc": (themes or {}).get(row.theme) or row.theme_name,
+        "người": words["người"].format(**values),
+        "trách nhiệm": row.unit,
+        "tiến độ": words["tiến độ"].format(**values),
+        "sản phẩm": words["sản phẩm"].format(**values),
+        "hiệu quả": words["hiệu quả"].format(**values),
+    }
 
 
 def assess(
@@ -44,24 +133,30 @@ def assess(
     the campaign's weekly quotas (only a report covering every channel of the campaign
     does: a unit's report is judged against its own channels' plan). `people`: per theme
     code, who wrote and who approved the items its row counts (`figures.workers`, the "rõ
-    người"); a theme not in it, or no `people`, names no one."""
+    người"); a theme not in it, or no `people`, names no one. The "6 rõ" rows and the
+    shortfalls are kept as data too (`six_rows`, `findings`), for the desk to word in its
+    own language."""
     period, total = report.period, report.totals
     who = people or {}
     for row in report.themes:
         wrote, passed = who.get(row.code, ([], []))
-        report.six.append(
-            {
-                "người": f"Biên tập: {_people(wrote)}; duyệt: {_people(passed)}",
-                "việc": row.name,
-                "trách nhiệm": report.unit,
-                "tiến độ": f"{row.published}/{row.planned} lượt đăng "
-                f"({pct(row.published, row.planned)})"
-                f", hạn {period.end:%d/%m/%Y}",
-                "sản phẩm": f"{row.products} tin, bài, sản phẩm ({row.published} lượt "
-                f"đăng), {row.approved} bài đã duyệt",
-                "hiệu quả": f"{n(row.reach)} lượt tiếp cận, {n(row.engagement)} tương tác",
-            }
+        report.six_rows.append(
+            SixRow(
+                theme=row.code,
+                theme_name=row.name,
+                wrote=_names(wrote),
+                approved_by=_names(passed),
+                unit=report.unit,
+                published=row.published,
+                planned=row.planned,
+                due=period.end,
+                products=row.products,
+                approved=row.approved,
+                reach=row.reach,
+                engagement=row.engagement,
+            )
         )
+    report.six.extend(six_cells(row) for row in report.six_rows)
     if total.planned:
         report.strengths.append(
             f"Đã thực hiện {total.published}/{total.planned} lượt đăng theo kế hoạch "
@@ -75,17 +170,33 @@ def assess(
             f"Chủ đề có hiệu quả cao nhất: “{best.name}” "
             f"({n(best.reach)} lượt tiếp cận, {best.published} bài)."
         )
+    found = report.findings
     for row in report.themes:
         if row.published < row.planned:
-            report.gaps.append(
-                f"Chủ đề “{row.name}” mới có {row.published}/{row.planned} "
-                f"lượt đăng theo kế hoạch (còn thiếu {row.planned - row.published})."
+            found.append(
+                Finding(
+                    "theme",
+                    {
+                        "theme": row.code,
+                        "theme_name": row.name,
+                        "published": row.published,
+                        "planned": row.planned,
+                        "missing": row.planned - row.published,
+                    },
+                )
             )
     for row in report.units:
         if row.shortfall:
-            report.gaps.append(
-                f"{row.name}: còn thiếu {row.shortfall} lượt đăng so với kế hoạch "
-                f"({row.published}/{row.planned})."
+            found.append(
+                Finding(
+                    "unit",
+                    {
+                        "unit": row.name,
+                        "shortfall": row.shortfall,
+                        "published": row.published,
+                        "planned": row.planned,
+                    },
+                )
             )
     days = report.plan_days  # quotas are weighed over the days the plan covers
     planned = {r.code: r.planned for r in report.themes}
@@ -94,10 +205,18 @@ def assess(
             continue
         want = round(quota.per_week * days / 7)
         if days and quota.per_week and planned.get(quota.code, 0) < want:
-            report.gaps.append(
-                f"Kế hoạch mới bố trí {planned.get(quota.code, 0)} bài cho chủ đề "
-                f"“{themes.get(quota.code, quota.code)}”, thấp hơn định mức {want} bài "
-                f"({quota.per_week} bài/tuần trong {days} ngày có kế hoạch)."
+            found.append(
+                Finding(
+                    "quota",
+                    {
+                        "theme": quota.code,
+                        "theme_name": themes.get(quota.code, quota.code),
+                        "planned": planned.get(quota.code, 0),
+                        "want": want,
+                        "per_week": quota.per_week,
+                        "days": days,
+                    },
+                )
             )
     for wave in spec.waves if spec else []:
         lo = wave.date - dt.timedelta(days=wave.build_up_days)
@@ -115,7 +234,8 @@ def assess(
                 }
             )
             if hit is None or hit.published < hit.planned:
-                report.gaps.append(f"Đợt cao điểm “{wave.name}” chưa đạt kế hoạch trong kỳ.")
+                found.append(Finding("wave", {"wave": wave.name}))
+    report.gaps.extend(say(f) for f in found)
     horizon = period.end + dt.timedelta(days=92)
     for kd in key_dates:
         if period.end < kd.on_date <= horizon:
