@@ -248,6 +248,11 @@ class Theme(SQLModel, table=True):
     title_en: str
     key_messages: list[dict[str, str]] = _json_list()
     hashtags: list[str] = _json_list()
+    # hashtags of one language, by language code, for the channels that read it (the theme
+    # file's `hashtags_by_language`); `hashtags` are every channel's
+    lang_hashtags: dict[str, list[str]] = _json()
+    # who the theme is for (content/audiences.yaml codes)
+    audiences: list[str] = _json_list()
     slogans: list[str] = _json_list()
     directive_refs: list[str] = _json_list()
     sensitive: bool = False
@@ -334,6 +339,9 @@ class Channel(SQLModel, table=True):
     min_spacing_minutes: int = 120
     formats: list[str] = _json_list()
     languages: list[str] = _json_list()
+    # who the channel speaks to (content/audiences.yaml codes): an item on it counts for
+    # them unless it names its own (`catalog.audiences.of_item`)
+    audiences: list[str] = _json_list()
     paused: bool = False
     pause_reason: str | None = None
     last_error: str | None = None
@@ -399,6 +407,9 @@ class ContentItem(SQLModel, table=True):
     # the product's kind when a person says it (an item logged from elsewhere: article,
     # press, radio, event); None: told by its media (a card, a clip) or its text
     kind: str | None = Field(default=None, max_length=16)
+    # who this item is for when its author says it (content/audiences.yaml codes); empty:
+    # its channels' audiences
+    audiences: list[str] = _json_list()
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     author_id: int = Field(foreign_key="user.id")
     version: int = 1
@@ -546,6 +557,10 @@ class MetricSnapshot(SQLModel, table=True):
     video_views: int | None = None
     watch_time_s: float | None = None
     followers: int | None = None
+    # the audience's make-up where the platform's API gives it: {"country": {"VN": 0.81,
+    # "KR": 0.07}, "language": {"vi": 0.8, "ko": 0.1}} (shares of views or reach; a platform
+    # that gives none: {}). See docs/platforms.md, "Audience breakdowns".
+    breakdown: dict[str, Any] = _json()
     raw: dict[str, Any] = _json()
 
 

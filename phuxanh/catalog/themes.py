@@ -27,6 +27,8 @@ from pydantic import (
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from phuxanh.catalog import audiences
+from phuxanh.catalog.languages import problem as language_problem
 from phuxanh.catalog.sources import TEXT_DIR, Shipped, section_list, shipped
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.yamlio import LocatedDoc, format_loc, load_located, validate_doc
@@ -117,6 +119,9 @@ class SloganSpec(Strict):
     )
 
 
+Hashtag = Annotated[str, StringConstraints(pattern=r"^#\w{2,60}$")]
+
+
 class ThemeSpec(Strict):
     code: Code
     title: Bilingual
@@ -125,10 +130,31 @@ class ThemeSpec(Strict):
     valid_from: dt.date | None = Field(default=None, description="no slot before this day")
     valid_until: dt.date | None = Field(default=None, description="no slot after this day")
     key_messages: list[KeyMessage] = Field(min_length=1)
-    hashtags: list[Annotated[str, StringConstraints(pattern=r"^#\w{2,60}$")]] = Field(min_length=1)
+    hashtags: list[Hashtag] = Field(min_length=1)
+    hashtags_by_language: dict[str, list[Hashtag]] = Field(
+        default={},
+        description="hashtags a channel gets only when it reads that language (the "
+        "language's code: en, zh, ko, ja …); `hashtags` go to every channel",
+    )
+    audiences: list[str] = Field(
+        default=[], description="who the theme is for (content/audiences.yaml codes)"
+    )
     slogans: list[SloganSpec] = []
     key_dates: list[KeyDateSpec] = []
     facts: list[FactSpec] = Field(min_length=5)
+
+    @field_validator("hashtags_by_language")
+    @classmethod
+    def _hashtag_languages_supported(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for code in value:
+            if problem := language_problem(code):
+                raise ValueError(problem)
+        return value
+
+    @field_validator("audiences")
+    @classmethod
+    def _audiences_known(cls, value: list[str]) -> list[str]:
+        return audiences.valid_list(value)
 
     @field_validator("slogans", mode="before")
     @classmethod
@@ -499,6 +525,10 @@ def load_catalog(session: Session, catalog: Catalog) -> dict[str, int]:
                 "title_en": t.title.en,
                 "key_messages": [{"vi": m.vi, "en": m.en} for m in t.key_messages],
                 "hashtags": list(dict.fromkeys(t.hashtags)),
+                "lang_hashtags": {
+                    code: list(dict.fromkeys(tags)) for code, tags in t.hashtags_by_language.items()
+                },
+                "audiences": list(t.audiences),
                 "slogans": [s.text for s in t.slogans],
                 "directive_refs": list(t.directives),
                 "sensitive": t.sensitive,

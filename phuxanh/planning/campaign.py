@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from phuxanh.catalog import audiences
 from phuxanh.catalog.languages import problem as language_problem
 from phuxanh.core.dates import day_of_year_problem
 from phuxanh.core.errors import ValidationFailed
@@ -65,6 +66,14 @@ class ChannelSpec(_Strict):
     min_spacing_minutes: int = Field(default=120, ge=0)
     formats: list[str] = ["card"]
     languages: list[str] = ["vi"]
+    audiences: list[str] = Field(
+        default=[], description="who the channel speaks to (content/audiences.yaml codes)"
+    )
+
+    @field_validator("audiences")
+    @classmethod
+    def _audiences_known(cls, value: list[str]) -> list[str]:
+        return audiences.valid_list(value)
 
     @field_validator("api_base")
     @classmethod

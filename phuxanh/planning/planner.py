@@ -337,6 +337,7 @@ def ensure_campaign(
                 "min_spacing_minutes": c.min_spacing_minutes,
                 "formats": list(c.formats),
                 "languages": list(c.languages),
+                "audiences": list(c.audiences),
             }
         )
         session.add(channel)

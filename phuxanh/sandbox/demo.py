@@ -209,6 +209,7 @@ def setup_network(
             channel.max_per_day = c.max_per_day
             channel.min_spacing_minutes = c.min_spacing_minutes
             channel.formats, channel.languages = list(c.formats), list(c.languages)
+            channel.audiences = list(c.audiences)
             session.add(channel)
         for person in pages.team:
             add_user(
