@@ -3,8 +3,9 @@ content folder may carry its own). Channels (the campaign file), themes (the the
 and items (`item create --audience`) carry audience codes; reports and the Coverage page
 count results by them.
 
-An item's audiences are its own when it names some, else its channels' (`of_item`): a post
-on the English channel for investors counts for investors unless its author said otherwise.
+An item's audiences are its own when it names some, else its channels', else its theme's
+(`of_item`): a post on the English channel for investors counts for investors unless its
+author said otherwise.
 """
 
 from __future__ import annotations
@@ -109,12 +110,17 @@ def valid_list(value: list[str]) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def of_item(item_audiences: list[str], channel_audiences: list[list[str]]) -> list[str]:
-    """An item's audiences: its own when it names some, else the union of its channels'
-    (in their order)."""
+def of_item(
+    item_audiences: list[str],
+    channel_audiences: list[list[str]],
+    theme_audiences: list[str] | None = None,
+) -> list[str]:
+    """Who an item (or one publication of it) is for: the item's own audiences when its
+    author named some; else its channels' (the channel a publication went out on, or the
+    union of the item's channels, in their order); else its theme's; else none."""
     if item_audiences:
         return list(item_audiences)
     out: list[str] = []
     for codes in channel_audiences:
         out += [c for c in codes if c not in out]
-    return out
+    return out or list(theme_audiences or [])
