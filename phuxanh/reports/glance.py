@@ -248,29 +248,26 @@ def glance(
     on_slot: tuple[Any, ...] = () if whole else (col(Slot.channel_id).in_(list(unit_of)),)
     on_pub: tuple[Any, ...] = () if whole else (col(Publication.channel_id).in_(list(unit_of)),)
 
-    # planned per (theme, channel) and approved per channel, as figures.figures counts them
+    # planned per (theme, channel) and approved per channel, as figures.figures counts them:
+    # one pass over the span's slots, each with its item (if any)
     planned: dict[tuple[int, int], int] = {}
     planned_by = Counter[int]()
-    in_span = (
-        *on_slot,
-        col(Slot.scheduled_at) >= lo,
-        col(Slot.scheduled_at) < hi,
-    )
-    for channel_id, theme_id, n in session.exec(
-        select(Slot.channel_id, Slot.theme_id, func.count(col(Slot.id)))
-        .where(*in_span)
+    approved = Counter[int]()
+    done = col(ContentItem.status).in_(DONE)
+    for channel_id, theme_id, n, n_done in session.exec(
+        select(
+            Slot.channel_id,
+            Slot.theme_id,
+            func.count(col(Slot.id)),
+            func.count(col(ContentItem.id)).filter(done),
+        )
+        .outerjoin(ContentItem, col(ContentItem.slot_id) == col(Slot.id))
+        .where(*on_slot, col(Slot.scheduled_at) >= lo, col(Slot.scheduled_at) < hi)
         .group_by(col(Slot.channel_id), col(Slot.theme_id))
     ):
         planned[(channel_id, theme_id)] = int(n)
         planned_by[unit_of[channel_id]] += int(n)
-    approved = Counter[int]()
-    for channel_id, n in session.exec(
-        select(Slot.channel_id, func.count(col(ContentItem.id)))
-        .join(Slot, col(Slot.id) == col(ContentItem.slot_id))
-        .where(col(ContentItem.status).in_(DONE), *in_span)
-        .group_by(col(Slot.channel_id))
-    ):
-        approved[unit_of[channel_id]] += int(n)
+        approved[unit_of[channel_id]] += int(n_done)
 
     # publications per (theme, channel) and their reach; products (items) per unit. Only
     # items of a theme count, as in the report
@@ -299,15 +296,32 @@ def glance(
         published_by[unit_id] += int(n)
         if seen is not None:
             reach[unit_id] = reach.get(unit_id, 0) + int(seen)
+    # products: the items of each unit with a publication on one of that unit's channels
+    # in the span (an item on three channels is one product). Asked of the items, each
+    # at most once (a semi-join), rather than as a distinct count over the publications;
+    # the same figure (`figures.products` by unit), since an item is its channels' unit's
+    on_unit = Channel.unit_id == ContentItem.unit_id
+    live = (
+        select(Publication.id)
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .where(
+            col(Publication.content_item_id) == col(ContentItem.id),
+            on_unit,
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+            *on_pub,
+        )
+        .exists()
+    )
     products = Counter[int]()
     for unit_id, n in session.exec(
-        select(Channel.unit_id, func.count(func.distinct(Publication.content_item_id)))
-        .join(Channel, col(Channel.id) == col(Publication.channel_id))
-        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
-        .where(*went_out, *on_pub)
-        .group_by(col(Channel.unit_id))
+        select(ContentItem.unit_id, func.count(col(ContentItem.id)))
+        .where(col(ContentItem.theme_id).is_not(None), live)
+        .group_by(col(ContentItem.unit_id))
     ):
-        products[unit_id] = int(n)
+        if unit_id in by_id:
+            products[unit_id] = int(n)
 
     shortfall = Counter[int]()
     for pair, n in planned.items():
