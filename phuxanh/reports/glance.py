@@ -332,7 +332,7 @@ def glance(
     on = today or dt.datetime.now(tz).date()
     overdue = Counter[str](
         row["unit"]
-        for row in filings.status(session, unit=unit_code, on=on)
+        for row in filings.status(session, unit=unit_code, on=on, scope=units)
         if row["state"] == "overdue"
     )
     code_of = {u.id: u.code for u in units}

@@ -75,13 +75,18 @@ def _row(
     }
 
 
-def status(session: Session, *, unit: str | None, on: dt.date) -> list[dict[str, Any]]:
+def status(
+    session: Session, *, unit: str | None, on: dt.date, scope: list[Unit] | None = None
+) -> list[dict[str, Any]]:
     """For each obligation of `unit` and the units below it (all units: every one), the
     period containing `on` and, when its report falls due within that period ("10 after"),
     the period before; each with its due date and state: open, drafted, sent (with its
     number) or overdue (past its due day and not sent). An incident report: one row, with
-    the count of reports sent."""
-    if unit is None:
+    the count of reports sent. `scope`: the units `unit` and below, when the caller has
+    read them already."""
+    if scope is not None:
+        pass
+    elif unit is None:
         scope = list(session.exec(select(Unit).order_by(col(Unit.code))))
     else:
         scope = below(session, get_unit(session, unit, "--unit"))
