@@ -540,7 +540,7 @@ def test_item_edit_comment_on_the_command_line(desk: str, capsys, tmp_path: Path
         "--alt: empty"
     )
     assert refused(capsys, "item", "edit", str(n), "--as", "lan.nguyen", *base) == (
-        "nothing to change: give --text, --media, --at or --alt"
+        "nothing to change: give --text, --media, --at, --alt or --audience"
     )
     assert refused(
         capsys, "item", "edit", "999999", "--text", "x", "--as", "lan.nguyen", *base

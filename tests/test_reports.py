@@ -115,6 +115,7 @@ def test_three_formats_in_the_administrative_layout(measured: str, tmp_path: Pat
         "Tổng hợp",
         "Theo chủ đề",
         "Theo kênh",
+        "Theo đối tượng, ngôn ngữ",
         "Theo loại",
         "Đợt cao điểm",
         "6 rõ",

@@ -2,7 +2,8 @@
 with or without a theme, a time, a photo or video and its description, and sends it for
 review. `phuxanh.compose.items.create_item` makes one item per channel (it takes one
 channel) and submits it, all in one transaction; its first version holds the caption, the
-media and its description. "Urgent" puts it first for the approvers. The caption's length
+media and its description. "Urgent" puts it first for the approvers. Audiences (optional)
+say whom it is for; none: its channels' (`catalog.audiences.of_item`). The caption's length
 on each chosen channel's platform is counted as the reader will see it
 (`phuxanh.platforms.preview`)."""
 
@@ -19,6 +20,7 @@ from dashboard import item_view
 from dashboard.common import choice, current_user, local, session
 from dashboard.i18n import error, lang, t, word
 from phuxanh import review
+from phuxanh.catalog import audiences as audience_list
 from phuxanh.compose.items import create_item, in_windows
 from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
@@ -78,6 +80,14 @@ link = st.text_input(t("compose.link"), key=f"compose-link-{n}").strip() or None
 upload = st.file_uploader(t("compose.media"), type=item_view.MEDIA_TYPES, key=f"compose-media-{n}")
 alt = st.text_area(t("compose.alt"), help=t("compose.alt_help"), height=80, key=f"compose-alt-{n}")
 urgent = st.checkbox(t("compose.urgent"), help=t("compose.urgent_help"), key=f"compose-urgent-{n}")
+known = audience_list.known()
+for_whom: list[str] = st.multiselect(
+    t("compose.audiences"),
+    list(known),
+    format_func=lambda code: known[code].name(lang()),
+    help=t("compose.audiences_help"),
+    key=f"compose-audiences-{n}",
+)
 targets = [by_code[code] for code in chosen]
 if targets:
     counted.markdown(f"**{t('compose.counters')}**")
@@ -133,6 +143,7 @@ def _create() -> list[int] | None:
                     link=link,
                     alt_text=alt,
                     urgent=urgent,
+                    audiences=for_whom,
                 )
                 made.append(item.id or 0)
             s.commit()

@@ -1,6 +1,7 @@
 """Coverage: per theme, planned posts against approved and published; by week when the
 plan spans several weeks. A unit chosen scopes the charts, the table, the gaps and the "6
-rõ" table to that unit and the units below it."""
+rõ" table to that unit and the units below it; then the posts, products and reach by
+audience and by language."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlmodel import select
 from dashboard.common import current_user, session, unit_filter
 from dashboard.i18n import lang, t
 from phuxanh import crud
+from phuxanh.catalog import audiences as audience_list
+from phuxanh.catalog.languages import supported as supported_languages
 from phuxanh.core.settings import get_settings
 from phuxanh.models import Theme
 from phuxanh.reports import figures as reporting
@@ -163,3 +166,35 @@ if built.six_rows:
         hide_index=True,
         width="stretch",
     )
+
+# Results by audience and by language for the same dates and unit, as the report counts
+# them (`figures.audiences_and_languages`), named in the desk's language
+audience_names = {code: a.name(lang()) for code, a in audience_list.known().items()}
+language_names = {code: x.name(lang()) for code, x in supported_languages().items()}
+for title, first, found, names in (
+    (t("cov.by_audience"), t("cov.audience"), built.audiences, audience_names),
+    (t("cov.by_language"), t("cov.language"), built.languages, language_names),
+):
+    st.subheader(title)
+    if not found:
+        st.info(t("cov.none_published"))
+        continue
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    first: names.get(r.code) or (t("cov.no_audience") if not r.code else r.code),
+                    t("cov.products"): r.products,
+                    t("cov.published"): r.published,
+                    t("met.reach"): wording.n(r.reach, lang()),
+                }
+                for r in found
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if found is built.audiences:
+        if built.foreign is not None and built.totals.published:
+            st.caption(t("cov.foreign", n=built.foreign.published, total=built.totals.published))
+        st.caption(t("cov.audience_note"))

@@ -182,6 +182,14 @@ def add_item_ops(item_app: typer.Typer) -> None:
         urgent: Annotated[
             bool, typer.Option("--urgent", help="news that cannot wait: first for approvers")
         ] = False,
+        audience: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--audience",
+                help="who it is for, a content/audiences.yaml code (repeatable; "
+                "default: the channel's audiences)",
+            ),
+        ] = None,
         database: Database = None,
     ) -> None:
         """Create an item for one channel and submit it for review; prints its id last."""
@@ -200,6 +208,7 @@ def add_item_ops(item_app: typer.Typer) -> None:
                 theme_code=theme,
                 alt_text=alt,
                 urgent=urgent,
+                audiences=audience,
             )
             typer.echo(f"in review, waiting for a second person's approval\n{item.id}")
 
@@ -239,22 +248,44 @@ def _add_desk_commands(item_app: typer.Typer) -> None:
             typer.Option(help="the new time, ISO 8601 (without a zone: the planning zone)"),
         ] = None,
         alt: Annotated[str | None, typer.Option(help="the alt text: what the image shows")] = None,
+        audience: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--audience",
+                help="who it is for, a content/audiences.yaml code (repeatable; replaces "
+                "the item's own; not a change to review)",
+            ),
+        ] = None,
         database: Database = None,
     ) -> None:
         """Edit an item: its caption, media, time or alt text. Each change saves a new
         version; an edit after approval sends the item back to review. Prints the item's
-        version and status."""
-        from phuxanh.compose.items import edit_item, find_item
+        version and status. --audience alone changes who the item is for (audited, no new
+        version, no new review)."""
+        from phuxanh.compose.items import edit_item, find_item, set_audiences
         from phuxanh.core.db import session_scope
         from phuxanh.core.errors import ValidationFailed
         from phuxanh.core.users import get_user
 
-        if text is None and media is None and at is None and alt is None:
-            raise ValidationFailed(["nothing to change: give --text, --media, --at or --alt"])
+        content = not (text is None and media is None and at is None and alt is None)
+        if not content and audience is None:
+            raise ValidationFailed(
+                ["nothing to change: give --text, --media, --at, --alt or --audience"]
+            )
         when_at = when(at, "--at")
         with session_scope(jobs.engine(database)) as session:
             user = get_user(session, username=actor)
             item = find_item(session, item_id)
+            if audience is not None:
+                changed = set_audiences(session, item=item, actor=user, audiences=audience)
+                if not content:
+                    said = ", ".join(item.audiences)
+                    typer.echo(
+                        f"item {item.id}: audiences {said}"
+                        if changed
+                        else f"item {item.id}: audiences unchanged ({said})"
+                    )
+                    return
             version, status = item.version, item.status
             edit_item(
                 session,

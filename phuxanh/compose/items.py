@@ -33,6 +33,7 @@ import requests
 from sqlmodel import Session, col, select
 
 from phuxanh import quality, review
+from phuxanh.catalog import audiences as audience_list
 from phuxanh.compose import studio
 from phuxanh.compose.captions import Part
 from phuxanh.compose.card_values import CardPlan, card_for
@@ -80,12 +81,15 @@ def create_item(
     link: str | None = None,
     alt_text: str | None = None,
     urgent: bool = False,
+    audiences: list[str] | None = None,
 ) -> ContentItem:
     """A new item for one channel, submitted for review by its author: its first version
     holds the caption, the media and its description (alt text). `urgent` puts it first in
-    every approver's list and marks its e-mail; it is approved like any other item. The time
-    is not checked against the clock here (drills and tests run on a clock of their own);
-    the desk refuses a time that has passed."""
+    every approver's list and marks its e-mail; it is approved like any other item.
+    `audiences`: who it is for (content/audiences.yaml codes, refused naming --audience
+    when unknown; none: its channel's, `catalog.audiences.of_item`), audited as
+    item.audiences. The time is not checked against the clock here (drills and tests run
+    on a clock of their own); the desk refuses a time that has passed."""
     author = get_user(session, username=actor)
     channel = session.exec(select(Channel).where(Channel.code == channel_code)).first()
     if channel is None:
@@ -114,6 +118,7 @@ def create_item(
         theme = session.exec(select(Theme).where(Theme.code == theme_code)).first()
         if theme is None:
             problems.append(f"--theme: no theme {theme_code!r}")
+    for_whom = _audiences(audiences or [], problems)
     if problems:
         raise ValidationFailed(problems)
     checks = quality.check(
@@ -136,6 +141,7 @@ def create_item(
             media_path=to_stored(copied) if copied else None,
             alt_text=alt or None,
             urgent=urgent,
+            audiences=for_whom,
             scheduled_at=at,
             author_id=author.id or 0,
         )
@@ -144,12 +150,60 @@ def create_item(
         review.record_version(session, item, editor_id=author.id or 0, card_values={})
         if copied is not None:
             _upload_asset(session, item, copied)
+        _audit_audiences(session, item, actor=author.username, before=[])
         review.submit(session, item=item, actor=author)
     except BaseException:  # refused (e.g. not an editor): no upload is left without its item
         if copied is not None and fresh:
             copied.unlink(missing_ok=True)
         raise
     return item
+
+
+def set_audiences(
+    session: Session, *, item: ContentItem, actor: User, audiences: list[str]
+) -> bool:
+    """Say who an item is for (content/audiences.yaml codes; [] : its channels' again),
+    audited as item.audiences with the codes before and after. Who it is for is not what
+    was approved (not in the approved hash), so it neither saves a version nor sends the
+    item back to review, and a published item may be corrected too (reports count by
+    it). Refused naming --audience for an unknown code; an editor or approver of the
+    item's unit only. Whether anything changed. Not committed."""
+    codes = audience_list.checked(list(audiences), "--audience")
+    if actor.role not in review.SUBMITTERS | review.APPROVERS:
+        raise PermissionDenied(code="item.may_not_edit", user=actor.username, role=actor.role)
+    review.check_unit(session, actor, item)
+    before = list(item.audiences or [])
+    if codes == before:
+        return False
+    item.audiences = codes
+    item.updated_at = utcnow()
+    session.add(item)
+    _audit_audiences(session, item, actor=actor.username, before=before)
+    return True
+
+
+def _audiences(codes: list[str], problems: list[Line]) -> list[str]:
+    """The audience codes once each; an unknown one added to `problems` (naming
+    --audience) and none returned."""
+    try:
+        return audience_list.checked(list(codes), "--audience")
+    except ValidationFailed as exc:
+        problems.extend(exc.lines)
+        return []
+
+
+def _audit_audiences(session: Session, item: ContentItem, *, actor: str, before: list[str]) -> None:
+    """Record who the item is for now, and before, unless nothing changed."""
+    if list(item.audiences) == before:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="item.audiences",
+        entity="item",
+        entity_id=item.id,
+        detail={"before": before, "after": list(item.audiences)},
+    )
 
 
 def find_item(session: Session, item_id: int, *, field: str = "ID") -> ContentItem:

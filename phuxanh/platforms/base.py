@@ -100,6 +100,10 @@ class Metrics:
     watch_time_s: float | None = None
     followers: int | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    # the audience's make-up where the platform's API gives it, as shares of views or
+    # reach: {"country": {"VN": 0.81, "KR": 0.07}, "language": {...}}; {} where it gives
+    # none (docs/platforms.md, "Audience breakdowns")
+    breakdown: dict[str, Any] = field(default_factory=dict)
 
 
 class Adapter(ABC):

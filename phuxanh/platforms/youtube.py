@@ -29,6 +29,9 @@ from phuxanh.platforms.errors import (
 from phuxanh.platforms.oauth import TokenSet, refresh_grant
 
 TITLE_MAX = 100
+ANALYTICS_URL = "https://youtubeanalytics.googleapis.com/v2/reports"
+FIRST_DAY = "2005-04-23"  # YouTube's first video: a report's earliest possible start
+TOP_COUNTRIES = 20  # countries kept per reading, the largest shares first
 DESCRIPTION_MAX = 5000
 CHUNK = 8 * 256 * 1024 * 4  # 8 MiB, a multiple of 256 KiB as the protocol asks
 
@@ -236,20 +239,71 @@ class YouTubeChannel(Adapter):
         return self._result(items[0])
 
     def fetch_metrics(self, remote_id: str) -> Metrics:
-        items = self._videos([remote_id], "statistics")
+        items = self._videos([remote_id], "statistics,snippet")
         stats = items[0].get("statistics", {}) if items else {}
 
         def num(key: str) -> int | None:
             return int(stats[key]) if key in stats else None
 
         views = num("viewCount")
+        raw: dict[str, Any] = dict(stats)
+        breakdown: dict[str, Any] = {}
+        if items:
+            published = str((items[0].get("snippet") or {}).get("publishedAt") or "")[:10]
+            try:
+                countries = self.countries(remote_id, since=published or FIRST_DAY)
+            except (Permanent, Transient, RateLimited) as exc:  # the counts stand alone
+                raw["analytics_error"] = str(exc)
+            else:
+                breakdown = {"country": countries} if countries else {}
         return Metrics(
             views=views,
             video_views=views,
             reactions=num("likeCount"),
             comments=num("commentCount"),
-            raw=stats,
+            raw=raw,
+            breakdown=breakdown,
         )
+
+    def analytics_url(self) -> str:
+        """YouTube Analytics' reports endpoint: its own host in production; under any other
+        base (the sandbox, a proxy) the same path below the base."""
+        if self.base_url == self.official_base:
+            return ANALYTICS_URL
+        return f"{self.base_url}/youtubeanalytics/v2/reports"
+
+    def countries(self, video_id: str, *, since: str) -> dict[str, float]:
+        """The video's views by viewer country, as shares of its views (the largest
+        `TOP_COUNTRIES`, ISO 3166-1 alpha-2 codes), from YouTube Analytics'
+        `dimensions=country` report filtered to the video (scope yt-analytics.readonly).
+        Empty while YouTube has no rows yet (its data lags two to three days)."""
+        data = self.json(
+            "GET",
+            self.analytics_url(),
+            headers=self._headers(),
+            params={
+                "ids": "channel==MINE",
+                "startDate": since,
+                "endDate": dt.datetime.now(dt.UTC).date().isoformat(),
+                "metrics": "views",
+                "dimensions": "country",
+                "filters": f"video=={video_id}",
+                "sort": "-views",
+            },
+        )
+        names = [str(h.get("name")) for h in data.get("columnHeaders") or []]
+        if "country" not in names or "views" not in names:
+            return {}
+        at_country, at_views = names.index("country"), names.index("views")
+        counts: dict[str, int] = {}
+        for row in data.get("rows") or []:
+            code, views = str(row[at_country]).upper(), int(row[at_views] or 0)
+            counts[code] = counts.get(code, 0) + views
+        total = sum(counts.values())
+        if not total:
+            return {}
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_COUNTRIES]
+        return {code: round(views / total, 4) for code, views in top}
 
     def check_token(self) -> dict[str, Any]:
         data = self.json(

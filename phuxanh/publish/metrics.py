@@ -136,5 +136,6 @@ def _snapshot(pub: Publication, now: dt.datetime, m: dict[str, Any]) -> MetricSn
         video_views=m["video_views"],
         watch_time_s=m["watch_time_s"],
         followers=m["followers"],
+        breakdown=m["breakdown"],
         raw=m["raw"],
     )

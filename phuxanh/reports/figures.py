@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, union
+from sqlalchemy import String, and_, case, cast, func, or_, union
 from sqlmodel import Session, col, select
 
+from phuxanh.catalog import audiences as audience_list
+from phuxanh.catalog.languages import supported as supported_languages
 from phuxanh.core import audit
 from phuxanh.core.errors import ValidationFailed
 from phuxanh.media import stored
@@ -183,6 +185,120 @@ def products(
     posts = base.with_only_columns(func.count(col(Publication.id)), kind).group_by(kind)
     out["channel_kind_publications"] = {key: int(n) for n, key in session.execute(posts)}
     return out
+
+
+# the row of publications that count for no audience (none named by the item, its channel
+# or its theme)
+NO_AUDIENCE = ""
+NO_AUDIENCE_VI = "Chưa xác định đối tượng"
+
+
+def channel_language(channel: Channel) -> str:
+    """The language a channel is read in, as a report counts it: its first language."""
+    return (channel.languages or ["vi"])[0]
+
+
+def audiences_and_languages(
+    session: Session, *, period: Period, tz: ZoneInfo, channel_ids: list[int] | None
+) -> tuple[list[Row], list[Row], Row]:
+    """Publications, products (distinct items) and reach, views and engagement (sums of
+    the latest readings; None when none has a reading) of the period, by audience and by
+    language; the same publications as `figures` and `products` count.
+
+    A publication counts for the audiences `catalog.audiences.of_item` gives it: its item's
+    own, else its channel's, else its theme's (one publication may count for several
+    audiences, so the audience rows do not add up to the total); publications that count
+    for none make a row of their own (code ""). Its language is its channel's first
+    (`channel_language`), so the language rows add up to the total. The third: the
+    publications that count for at least one foreign audience (`Audience.foreign`).
+
+    One SQL aggregate: the channels' and themes' audiences (few rows) are expanded here
+    into its conditions; an item's own audiences are matched in its JSON text (codes are
+    plain lowercase words and hyphens, so `"code"` matches that code only)."""
+    lo, hi = _bounds(period, tz)
+    channels = list(session.exec(select(Channel)))
+    themes = list(session.exec(select(Theme)))
+    own = func.coalesce(cast(col(ContentItem.audiences), String), "[]")
+    untagged = or_(own == "[]", own == "null")
+    channel, theme = col(Publication.channel_id), col(ContentItem.theme_id)
+    quiet = [c.id for c in channels if not c.audiences]  # channels that name no audience
+
+    def counts_for(code: str) -> Any:
+        on_channel = [c.id for c in channels if code in c.audiences]
+        of_theme = [t.id for t in themes if code in t.audiences]
+        return or_(
+            own.like(f'%"{code}"%'),
+            and_(
+                untagged,
+                or_(channel.in_(on_channel), and_(channel.in_(quiet), theme.in_(of_theme))),
+            ),
+        )
+
+    known = audience_list.known()
+    tagged_themes = [t.id for t in themes if t.audiences]
+    groups: list[tuple[str, str, Any]] = [("audience", code, counts_for(code)) for code in known]
+    groups.append(
+        (
+            "audience",
+            NO_AUDIENCE,
+            and_(untagged, channel.in_(quiet), or_(theme.is_(None), theme.not_in(tagged_themes))),
+        )
+    )
+    foreign = [counts_for(code) for code, a in known.items() if a.foreign]
+    groups.append(("foreign", "foreign", or_(*foreign) if foreign else channel.in_([])))
+    by_language: dict[str, list[int]] = {}
+    for c in channels:
+        by_language.setdefault(channel_language(c), []).append(c.id or 0)
+    groups += [("language", code, channel.in_(ids)) for code, ids in by_language.items()]
+    columns: list[Any] = []
+    for _, _, cond in groups:
+        columns += [
+            func.count(case((cond, col(Publication.id)))),
+            func.count(func.distinct(case((cond, col(Publication.content_item_id))))),
+            func.sum(case((cond, col(Publication.latest_reach)))),
+            func.sum(case((cond, col(Publication.latest_views)))),
+            func.sum(case((cond, col(Publication.latest_engagement)))),
+        ]
+    query = (
+        select(*columns)
+        .select_from(Publication)
+        .join(ContentItem, col(ContentItem.id) == col(Publication.content_item_id))
+        .where(
+            Publication.state == PubState.published,
+            col(Publication.published_at) >= lo,
+            col(Publication.published_at) < hi,
+            theme.is_not(None),  # as the theme rows and the totals count
+        )
+    )
+    if channel_ids is not None:
+        query = query.where(channel.in_(channel_ids))
+    values = list(session.execute(query).one())
+    languages = supported_languages()
+    out: dict[str, list[Row]] = {"audience": [], "language": [], "foreign": []}
+    for i, (kind, code, _) in enumerate(groups):
+        published, made, reach, views, engaged = values[5 * i : 5 * i + 5]
+        if not published and kind != "foreign":
+            continue
+        if kind == "foreign":
+            name = "Đối tượng nước ngoài"
+        elif kind == "audience":
+            name = known[code].name_vi if code in known else NO_AUDIENCE_VI
+        else:
+            name = languages[code].name_vi if code in languages else code
+        out[kind].append(
+            Row(
+                code,
+                name,
+                published=int(published),
+                products=int(made),
+                reach=_sum(reach),
+                views=_sum(views),
+                engagement=_sum(engaged),
+                extra={"foreign": known[code].foreign} if code in known else {},
+            )
+        )
+    out["language"].sort(key=lambda r: (-r.published, r.code))
+    return out["audience"], out["language"], out["foreign"][0]
 
 
 def incident_lines(
@@ -483,6 +599,9 @@ def build(
         tz=tz,
         unit_ids={u.id or 0 for u in scope} if unit is not None else None,
         now=now or utcnow(),
+    )
+    report.audiences, report.languages, report.foreign = audiences_and_languages(
+        session, period=period, tz=tz, channel_ids=channel_ids
     )
     report.audit_head = str(audit.head(session).anchor)
     return report

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from phuxanh.media.text import load_font
 from phuxanh.reports.model import Report, Row
-from phuxanh.reports.wording import by_kind, n, pct, responses
+from phuxanh.reports.wording import by_audience, by_kind, n, pct, responses
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 SUBJECT = "Kết quả công tác thông tin đối ngoại"
@@ -68,6 +68,7 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
             f"Đợt cao điểm “{w['name']}” ({w['from']:%d/%m} - {w['to']:%d/%m/%Y}): "
             f"đăng {w['published']}/{w['planned']} bài trong kỳ."
         )
+    results += by_audience(report)  # by audience and by language
     results += responses(report)  # incidents and their response times, if there were any
     assessment = [f"Ưu điểm: {s}" for s in report.strengths] or ["Ưu điểm: —"]
     assessment += [f"Hạn chế: {g}" for g in report.gaps] or ["Hạn chế: chưa phát hiện."]

@@ -199,6 +199,13 @@ class Report:
     # `gaps` and `six` as data, for a reader in another language than the report's
     findings: list[Finding] = field(default_factory=list)
     six_rows: list[SixRow] = field(default_factory=list)
+    # publications, products and reach by audience (content/audiences.yaml, in its order;
+    # code "": those that count for none) and by language (the channel's first), from
+    # `figures.audiences_and_languages`; names in Vietnamese
+    audiences: list[Row] = field(default_factory=list)
+    languages: list[Row] = field(default_factory=list)
+    # the publications that count for at least one foreign audience (`Audience.foreign`)
+    foreign: Row | None = None
 
     @property
     def response(self) -> ResponseTimes:

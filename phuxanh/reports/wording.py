@@ -332,3 +332,38 @@ def by_kind(report: Report) -> list[str]:
     if where:
         out.append(f"Lượt đăng theo loại kênh: {'; '.join(where)}.")
     return out
+
+
+AUDIENCE_HEADING = "Kết quả theo đối tượng và ngôn ngữ"
+
+
+def by_audience(report: Report) -> list[str]:
+    """The results by audience and by language (`Report.audiences`, `Report.languages`):
+    the heading, how many publications went to foreign audiences, then a line per audience
+    and per language (none when nothing was published). A publication for several
+    audiences is counted under each; every publication is counted under one language."""
+    if not report.languages:
+        return []
+    out = [f"{AUDIENCE_HEADING}:"]
+    foreign, total = report.foreign, report.totals
+    abroad = [row.name for row in report.audiences if row.extra.get("foreign")]
+    if foreign is not None and foreign.published:
+        out.append(
+            f"Có {foreign.published}/{total.published} lượt đăng "
+            f"({pct(foreign.published, total.published)}), {foreign.products} tin, bài, "
+            f"sản phẩm hướng tới đối tượng nước ngoài ({', '.join(abroad).lower()}), "
+            f"đạt {n(foreign.reach)} lượt tiếp cận."
+        )
+    elif report.audiences:
+        out.append("Chưa có lượt đăng nào hướng tới đối tượng nước ngoài trong kỳ.")
+    for row in report.audiences:
+        out.append(
+            f"- {row.name}: {row.products} tin, bài, sản phẩm; {row.published} lượt đăng; "
+            f"{n(row.reach)} lượt tiếp cận."
+        )
+    for row in report.languages:
+        out.append(
+            f"- {row.name}: {row.products} tin, bài, sản phẩm; {row.published} lượt đăng; "
+            f"{n(row.reach)} lượt tiếp cận."
+        )
+    return out

@@ -1,6 +1,7 @@
-"""The report's tables as XLSX: summary, by theme, by channel, waves, "6 rõ", top posts,
-the incidents answered ("Xử lý thông tin": one row per incident opened in the period, its
-header alone when there were none, so every report has the same sheets)."""
+"""The report's tables as XLSX: summary, by theme, by channel, by audience and language,
+waves, "6 rõ", top posts, the incidents answered ("Xử lý thông tin": one row per incident
+opened in the period, its header alone when there were none, so every report has the same
+sheets)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,29 @@ def _kinds(report: Report) -> list[list[Any]]:
     return rows
 
 
+AUDIENCE_SHEET = "Theo đối tượng, ngôn ngữ"
+AUDIENCE_COLUMNS = [
+    "Theo",
+    "Mã",
+    "Tên",
+    "Tin, bài, sản phẩm",
+    "Lượt đăng",
+    "Tiếp cận",
+    "Lượt xem",
+    "Tương tác",
+]
+
+
+def _audiences(report: Report) -> list[list[Any]]:
+    """A row per audience (a publication for several counts under each), then a row per
+    language (the channel's first; these add up to the publications)."""
+    return [
+        [kind, r.code, r.name, r.products, r.published, r.reach, r.views, r.engagement]
+        for kind, rows in (("Đối tượng", report.audiences), ("Ngôn ngữ", report.languages))
+        for r in rows
+    ]
+
+
 INCIDENT_COLUMNS = [
     "Mã vụ việc",
     "Tiêu đề",
@@ -150,6 +174,7 @@ def write_xlsx(report: Report, out: Path) -> None:
     _sheet(wb, "Theo kênh", COLUMNS, _rows(report.channels))
     if report.units:
         _sheet(wb, "Theo đơn vị", COLUMNS, _rows(report.units))
+    _sheet(wb, AUDIENCE_SHEET, AUDIENCE_COLUMNS, _audiences(report))
     _sheet(wb, "Theo loại", ["Loại", "Tên", "Tin, bài, sản phẩm", "Lượt đăng"], _kinds(report))
     _sheet(
         wb,

@@ -1,8 +1,10 @@
-"""Sandboxed YouTube Data API (resumable upload, 308 + Range, processing status) and TikTok
-Content Posting API (init → chunked PUT → status/fetch through moderation)."""
+"""Sandboxed YouTube Data API (resumable upload, 308 + Range, processing status), YouTube
+Analytics' views-by-country report of one video, and TikTok Content Posting API (init →
+chunked PUT → status/fetch through moderation)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -56,6 +58,8 @@ def yt_handle(state: SandboxState, req: Request) -> Reply:
         return Reply(200, {}, {"Location": location})
     if p == ["upload", "youtube", "v3", "videos"] and m == "PUT":
         return _yt_put(state, req)
+    if p == ["youtubeanalytics", "v2", "reports"] and m == "GET":
+        return _yt_report(state, req)
     if p[:2] != ["youtube", "v3"]:
         return yt_error(404, "notFound", "Not Found")
     p = p[2:]
@@ -108,7 +112,11 @@ def _yt_video(state: SandboxState, row: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": "youtube#video",
         "id": row["id"],
-        "snippet": {"title": row["message"], "tags": row["tags"]},
+        "snippet": {
+            "title": row["message"],
+            "tags": row["tags"],
+            "publishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created_at"])),
+        },
         "status": {"uploadStatus": "processed" if done else "uploaded", "privacyStatus": "public"},
         "processingDetails": {"processingStatus": "succeeded" if done else "processing"},
         "statistics": {
@@ -234,3 +242,42 @@ def _tt_complete(state: SandboxState, publish_id: str, kind: str) -> None:
         {"publish_id": publish_id},
         post_id=upload["post_id"],
     )
+
+
+# YouTube Analytics (youtubeanalytics.googleapis.com/v2/reports; the adapter asks it below
+# the sandbox's /youtube base): views by country of one video, in the resultTable shape
+
+COUNTRY_MIX = (("VN", 70), ("KR", 8), ("JP", 6), ("US", 5), ("CN", 4), ("AU", 3), ("FR", 2))
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _yt_report(state: SandboxState, req: Request) -> Reply:
+    """`dimensions=country&metrics=views&filters=video==ID` for `ids=channel==MINE`, the one
+    report the adapter asks for; any other query is refused as YouTube refuses one it does
+    not support. The video's views (as `videos.list` counts them) are split over a fixed
+    mix of countries, tilted by the video id so that no two videos read alike."""
+    q = req.query
+    video = q.get("filters", "").removeprefix("video==")
+    if (
+        q.get("ids") != "channel==MINE"
+        or q.get("dimensions") != "country"
+        or q.get("metrics") != "views"
+        or not q.get("filters", "").startswith("video==")
+        or not all(DAY.match(q.get(k, "")) for k in ("startDate", "endDate"))
+    ):
+        return yt_error(400, "badRequest", "The query is not supported.")
+    row = state.posts.get(video)
+    headers = [
+        {"name": "country", "columnType": "DIMENSION", "dataType": "STRING"},
+        {"name": "views", "columnType": "METRIC", "dataType": "INTEGER"},
+    ]
+    out: dict[str, Any] = {"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers}
+    if row is None or row["platform"] != "youtube":
+        return Reply(200, out)  # no rows: YouTube's answer for a video with no data
+    views = synthetic(row["id"], "views", time.time() - row["created_at"])
+    tilt = sum(row["id"].encode()) % 5
+    weights = [(code, w + (tilt if code == "KR" else 0)) for code, w in COUNTRY_MIX]
+    whole = sum(w for _, w in weights)
+    rows = [[code, views * w // whole] for code, w in weights]
+    out["rows"] = sorted((r for r in rows if r[1]), key=lambda r: -int(r[1]))
+    return Reply(200, out)
