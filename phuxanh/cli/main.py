@@ -16,6 +16,7 @@ from phuxanh.cli.common import atomic_output, day, password_from, when
 from phuxanh.cli.common import port as valid_port
 from phuxanh.cli.common import print_json as _print
 from phuxanh.cli.deploy import add_deploy_commands
+from phuxanh.cli.export import export_app
 from phuxanh.cli.incidents import incident_app
 from phuxanh.cli.items import add_commands, add_pause_commands
 from phuxanh.cli.media import media_app, render_app, template_app
@@ -464,6 +465,7 @@ app.add_typer(package_app, name="package")  # content packages (phuxanh/cli/pack
 app.add_typer(press_app, name="press")  # press releases (phuxanh/cli/press.py)
 app.add_typer(radio_app, name="radio")  # grassroots radio scripts (phuxanh/cli/radio.py)
 app.add_typer(incident_app, name="incident")  # false claims answered (phuxanh/cli/incidents.py)
+app.add_typer(export_app, name="export")  # the press-and-missions kit (phuxanh/cli/export.py)
 
 
 def _line(text: object, *, whole: bool = False) -> str:

@@ -2,8 +2,9 @@
 
 A caption is built from parts (a lead line, the body, the source credit when a fact is
 shown, hashtags, a link) in every language the channel asks for, the first language first
-and each other marked by its `mark` (content/languages.yaml: "EN: …"), then fitted to the
-platform: the fullest variant that passes `platforms.preview` wins, dropping first extra
+and each other marked by its `mark` (content/languages.yaml: "EN: …"), with the hashtags
+of the channel's languages and the shared ones that suit it (`for_channel`), then fitted
+to the platform: the fullest variant that passes `platforms.preview` wins, dropping first extra
 hashtags, then the lead. Nothing is cut mid-sentence; a caption that cannot fit is
 returned as the shortest variant and the quality checks hold the draft with the reason.
 Links carry UTM parameters naming the campaign, the theme and the channel.
@@ -12,10 +13,11 @@ Links carry UTM parameters naming the campaign, the theme and the channel.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from phuxanh.catalog.languages import mark
+from phuxanh.catalog.languages import mark, vietnamese
 from phuxanh.platforms.preview import preview
 
 # How many hashtags each platform's readers tolerate (not the hard limits, which are higher)
@@ -68,6 +70,49 @@ def hashtags(tags: list[str], platform: str, keep: int | None = None) -> list[st
         seen.setdefault(unicodedata.normalize("NFC", tag).casefold(), tag)
     limit = HASHTAGS.get(platform, 3) if keep is None else keep
     return list(seen.values())[:limit]
+
+
+def _tag_key(tag: str) -> str:
+    return unicodedata.normalize("NFC", tag).casefold()
+
+
+def for_channel(
+    shared: list[str],
+    by_language: Mapping[str, list[str]],
+    langs: list[str],
+    platform: str,
+    keep: int | None = None,
+) -> list[str]:
+    """A theme's hashtags for a channel that reads `langs` (its first language first): each
+    language's own (the theme file's `hashtags_by_language`), in the channel's language
+    order, then the shared ones (`hashtags`) that suit it: a shared tag written with
+    Vietnamese marks only where Vietnamese is read, and never a tag of a language the
+    channel does not read. Within the platform's number (`HASHTAGS`, or `keep`) the tags
+    are chosen in turns, one of each language and one shared, so a bilingual channel gets
+    both languages even where only two fit; they are shown grouped, in that order."""
+    seen: set[str] = set()
+
+    def fresh(tag: str, fits: bool) -> bool:
+        if not fits or _tag_key(tag) in seen:
+            return False
+        seen.add(_tag_key(tag))
+        return True
+
+    groups = [
+        [t for t in by_language.get(lang, []) if fresh(t, lang == "vi" or not vietnamese(t))]
+        for lang in dict.fromkeys(langs)
+    ]
+    groups.append([t for t in shared if fresh(t, "vi" in langs or not vietnamese(t))])
+    limit = HASHTAGS.get(platform, 3) if keep is None else keep
+    picked: list[list[str]] = [[] for _ in groups]
+    left, depth = limit, 0
+    while left > 0 and any(depth < len(g) for g in groups):
+        for group, took in zip(groups, picked, strict=True):
+            if left > 0 and depth < len(group):
+                took.append(group[depth])
+                left -= 1
+        depth += 1
+    return [t for took in picked for t in took]
 
 
 def _block(part: Part, *, with_lead: bool, credit: str | None, with_body: bool = True) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from phuxanh import quality, review
-from phuxanh.catalog.languages import CATALOG, vietnamese
+from phuxanh.catalog.languages import CATALOG
 from phuxanh.compose import captions, studio
 from phuxanh.compose.assistant import Assistant
 from phuxanh.compose.card_values import CardPlan, NoText, card_for
@@ -141,8 +141,8 @@ def prepare_slot(
     assert theme is not None and channel is not None and campaign is not None
     langs = list(dict.fromkeys(channel.languages or ["vi"]))
     link = _link(ctx, theme, channel, campaign)
-    # hashtags written in Vietnamese stay out of a channel that does not read it
-    tags = [t for t in theme.hashtags if "vi" in langs or not vietnamese(t)]
+    # each of the channel's languages' own hashtags, then the shared ones that suit it
+    tags = captions.for_channel(theme.hashtags, theme.lang_hashtags or {}, langs, channel.platform)
     untranslated: list[str] = []
     compose_spec = ctx.spec.compose if ctx.spec else None
     freshness = compose_spec.freshness_days if compose_spec else 14
