@@ -10,17 +10,13 @@ author said otherwise.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from phuxanh.core.errors import ValidationFailed
-from phuxanh.core.settings import ROOT, get_settings
-from phuxanh.core.yamlio import load_located, validate_doc
-
-SHIPPED = ROOT / "content" / "audiences.yaml"
+from phuxanh.core.yamlio import content_list, content_list_file
 
 
 @dataclass(frozen=True)
@@ -64,13 +60,10 @@ class _AudiencesFile(_Strict):
 
 def audiences_file() -> Path:
     """The content folder's audiences.yaml, or the one phuxanh ships."""
-    own = get_settings().content_dir / "audiences.yaml"
-    return own if own.is_file() else SHIPPED
+    return content_list_file("audiences.yaml")
 
 
-@functools.lru_cache(maxsize=8)
-def _read(path: str, _mtime_ns: int) -> dict[str, Audience]:
-    spec = validate_doc(load_located(Path(path)), _AudiencesFile)
+def _make(spec: _AudiencesFile) -> dict[str, Audience]:
     return {
         a.code: Audience(code=a.code, name_vi=a.name.vi, name_en=a.name.en, foreign=a.foreign)
         for a in spec.audiences
@@ -79,8 +72,7 @@ def _read(path: str, _mtime_ns: int) -> dict[str, Audience]:
 
 def known() -> dict[str, Audience]:
     """Every audience by code, in the file's order."""
-    path = audiences_file()
-    return _read(str(path), path.stat().st_mtime_ns)
+    return content_list("audiences.yaml", _AudiencesFile, _make)
 
 
 def problem(code: str) -> str | None:

@@ -9,7 +9,6 @@ the catalog's, treated as reviewed); every other language is written as `Transla
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +16,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from phuxanh.core.errors import ValidationFailed
-from phuxanh.core.settings import ROOT, get_settings
-from phuxanh.core.yamlio import load_located, validate_doc
+from phuxanh.core.yamlio import content_list, content_list_file
 
 # the combining marks of ă â ê ô ơ ư (breve, circumflex, horn) and of the five tones
 # (huyền, sắc, ngã, hỏi, nặng), as Unicode decomposes them; đ stands alone
 VIETNAMESE_MARKS = frozenset("\u0306\u0302\u031b\u0300\u0301\u0303\u0309\u0323")
 CATALOG = ("vi", "en")  # held in the catalog's own columns (Fact.text_vi/text_en …)
-SHIPPED = ROOT / "content" / "languages.yaml"
 
 
 @dataclass(frozen=True)
@@ -77,14 +74,10 @@ class _LanguagesFile(_Strict):
 
 def languages_file() -> Path:
     """The content folder's languages.yaml, or the one phuxanh ships."""
-    own = get_settings().content_dir / "languages.yaml"
-    return own if own.is_file() else SHIPPED
+    return content_list_file("languages.yaml")
 
 
-@functools.lru_cache(maxsize=8)
-def _read(path: str, _mtime_ns: int) -> dict[str, Language]:
-    doc = load_located(Path(path))
-    spec = validate_doc(doc, _LanguagesFile)
+def _make(spec: _LanguagesFile) -> dict[str, Language]:
     return {
         lang.code: Language(
             code=lang.code,
@@ -101,8 +94,7 @@ def _read(path: str, _mtime_ns: int) -> dict[str, Language]:
 
 def supported() -> dict[str, Language]:
     """Every supported content language by code, in the file's order."""
-    path = languages_file()
-    return _read(str(path), path.stat().st_mtime_ns)
+    return content_list("languages.yaml", _LanguagesFile, _make)
 
 
 def problem(code: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from phuxanh.core.errors import ValidationFailed
+from phuxanh.core.settings import ROOT, get_settings
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -286,3 +288,28 @@ def validate_doc(doc: LocatedDoc, model: type[M], at: Loc = ()) -> M:
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(f"{doc.path}:{doc.line_of(loc)}: {format_loc(loc)}: {msg}")
         raise ValidationFailed(problems) from exc
+
+
+T = TypeVar("T")
+_FRESH: dict[str, tuple[int, Any]] = {}
+
+
+def content_list_file(name: str) -> Path:
+    """A list kept as data in the content folder (`languages.yaml`, `audiences.yaml`): the
+    deployment's own file `name` when its content folder has one, else the one phuxanh
+    ships."""
+    own = get_settings().content_dir / name
+    return own if own.is_file() else ROOT / "content" / name
+
+
+def content_list(name: str, model: type[M], make: Callable[[M], T]) -> T:
+    """The list `name` (`content_list_file`), validated against `model` (one clear error
+    naming the file and line) and turned into what the code uses by `make`; read again only
+    when the file changes."""
+    path = content_list_file(name)
+    stamp = path.stat().st_mtime_ns
+    held = _FRESH.get(str(path))
+    if held is None or held[0] != stamp:
+        held = (stamp, make(validate_doc(load_located(path), model)))
+        _FRESH[str(path)] = held
+    return held[1]
