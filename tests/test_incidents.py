@@ -476,6 +476,33 @@ def test_the_report_in_the_units_header(
     assert code == 0 and docx.stat().st_size > 0, err
 
 
+def test_the_report_makes_a_missing_folder(office: str, capsys: Any, tmp_path: Path) -> None:
+    """`--out` in a folder not there yet: it is made (private, as `press release`, `radio
+    bulletin` and `publication export` make theirs); `--out` a folder: su-co-ID.FORMAT in
+    it; a file standing where a folder should be is refused naming --out."""
+    with Session(jobs.engine(office), expire_on_commit=False) as s:
+        incident = _open(s)
+    report = ("incident", "report", str(incident.id), "--format", "docx", "--database", office)
+    deep = tmp_path / "bao-cao" / "2026" / "su-co.docx"
+    code, out, err = run_cli(capsys, *report, "--out", str(deep))
+    assert code == 0, err
+    assert out.strip() == str(deep) and deep.stat().st_size > 0
+    assert deep.parent.stat().st_mode & 0o777 == 0o700
+    folder = tmp_path / "gui-ban-tuyen-giao"
+    code, out, err = run_cli(capsys, *report, "--out", str(folder))
+    assert code == 0, err
+    assert out.strip() == str(folder / f"su-co-{incident.id}.docx")
+    assert [p.name for p in folder.iterdir()] == [f"su-co-{incident.id}.docx"]
+    code, out, err = run_cli(capsys, *report, "--out", str(folder))  # an existing folder
+    assert code == 0 and out.strip() == str(folder / f"su-co-{incident.id}.docx"), err
+    blocker = tmp_path / "mot-tep"
+    blocker.write_text("x", encoding="utf-8")
+    wanted = blocker / "con" / "su-co.docx"
+    line = refused(capsys, *report, "--out", str(wanted))
+    assert line == f"--out: {wanted}: {blocker} is a file, not a folder"
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
 def test_a_clarification_sent_down_stays_one(office: str) -> None:
     """Pushed to a department as a content package, the city's approved clarification
     arrives there as the department's own draft of the same incident: first in its

@@ -313,13 +313,62 @@ def test_refusals_are_shown_in_words(app_db: str) -> None:
         channel = s.exec(select(Channel)).first()
         fact = s.exec(select(Fact).where(col(Fact.source_number).is_not(None))).first()
         assert channel is not None and fact is not None
+        code = s.get(Unit, made.unit_id).code  # type: ignore[union-attr]
     app.multiselect(key=f"inc-channels-{made.id}-0").set_value([channel.code])
     app.multiselect(key=f"inc-facts-{made.id}-0.vi").set_value([fact.code])
     _click(app, "Soạn và gửi duyệt khẩn")
     (said,) = [e.value for e in app.error]
-    assert "spokesperson" in said and "Traceback" not in said
+    assert said == (  # in Vietnamese, as the desk is
+        f"Đơn vị {code} chưa có đủ người phát ngôn, chức danh và đường dây nóng mà bài làm rõ "
+        "phải nêu (còn thiếu: spokesperson, spokesperson_title, hotline); lãnh đạo đơn vị cài "
+        f"đặt bằng lệnh `phuxanh unit set-spokesperson {code} --name … --title … --hotline …`."
+    )
     with Session(jobs.engine(app_db)) as s:
         assert not s.exec(select(ContentItem).where(ContentItem.incident_id == made.id)).first()
+
+
+REFUSED = {  # the backend's refusal, as the page's language says it (messages.py)
+    "vi": "Người thực hiện: bài làm rõ #{item} của vụ việc #{id} đang chờ duyệt hoặc chờ "
+    "đăng; người duyệt đóng vụ việc (và rút các bài đó lại), hoặc hãy để các bài đăng xong "
+    "trước.",
+    "en": "By: clarifications #{item} of incident {id} wait for approval or to go out; an "
+    "approver closes it (and withdraws them), or let them go out first",
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_refusal_reads_in_the_pages_language(app_db: str, lang: str) -> None:
+    """The owner (an editor) may not close an incident whose clarification waits for
+    approval: the domain refuses, and the page says so in its own language, naming the
+    input as the page calls it (not the CLI's `--as`); the incident stays open."""
+    _spokesperson(app_db)
+    with Session(jobs.engine(app_db)) as s:
+        made = open_incident(
+            s,
+            title="Tin đồn đóng cầu",
+            claim=CLAIM,
+            evidence=[],
+            severity="high",
+            actor="lan.nguyen",
+        )
+        unit_id = user(s, "lan.nguyen").unit_id
+        channel = s.exec(select(Channel).where(Channel.unit_id == unit_id)).first()
+        fact = s.exec(select(Fact).where(col(Fact.source_number).is_not(None))).first()
+        assert channel is not None and fact is not None
+        (item,) = draft_clarification(
+            s,
+            incident_id=made.id or 0,
+            actor="lan.nguyen",
+            channel_codes=[channel.code],
+            fact_codes=[fact.code],
+        )
+        s.commit()
+        ids = {"id": made.id, "item": item.id}
+    app = _page("lan.nguyen", lang)
+    app.text_area(key=f"inc-note-{ids['id']}-0").input("Tin đồn đã lắng.")
+    _click(app, SAY[lang]["close"])
+    assert [e.value for e in app.error] == [REFUSED[lang].format(**ids)]
+    assert [i.status for i in _incidents(app_db)] == ["open"]
 
 
 def test_signed_out_the_page_is_only_the_sign_in_form(app_db: str) -> None:

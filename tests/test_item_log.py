@@ -188,6 +188,7 @@ def test_logged_products_enter_the_record_and_count_by_kind(
         ("--theme", "khong-co", "--theme: no theme 'khong-co'"),
         ("--kind", "card", "--kind: 'card' is not one of article, press, radio, event"),
         ("--title", " ", "--title: 1-300 printable characters on one line"),
+        ("--as", "nobody", "error: --as: 'nobody' is not an active phuxanh user"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_naming_the_flag(

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from dashboard import item_view
 from dashboard.common import choice, counted, current_user, hold_for_queue, local, session
-from dashboard.i18n import error, lang, t
+from dashboard.i18n import FIELDS, lang, t
 from phuxanh import review
 from phuxanh.core.errors import PhuxanhError
 from phuxanh.core.settings import get_settings
@@ -156,6 +156,23 @@ def board(include_closed: bool) -> None:
     st.caption(t("inc.refresh", s=REFRESH_S))
 
 
+def _fields() -> dict[str, str]:
+    """The inputs a refusal names (the CLI's flags) as this page's forms call them."""
+    return {
+        **FIELDS[lang()],
+        "ID": t("inc.pick"),
+        "--as": t("inc.col.who"),
+        "--title": t("inc.f.title"),
+        "--claim": t("inc.f.claim"),
+        "--evidence": t("inc.evidence"),
+        "--severity": t("inc.f.severity"),
+        "--channel": t("inc.f.channels"),
+        "--fact": t("inc.f.facts", n=FACTS_MAX),
+        "--text": t("inc.f.text"),
+        "--note": t("inc.f.note"),
+    }
+
+
 def _form_n(name: str) -> int:
     """The number of a form: a new, empty form after each success."""
     return int(st.session_state.get(f"inc-n-{name}", 0))
@@ -173,7 +190,7 @@ def _act(name: str, do: Callable[[Session, User], Any], said: Callable[[Any], st
             s.commit()
         except PhuxanhError as exc:
             s.rollback()
-            st.error(error(exc))
+            st.error(exc.text(lang(), fields=_fields()))
             return None
     st.session_state[f"inc-n-{name}"] = _form_n(name) + 1
     st.session_state["flash"] = said(done)

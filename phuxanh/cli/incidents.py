@@ -3,13 +3,14 @@ sourced clarification on its own channels (phuxanh/incidents/). Every change is 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from phuxanh import jobs
-from phuxanh.cli.common import ROW_ID_MAX, output_file
+from phuxanh.cli.common import ROW_ID_MAX
 from phuxanh.cli.common import print_json as _print
 from phuxanh.core.errors import ValidationFailed
 
@@ -181,12 +182,31 @@ def incident_timeline(
         )
 
 
+def _writable_folder(path: Path) -> None:
+    """Refuse, before any work, a report that cannot be written: one where a file stands
+    in the way of its folder, or under a folder that is not writable. A folder that does
+    not exist yet is made when the report is written (`core.files.write_whole`), as
+    `press release`, `radio bulletin` and `publication export` make theirs."""
+    there = path.parent
+    while not there.exists() and there != there.parent:
+        there = there.parent
+    if not there.is_dir():
+        raise ValidationFailed([f"--out: {path}: {there} is a file, not a folder"])
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise ValidationFailed([f"--out: {path}: the folder {there} is not writable"])
+
+
 @incident_app.command("report")
 def incident_report(
     incident_id: IncidentId,
     fmt: Annotated[str, typer.Option("--format", help="docx | pdf")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="the file (default: su-co-ID.FORMAT)")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="the file (…/NAME.FORMAT), or the folder to write su-co-ID.FORMAT into "
+            "(default: su-co-ID.FORMAT here); a missing folder is created",
+        ),
     ] = None,
     database: Database = None,
 ) -> None:
@@ -197,10 +217,16 @@ def incident_report(
 
     if fmt not in ("docx", "pdf"):
         raise ValidationFailed([f"--format: {fmt!r} is not docx or pdf"])
-    path = out or Path(f"su-co-{incident_id}.{fmt}")
+    name = f"su-co-{incident_id}.{fmt}"
+    if out is None:
+        path = Path(name)
+    elif out.is_dir() or not out.suffix:  # a folder, there or to be made, as press and radio
+        path = out / name
+    else:
+        path = out
     if path.suffix.lower() != f".{fmt}":
         raise ValidationFailed([f"--out: {path.name}: a {fmt} report ends in .{fmt}"])
-    output_file(path, "--out")
+    _writable_folder(path)
     with session_scope(jobs.engine(database)) as session:
         write(session, incident_id=incident_id, out=path, fmt=fmt)
     typer.echo(str(path))

@@ -248,6 +248,157 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{label}: {n} hashtags > {max}",
         "vi": "{label}: {n} hashtag > {max}.",
     },
+    # incidents: a false claim and the office's clarification (incidents/core.py)
+    "incident.empty": {
+        "en": "{field}: empty",
+        "vi": "{field}: không được để trống.",
+    },
+    "incident.invisible_chars": {
+        "en": "{field}: holds control or invisible characters ({chars})",
+        "vi": "{field}: có ký tự điều khiển hoặc ký tự ẩn ({chars}); hãy viết văn bản thường.",
+    },
+    "incident.too_long": {
+        "en": "{field}: {n} characters, at most {most}",
+        "vi": "{field}: {n} ký tự, tối đa {most}.",
+    },
+    "incident.evidence_not_link": {
+        "en": "{field}: {url!r} is not a link (http:// or https://); evidence is links to "
+        "public posts only, never a name or a profile",
+        "vi": "{field}: {url!r} không phải đường dẫn (http:// hoặc https://); bằng chứng chỉ "
+        "là đường dẫn đến bài đăng công khai, không ghi tên hay trang cá nhân.",
+    },
+    "incident.evidence_credentials": {
+        "en": "{field}: {url!r}: a link holds no user or password",
+        "vi": "{field}: {url!r}: đường dẫn không được chứa tên đăng nhập hay mật khẩu.",
+    },
+    "incident.evidence_url_too_long": {
+        "en": "{field}: a link of {n} characters, at most {most}",
+        "vi": "{field}: có đường dẫn dài {n} ký tự, tối đa {most}.",
+    },
+    "incident.evidence_too_many": {
+        "en": "{field}: {n} links, at most {most}",
+        "vi": "{field}: {n} đường dẫn, tối đa {most}.",
+    },
+    "incident.no_user": {
+        "en": "{field}: {user!r} is not an active phuxanh user",
+        "vi": "{field}: {user!r} không phải người dùng phuxanh đang hoạt động.",
+    },
+    "incident.not_found": {
+        "en": "{field}: no incident {id}",
+        "vi": "{field}: không có vụ việc #{id}.",
+    },
+    "incident.closed": {
+        "en": "{field}: incident {id} is closed",
+        "vi": "{field}: vụ việc #{id} đã đóng.",
+    },
+    "incident.bad_severity": {
+        "en": "{field}: {severity!r} is not one of {choices}",
+        "vi": "{field}: {severity!r} không phải một trong các mức {choices}.",
+    },
+    "incident.may_not_open": {
+        "en": "{field}: {user} ({role}) may not open an incident",
+        "vi": "{field}: {user} ({role}) không có quyền mở vụ việc.",
+    },
+    "incident.no_unit": {
+        "en": "{field}: no unit {unit!r}",
+        "vi": "{field}: không có đơn vị {unit!r}.",
+    },
+    "incident.outside_unit": {
+        "en": "{field}: {user} is not in {unit} or a unit above it",
+        "vi": "{field}: {user} không thuộc đơn vị {unit} hay một đơn vị cấp trên của đơn vị đó.",
+    },
+    "incident.may_not_set_spokesperson": {
+        "en": "{field}: {user} is an {role}; a manager or an admin sets it",
+        "vi": "{field}: {user} là {role}; chỉ lãnh đạo hoặc quản trị đặt người phát ngôn.",
+    },
+    "incident.no_facts": {
+        "en": "{field}: give at least one official fact from the catalog (with its source)",
+        "vi": "{field}: hãy chọn ít nhất một thông tin chính thức trong danh mục (có nguồn).",
+    },
+    "incident.too_many_facts": {
+        "en": "{field}: {n} facts, at most {most} (the card lists them)",
+        "vi": "{field}: {n} thông tin, tối đa {most} (thẻ liệt kê các thông tin này).",
+    },
+    "incident.no_fact": {
+        "en": "{field}: no fact {fact!r} in the catalog",
+        "vi": "{field}: không có thông tin {fact!r} trong danh mục.",
+    },
+    "incident.fact_unsourced": {
+        "en": "{field}: {fact} has no source; a clarification cites every fact",
+        "vi": "{field}: thông tin {fact} chưa có nguồn; bài làm rõ dẫn nguồn mọi thông tin.",
+    },
+    "incident.fact_too_long": {
+        "en": "{field}: {fact} is {n} characters, the card holds {most}",
+        "vi": "{field}: thông tin {fact} dài {n} ký tự, thẻ chỉ chứa được {most}.",
+    },
+    "incident.no_channels": {
+        "en": "{field}: give at least one of the office's channels",
+        "vi": "{field}: hãy chọn ít nhất một kênh của cơ quan.",
+    },
+    "incident.no_channel": {
+        "en": "{field}: no channel {channel!r}",
+        "vi": "{field}: không có kênh {channel!r}.",
+    },
+    "incident.not_own_channel": {
+        "en": "{field}: {channel} is not a channel of {user}'s unit",
+        "vi": "{field}: {channel} không phải kênh của đơn vị của {user}.",
+    },
+    "incident.no_spokesperson": {
+        "en": "unit {unit}: {missing}: not set (a clarification names them); set with "
+        "`phuxanh unit set-spokesperson {unit} --name … --title … --hotline …`",
+        "vi": "Đơn vị {unit} chưa có đủ người phát ngôn, chức danh và đường dây nóng mà bài "
+        "làm rõ phải nêu (còn thiếu: {missing}); lãnh đạo đơn vị cài đặt bằng lệnh "
+        "`phuxanh unit set-spokesperson {unit} --name … --title … --hotline …`.",
+    },
+    "incident.channel_caption": {
+        "en": "{field}: {channel}: {problem}",
+        "vi": "{field}: kênh {channel}: {problem}",
+    },
+    "incident.channel_refuses": {
+        "en": "{field}: {channel} ({platform}) cannot take it: {problem}",
+        "vi": "{field}: kênh {channel} ({platform}) không nhận được bài này: {problem}",
+    },
+    "incident.may_not_draft": {
+        "en": "{field}: {user} is an {role}; a clarification is drafted by an editor, a "
+        "manager or an admin",
+        "vi": "{field}: {user} là {role}; bài làm rõ do biên tập viên, lãnh đạo hoặc quản trị "
+        "soạn.",
+    },
+    "incident.outside_incident_unit": {
+        "en": "{field}: {user} is not in the incident's unit or one above it",
+        "vi": "{field}: {user} không thuộc đơn vị của vụ việc hay một đơn vị cấp trên.",
+    },
+    "incident.text_problem": {
+        "en": "{field}: {problem}",
+        "vi": "{field}: chưa đạt yêu cầu kiểm tra: {problem}",
+    },
+    "incident.time_no_zone": {
+        "en": "{field}: give the time zone (e.g. 2026-03-15T08:00+07:00)",
+        "vi": "{field}: hãy ghi cả múi giờ (ví dụ 2026-03-15T08:00+07:00).",
+    },
+    "incident.clarification_waiting": {
+        "en": "{field}: {channel} has clarification #{item} of this incident waiting already "
+        "(edit it, or reject it first)",
+        "vi": "{field}: kênh {channel} đã có bài làm rõ #{item} của vụ việc này đang chờ (hãy "
+        "sửa bài đó, hoặc từ chối nó trước).",
+    },
+    "incident.no_pause_channels": {
+        "en": "{field}: give at least one channel to pause",
+        "vi": "{field}: hãy chọn ít nhất một kênh cần tạm dừng.",
+    },
+    "incident.close_waiting": {
+        "en": "{field}: clarifications {items} of incident {id} wait for approval or to go "
+        "out; an approver closes it (and withdraws them), or let them go out first",
+        "vi": "{field}: bài làm rõ {items} của vụ việc #{id} đang chờ duyệt hoặc chờ đăng; "
+        "người duyệt đóng vụ việc (và rút các bài đó lại), hoặc hãy để các bài đăng xong "
+        "trước.",
+    },
+    "incident.may_not_close": {
+        "en": "{field}: {user} may not close incident {id} (its owner, or an approver, "
+        "manager or admin of its unit)",
+        "vi": "{field}: {user} không có quyền đóng vụ việc #{id} (chỉ người phụ trách, hoặc "
+        "người duyệt, lãnh đạo, quản trị của đơn vị).",
+    },
     # settling a publication in doubt (publish/resolve.py)
     "publication.url_unsafe": {
         "en": "{field}: {url!r} is not the post's http(s) URL (spaces, markup or control "

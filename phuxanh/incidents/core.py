@@ -38,6 +38,8 @@ from phuxanh.compose.drafts import media_out
 from phuxanh.core import audit
 from phuxanh.core.errors import (
     InvalidTransition,
+    Line,
+    Message,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -82,6 +84,7 @@ URL_MAX = 2000
 TEXT_MAX = 1000  # the editor's own paragraph in the clarification
 NOTE_MAX = 2000
 FACTS_MAX = 3  # the card lists at most three
+FACT_TEXT_MAX = 200  # characters of a fact's text the card holds
 SHORT_QUOTE = (60, 40, 24)  # the claim quoted in a short caption (X), shorter until it fits
 
 
@@ -127,7 +130,7 @@ def _clean(value: str | None, flag: str, *, most: int, lines: bool = False) -> s
     if lines:
         text = text.replace("\r\n", "\n")
     if not text:
-        raise ValidationFailed([f"{flag}: empty"])
+        raise ValidationFailed(code="incident.empty", field=flag)
     allowed = "\n" if lines else ""
     bad = sorted(
         {
@@ -138,15 +141,16 @@ def _clean(value: str | None, flag: str, *, most: int, lines: bool = False) -> s
     )
     if bad:
         raise ValidationFailed(
-            [f"{flag}: holds control or invisible characters ({', '.join(bad[:5])})"]
+            code="incident.invisible_chars", field=flag, chars=", ".join(bad[:5])
         )
     if len(text) > most:
-        raise ValidationFailed([f"{flag}: {len(text)} characters, at most {most}"])
+        raise ValidationFailed(code="incident.too_long", field=flag, n=len(text), most=most)
     return text
 
 
 def _shown(value: str) -> str:
-    return repr(value if len(value) <= 40 else value[:40] + "…")
+    """A link as a refusal quotes it (`{url!r}` in the message): at most 40 characters."""
+    return value if len(value) <= 40 else value[:40] + "…"
 
 
 def check_evidence(urls: list[str]) -> list[str]:
@@ -169,42 +173,43 @@ def check_evidence(urls: list[str]) -> list[str]:
             or any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in url)
         ):
             raise ValidationFailed(
-                [
-                    f"--evidence: {_shown(url)} is not a link (http:// or https://); evidence "
-                    "is links to public posts only, never a name or a profile"
-                ]
+                code="incident.evidence_not_link", field="--evidence", url=_shown(url)
             )
         if parts.username is not None or parts.password is not None:
-            raise ValidationFailed([f"--evidence: {_shown(url)}: a link holds no user or password"])
+            raise ValidationFailed(
+                code="incident.evidence_credentials", field="--evidence", url=_shown(url)
+            )
         if len(url) > URL_MAX:
             raise ValidationFailed(
-                [f"--evidence: a link of {len(url)} characters, at most {URL_MAX}"]
+                code="incident.evidence_url_too_long", field="--evidence", n=len(url), most=URL_MAX
             )
         if url not in out:
             out.append(url)
     if len(out) > EVIDENCE_MAX:
-        raise ValidationFailed([f"--evidence: {len(out)} links, at most {EVIDENCE_MAX}"])
+        raise ValidationFailed(
+            code="incident.evidence_too_many", field="--evidence", n=len(out), most=EVIDENCE_MAX
+        )
     return out
 
 
 def _user(session: Session, username: str, flag: str) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.active:
-        raise NotFound(f"{flag}: {username!r} is not an active phuxanh user")
+        raise NotFound(code="incident.no_user", field=flag, user=username)
     return user
 
 
 def get_incident(session: Session, incident_id: int, *, field: str = "ID") -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"{field}: no incident {incident_id}")
+        raise NotFound(code="incident.not_found", field=field, id=incident_id)
     return incident
 
 
 def _open_one(session: Session, incident_id: int) -> Incident:
     incident = get_incident(session, incident_id)
     if incident.status != "open":
-        raise InvalidTransition(f"ID: incident {incident_id} is closed")
+        raise InvalidTransition(code="incident.closed", field="ID", id=incident_id)
     return incident
 
 
@@ -227,7 +232,7 @@ def open_incident(
     starts now. `unit_code`: the office that answers (default: the actor's); `owner`: the
     person responsible (default: the actor), of that unit or one above it. Audited; not
     committed."""
-    problems: list[str] = []
+    problems: list[Line] = []
     checked: dict[str, Any] = {}
     for flag, key, value, most, lines in (
         ("--title", "title", title, TITLE_MAX, False),
@@ -236,30 +241,42 @@ def open_incident(
         try:
             checked[key] = _clean(value, flag, most=most, lines=lines)
         except ValidationFailed as exc:
-            problems += exc.problems
+            problems += exc.lines
     try:
         checked["evidence"] = check_evidence(list(evidence))
     except ValidationFailed as exc:
-        problems += exc.problems
+        problems += exc.lines
     if severity not in TARGET_MINUTES:
-        problems.append(f"--severity: {severity!r} is not one of {', '.join(TARGET_MINUTES)}")
+        problems.append(
+            Message(
+                "incident.bad_severity",
+                {"field": "--severity", "severity": severity, "choices": list(TARGET_MINUTES)},
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
     user = _user(session, actor, "--as")
     if user.role not in OPENERS:
-        raise PermissionDenied(f"--as: {actor} ({user.role}) may not open an incident")
+        raise PermissionDenied(
+            code="incident.may_not_open", field="--as", user=actor, role=user.role
+        )
     unit = session.get(Unit, user.unit_id)
     if unit_code is not None:
         unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:
-            raise NotFound(f"--unit: no unit {unit_code!r}")
+            raise NotFound(code="incident.no_unit", field="--unit", unit=unit_code)
     assert unit is not None and unit.id is not None
     if not oversees(session, actor=user, unit_id=unit.id):
-        raise PermissionDenied(f"--unit: {actor} is not in {unit.code} or a unit above it")
+        raise PermissionDenied(
+            code="incident.outside_unit", field="--unit", user=actor, unit=unit.code
+        )
     responsible = user if owner is None else _user(session, owner, "--owner")
     if not oversees(session, actor=responsible, unit_id=unit.id):
         raise PermissionDenied(
-            f"--owner: {responsible.username} is not in {unit.code} or a unit above it"
+            code="incident.outside_unit",
+            field="--owner",
+            user=responsible.username,
+            unit=unit.code,
         )
     incident = Incident(
         unit_id=unit.id,
@@ -306,13 +323,17 @@ def set_spokesperson(
     one above it. Audited; not committed."""
     user = _user(session, actor, "--as")
     if user.role not in (Role.manager, Role.admin):
-        raise PermissionDenied(f"--as: {actor} is an {user.role}; a manager or an admin sets it")
+        raise PermissionDenied(
+            code="incident.may_not_set_spokesperson", field="--as", user=actor, role=user.role
+        )
     unit = session.exec(select(Unit).where(Unit.code == unit_code)).first()
     if unit is None:
-        raise NotFound(f"CODE: no unit {unit_code!r}")
+        raise NotFound(code="incident.no_unit", field="CODE", unit=unit_code)
     if not oversees(session, actor=user, unit_id=unit.id or 0):
-        raise PermissionDenied(f"--as: {actor} is not in {unit.code} or a unit above it")
-    problems: list[str] = []
+        raise PermissionDenied(
+            code="incident.outside_unit", field="--as", user=actor, unit=unit.code
+        )
+    problems: list[Line] = []
     values: dict[str, str] = {}
     for flag, key, value, most in (
         ("--name", "spokesperson", name, 120),
@@ -324,7 +345,7 @@ def set_spokesperson(
         try:
             values[key] = _clean(value, flag, most=most)
         except ValidationFailed as exc:
-            problems += exc.problems
+            problems += exc.lines
     if problems:
         raise ValidationFailed(problems)
     before = {k: getattr(unit, k) for k in values}
@@ -423,45 +444,64 @@ def _alt_text(incident: Incident, unit: Unit, facts: list[Fact]) -> str:
     return _quote(alt, 1000)
 
 
-def _facts(session: Session, codes: list[str]) -> tuple[list[Fact], list[str]]:
-    problems: list[str] = []
+def _facts(session: Session, codes: list[str]) -> tuple[list[Fact], list[Line]]:
+    problems: list[Line] = []
     found: list[Fact] = []
     codes = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     if not codes:
-        return [], ["--fact: give at least one official fact from the catalog (with its source)"]
+        return [], [Message("incident.no_facts", {"field": "--fact"})]
     if len(codes) > FACTS_MAX:
-        problems.append(f"--fact: {len(codes)} facts, at most {FACTS_MAX} (the card lists them)")
+        problems.append(
+            Message(
+                "incident.too_many_facts", {"field": "--fact", "n": len(codes), "most": FACTS_MAX}
+            )
+        )
     for code in codes:
         fact = session.exec(select(Fact).where(Fact.code == code)).first()
         if fact is None:
-            problems.append(f"--fact: no fact {code!r} in the catalog")
+            problems.append(Message("incident.no_fact", {"field": "--fact", "fact": code}))
         elif not fact.is_sourced:
-            problems.append(f"--fact: {code} has no source; a clarification cites every fact")
-        elif len(fact.text_vi) > 200:
-            problems.append(f"--fact: {code} is {len(fact.text_vi)} characters, the card holds 200")
+            problems.append(Message("incident.fact_unsourced", {"field": "--fact", "fact": code}))
+        elif len(fact.text_vi) > FACT_TEXT_MAX:
+            problems.append(
+                Message(
+                    "incident.fact_too_long",
+                    {
+                        "field": "--fact",
+                        "fact": code,
+                        "n": len(fact.text_vi),
+                        "most": FACT_TEXT_MAX,
+                    },
+                )
+            )
         else:
             found.append(fact)
     return found, problems
 
 
-def _channels(session: Session, codes: list[str], author: User) -> tuple[list[Channel], list[str]]:
-    problems: list[str] = []
+def _channels(session: Session, codes: list[str], author: User) -> tuple[list[Channel], list[Line]]:
+    problems: list[Line] = []
     found: list[Channel] = []
     codes = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
     if not codes:
-        return [], ["--channel: give at least one of the office's channels"]
+        return [], [Message("incident.no_channels", {"field": "--channel"})]
     for code in codes:
         channel = session.exec(select(Channel).where(Channel.code == code)).first()
         if channel is None:
-            problems.append(f"--channel: no channel {code!r}")
+            problems.append(Message("incident.no_channel", {"field": "--channel", "channel": code}))
         elif not oversees(session, actor=author, unit_id=channel.unit_id):
-            problems.append(f"--channel: {code} is not a channel of {author.username}'s unit")
+            problems.append(
+                Message(
+                    "incident.not_own_channel",
+                    {"field": "--channel", "channel": code, "user": author.username},
+                )
+            )
         else:
             found.append(channel)
     return found, problems
 
 
-def _unit_ready(unit: Unit) -> list[str]:
+def _unit_ready(unit: Unit) -> list[Line]:
     """What the clarification names and the unit has not set (one line, or none)."""
     missing = [
         name
@@ -470,48 +510,61 @@ def _unit_ready(unit: Unit) -> list[str]:
     ]
     if not missing:
         return []
-    return [
-        f"unit {unit.code}: {', '.join(missing)}: not set (a clarification names them); set "
-        f"with `phuxanh unit set-spokesperson {unit.code} --name … --title … --hotline …`"
-    ]
+    return [Message("incident.no_spokesperson", {"unit": unit.code, "missing": missing})]
 
 
 def _caption_for(
     channel: Channel, full: str, incident: Incident, unit: Unit, facts: list[Fact]
-) -> tuple[str | None, list[str]]:
+) -> tuple[str | None, list[Line]]:
     """The channel's own caption when the full one breaks its platform's limits (None:
     the full one fits), or the problems when even the short one does not fit."""
     if not preview(channel.platform, full, has_media=True).messages:
         return None, []
-    problems: list[str] = []
+    problems: list[Message] = []
     for quote in SHORT_QUOTE:
         short = short_caption(incident, unit, facts, quote)
-        said = preview(channel.platform, short, has_media=True).problems
+        said = preview(channel.platform, short, has_media=True).messages
         if not said:
             return short, []
         problems = said
-    return None, [f"--channel: {channel.code}: {p}" for p in problems]
+    return None, [
+        Message(
+            "incident.channel_caption",
+            {"field": "--channel", "channel": channel.code, "problem": p},
+        )
+        for p in problems
+    ]
 
 
-def _media_refused(channel: Channel, caption: str, card: Path, alt: str) -> list[str]:
+def _media_refused(channel: Channel, caption: str, card: Path, alt: str) -> list[Line]:
     """The adapter's own checks of an image post (nothing is sent)."""
     post = Post(
         text=caption, marker="clarify-check", media_path=card, media_kind="image", alt_text=alt
     )
     with requests.Session() as http:
         said = registry.build(channel, http).validate(post)
-    return [f"--channel: {channel.code} ({channel.platform}) cannot take it: {p}" for p in said]
+    return [
+        Message(
+            "incident.channel_refuses",
+            {
+                "field": "--channel",
+                "channel": channel.code,
+                "platform": channel.platform,
+                "problem": p,
+            },
+        )
+        for p in said
+    ]
 
 
 def _author(session: Session, incident: Incident, actor: str) -> User:
     author = _user(session, actor, "--as")
     if author.role not in review.SUBMITTERS:
         raise PermissionDenied(
-            f"--as: {actor} is an {author.role}; a clarification is drafted by an editor, "
-            "a manager or an admin"
+            code="incident.may_not_draft", field="--as", user=actor, role=author.role
         )
     if not oversees(session, actor=author, unit_id=incident.unit_id):
-        raise PermissionDenied(f"--as: {actor} is not in the incident's unit or one above it")
+        raise PermissionDenied(code="incident.outside_incident_unit", field="--as", user=actor)
     return author
 
 
@@ -520,7 +573,7 @@ def _own_captions(
 ) -> dict[str, str]:
     """Each channel's own caption where the full one breaks its platform's limits; refused
     when even the short one does not fit or a quality check fails."""
-    problems: list[str] = []
+    problems: list[Line] = []
     own: dict[str, str] = {}
     for channel in channels:
         short, refused = _caption_for(channel, full, incident, unit, facts)
@@ -529,7 +582,7 @@ def _own_captions(
             own[channel.code] = short
     texts = {c.platform: own.get(c.code, full) for c in channels}
     problems += [
-        f"--text: {p}"
+        Message("incident.text_problem", {"field": "--text", "problem": p})
         for p in quality.check(
             caption_vi=full.replace(_quote(incident.claim, QUOTE_MAX), ""),
             captions=texts,
@@ -539,7 +592,8 @@ def _own_captions(
         )
     ]
     if problems:
-        raise ValidationFailed(list(dict.fromkeys(problems)))
+        once = {str(p): p for p in problems}  # one line per problem, in their order
+        raise ValidationFailed(list(once.values()))
     return own
 
 
@@ -571,14 +625,16 @@ def draft_clarification(
         try:
             extra = _clean(text, "--text", most=TEXT_MAX, lines=True)
         except ValidationFailed as exc:
-            problems += exc.problems
+            problems += exc.lines
     problems += _unit_ready(unit)
     if at is not None and at.tzinfo is None:
-        problems.append("--at: give the time zone (e.g. 2026-03-15T08:00+07:00)")
+        problems.append(Message("incident.time_no_zone", {"field": "--at"}))
     for code, item_id in _pending(session, incident.id or 0, channels).items():
         problems.append(  # a second copy of one correction on one Page: never
-            f"--channel: {code} has clarification #{item_id} of this incident waiting "
-            "already (edit it, or reject it first)"
+            Message(
+                "incident.clarification_waiting",
+                {"field": "--channel", "channel": code, "item": item_id},
+            )
         )
     if problems:
         raise ValidationFailed(problems)
@@ -668,7 +724,7 @@ def pause_for_incident(
     incident = _open_one(session, incident_id)
     codes = list(dict.fromkeys(c.strip() for c in channel_codes if c.strip()))
     if not codes:
-        raise ValidationFailed(["--channel: give at least one channel to pause"])
+        raise ValidationFailed(code="incident.no_pause_channels", field="--channel")
     held = {
         p.channel_id
         for p in session.exec(
@@ -756,8 +812,7 @@ def _withdraw_pending(session: Session, incident_id: int, user: User, note: str)
     if waiting and user.role not in review.APPROVERS:
         shown = ", ".join(f"#{i.id}" for i in waiting)
         raise PermissionDenied(
-            f"--as: clarifications {shown} of incident {incident_id} wait for approval or "
-            "to go out; an approver closes it (and withdraws them), or let them go out first"
+            code="incident.close_waiting", field="--as", items=shown, id=incident_id
         )
     for item in waiting:
         review.reject(
@@ -779,8 +834,7 @@ def close_incident(
         user.id != incident.owner_id and user.role not in CLOSERS
     ):
         raise PermissionDenied(
-            f"--as: {actor} may not close incident {incident_id} (its owner, or an approver, "
-            "manager or admin of its unit)"
+            code="incident.may_not_close", field="--as", user=actor, id=incident_id
         )
     withdrawn = _withdraw_pending(session, incident_id, user, text)
     resumed = pauses.end_incident_pauses(session, incident_id=incident_id, actor=actor)

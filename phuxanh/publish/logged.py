@@ -5,7 +5,8 @@ It becomes an item of that kind (`ContentItem.kind`), published, and one publica
 named channel, published at the given time with the given URL, so the reports count it like
 any other product (by kind, theme and channel). Nothing is sent anywhere; the act is audited
 (`item.log`). Refused, one line naming the flag: a URL that is not http(s), a time in the
-future, an unknown channel or theme, the same URL on the same channel a second time."""
+future, an unknown channel or theme, the same URL on the same channel a second time, a
+person who is not an active user (`--as`) or not of the channel's unit."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from phuxanh.core import audit
-from phuxanh.core.errors import PermissionDenied, ValidationFailed
-from phuxanh.core.users import get_user, oversees
-from phuxanh.models import Channel, ContentItem, ItemStatus, Publication, PubState, Theme
+from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.users import oversees
+from phuxanh.models import Channel, ContentItem, ItemStatus, Publication, PubState, Theme, User
 from phuxanh.publish.resolve import live_url_problem
 from phuxanh.review import content_hash
 
@@ -104,8 +105,10 @@ def log_product(
     if problems:
         raise ValidationFailed(problems)
     assert channel is not None and channel.id is not None and theme is not None
-    user = get_user(session, username=actor)
-    if not user.active or not oversees(session, actor=user, unit_id=channel.unit_id):
+    user = session.exec(select(User).where(User.username == actor)).first()
+    if user is None or not user.active:
+        raise NotFound(f"--as: {actor!r} is not an active phuxanh user")
+    if not oversees(session, actor=user, unit_id=channel.unit_id):
         raise PermissionDenied(
             f"--as: {actor} does not belong to the unit of channel {channel.code} (or one above it)"
         )

@@ -47,6 +47,7 @@ from phuxanh.review import caption_for, content_hash
 # this cap, which only bounds a very long limit
 MAX_ATTEMPTS = 8
 PROCESSING_LIMIT = dt.timedelta(hours=24)  # then a person looks (needs_check)
+STALE_SEND = "no outcome of the send for over {s} s (its worker stopped); the platform is asked"
 
 
 # The run's clock: `publish due --now` (tests, drills, catch-up runs) stamps rows with the
@@ -168,6 +169,20 @@ def _fail(session: Session, pub: Publication, state: PubState, reason: str) -> N
     session.commit()
 
 
+def _audit_needs_check(session: Session, pub_id: int, reason: str) -> None:
+    """A publication handed to a person in needs_check, audited as `_fail` audits failed
+    and missed (`publication.needs_check`, with the reason); committed."""
+    audit.record(
+        session,
+        actor="publisher",
+        action="publication.needs_check",
+        entity="publication",
+        entity_id=pub_id,
+        detail={"reason": reason},
+    )
+    session.commit()
+
+
 def _hand_over(session: Session, pub: Publication, channel: Channel) -> str:
     """A manual channel's post is due: no API is called; it waits for a person in
     needs_check with the reason (Việc của tôi, Channel health), never becomes `missed`, and
@@ -235,9 +250,13 @@ def _resolve(
     adapter: Adapter,
     post: Post,
     now: dt.datetime,
+    *,
+    again: bool = False,
 ) -> str:
     """For a publication we hold in `sending` whose last send is in doubt: resume from the
-    saved handle, or ask the platform whether our post exists. Never re-send blindly."""
+    saved handle, or ask the platform whether our post exists. Never re-send blindly.
+    `again`: it came from needs_check (`reconcile`), so going back there is no new event
+    for the audit log (a platform that cannot be asked for hours would fill it)."""
     session.refresh(pub)  # the handle may have been saved during the send
 
     def check() -> PublishResult | None:
@@ -248,13 +267,18 @@ def _resolve(
     try:
         result = tokens.call(session.get_bind(), channel, adapter, check)
     except (PlatformError, ConfigError) as exc:
-        transition(
-            session,
-            pub.id or 0,
-            expect=PubState.sending,
-            state=PubState.needs_check,
-            last_error=f"{exc.__class__.__name__} while checking: {exc}",
-        )
+        reason = f"{exc.__class__.__name__} while checking: {exc}"
+        if (
+            transition(
+                session,
+                pub.id or 0,
+                expect=PubState.sending,
+                state=PubState.needs_check,
+                last_error=reason,
+            )
+            and not again
+        ):
+            _audit_needs_check(session, pub.id or 0, reason)
         return "needs_check"
     return _settle(session, pub, result, now, expect=PubState.sending, via="reconciled")
 
@@ -279,21 +303,24 @@ def reconcile(session: Session, pub: Publication, now: dt.datetime) -> str:
         claimed_at=now,
     ):
         return "taken_by_other"
-    return _resolve(session, pub, channel, adapter, post, now)
+    return _resolve(session, pub, channel, adapter, post, now, again=True)
 
 
 def poll_processing(session: Session, pub: Publication, now: dt.datetime) -> str:
     """The platform is still processing (video, moderation): ask once how it is going."""
     channel, _item, _post = _post_for(session, pub)
     if now - pub.updated_at > PROCESSING_LIMIT:
-        transition(
+        reason = (
+            f"still processing on {channel.platform} after {PROCESSING_LIMIT}; look at the account"
+        )
+        if transition(
             session,
             pub.id or 0,
             expect=PubState.processing,
             state=PubState.needs_check,
-            last_error=f"still processing on {channel.platform} after "
-            f"{PROCESSING_LIMIT}; look at the account",
-        )
+            last_error=reason,
+        ):
+            _audit_needs_check(session, pub.id or 0, reason)
         return "needs_check"
     try:
         engine = session.get_bind()
@@ -463,11 +490,21 @@ def _publish_due(engine: Engine, now: dt.datetime) -> Counter[str]:
             (PubState.claimed, Publication.claimed_at, PubState.scheduled),
             (PubState.sending, Publication.updated_at, PubState.needs_check),
         ):
-            session.execute(
-                update(Publication)
-                .where(col(Publication.state) == stuck, col(since) < now - stale)
-                .values(state=then)
+            moved = (
+                session.execute(
+                    update(Publication)
+                    .where(col(Publication.state) == stuck, col(since) < now - stale)
+                    .values(state=then)
+                    .returning(col(Publication.id))
+                )
+                .scalars()
+                .all()
             )
+            if then == PubState.needs_check:
+                for pub_id in moved:
+                    _audit_needs_check(
+                        session, pub_id, STALE_SEND.format(s=int(stale.total_seconds()))
+                    )
     with session_scope(engine) as session:
         for pub in session.exec(
             select(Publication).where(Publication.state == PubState.needs_check)
