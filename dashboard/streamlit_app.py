@@ -23,6 +23,7 @@ DESK = [
     ("incidents", "inc.title", ":material/campaign:"),  # false claims and official answers
     ("calendar", "nav.calendar", ":material/calendar_month:"),
     ("coverage", "nav.coverage", ":material/donut_large:"),
+    ("translations", "nav.translations", ":material/translate:"),  # the original beside it
     ("metrics", "nav.metrics", ":material/monitoring:"),
     ("health", "nav.health", ":material/monitor_heart:"),
     ("reports", "nav.reports", ":material/description:"),

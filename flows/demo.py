@@ -14,7 +14,13 @@ schedule, then the quarter's report is written as DOCX, PDF and XLSX under var/r
 and the city's roll-up report with a row per unit. On the second morning a false claim
 circulates (on the real clock): the city opens a critical incident and its official,
 sourced clarification is approved by two and posted at once on every Page; the incident's
-timeline and report (DOCX, PDF) are printed and written.
+timeline and report (DOCX, PDF) are printed and written. The same office also speaks to
+the world (content/demo/): an English Page and a Korean Page, each a campaign of its own,
+the Korean one posting only the catalog's texts that a person who reads Korean reviewed
+(translations-ko.yaml, written and reviewed through the translation workflow); the demo
+ends with the cards it rendered in each language. The Pages abroad open on the first
+morning with a week's plan (ABROAD_DAYS: a post a day each, enough to show them, few enough
+to keep the demo quick).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from phuxanh.crud import Summary
 from phuxanh.sandbox import demo
 
 DEMO_DB = ROOT / "var" / "demo.db"
+ABROAD_DAYS = 7  # the Pages abroad: a week's plan
 
 
 @task
@@ -53,7 +60,27 @@ def prepare(database_url: str, campaign_file: str, network: bool) -> dict[str, A
     units = (
         demo.setup_network(sandbox_url=sandbox_url, database_url=database_url) if network else []
     )
-    return {"campaign": code, "catalog": loaded, "units": units}
+    return {"campaign": code, "catalog": loaded, "units": units, "sandbox": sandbox_url}
+
+
+@task
+def open_pages_abroad(
+    sandbox_url: str, start: dt.date, days: int, database_url: str
+) -> dict[str, Any]:
+    """The office's English and Korean Pages and their reviewed Korean translations,
+    planned for `days` days from `start` and drafted (what `phuxanh plan` and `render` do)."""
+    opened = demo.setup_international(sandbox_url=sandbox_url, database_url=database_url)
+    for code in opened["campaigns"]:
+        jobs.plan_days(code, start=start, days=days, database_url=database_url)
+        jobs.render_pending(code, database_url=database_url)
+    return opened
+
+
+@task
+def review_abroad(campaigns: list[str], database_url: str) -> None:
+    """The same people review the drafts of the Pages abroad."""
+    for code in campaigns:
+        demo.team_review(code, database_url=database_url)
 
 
 @task
@@ -79,6 +106,11 @@ def summary(database_url: str) -> Summary:
     return jobs.summary(database_url=database_url)
 
 
+@task
+def cards_by_language(database_url: str) -> list[dict[str, Any]]:
+    return demo.cards_by_language(database_url=database_url)
+
+
 @flow(name="demo-campaign", log_prints=True)
 def demo_campaign(
     database_url: str,
@@ -87,10 +119,12 @@ def demo_campaign(
     days: int = 14,
     after_days: int = 28,
     network: bool = False,
+    international: bool = False,
 ) -> dict[str, Any]:
-    """`network`: the offices below the city and the package it sends them (`./run demo`)."""
+    """`network`: the offices below the city and the package it sends them; `international`:
+    the office's English and Korean Pages and their translations (both in `./run demo`)."""
     ready = prepare(database_url, campaign_file, network)
-    package = incident = None
+    package = incident = abroad = None
     campaign = ready["campaign"]
     tz = get_settings().tz
     reviews = []
@@ -102,6 +136,12 @@ def demo_campaign(
             now=morning, plan_days=days - offset if offset == 0 else 0, database_url=database_url
         )
         reviews.append(team_review(campaign, database_url))
+        if international and offset == 0:  # the Pages abroad open, with a week's plan
+            abroad = open_pages_abroad(
+                ready["sandbox"], start, min(days, ABROAD_DAYS), database_url
+            )
+        if abroad is not None and offset < ABROAD_DAYS:
+            review_abroad(abroad["campaigns"], database_url)
         if network and offset == 0:  # the first morning, once the city's drafts are approved
             package = push_package(campaign, morning + dt.timedelta(hours=1), database_url)
         if network and offset == 1:  # a false claim circulates: answered within the hour
@@ -125,6 +165,8 @@ def demo_campaign(
         "reports": reports,
         "network": network_report(package, database_url, start, today) if package else None,
         "incident": incident,
+        "international": abroad,
+        "cards": cards_by_language(database_url),
     }
 
 
@@ -184,7 +226,9 @@ def main() -> None:
         url = f"sqlite:///{DEMO_DB}"
     start = args.start or dt.datetime.now(get_settings().tz).date()
     try:
-        result = demo_campaign(url, str(demo.DEMO_CAMPAIGN), start, args.days, network=True)
+        result = demo_campaign(
+            url, str(demo.DEMO_CAMPAIGN), start, args.days, network=True, international=True
+        )
     finally:
         demo.stop_sandboxes()
     s = result["summary"]
@@ -204,6 +248,9 @@ def main() -> None:
             print(line)
     if result["incident"]:
         for line in demo.incident_lines(result["incident"]):
+            print(line)
+    if result["international"]:
+        for line in demo.language_lines(result["international"], result["cards"]):
             print(line)
     print(f"  database         {masked(url)}")
     port = get_settings().dashboard_port

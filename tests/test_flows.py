@@ -32,7 +32,9 @@ def test_tasks_call_the_domain(db_url: str, sandbox) -> None:
 def test_demo_flow_end_to_end(prefect_api, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     try:
-        result = demo.demo_campaign(url, str(demo_steps.DEMO_CAMPAIGN), dt.date(2026, 3, 9), 2)
+        result = demo.demo_campaign(
+            url, str(demo_steps.DEMO_CAMPAIGN), dt.date(2026, 3, 9), 2, international=True
+        )
         posted = [
             requests.get(f"{s.public_url}/_sandbox/posts", timeout=5).json()["count"]
             for s in demo_steps._servers
@@ -40,8 +42,10 @@ def test_demo_flow_end_to_end(prefect_api, tmp_path) -> None:
     finally:
         demo_steps.stop_sandboxes()
     summary = result["summary"]
-    assert summary.planned == summary.rendered == summary.approved == 8
-    assert summary.published == 8 == sum(posted)
+    # four posts a day on the demo's Vietnamese Pages, one each on the English and Korean
+    assert summary.planned == summary.rendered == summary.approved == 12
+    assert summary.published == 12 == sum(posted)
+    assert {c["lang"]: c["cards"] for c in result["cards"]} == {"vi": 8, "en": 2, "ko": 2}
     assert summary.metrics > 0
     assert result["review"]["refused"]  # the author tried and was refused
 

@@ -18,6 +18,12 @@ The network, in the order the demo runs it (each step its own transaction):
 - `publish_times_on`: the times the demo's publishing run wakes up, the unit Pages' too;
 - `network_report`: per unit, where the package stands, and the quarter's report of the
   city with a row for every unit below it (`phuxanh report --unit CITY --rollup`).
+
+The Pages abroad (`content/demo/`): `setup_international` sets up the office's English and
+Korean Pages (a campaign each) and loads `translations-ko.yaml` through the translation
+workflow (`load_translations`: an admin sets who reads Korean, the themes are drafted, the
+translator writes each text, another reader reviews it); `cards_by_language` counts the
+cards the demo rendered in each language.
 """
 
 from __future__ import annotations
@@ -58,6 +64,11 @@ from phuxanh.sandbox.server import SandboxServer, start_in_thread
 DEMO_CAMPAIGN = ROOT / "content" / "campaigns" / "demo.yaml"
 NETWORK_UNITS = ROOT / "content" / "network" / "demo-units.yaml"  # demo data
 NETWORK_PAGES = ROOT / "content" / "network" / "demo-pages.yaml"  # demo data
+INTERNATIONAL = [  # the Pages abroad, a campaign each (demo data)
+    ROOT / "content" / "demo" / "campaign-en.yaml",
+    ROOT / "content" / "demo" / "campaign-ko.yaml",
+]
+TRANSLATIONS = [ROOT / "content" / "demo" / "translations-ko.yaml"]  # demo data
 SANDBOX_TOKEN_ENV = "PHUXANH_SANDBOX_TOKEN"  # noqa: S105  (a variable's name)
 SANDBOX_TOKEN = "sandbox-page-token"  # noqa: S105  (the sandbox's own token, not a secret)
 DEMO_PASSWORD = "phuxanh-demo"  # noqa: S105  (the demo team's, on a throwaway demo database)
@@ -512,4 +523,152 @@ def incident_lines(drill: dict[str, Any]) -> list[str]:
         lines.append(f"    {at.astimezone(tz):%d/%m %H:%M:%S}  {what:<10} {who:<24} {ref}")
     for path in drill["reports"]:
         lines.append(f"  incident report  {path}")
+    return lines
+
+
+# --- speaking to the world: the Pages abroad, their translations, cards by language ----
+
+
+class DemoTranslation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(description="fact | title | message | slogan")
+    ref: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
+class Reader(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    username: str
+    languages: list[str] = Field(min_length=1)
+
+
+class DemoTranslations(BaseModel):
+    """`translations-LANG.yaml`: who sets, writes and reviews, and the texts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lang: str
+    admin: str
+    translator: str
+    reviewer: str
+    people: list[Reader] = Field(default_factory=list)
+    themes: list[str] = Field(min_length=1)
+    texts: list[DemoTranslation] = Field(min_length=1)
+
+
+def load_translations(path: Path, *, database_url: str | None = None) -> dict[str, Any]:
+    """The translations of `path`, the way an office makes them: the admin sets who reads
+    the language (`user languages`), each theme's texts are drafted (`catalog translate`),
+    the translator writes each text (`translation set`) and the reviewer reviews it
+    (`translation review`); each step audited. A text already reviewed as written is left
+    alone (a demo run again on its database). A text the file names that no drafted theme
+    has is refused, naming the file and line. Returns how many texts the file has and
+    were reviewed now, and the two people."""
+    from phuxanh.catalog import translations
+
+    doc = load_located(path)
+    spec: DemoTranslations = validate_doc(doc, DemoTranslations)
+    reviewed = 0
+    with session_scope(engine(database_url)) as session:
+        for i, person in enumerate(spec.people):
+            try:
+                translations.set_languages(
+                    session, username=person.username, langs=person.languages, actor=spec.admin
+                )
+            except (NotFound, PermissionDenied, ValidationFailed) as exc:
+                where = f"{path}:{doc.line_of(('people', i))}: people[{i}]"
+                raise ValidationFailed([f"{where}: {exc}"]) from exc
+        for theme in spec.themes:
+            translations.draft_missing(session, lang=spec.lang, theme=theme, actor=spec.translator)
+        rows = {(r.kind, r.ref): r for r in translations.list_translations(session, lang=spec.lang)}
+        for i, text in enumerate(spec.texts):
+            row = rows.get((text.kind, text.ref))
+            if row is None or row.id is None:
+                raise ValidationFailed(
+                    [
+                        f"{path}:{doc.line_of(('texts', i, 'ref'))}: texts[{i}].ref: "
+                        f"no {text.kind} {text.ref!r} in the themes {', '.join(spec.themes)}"
+                    ]
+                )
+            if row.status == "reviewed" and row.text == text.text:
+                continue
+            translations.set_text(
+                session, translation_id=row.id, text=text.text, actor=spec.translator
+            )
+            translations.review(session, translation_id=row.id, actor=spec.reviewer)
+            reviewed += 1
+    return {
+        "lang": spec.lang,
+        "file": str(path),
+        "reviewed": reviewed,
+        "texts": len(spec.texts),
+        "translator": spec.translator,
+        "reviewer": spec.reviewer,
+    }
+
+
+def setup_international(
+    *,
+    sandbox_url: str,
+    database_url: str | None = None,
+    campaign_files: list[Path] | None = None,
+    translation_files: list[Path] | None = None,
+) -> dict[str, Any]:
+    """The Pages abroad (each file a campaign of the same office, in its language), their
+    people, and the reviewed translations those Pages need. Returns the campaigns' codes
+    and what each translation file did."""
+    codes = []
+    for path in INTERNATIONAL if campaign_files is None else campaign_files:
+        codes.append(jobs.setup_campaign(path, sandbox_url=sandbox_url, database_url=database_url))
+        ensure_team(path, database_url=database_url)
+    done = [
+        load_translations(path, database_url=database_url)
+        for path in (TRANSLATIONS if translation_files is None else translation_files)
+    ]
+    return {"campaigns": codes, "translations": done}
+
+
+def cards_by_language(*, database_url: str | None = None) -> list[dict[str, Any]]:
+    """The rendered cards by the language that leads them, in content/languages.yaml's
+    order: how many, and the last one's file (to open and look at)."""
+    from phuxanh.catalog.languages import supported
+    from phuxanh.media import stored
+
+    found: dict[str, dict[str, Any]] = {}
+    with session_scope(engine(database_url)) as session:
+        rows = session.exec(
+            select(ContentItem.language, ContentItem.media_path)
+            .where(col(ContentItem.template_id).is_not(None))
+            .order_by(col(ContentItem.id))
+        )
+        for lang, media in rows:
+            path = stored.resolve(media)
+            if path is None or not path.is_file():
+                continue
+            entry = found.setdefault(lang, {"lang": lang, "cards": 0})
+            entry["cards"] += 1
+            entry["example"] = str(path)
+    known = supported()
+    order = [*(code for code in known if code in found), *sorted(set(found) - set(known))]
+    return [
+        {**found[code], "name": known[code].name_en if code in known else code} for code in order
+    ]
+
+
+def language_lines(international: dict[str, Any], cards: list[dict[str, Any]]) -> list[str]:
+    """What the demo prints about its languages: the translations reviewed, then the cards
+    rendered in each language with one to look at."""
+    lines = [f"  Pages abroad     campaigns {', '.join(international['campaigns'])}"]
+    for done in international["translations"]:
+        lines.append(
+            f"  translations     {done['lang']}: {done['texts']} texts written by "
+            f"{done['translator']}, reviewed by {done['reviewer']} ({done['file']})"
+        )
+    lines.append("  cards by language")
+    for entry in cards:
+        lines.append(
+            f"    {entry['lang']:<3} {entry['name']:<11} {entry['cards']:>3}  {entry['example']}"
+        )
     return lines
