@@ -277,6 +277,7 @@ SLOW_TESTS = {
     "test_languages.py::test_an_english_channel_never_receives_vietnamese",  # a week of cards
     "test_manual_channels.py::test_a_manual_post_waits_for_a_person_is_mailed_exported_and_counted_once_live",
     "test_export_kit.py::test_kits_in_english_vietnamese_and_korean_hold_only_approved_content_in_their_language",
+    "test_translations_page.py::test_the_translations_page_on_a_phone_and_a_desk_in_chromium",
 }
 
 

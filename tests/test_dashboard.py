@@ -204,7 +204,7 @@ def test_audit_page_shows_the_chain(app_db: str) -> None:
     assert len(at.dataframe[0].value) > 0
 
 
-DESK = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit"]
+DESK = ["queue", "calendar", "coverage", "metrics", "health", "reports", "audit", "translations"]
 SIGN_IN_ONLY = {"Title", "Radio", "Subheader", "TextInput", "Button", "Caption"}
 
 

@@ -17,7 +17,7 @@ from phuxanh.models import ContentItem
 from tests.helpers import START, at, items, user
 from tests.test_dashboard import APP, _signed_in
 
-PAGES = [None, "calendar", "coverage", "metrics", "health", "reports", "audit"]
+PAGES = [None, "calendar", "coverage", "metrics", "health", "reports", "audit", "translations"]
 VIETNAMESE = re.compile("[đĐ\u0300-\u031b\u0323]")  # đ, or a tone/vowel mark once NFD
 
 
