@@ -26,6 +26,7 @@ from phuxanh.models import (
     ItemVersion,
     Slot,
     Template,
+    Theme,
     Translation,
     User,
 )
@@ -480,3 +481,36 @@ def test_an_edited_english_caption_is_not_held_for_english_names() -> None:
     )
     assert not any("Hải Phòng" in h for h in english_only)
     assert any("Hải Phòng" in h for h in held)  # the Vietnamese block misspells it
+
+
+def test_a_card_whose_source_its_reader_cannot_find_is_never_made(db_url: str) -> None:
+    """A points card credits the theme's first directive. Where that directive has no
+    number and only a Vietnamese title (the city's 2026 plan), a reader of English has no
+    source to look up: the card is refused with that reason (the composer picks another
+    feature), never drawn with an empty source line or crashing the run; the Vietnamese
+    card cites it, and a directive with a number is cited by it in English."""
+    from phuxanh.compose.card_values import NoText, card_for
+    from phuxanh.compose.features import Feature
+    from phuxanh.core.settings import get_settings
+    from phuxanh.media.cards import load_brand
+
+    jobs.load_catalog(db_url)
+    brand = load_brand(get_settings().assets_dir, "ttdn-haiphong")
+    day = dt.date(2026, 3, 2)
+    with Session(jobs.engine(db_url)) as s:
+        themes = {t.code: t for t in s.exec(select(Theme))}
+
+        def points(code: str, lang: str) -> Any:
+            feature = Feature(ref=f"points:{code}", template="three-points")
+            return card_for(s, feature, theme=themes[code], brand=brand, langs=[lang], day=day)
+
+        with pytest.raises(NoText) as refused_card:
+            points("hai-phong-cang-xanh", "en")
+        said = str(refused_card.value)
+        assert "points:hai-phong-cang-xanh: its source has no number, address or title" in said
+        assert "a reader of en" in said
+        assert "thông tin đối ngoại" in str(
+            points("hai-phong-cang-xanh", "vi").values.values["source"]
+        )
+        cited = points("bau-cu-2026", "en").values.values["source"]["en"]
+        assert cited.startswith("Source: ") and not vietnamese(cited.replace("Đ", "")), cited

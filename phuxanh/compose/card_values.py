@@ -246,13 +246,20 @@ def _words(
     def title() -> str:
         return need(texts.title(theme, lang), f"title {theme.code}")
 
+    # a source a reader of `lang` can look up (its number, its address, or a title not in
+    # Vietnamese): a card with none is never made; the composer picks another feature
+    nameless = f"a source a reader of {lang} can find (a number, an address or a title)"
+
     if feature.template == "countdown":
         kd, fact = feature.key_date, feature.fact
         assert kd is not None and feature.days_left is not None
         if lang not in CATALOG:
             return [f"the name of the key date {kd.on_date:%d/%m/%Y} (held in vi and en only)"]
         body = need(texts.message(theme, 0, lang), f"message {theme.code}:0")
-        credit = _credit(fact, lang) if fact else _directive_source(session, theme, lang)
+        credit = need(
+            _credit(fact, lang) if fact else _directive_source(session, theme, lang),
+            nameless,
+        )
         lead = f"{feature.days_left} days to {kd.label_en} ({kd.on_date:%d/%m/%Y})"
         raw: dict[str, object] = {
             "event": {lang: kd.label_en},
@@ -273,7 +280,7 @@ def _words(
             :4
         ]
         points = [need(texts.message(theme, i, lang), f"message {theme.code}:{i}") for i in current]
-        credit = _directive_source(session, theme, lang)
+        credit = need(_directive_source(session, theme, lang), nameless)
         lead, body = title(), "\n".join(f"• {p}" for p in points)
         raw = {"title": {lang: lead}, "points": points, "source": {lang: credit or ""}}
         alt, short = [lead, *points], _directive_short_in(session, theme, lang)
@@ -281,7 +288,7 @@ def _words(
         fact = feature.fact
         lead = title()
         body = need(texts.fact(fact, lang), f"fact {fact.code}")
-        credit = _credit(fact, lang)
+        credit = need(_credit(fact, lang), nameless)
         raw = {"title": {lang: lead}, "text": {lang: body}, "source": {lang: credit}}
         unit = {"en": fact.unit_en}.get(lang)
         if feature.template == "fact-number":
@@ -310,6 +317,11 @@ def _directive_short_in(session: Session, theme: Theme, lang: str) -> str | None
 
 def _lacks(feature: Feature, theme: Theme, lang: str, what: list[str]) -> str:
     """Why `feature` has no `lang` text, naming the language and the command that helps."""
+    if any(w.startswith("a source") for w in what):
+        return (
+            f"{feature.ref}: its source has no number, address or title a reader of {lang} "
+            "can find (every fact shown cites a source its reader can look up)"
+        )
     if lang == "en" and not any(w.startswith("the name of") for w in what):
         return (
             f"{feature.ref}: no en text in the catalog (a translation is "
