@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,18 @@ class Templates:
     one holding the small planned and rendered campaign (`helpers.planned_and_rendered`).
     SQLite copies the file; PostgreSQL creates the test's database `TEMPLATE` the built one.
     Each copy is a real database of the same schema, made the way it always is; only the
-    building is not repeated (it was most of the suite's time)."""
+    building is not repeated (it was most of the suite's time).
+
+    A PostgreSQL copy takes the server about half a second (CREATE DATABASE … TEMPLATE).
+    `take` hands out one made ahead, while the previous test ran, and starts the next at
+    once: the copying happens in the server while Python runs the test, not before it."""
 
     def __init__(self, root: Path, cluster: pg.Cluster | None) -> None:
         self.root, self.cluster = root, cluster
         self.built: dict[tuple[str, str], str] = {}  # (backend, kind) -> file or db name
         self.sandbox_url = "http://127.0.0.1:9/template-sandbox"  # no server: rewritten
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copy")
+        self._spare: dict[str, Future[str]] = {}  # kind -> a copy being made or made
 
     def _pg_admin(self) -> Engine:
         assert self.cluster is not None
@@ -133,22 +140,41 @@ class Templates:
             )
         return CAMPAIGN
 
+    def _pg_copy(self, source: str) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = self._pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        admin.dispose()
+        return name
+
+    def take(self, kind: str) -> str:
+        """A new PostgreSQL database, a copy of the `kind` template (its name): the one
+        made ahead when there is one, and the next one started."""
+        source = self.source("postgresql", kind)
+        spare = self._spare.pop(kind, None)
+        name = spare.result() if spare is not None else self._pg_copy(source)
+        self._spare[kind] = self._ahead.submit(self._pg_copy, source)
+        return name
+
     def copy(self, backend: str, kind: str, *, to: str) -> None:
         """Make the database `to` (a SQLite file path, or a database name) a copy."""
         if backend == "sqlite":
             shutil.copy(self.source(backend, kind), to)
             return
-        source = self.source(backend, kind)
+        made = self.take(kind)  # then it takes the name `to`
         admin = self._pg_admin()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{to}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{to}" TEMPLATE "{source}"'))
+            conn.execute(text(f'ALTER DATABASE "{made}" RENAME TO "{to}"'))
         admin.dispose()
 
     def drop(self) -> None:
+        self._ahead.shutdown(wait=True)
         if self.cluster is None:
             return
         names = [name for (backend, _), name in self.built.items() if backend == "postgresql"]
+        names += [spare.result() for spare in self._spare.values() if not spare.exception()]
         if names:
             admin = self._pg_admin()
             with admin.connect() as conn:
@@ -188,8 +214,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     cluster = _require_postgres(request)
     built: Templates = request.getfixturevalue("templates")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    built.copy("postgresql", "migrated", to=name)
+    name = built.take("migrated")
     url = cluster.url.rsplit("/", 1)[0] + f"/{name}"
     yield url
     engine_for(url).dispose()
@@ -281,12 +306,23 @@ SLOW_TESTS = {
 }
 
 
+# modules whose tests share an expensive fixture (a Prefect server, Prefect's temporary
+# API): with `--dist loadgroup` (./run) each runs on one worker, started once
+GROUPED = {"test_scheduling.py", "test_flows.py", "test_workers.py"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tests, and run them first: the two workers then share the long ones
+    from the start, and the quick ones fill in at the end (rather than one worker finishing
+    a long test alone)."""
     for item in items:
         module, _, name = item.nodeid.partition("::")
         module = module.rsplit("/", 1)[-1]
         if module in SLOW_MODULES or f"{module}::{name.split('[')[0]}" in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+        if module in GROUPED:
+            item.add_marker(pytest.mark.xdist_group(module))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
