@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -297,27 +297,28 @@ def glance(
         if seen is not None:
             reach[unit_id] = reach.get(unit_id, 0) + int(seen)
     # products: the items of each unit with a publication on one of that unit's channels
-    # in the span (an item on three channels is one product). Asked of the items, each
-    # at most once (a semi-join), rather than as a distinct count over the publications;
-    # the same figure (`figures.products` by unit), since an item is its channels' unit's
-    on_unit = Channel.unit_id == ContentItem.unit_id
+    # in the span (an item on three channels is one product). Asked of the items, each at
+    # most once (a semi-join on the pair item, unit), rather than as a distinct count over
+    # the publications; the same figure (`figures.products` by unit), since an item is its
+    # channels' unit's. The pair list is read once (SQLite would otherwise scan the span's
+    # publications again for every item)
     live = (
-        select(Publication.id)
+        select(Publication.content_item_id, Channel.unit_id)
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .where(
-            col(Publication.content_item_id) == col(ContentItem.id),
-            on_unit,
             Publication.state == PubState.published,
             col(Publication.published_at) >= lo,
             col(Publication.published_at) < hi,
             *on_pub,
         )
-        .exists()
     )
     products = Counter[int]()
     for unit_id, n in session.exec(
         select(ContentItem.unit_id, func.count(col(ContentItem.id)))
-        .where(col(ContentItem.theme_id).is_not(None), live)
+        .where(
+            col(ContentItem.theme_id).is_not(None),
+            tuple_(col(ContentItem.id), col(ContentItem.unit_id)).in_(live),
+        )
         .group_by(col(ContentItem.unit_id))
     ):
         if unit_id in by_id:
