@@ -80,7 +80,7 @@ else:
         .encode(
             y=alt.Y("theme:N", title=None, axis=AXIS),
             yOffset=alt.YOffset("what:N", sort=list(names.values())),
-            x=alt.X("n:Q", title=t("cov.posts")),
+            x=alt.X("n:Q", title=t("cov.posts"), axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color(
                 "what:N",
                 title=None,
