@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PHUXANH_MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("PHUXANH_CLIP_PRESET", "ultrafast")  # composed clips: speed over size
+    # argon2id at its lowest cost: the suite hashes and checks passwords thousands of times
+    # (test_auth.py checks the production cost is the library's recommended one)
+    monkeypatch.setenv("PHUXANH_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("PHUXANH_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
     get_settings.cache_clear()
     yield

@@ -19,8 +19,8 @@ from phuxanh.cli.main import app as cli
 from phuxanh.core import auth
 from phuxanh.core.errors import NotFound, PermissionDenied
 from phuxanh.core.settings import get_settings
-from phuxanh.core.users import add_user, ensure_unit
-from phuxanh.models import AuditEvent, SignInThrottle, UserSession
+from phuxanh.core.users import add_user, ensure_unit, hash_password
+from phuxanh.models import AuditEvent, SignInThrottle, User, UserSession
 
 PASSWORD = "dung-mat-khau-1"
 T0 = dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)
@@ -201,6 +201,17 @@ def test_every_wrong_pair_costs_one_argon2_verification(
         calls.clear()
         assert attempt(team, name, "sai", client=name) == "wrong"
         assert len(calls) == 1 and calls[0].startswith("$argon2id$"), name
+
+    # timed at the production cost (the suite runs argon2 at its lowest: tests/conftest.py),
+    # so that argon2, not the database, is what the answer's time is made of
+    monkeypatch.setenv("PHUXANH_ARGON2_TIME_COST", "3")
+    monkeypatch.setenv("PHUXANH_ARGON2_MEMORY_KIB", "65536")
+    get_settings.cache_clear()
+    with Session(team) as s:
+        admin = s.exec(select(User).where(User.username == "quan.tri")).one()
+        admin.password_hash = hash_password("mat-khau-dung")
+        s.add(admin)
+        s.commit()
 
     def took(name: str) -> float:
         best = float("inf")
@@ -434,3 +445,25 @@ def test_single_sign_on_is_audited_like_a_password(team: Engine) -> None:
         ("user.sign_in_failed", "unknown", "sso_unknown"),
     ]
     assert attempt(team, "sso.only", "anything") == "wrong"  # no password: OIDC only
+
+
+def test_passwords_are_argon2id_at_the_recommended_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless configured otherwise (only the test suite lowers it), a password is hashed with
+    argon2id at the library's recommended cost, and a hash made at another cost still
+    verifies (a stored hash carries its own)."""
+    from phuxanh.core.users import check_password
+
+    fast = hash_password("mat-khau")  # the suite's cost (tests/conftest.py)
+    assert fast.startswith("$argon2id$v=19$m=1024,t=1,")
+    monkeypatch.delenv("PHUXANH_ARGON2_TIME_COST")
+    monkeypatch.delenv("PHUXANH_ARGON2_MEMORY_KIB")
+    get_settings.cache_clear()
+    strong = hash_password("mat-khau")
+    recommended = PasswordHasher()
+    assert strong.startswith(
+        f"$argon2id$v=19$m={recommended.memory_cost},t={recommended.time_cost},"
+        f"p={recommended.parallelism}$"
+    )
+    assert (recommended.memory_cost, recommended.time_cost) == (65536, 3)
+    assert check_password("mat-khau", strong) and check_password("mat-khau", fast)
+    assert not check_password("mat-khau!", strong)

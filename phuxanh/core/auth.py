@@ -47,15 +47,17 @@ FORGET = dt.timedelta(hours=1)  # failures older than this (and no lock running)
 HANDOFF = dt.timedelta(seconds=60)  # the page claims its cookie within this
 MIN_PASSWORD = 10
 
-_dummy: list[str] = []
+_dummy: dict[tuple[int, int], str] = {}
 
 
 def _dummy_hash() -> str:
     """An argon2 hash of a random password, made once with the same parameters as real
-    ones: what an unknown username's password is checked against."""
-    if not _dummy:
-        _dummy.append(hash_password(secrets.token_urlsafe(24)))
-    return _dummy[0]
+    ones (the configured cost): what an unknown username's password is checked against."""
+    settings = get_settings()
+    cost = (settings.argon2_time_cost, settings.argon2_memory_kib)
+    if cost not in _dummy:
+        _dummy[cost] = hash_password(secrets.token_urlsafe(24))
+    return _dummy[cost]
 
 
 class SignInRefused(PermissionDenied):

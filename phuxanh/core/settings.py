@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     # (Vietnamese syllables, "tiếng") a minute. 200 is a measured pace for loudspeakers
     # outdoors, slower than a studio presenter (4-5 syllables a second)
     radio_words_per_minute: int = Field(default=200, ge=60, le=400)
+    # argon2id password hashes (phuxanh/core/users.py): the library's recommended cost by
+    # default (3 passes over 64 MiB, about 0.1 s a sign-in here). The test suite lowers it
+    # (tests/conftest.py) as it signs in thousands of times; never lower it in production.
+    # A stored hash keeps the cost it was made with, so raising it later is safe.
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=4_194_304)
 
     @field_validator("timezone")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -11,9 +12,9 @@ from sqlmodel import Session, select
 
 from phuxanh.core import audit
 from phuxanh.core.errors import NotFound, PermissionDenied, ValidationFailed
+from phuxanh.core.settings import get_settings
 from phuxanh.models import Role, Unit, User
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # a login: what people type at sign-in and what audit rows name (lan.nguyen, drill-author)
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 DISPLAY_NAME_MAX = 120  # characters, after NFC: a name fits a report's table cell
@@ -52,15 +53,27 @@ def check_display_name(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4)
+def _argon2(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id at the configured cost (`PHUXANH_ARGON2_*`; by default the library's
+    recommended parameters). A hash carries its own cost, so any stored one verifies."""
+    settings = get_settings()
+    return _argon2(settings.argon2_time_cost, settings.argon2_memory_kib)
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(password: str, stored: str | None) -> bool:
     if not stored:
         return False
     try:
-        return _hasher.verify(stored, password)
+        return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
