@@ -84,12 +84,12 @@ def status(
     number) or overdue (past its due day and not sent). An incident report: one row, with
     the count of reports sent. `scope`: the units `unit` and below, when the caller has
     read them already."""
-    if scope is not None:
-        pass
-    elif unit is None:
-        scope = list(session.exec(select(Unit).order_by(col(Unit.code))))
-    else:
-        scope = below(session, get_unit(session, unit, "--unit"))
+    if scope is None:
+        scope = (
+            list(session.exec(select(Unit).order_by(col(Unit.code))))
+            if unit is None
+            else below(session, get_unit(session, unit, "--unit"))
+        )
     by_id = {u.id: u for u in scope}
     obligations = list(
         session.exec(
