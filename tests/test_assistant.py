@@ -14,7 +14,7 @@ import pytest
 
 from phuxanh import jobs
 from phuxanh.core.settings import get_settings
-from tests.test_compose import ALL, _blank_english_title, _campaign, _drafts
+from tests.test_compose import BILINGUAL, _blank_english_title, _campaign, _drafts
 
 THEMES = (
     "bau-cu-2026",
@@ -62,7 +62,7 @@ def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeChat]]:
 
 
 def _missing_english(db_url: str) -> None:
-    _campaign(db_url, ALL, dt.date(2026, 3, 2), 3)
+    _campaign(db_url, BILINGUAL, dt.date(2026, 3, 2), 3)
     for code in THEMES:
         _blank_english_title(db_url, code)
 

@@ -316,22 +316,27 @@ def _directive_short_in(session: Session, theme: Theme, lang: str) -> str | None
 
 
 def _lacks(feature: Feature, theme: Theme, lang: str, what: list[str]) -> str:
-    """Why `feature` has no `lang` text, naming the language and the command that helps."""
-    if any(w.startswith("a source") for w in what):
-        return (
-            f"{feature.ref}: its source has no number, address or title a reader of {lang} "
-            "can find (every fact shown cites a source its reader can look up)"
+    """Why `feature` has no `lang` text, naming the language, everything that lacks (the
+    words, the source, or both) and the command that helps."""
+    words = [w for w in what if not w.startswith("a source")]
+    said: list[str] = []
+    if words and lang == "en" and not any(w.startswith("the name of") for w in words):
+        said.append(
+            "no en text in the catalog (a translation is never made up; add it, or turn "
+            "on the writing assistant)"
         )
-    if lang == "en" and not any(w.startswith("the name of") for w in what):
-        return (
-            f"{feature.ref}: no en text in the catalog (a translation is "
-            "never made up; add it, or turn on the writing assistant)"
+    elif words:
+        said.append(
+            f"no reviewed {lang} translation of {', '.join(words)} (a translation is never "
+            f"made up: phuxanh catalog translate --lang {lang} --theme {theme.code}, then a "
+            f"person who reads {lang} reviews it)"
         )
-    return (
-        f"{feature.ref}: no reviewed {lang} translation of {', '.join(what)} (a translation "
-        f"is never made up: phuxanh catalog translate --lang {lang} --theme {theme.code}, "
-        f"then a person who reads {lang} reviews it)"
-    )
+    if len(words) < len(what):
+        said.append(
+            f"its source has no number, address or title a reader of {lang} can find "
+            "(every fact shown cites a source its reader can look up)"
+        )
+    return f"{feature.ref}: " + "; and ".join(said)
 
 
 def card_for(
