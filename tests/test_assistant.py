@@ -51,7 +51,7 @@ class FakeChat(BaseHTTPRequestHandler):
 @pytest.fixture
 def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeChat]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     FakeChat.asked, FakeChat.status = [], 200
     monkeypatch.setenv("PHUXANH_ASSISTANT_URL", f"http://127.0.0.1:{server.server_port}/v1")
     monkeypatch.setenv("PHUXANH_ASSISTANT_KEY", "test-key")

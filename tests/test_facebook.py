@@ -97,7 +97,7 @@ def fake():
     handler = type("H", (_Fake,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.handle_error = lambda *_: None  # a client that gave up (timeout tests) is expected
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     yield handler, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 

@@ -239,7 +239,10 @@ class SandboxServer(ThreadingHTTPServer):
 
 
 def start_in_thread(port: int = 0, tokens: set[str] | None = None) -> SandboxServer:
-    """Start a sandbox on 127.0.0.1 (port 0 = any free port); `.shutdown()` stops it."""
+    """Start a sandbox on 127.0.0.1 (port 0 = any free port); `.shutdown()` stops it, within
+    the loop's poll interval (socketserver's default, 0.5 s, was most of a short test)."""
     server = SandboxServer(port, tokens)
-    threading.Thread(target=server.serve_forever, name="phuxanh-sandbox", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, args=(0.02,), name="phuxanh-sandbox", daemon=True
+    ).start()
     return server
