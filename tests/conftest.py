@@ -238,6 +238,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """Prefect's temporary API for flow runs, started once per test process (about 6 s);
+    the tests that use it run on one process (see `pytest_collection_modifyitems`)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture
 def engine(db_url: str) -> Engine:
     return engine_for(db_url)
@@ -320,9 +330,10 @@ SLOW_TESTS = {
 }
 
 
-# modules whose tests share an expensive fixture (a Prefect server, Prefect's temporary
-# API): with `--dist loadgroup` (./run) each runs on one worker, started once
-GROUPED = {"test_scheduling.py", "test_flows.py", "test_workers.py"}
+# modules whose tests share an expensive module fixture (a Prefect server): with `--dist
+# loadgroup` (./run) each runs on one worker, which starts it once; so do the tests that
+# use Prefect's temporary API (`prefect_api`)
+GROUPED = {"test_scheduling.py", "test_workers.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -336,6 +347,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if module in GROUPED:
             item.add_marker(pytest.mark.xdist_group(module))
+        elif "prefect_api" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect_api"))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 

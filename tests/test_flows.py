@@ -1,4 +1,4 @@
-"""The Prefect flows, run for real on a temporary Prefect API (one per test session)."""
+"""The Prefect flows, run for real on a temporary Prefect API (`prefect_api`, conftest)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ import datetime as dt
 
 import pytest
 import requests
-from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily, demo
 from phuxanh import jobs
 from phuxanh.sandbox import demo as demo_steps
-
-
-@pytest.fixture(scope="session")
-def prefect_api():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_tasks_call_the_domain(db_url: str, sandbox) -> None:
@@ -32,8 +25,14 @@ def test_tasks_call_the_domain(db_url: str, sandbox) -> None:
 def test_demo_flow_end_to_end(prefect_api, tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     try:
+        # two days of posts, then three mornings of metrics (`./run demo`: 14, then 28)
         result = demo.demo_campaign(
-            url, str(demo_steps.DEMO_CAMPAIGN), dt.date(2026, 3, 9), 2, international=True
+            url,
+            str(demo_steps.DEMO_CAMPAIGN),
+            dt.date(2026, 3, 9),
+            2,
+            after_days=3,
+            international=True,
         )
         posted = [
             requests.get(f"{s.public_url}/_sandbox/posts", timeout=5).json()["count"]

@@ -631,14 +631,6 @@ def test_the_my_work_page_shows_the_rows_and_opens_an_item(app_db: str) -> None:
 # --- the publish-due run ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prefect_api() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.mark.slow
 def test_the_publish_run_mails_hand_offs_and_never_fails_for_mail(
     prefect_api: None, office: str, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
