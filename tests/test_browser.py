@@ -84,6 +84,11 @@ def _need_browser() -> None:
 @pytest.fixture
 def dashboard(tmp_path: Path, sandbox) -> Iterator[tuple[str, str]]:
     _need_browser()
+    from playwright.sync_api import expect
+
+    # as long as any other wait here (page.set_default_timeout): a page drawn after a
+    # sign-in takes over expect's 5 s when the machine is busy (CI with 4 workers)
+    expect.set_options(timeout=30_000)
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     jobs.init_db(url)
     today = dt.datetime.now(get_settings().tz).date()
@@ -142,11 +147,24 @@ def pick(page, key: str, option: str) -> None:
 
 
 def idle(page) -> None:
-    """Wait for Streamlit to finish the rerun an action started."""
+    """Wait for Streamlit to finish the rerun an action started: no status widget, and no
+    element of the previous run left standing (`data-stale`)."""
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "!document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000
+        "!document.querySelector('[data-testid=stStatusWidget], [data-stale=true]')",
+        timeout=30_000,
     )
+
+
+def press(page, key: str) -> None:
+    """Click the button of widget `key` once the page holds exactly one: while a rerun that
+    started late (a busy machine) redraws the page, the old one may still stand beside it."""
+    from playwright.sync_api import expect
+
+    button = page.locator(f".st-key-{key} button")
+    idle(page)
+    expect(button).to_have_count(1)
+    button.click()
 
 
 def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, str]) -> None:
@@ -188,7 +206,7 @@ def test_editor_submits_and_approver_approves_in_chromium(dashboard: tuple[str, 
         sign_in(page, "minh.tran")
         pick(page, "f_status-vi", "Chờ duyệt")
         expect(page.get_by_text("5 mục", exact=True)).to_be_visible()
-        page.locator(f".st-key-approve-{item_id} button").click()
+        press(page, f"approve-{item_id}")
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
         pick(page, "f_status-vi", "Chờ đăng")
         expect(page.get_by_text(f"#{item_id} · phiên bản 1", exact=False)).to_be_visible()

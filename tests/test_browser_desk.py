@@ -21,7 +21,7 @@ from phuxanh import jobs, notify
 from phuxanh.core.users import add_user
 from phuxanh.models import Channel, ContentItem, ItemStatus, Publication, Theme
 from tests.helpers import user
-from tests.test_browser import CHROMIUM, ROOT, dashboard, idle, pick, sign_in
+from tests.test_browser import CHROMIUM, ROOT, dashboard, idle, pick, press, sign_in
 from tests.test_notify import Inbox, address, inbox, mail_settings, smtp_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -212,7 +212,7 @@ def test_compose_review_edit_and_approve_in_chromium(
         _expand(page, f"history-open-{item_id}")
         expect(page.get_by_text(f"+{ADDED}").first).to_be_visible()
         _shots(page, shots, "history", "vi")
-        page.locator(f".st-key-submit-{item_id} button").click()
+        press(page, f"submit-{item_id}")
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
         assert _mailed(url, inbox) == [(address("minh.tran"), wait), (address("ngoc.do"), wait)]
 
@@ -243,7 +243,7 @@ def test_compose_review_edit_and_approve_in_chromium(
         _typed(page, "q_text", f"#{item_id}")
         expect(page.get_by_text("Khẩn", exact=True).first).to_be_visible()  # the urgent mark
         page.screenshot(path=str(shots / "approve-390-vi.png"))
-        page.locator(f".st-key-approve-{item_id} button").click()
+        press(page, f"approve-{item_id}")
         expect(page.get_by_text(f"Đã cập nhật mục #{item_id}.").first).to_be_visible()
         # on the phone too, the history shows both versions and every comment
         _expand(page, f"history-open-{item_id}")
