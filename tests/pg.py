@@ -2,6 +2,10 @@
 
 `PHUXANH_TEST_POSTGRES_URL` uses an existing server instead. Without binaries the
 PostgreSQL runs are skipped, unless `PHUXANH_REQUIRE_POSTGRES=1` (CI) makes that a failure.
+
+The cluster's files live in memory (/dev/shm) where there is room: each test gets a new
+database, some 300 files, and creating a file on this machine's disk costs about 0.7 ms of
+kernel time against 0.02 ms in memory (CREATE DATABASE took 70-300 ms, mostly the kernel).
 """
 
 from __future__ import annotations
@@ -60,6 +64,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def in_memory(need_gb: float = 2.0) -> str | None:
+    """/dev/shm when it is a writable memory file system with `need_gb` free, else None
+    (the system's temporary folder)."""
+    shm = Path("/dev/shm")
+    try:
+        free = shutil.disk_usage(shm).free
+    except OSError:
+        return None
+    return str(shm) if os.access(shm, os.W_OK) and free >= need_gb * 2**30 else None
+
+
 def start() -> Cluster | None:
     if os.environ.get("PHUXANH_TEST_POSTGRES_URL"):
         return Cluster(os.environ["PHUXANH_TEST_POSTGRES_URL"], None, None, None)
@@ -67,7 +82,7 @@ def start() -> Cluster | None:
     if bindir is None:
         return None
     user = "postgres" if os.geteuid() == 0 else None
-    root = Path(tempfile.mkdtemp(prefix="phuxanh-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="phuxanh-pg-", dir=in_memory()))
     datadir = root / "data"
     if user:
         os.chmod(root, 0o777)
