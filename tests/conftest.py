@@ -330,10 +330,10 @@ SLOW_TESTS = {
 }
 
 
-# modules whose tests share an expensive module fixture (a Prefect server): with `--dist
-# loadgroup` (./run) each runs on one worker, which starts it once; so do the tests that
-# use Prefect's temporary API (`prefect_api`)
-GROUPED = {"test_scheduling.py", "test_workers.py"}
+# modules whose tests share an expensive module fixture (a Prefect server, a rendered clip,
+# a rendered campaign): with `--dist loadgroup` (./run) each runs on one worker, which makes
+# it once; so do the tests that use Prefect's temporary API (`prefect_api`)
+GROUPED = {"test_scheduling.py", "test_workers.py", "test_clips.py", "test_hostile.py"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -108,7 +108,11 @@ def test_a_scheduled_run_completes(server, tmp_path: Path) -> None:
         )
     finally:
         served.terminate()
-        served.wait(30)
+        try:
+            served.wait(30)
+        except subprocess.TimeoutExpired:  # a run caught mid-way (a busy machine): this
+            served.kill()  # test is about the scheduler; stopping is test_serve_publishes_…
+            served.wait()
         log.close()
 
 
