@@ -337,7 +337,7 @@ GROUPED = {"test_scheduling.py", "test_workers.py", "test_clips.py", "test_hosti
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the slow tests, and run them first: the two workers then share the long ones
+    """Mark the slow tests, and run them first: the workers then share the long ones
     from the start, and the quick ones fill in at the end (rather than one worker finishing
     a long test alone)."""
     for item in items:
