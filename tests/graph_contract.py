@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from phuxanh.sandbox.server import serve_in_thread
+
 VERSION, PAGE, TOKEN = "v25.0", "987654", "contract-page-token"
 
 
@@ -41,7 +43,7 @@ class GraphContract(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> GraphContract:
-        threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True).start()
+        serve_in_thread(self)
         return self
 
 

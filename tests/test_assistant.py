@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -14,6 +13,7 @@ import pytest
 
 from phuxanh import jobs
 from phuxanh.core.settings import get_settings
+from phuxanh.sandbox.server import serve_in_thread
 from tests.test_compose import BILINGUAL, _blank_english_title, _campaign, _drafts
 
 THEMES = (
@@ -51,7 +51,7 @@ class FakeChat(BaseHTTPRequestHandler):
 @pytest.fixture
 def chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeChat]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    serve_in_thread(server)
     FakeChat.asked, FakeChat.status = [], 200
     monkeypatch.setenv("PHUXANH_ASSISTANT_URL", f"http://127.0.0.1:{server.server_port}/v1")
     monkeypatch.setenv("PHUXANH_ASSISTANT_KEY", "test-key")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +21,7 @@ from phuxanh.platforms.errors import (
     Transient,
 )
 from phuxanh.platforms.facebook import FacebookPage
+from phuxanh.sandbox.server import serve_in_thread
 
 PNG = Path(__file__).parent / "data" / "tiny.png"
 
@@ -97,7 +97,7 @@ def fake():
     handler = type("H", (_Fake,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.handle_error = lambda *_: None  # a client that gave up (timeout tests) is expected
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    serve_in_thread(server)
     yield handler, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 

@@ -17,6 +17,7 @@ from phuxanh.compose import feeds
 from phuxanh.core import audit
 from phuxanh.core.settings import get_settings
 from phuxanh.models import AuditEvent
+from phuxanh.sandbox.server import serve_in_thread
 from tests import test_feeds
 from tests.test_feeds import Handler, url_of, write_feeds
 
@@ -38,13 +39,12 @@ class Flaky(Handler):
 
 @pytest.fixture
 def flaky() -> ThreadingHTTPServer:
-    import threading
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
     server.daemon_threads = True
     server.hits = []  # type: ignore[attr-defined]
     server.down = False  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    serve_in_thread(server)
     yield server
     server.shutdown()
     server.server_close()

@@ -27,6 +27,7 @@ from phuxanh.core.errors import ValidationFailed
 from phuxanh.core.settings import get_settings
 from phuxanh.models import ContentItem, FeedEntry, FeedState, ItemStatus, Theme
 from phuxanh.sandbox import demo
+from phuxanh.sandbox.server import serve_in_thread
 
 RSS = """<?xml version="1.0" encoding="{enc}"?>
 <rss version="2.0"><channel><title>Tin chính thống</title><link>http://x/</link>
@@ -185,7 +186,7 @@ def serve(host: str = "127.0.0.1") -> ThreadingHTTPServer:
     server.hits = []  # type: ignore[attr-defined]
     server.local_path = ""  # type: ignore[attr-defined]
     server.handle_error = lambda *_: None  # a client that gave up (timeout tests) is expected
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    serve_in_thread(server)
     return server
 
 

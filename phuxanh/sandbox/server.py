@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import random
+import socketserver
 import threading
 import time
 from collections.abc import Callable
@@ -238,11 +239,18 @@ class SandboxServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
 
+# how often a serving loop looks for `.shutdown()`: socketserver's default, 0.5 s, made
+# stopping a server the longest part of a short test
+POLL_S = 0.02
+
+
+def serve_in_thread(server: socketserver.BaseServer, name: str = "phuxanh-http") -> None:
+    """Serve `server` on a daemon thread; its `.shutdown()` returns within POLL_S."""
+    threading.Thread(target=server.serve_forever, args=(POLL_S,), name=name, daemon=True).start()
+
+
 def start_in_thread(port: int = 0, tokens: set[str] | None = None) -> SandboxServer:
-    """Start a sandbox on 127.0.0.1 (port 0 = any free port); `.shutdown()` stops it, within
-    the loop's poll interval (socketserver's default, 0.5 s, was most of a short test)."""
+    """Start a sandbox on 127.0.0.1 (port 0 = any free port); `.shutdown()` stops it."""
     server = SandboxServer(port, tokens)
-    threading.Thread(
-        target=server.serve_forever, args=(0.02,), name="phuxanh-sandbox", daemon=True
-    ).start()
+    serve_in_thread(server, "phuxanh-sandbox")
     return server
